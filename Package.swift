@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "cinemesh",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cinemesh", targets: ["cinemesh"]),
+        .library(name: "CineMeshData", targets: ["CineMeshData"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // libzmq through pkg-config (Debian: libzmq3-dev). The cluster runtime builds on it.
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        // Rating data: parsers, id maps, columnar tables, shard files, datasets, the generator.
+        .target(
+            name: "CineMeshData",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        // The one executable: argument parsing and wiring only.
+        .executableTarget(
+            name: "cinemesh",
+            dependencies: [
+                "CineMeshData",
+                "CZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CZeroMQTests", dependencies: ["CZeroMQ"]),
+        .testTarget(name: "CineMeshDataTests", dependencies: ["CineMeshData"]),
+        .testTarget(name: "CineMeshCLITests", dependencies: ["cinemesh", "CineMeshData"]),
+    ]
+)

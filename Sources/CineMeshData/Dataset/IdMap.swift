@@ -1,0 +1,79 @@
+/// The dense-index <-> external-id map of users or items. Internal indices are positions in
+/// `ids`; every output of CineMesh goes back through this map so users only ever see their own ids.
+public struct IdMap: Sendable, Equatable {
+    /// External id of each dense index.
+    public let ids: [ExternalId]
+    private let lookup: [ExternalId: UInt32]
+
+    public init(ids: [ExternalId]) {
+        self.ids = ids
+        var l = [ExternalId: UInt32](minimumCapacity: ids.count)
+        for (i, id) in ids.enumerated() { l[id] = UInt32(i) }
+        lookup = l
+    }
+
+    public var count: Int { ids.count }
+
+    /// Dense index of an external id, or nil when the dataset has no such user/item.
+    public func index(of id: ExternalId) -> UInt32? { lookup[id] }
+
+    /// Dense index of an id written as text.
+    public func index(of text: String) -> UInt32? { lookup[ExternalId(text)] }
+
+    public static func == (a: IdMap, b: IdMap) -> Bool { a.ids == b.ids }
+}
+
+extension IdMap {
+    static let magic = "CMIDMAP"
+    static let version: UInt16 = 1
+
+    /// The file bytes (see docs/FORMATS.md, "Id map files").
+    public func encoded() -> [UInt8] {
+        var w = BinaryWriter(capacity: 24 + ids.count * 9)
+        w.put(magic: Self.magic, count: 8)
+        w.put(Self.version)
+        w.put(UInt16(0))
+        w.put(UInt32(0))
+        w.put(UInt64(ids.count))
+        for id in ids {
+            switch id {
+            case .int(let v):
+                w.put(UInt8(0))
+                w.put(v)
+            case .text(let s):
+                w.put(UInt8(1))
+                w.put(string: s)
+            }
+        }
+        w.appendChecksum()
+        return w.bytes
+    }
+
+    /// Decodes and verifies an id map file's bytes; rejects duplicate ids.
+    public static func decode(_ bytes: [UInt8], file: String) throws -> IdMap {
+        try BinaryReader.verifyTrailer(bytes, file: file, minimumSize: 24)
+        var r = BinaryReader(Array(bytes.dropLast(8)), file: file)
+        try r.expectMagic(magic, count: 8, what: "id map")
+        let v = try r.get(UInt16.self, "version")
+        if v != version {
+            throw DataError(.versionMismatch, file: file, "id map format version \(v) is not supported (this build reads version \(version))")
+        }
+        _ = try r.get(UInt16.self, "reserved")
+        _ = try r.get(UInt32.self, "reserved")
+        let n = Int(try r.get(UInt64.self, "count"))
+        guard n <= r.remaining else { throw DataError(.damaged, file: file, "id count \(n) exceeds the file size") }
+        var ids: [ExternalId] = []
+        ids.reserveCapacity(n)
+        for i in 0 ..< n {
+            switch try r.get(UInt8.self, "id tag") {
+            case 0: ids.append(.int(try r.get(Int64.self, "integer id")))
+            case 1: ids.append(.text(try r.getString("text id")))
+            case let t: throw DataError(.damaged, file: file, "unknown id tag \(t) at entry \(i)")
+            }
+        }
+        if r.remaining != 0 { throw DataError(.damaged, file: file, "\(r.remaining) unexpected bytes after the last id") }
+        let map = IdMap(ids: ids)
+        if map.lookup.count != ids.count { throw DataError(.damaged, file: file, "duplicate ids") }
+        return map
+    }
+}

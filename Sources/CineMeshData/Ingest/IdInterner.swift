@@ -1,0 +1,61 @@
+/// Turns external ids into first-appearance codes while parsing. Canonical integer ids (the common
+/// case) go through an open-addressing table keyed by the integer, with no String made per row;
+/// other ids go through a dictionary of text.
+struct IdInterner {
+    private var slots: [Int64]
+    private var codes: [UInt32]
+    private var mask: Int
+    private var used = 0
+    private var text: [String: UInt32] = [:]
+    private(set) var keys: [ExternalId] = []
+
+    init() {
+        slots = [Int64](repeating: -1, count: 1024)
+        codes = [UInt32](repeating: 0, count: 1024)
+        mask = 1023
+    }
+
+    /// Code of a non-empty, trimmed id field.
+    @inline(__always)
+    mutating func intern(_ p: UnsafeBufferPointer<UInt8>, encoding: TextEncoding) -> UInt32 {
+        if let v = FieldParsing.canonicalUnsigned(p) { return intern(v) }
+        let s = encoding.decode(p)
+        if let c = text[s] { return c }
+        let c = UInt32(keys.count)
+        text[s] = c
+        keys.append(.text(s))
+        return c
+    }
+
+    /// Code of an integer id.
+    @inline(__always)
+    mutating func intern(_ v: Int64) -> UInt32 {
+        var i = Int(truncatingIfNeeded: (UInt64(bitPattern: v) &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
+        while true {
+            let s = slots[i]
+            if s == v { return codes[i] }
+            if s == -1 { break }
+            i = (i + 1) & mask
+        }
+        let c = UInt32(keys.count)
+        slots[i] = v
+        codes[i] = c
+        keys.append(.int(v))
+        used += 1
+        if used * 2 > slots.count { grow() }
+        return c
+    }
+
+    private mutating func grow() {
+        let oldSlots = slots, oldCodes = codes
+        slots = [Int64](repeating: -1, count: oldSlots.count * 2)
+        codes = [UInt32](repeating: 0, count: oldSlots.count * 2)
+        mask = slots.count - 1
+        for (k, s) in oldSlots.enumerated() where s != -1 {
+            var i = Int(truncatingIfNeeded: (UInt64(bitPattern: s) &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
+            while slots[i] != -1 { i = (i + 1) & mask }
+            slots[i] = s
+            codes[i] = oldCodes[k]
+        }
+    }
+}

@@ -1,0 +1,193 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Everything `cinemesh ingest` can be told.
+public struct IngestOptions: Sendable {
+    /// nil: detect from file names, then content.
+    public var format: SourceFormat?
+    /// Columns of a generic CSV (or overrides for `ml-csv`).
+    public var columns: ColumnMapping?
+    /// Delimiter of a generic file (default `,`; `.tsv` files default to tab).
+    public var delimiter: [UInt8]?
+    /// Whether a generic file starts with a header line.
+    public var header = true
+    /// nil: the format's default scale.
+    public var scale: RatingScale?
+    public var onBadRow: BadRowPolicy = .fail
+    public var duplicates: DuplicatePolicy = .fail
+    public var encoding: TextEncoding = .auto
+    /// nil: 4x4, shrunk to fit tiny data.
+    public var grid: GridShape?
+    /// Dataset name in the manifest (default: the output directory's name).
+    public var name: String?
+    /// Replace an existing dataset directory.
+    public var overwrite = false
+
+    public init() {}
+}
+
+/// What an ingest did.
+public struct IngestReport: Sendable {
+    public var manifest: DatasetManifest
+    /// Rows skipped, by reason (empty under `--on-bad-row fail`).
+    public var skipped: [BadRowReason: Int]
+    /// The first skipped row of each reason, as `file:line: message`.
+    public var examples: [BadRowReason: String]
+    public var inputBytes: UInt64
+    public var seconds: Double
+    public var ratingsPerSecond: Double { seconds > 0 ? Double(manifest.ratings) / seconds : 0 }
+}
+
+/// Reads rating files and companions and writes a dataset directory. On any error nothing is left
+/// at the output path (the directory is built aside and renamed into place only when complete).
+public struct Ingestor {
+    public var options: IngestOptions
+
+    public init(options: IngestOptions) { self.options = options }
+
+    public func run(inputs: [String], output: String) throws -> IngestReport {
+        let started = monotonicSeconds()
+        let plan = try SourcePlan.resolve(inputs, format: options.format)
+        let scale = options.scale ?? plan.format.defaultScale
+        var delimiter = options.delimiter
+        if delimiter == nil, plan.format == .csv, plan.files(.ratings).allSatisfy({ $0.lowercased().hasSuffix(".tsv") }) {
+            delimiter = [0x09]
+        }
+        let rowFormat = RatingRowFormat.forFormat(plan.format, mapping: options.columns, delimiter: delimiter, header: options.header,
+                                                  scale: scale, encoding: options.encoding)
+        if plan.format == .csv && !options.header && options.columns == nil {
+            throw DataError(.usage, "a file without a header needs --columns user=N,item=N,rating=N[,timestamp=N] (0-based indices)")
+        }
+        let parser = RatingFileParser(format: rowFormat, mappingGiven: plan.format != .csv || options.columns != nil)
+
+        var ledger = BadRowLedger(policy: options.onBadRow)
+        var sink = ColumnSink(encoding: options.encoding)
+        let ratingFiles = plan.files(.ratings)
+        let estimate = ratingFiles.reduce(UInt64(0)) { $0 + (FileSystem.size($1) ?? 0) } / 8
+        sink.columns.reserve(Int(min(estimate, 1 << 34)), timestamps: true)
+        var sources: [DatasetManifest.SourceFile] = []
+        var segments: [(path: String, first: Int)] = []
+        var anyTimestamps = false
+        var inputBytes: UInt64 = 0
+        for file in ratingFiles {
+            segments.append((file, sink.columns.count))
+            let (bytes, sum, hasTime) = try parser.parse(path: file, display: file, into: &sink, ledger: &ledger)
+            anyTimestamps = anyTimestamps || hasTime
+            sources.append(.init(name: FileSystem.basename(file), role: SourceRole.ratings.rawValue, bytes: bytes, xxh64: sum.hex16))
+            inputBytes += bytes
+        }
+        var columns = sink.columns
+        columns.userKeys = sink.users.keys
+        columns.itemKeys = sink.items.keys
+        sink = ColumnSink(encoding: options.encoding)   // release the parse-time copies
+        if !anyTimestamps { columns.timestamps = [] }
+
+        let tables = try readCompanions(plan, ledger: &ledger, sources: &sources, inputBytes: &inputBytes)
+
+        var builder = DatasetBuilder()
+        builder.grid = options.grid ?? .standard
+        builder.shrinkGridToFit = options.grid == nil
+        builder.duplicates = options.duplicates
+        builder.scale = scale
+        builder.name = options.name ?? FileSystem.basename(output)
+        builder.sourceFormat = plan.format.rawValue
+        builder.sources = sources
+        builder.skipped = ledger.counts
+        builder.catalog = tables.catalog
+        builder.userAttributes = tables.users
+        builder.tags = tables.tags
+        let policy = options.onBadRow
+        builder.locate = { k in
+            guard let seg = segments.last(where: { $0.first <= k }) else { return ("", nil) }
+            var finder = LocateSink(remaining: k - seg.first)
+            var scratch = BadRowLedger(policy: policy)
+            _ = try? parser.parse(path: seg.path, display: seg.path, into: &finder, ledger: &scratch)
+            return (seg.path, finder.line)
+        }
+        let manifest = try builder.build(&columns, at: output, overwrite: options.overwrite)
+        return IngestReport(manifest: manifest, skipped: ledger.counts, examples: ledger.examples,
+                            inputBytes: inputBytes, seconds: monotonicSeconds() - started)
+    }
+
+    private struct Companions {
+        var catalog: ColumnTable?
+        var users: ColumnTable?
+        var tags: ColumnTable?
+    }
+
+    /// Catalog, user attributes, tags and links, each parsed by its format's reader.
+    private func readCompanions(_ plan: SourcePlan, ledger: inout BadRowLedger, sources: inout [DatasetManifest.SourceFile],
+                                inputBytes: inout UInt64) throws -> Companions {
+        var out = Companions()
+        let enc = options.encoding
+        func note(_ path: String, _ role: SourceRole, _ r: CatalogParsers.Records) {
+            sources.append(.init(name: FileSystem.basename(path), role: role.rawValue, bytes: r.bytes, xxh64: r.checksum.hex16))
+            inputBytes += r.bytes
+        }
+        func formatOf(_ path: String) -> SourceFormat {
+            SourcePlan.classify(name: FileSystem.basename(path))?.1 ?? plan.format
+        }
+        var genres = CatalogParsers.movieLens100KGenres
+        for path in plan.files(.genres) {
+            let r = try CatalogParsers.records(path, display: path, delimiter: [0x7C], quoting: false, header: false, fields: 2, encoding: enc, ledger: &ledger)
+            note(path, .genres, r)
+            var named = genres
+            for row in r.rows {
+                if let i = Int(row[1].trimmingSpaces), i >= 0, i < named.count { named[i] = row[0] }
+            }
+            genres = named
+        }
+        for path in plan.files(.catalog) {
+            guard out.catalog == nil else { throw DataError(.usage, file: path, "a second catalog; give one catalog file") }
+            let table: ColumnTable
+            let r: CatalogParsers.Records
+            switch formatOf(path) {
+            case .movieLens100K:
+                r = try CatalogParsers.records(path, display: path, delimiter: [0x7C], quoting: false, header: false, fields: 5 + genres.count, encoding: enc, ledger: &ledger)
+                table = try CatalogParsers.movieLens100KItems(r, genres: genres, file: path, ledger: &ledger)
+            case .movieLensDat:
+                r = try CatalogParsers.records(path, display: path, delimiter: [0x3A, 0x3A], quoting: false, header: false, fields: 3, encoding: enc, ledger: &ledger)
+                table = try CatalogParsers.movieLensMovies(r, header: false, file: path)
+            case .netflixPrize:
+                r = try CatalogParsers.records(path, display: path, delimiter: [0x2C], quoting: false, header: false, minimumFields: 3, encoding: enc, ledger: &ledger)
+                table = CatalogParsers.netflixPrizeTitles(r)
+            case .netflixTitles:
+                r = try CatalogParsers.records(path, display: path, delimiter: [0x2C], quoting: true, header: true, encoding: enc, ledger: &ledger)
+                table = try CatalogParsers.netflixTitles(r, file: path)
+            case .movieLensCSV, .csv:
+                r = try CatalogParsers.records(path, display: path, delimiter: [0x2C], quoting: true, header: true, encoding: enc, ledger: &ledger)
+                table = try CatalogParsers.movieLensMovies(r, header: true, file: path)
+            }
+            note(path, .catalog, r)
+            out.catalog = table
+        }
+        for path in plan.files(.links) {
+            let r = try CatalogParsers.records(path, display: path, delimiter: [0x2C], quoting: true, header: true, encoding: enc, ledger: &ledger)
+            note(path, .links, r)
+            if out.catalog != nil { try CatalogParsers.addLinks(r, to: &out.catalog!, file: path) }
+        }
+        for path in plan.files(.users) {
+            let dat = formatOf(path) == .movieLensDat
+            let r = try CatalogParsers.records(path, display: path, delimiter: dat ? [0x3A, 0x3A] : [0x7C], quoting: false, header: false, fields: 5, encoding: enc, ledger: &ledger)
+            note(path, .users, r)
+            out.users = CatalogParsers.users(r, format: dat ? .movieLensDat : .movieLens100K)
+        }
+        for path in plan.files(.tags) {
+            let dat = formatOf(path) == .movieLensDat
+            let r = try CatalogParsers.records(path, display: path, delimiter: dat ? [0x3A, 0x3A] : [0x2C], quoting: !dat, header: !dat, fields: dat ? 4 : nil, encoding: enc, ledger: &ledger)
+            note(path, .tags, r)
+            out.tags = try CatalogParsers.tags(r, header: !dat, file: path)
+        }
+        return out
+    }
+}
+
+/// Seconds on a monotonic clock.
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

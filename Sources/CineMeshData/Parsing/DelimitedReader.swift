@@ -1,0 +1,245 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Streams records out of a delimited text file in bounded memory.
+///
+/// - RFC 4180 quoting when `quoting` is on: a field that starts with `"` may hold delimiters,
+///   newlines and doubled quotes; CRLF and LF line ends; a UTF-8 byte-order mark is skipped.
+/// - The delimiter may be several bytes (MovieLens 1M's `::`).
+/// - Records are found first (one `memchr`, or a quote-aware scan), then split, so a record is
+///   never parsed twice and field bytes can be unescaped in place.
+/// - Memory is one buffer (4 MiB, growing only for a single record longer than that, up to
+///   `maxRecordBytes`), whatever the file size.
+/// - Every byte read is fed to an XXH64 so the source's checksum is known at the end for free.
+///
+/// Field views returned by `field(_:)` are valid until the next call to `next()`.
+public final class DelimitedReader {
+    /// What `next()` found.
+    public enum Outcome: Equatable {
+        case record
+        /// A record that cannot be split (bad quoting); it has been consumed.
+        case malformed(String)
+        case endOfFile
+    }
+
+    /// The file's name as the user gave it, used in every message.
+    public let displayName: String
+    public let delimiter: [UInt8]
+    public let quoting: Bool
+    public let maxRecordBytes: Int
+
+    private var fd: Int32
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var count = 0
+    private var position = 0
+    private var atEOF = false
+    private var firstRead = true
+    private var fieldStarts: [Int] = []
+    private var fieldEnds: [Int] = []
+    private var nextLine = 1
+
+    /// 1-based line on which the current record starts.
+    public private(set) var line = 0
+    /// Running checksum of the bytes read so far (the whole file once `next()` returned `.endOfFile`).
+    public private(set) var hasher = XXHash64()
+    /// Bytes read so far.
+    public private(set) var bytesRead: UInt64 = 0
+
+    /// Opens `path`; fails with a clear error when it is missing, unreadable, a directory, empty or binary.
+    public init(path: String, displayName: String? = nil, delimiter: [UInt8], quoting: Bool,
+                bufferSize: Int = 4 << 20, maxRecordBytes: Int = 64 << 20) throws {
+        self.displayName = displayName ?? path
+        self.delimiter = delimiter
+        self.quoting = quoting
+        self.maxRecordBytes = maxRecordBytes
+        precondition(!delimiter.isEmpty)
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw DataError(.io, file: displayName ?? path, "cannot read: \(errnoText())") }
+        var st = stat()
+        if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw DataError(.io, file: displayName ?? path, "is a directory, expected a file")
+        }
+        capacity = bufferSize
+        buffer = .allocate(capacity: capacity)
+        try fill()
+        if count == 0 {
+            throw DataError(.emptyFile, file: self.displayName, "empty file: expected delimited text")
+        }
+        let probe = min(count, 64 << 10)
+        if let nul = UnsafeBufferPointer(start: buffer, count: probe).firstIndex(of: 0) {
+            throw DataError(.binaryFile, file: self.displayName, "binary file (NUL byte at offset \(nul)): expected delimited text")
+        }
+    }
+
+    deinit {
+        buffer.deallocate()
+        if fd >= 0 { close(fd) }
+    }
+
+    /// Number of fields in the current record.
+    public var fieldCount: Int { fieldStarts.count }
+
+    /// Bytes of field `i` of the current record (unescaped).
+    @inline(__always)
+    public func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: buffer + fieldStarts[i], count: fieldEnds[i] - fieldStarts[i])
+    }
+
+    /// Reads more bytes, moving an unfinished record to the front (growing only when one record
+    /// fills the whole buffer). Returns false at end of file.
+    @discardableResult
+    private func fill() throws -> Bool {
+        if atEOF { return false }
+        if position > 0 {
+            let keep = count - position
+            if keep > 0 { buffer.update(from: buffer + position, count: keep) }
+            count = keep
+            position = 0
+        }
+        if count == capacity {
+            if capacity >= maxRecordBytes {
+                throw DataError(.badRow, file: displayName, line: nextLine, reason: .fieldCount,
+                                "record is longer than \(maxRecordBytes >> 20) MiB (binary data or an unclosed quote?)")
+            }
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+            grown.update(from: buffer, count: count)
+            buffer.deallocate()
+            buffer = grown
+            capacity *= 2
+        }
+        while count < capacity {
+            let n = read(fd, buffer + count, capacity - count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw DataError(.io, file: displayName, "read failed: \(errnoText())")
+            }
+            if n == 0 { atEOF = true; break }
+            hasher.update(UnsafeRawBufferPointer(start: buffer + count, count: n))
+            bytesRead += UInt64(n)
+            count += n
+        }
+        if firstRead {
+            firstRead = false
+            if count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { position = 3 }
+        }
+        return true
+    }
+
+    /// Advances to the next non-blank record.
+    public func next() throws -> Outcome {
+        while true {
+            // Find where the record ends: an LF outside quotes, or the end of the file.
+            var end = -1
+            var newlines = 0
+            var unclosed = false
+            var scanFrom = position
+            var inQuotes = false
+            while true {
+                if quoting {
+                    var i = scanFrom
+                    while i < count {
+                        let b = buffer[i]
+                        if b == 0x22 { inQuotes.toggle() } else if b == 0x0A {
+                            if !inQuotes { end = i; break }
+                            newlines += 1
+                        }
+                        i += 1
+                    }
+                    scanFrom = i
+                } else if let hit = memchr(buffer + scanFrom, 0x0A, count - scanFrom) {
+                    end = buffer.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                } else {
+                    scanFrom = count
+                }
+                if end >= 0 { break }
+                let consumedBefore = position
+                if try !fill() {
+                    if position == count { return .endOfFile }
+                    end = count
+                    unclosed = inQuotes
+                    break
+                }
+                scanFrom -= consumedBefore   // the buffer was compacted
+            }
+            line = nextLine
+            nextLine += 1 + newlines
+            let start = position
+            position = min(end + 1, count)
+            var stop = end
+            if stop > start && buffer[stop - 1] == 0x0D { stop -= 1 }
+            if stop == start { continue }   // blank line
+            if unclosed {
+                return .malformed("quoted field opened on line \(line) is never closed")
+            }
+            if let problem = split(start, stop) { return .malformed(problem) }
+            return .record
+        }
+    }
+
+    /// Splits [start, stop) into fields; returns a message when the quoting is broken.
+    private func split(_ start: Int, _ stop: Int) -> String? {
+        fieldStarts.removeAll(keepingCapacity: true)
+        fieldEnds.removeAll(keepingCapacity: true)
+        let d0 = delimiter[0]
+        let dn = delimiter.count
+        var i = start
+        var fieldStart = start
+        while true {
+            if quoting && i == fieldStart && i < stop && buffer[i] == 0x22 {
+                // Quoted field: unescape "" in place.
+                var read = i + 1
+                var write = i + 1
+                var closed = false
+                while read < stop {
+                    let c = buffer[read]
+                    if c == 0x22 {
+                        if read + 1 < stop && buffer[read + 1] == 0x22 {
+                            buffer[write] = 0x22; write += 1; read += 2; continue
+                        }
+                        closed = true
+                        read += 1
+                        break
+                    }
+                    buffer[write] = c; write += 1; read += 1
+                }
+                if !closed { return "quoted field is never closed" }
+                fieldStarts.append(i + 1)
+                fieldEnds.append(write)
+                if read == stop { return nil }
+                if !matchesDelimiter(at: read, stop: stop) {
+                    return "unexpected character after a closing quote in field \(fieldStarts.count)"
+                }
+                i = read + dn
+                fieldStart = i
+                if i == stop { fieldStarts.append(i); fieldEnds.append(i); return nil }
+                continue
+            }
+            if i >= stop {
+                fieldStarts.append(fieldStart)
+                fieldEnds.append(stop)
+                return nil
+            }
+            if buffer[i] == d0 && (dn == 1 || matchesDelimiter(at: i, stop: stop)) {
+                fieldStarts.append(fieldStart)
+                fieldEnds.append(i)
+                i += dn
+                fieldStart = i
+                if i == stop { fieldStarts.append(i); fieldEnds.append(i); return nil }
+                continue
+            }
+            i += 1
+        }
+    }
+
+    @inline(__always)
+    private func matchesDelimiter(at i: Int, stop: Int) -> Bool {
+        if i + delimiter.count > stop { return false }
+        for k in 0 ..< delimiter.count where buffer[i + k] != delimiter[k] { return false }
+        return true
+    }
+}
