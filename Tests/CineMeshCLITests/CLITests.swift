@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// The `cinemesh` executable, started as a real process.
+@Suite struct CLITests {
+    @Test func versionReportsLibzmq() throws {
+        let r = try cinemesh(["version"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("libzmq 4.3."))
+    }
+
+    @Test func generateIngestInspectPipeline() throws {
+        let s = Scratch()
+        let gen = try cinemesh(["generate", "--ratings", "3e4", "--seed", "9", "--csv", s.sub("csv")])
+        #expect(gen.status == 0, "\(gen.stderr)")
+        let ing = try cinemesh(["ingest", s.sub("csv"), "--out", s.sub("ds"), "--grid", "3x2"])
+        #expect(ing.status == 0, "\(ing.stderr)")
+        #expect(ing.stdout.contains("ratings   30,000"))
+        let ins = try cinemesh(["inspect", s.sub("ds"), "--json"])
+        #expect(ins.status == 0, "\(ins.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(ins.stdout.utf8)) as? [String: Any])
+        #expect(json["ratings"] as? Int == 30_000)
+        #expect(json["users"] as? Int == 300)
+        #expect((json["blockRatings"] as? [[Int]])?.count == 3)
+        #expect((json["mostRated"] as? [[String: Any]])?.first?["title"] is String)
+        let text = try cinemesh(["inspect", s.sub("ds")])
+        #expect(text.stdout.contains("rating histogram") && text.stdout.contains("most-rated titles"))
+    }
+
+    @Test func badRowFailsWithFileAndLineAndWritesNothing() throws {
+        let s = Scratch()
+        let f = s.file("in/u.data", "1\t10\t3\t881250949\n2\t10\t4\t881250950\n3\t10\t5\n")
+        let r = try cinemesh(["ingest", f, "--out", s.sub("ds")])
+        #expect(r.status == 1)
+        #expect(r.stderr == "cinemesh: error: \(f):3: expected 4 fields, found 3\n")
+        #expect(r.stdout.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: s.sub("ds")))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: s.path).sorted() == ["in"])
+    }
+
+    @Test func skipModeReportsCountsByReason() throws {
+        let s = Scratch()
+        let f = s.file("u.data", "1\t10\t3\t881250949\n2\t10\t9\t881250950\n3\t10\tx\t1\n4\t10\t8\t1\n")
+        let r = try cinemesh(["ingest", f, "--out", s.sub("ds"), "--on-bad-row", "skip"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("rating-out-of-scale           2   first: \(f):2: rating 9 is outside the scale 1-5 in steps of 1"))
+        #expect(r.stdout.contains("rating-not-numeric            1"))
+    }
+
+    @Test func usageErrorsExit64AndDamageExits1() throws {
+        let s = Scratch()
+        let f = s.file("u.data", "1\t10\t3\t881250949\n")
+        let grid = try cinemesh(["ingest", f, "--out", s.sub("ds"), "--grid", "banana"])
+        #expect(grid.status == 64)
+        #expect(grid.stderr == "cinemesh: error: --grid 'banana' is not RxC (e.g. 4x4)\n")
+        #expect(try cinemesh(["ingest", f, "--out", s.sub("ds")]).status == 0)
+        let shard = s.sub("ds/blocks/block-r0000-c0000.shard")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: shard))
+        bytes[bytes.count - 9] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: shard))
+        let r = try cinemesh(["inspect", s.sub("ds")])
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("cinemesh: error: \(shard): checksum mismatch"))
+    }
+}
