@@ -1,3 +1,10 @@
+import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Lays rating columns out as a dataset directory: dense ids, the R x C grid, sorted shards, id maps,
 /// tables and the manifest, committed atomically.
 ///
@@ -7,7 +14,8 @@
 /// the external ids. Everything depends only on the input rows, never on their order in the file.
 ///
 /// Memory: the input columns, plus 8 bytes per rating for the sort permutation and its scratch
-/// (released before shards are written), plus one block's columns at a time.
+/// (the scratch is released before shards are written), plus the columns of the blocks being
+/// written (one per core).
 public struct DatasetBuilder {
     public var grid: GridShape = .standard
     /// When the requested grid is larger than the data, shrink it instead of failing (used for the
@@ -70,24 +78,43 @@ public struct DatasetBuilder {
             itemMap.withUnsafeBufferPointer { m in for k in 0 ..< n { i[k] = m[Int(i[k])] } }
         }
 
-        let rowOfUser = Self.bucketTable(userBounds)
-        let colOfItem = Self.bucketTable(itemBounds)
-        let nc = grid.columns
-        let (perm, blockStarts) = Self.gridOrder(columns, rowOfUser: rowOfUser, colOfItem: colOfItem, columns: nc, blocks: grid.blockCount)
-        if duplicates == .fail { try failOnDuplicate(columns, perm, userIds: userIds, itemIds: itemIds) }
-
+        let (perm, blockStarts) = Self.gridOrder(columns, grid: grid)
         try FileSystem.makeDirectories(tx.path("blocks"))
+        let results = BlockResults(count: grid.blockCount)
+        let input = columns
+        let nc = grid.columns
+        let lanes = min(grid.blockCount, ProcessInfo.activeCores)
+        let policy = duplicates, scale = self.scale, staging = tx.staging
+        // Blocks are independent: gather and write them on every core, collect in block order.
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            for b in stride(from: lane, to: grid.blockCount, by: lanes) {
+                let (r, c) = (b / nc, b % nc)
+                results.set(b, Result {
+                    let (block, stats) = Self.gather(input, perm[blockStarts[b] ..< blockStarts[b + 1]], row: r, column: c, grid: grid, policy: policy)
+                    if policy == .fail && stats.firstDuplicate != nil { return BlockResults.Entry(stats: stats, entry: nil) }
+                    let file = "blocks/block-r\(Self.pad4(r))-c\(Self.pad4(c)).shard"
+                    let (bytes, sum) = try ShardFile.write(block, scale: scale, to: FileSystem.join(staging, file))
+                    return BlockResults.Entry(stats: stats, entry: .init(row: r, column: c, file: file, ratings: block.count, bytes: bytes, xxh64: sum.hex16))
+                })
+            }
+        }
         var blocks: [DatasetManifest.BlockEntry] = []
         var resolved = 0
         var tmin = Int64.max, tmax = Int64.min
+        var earliest: (later: UInt32, first: UInt32)?
         for b in 0 ..< grid.blockCount {
-            let (r, c) = (b / nc, b % nc)
-            var block = gather(columns, perm[blockStarts[b] ..< blockStarts[b + 1]], row: r, column: c, grid: grid, resolved: &resolved)
-            if let lo = block.timestamps.min(), let hi = block.timestamps.max() { tmin = min(tmin, lo); tmax = max(tmax, hi) }
-            let file = "blocks/block-r\(Self.pad4(r))-c\(Self.pad4(c)).shard"
-            let (bytes, sum) = try ShardFile.write(block, scale: scale, to: tx.path(file))
-            blocks.append(.init(row: r, column: c, file: file, ratings: block.count, bytes: bytes, xxh64: sum.hex16))
-            block = RatingBlock(row: r, column: c, userRange: 0 ..< 0, itemRange: 0 ..< 0)
+            let e = try results.get(b).get()
+            resolved += e.stats.resolved
+            tmin = min(tmin, e.stats.minTime)
+            tmax = max(tmax, e.stats.maxTime)
+            if let d = e.stats.firstDuplicate, earliest.map({ d.later < $0.later }) ?? true { earliest = d }
+            if let entry = e.entry { blocks.append(entry) }
+        }
+        if duplicates == .fail, let d = earliest {
+            let first = locate(Int(d.first)), second = locate(Int(d.later))
+            let firstAt = first.file == second.file ? "line \(first.line ?? 0)" : "\(first.file):\(first.line ?? 0)"
+            throw DataError(.badRow, file: second.file, line: second.line, reason: .duplicate,
+                            "duplicate rating for user \(userIds[Int(input.users[Int(d.later)])]) and item \(itemIds[Int(input.items[Int(d.later)])]) (first rated on \(firstAt)); use --duplicates first|last|mean to resolve")
         }
 
         var files: [DatasetManifest.FileEntry] = []
@@ -157,81 +184,94 @@ public struct DatasetBuilder {
         return (map, ids, bounds)
     }
 
-    /// Block number of every dense index, for O(1) lookups in the sort.
-    static func bucketTable(_ bounds: [UInt32]) -> [UInt16] {
-        var t = [UInt16](repeating: 0, count: Int(bounds.last ?? 0))
-        for g in 0 ..< bounds.count - 1 {
-            for x in bounds[g] ..< bounds[g + 1] { t[Int(x)] = UInt16(g) }
-        }
-        return t
-    }
-
-    /// The permutation that orders ratings by (block, user, item), stable (ties keep file order),
-    /// by three counting-sort passes; and the start of each block in it.
-    static func gridOrder(_ c: RatingColumns, rowOfUser: [UInt16], colOfItem: [UInt16], columns nc: Int, blocks: Int) -> ([UInt32], [Int]) {
+    /// The permutation that orders ratings by (block, user, item), ties in input order, and the
+    /// start of each block in it.
+    ///
+    /// One counting pass over the input in order, keyed by (block row, block column, user) =
+    /// `userBase[u] + column(i) * rowSize(u)` (consecutive because user ranges are contiguous),
+    /// places every rating in its (block, user) bucket; then each bucket, one user's ratings in one
+    /// block, is sorted by (item, input position). Input is usually grouped by user, so both steps
+    /// read memory nearly sequentially. The bucket sorts run in parallel over block rows.
+    static func gridOrder(_ c: RatingColumns, grid: Grid) -> ([UInt32], [Int]) {
         let n = c.count
-        var perm = [UInt32](unsafeUninitializedCapacity: n) { b, k in
-            for i in 0 ..< n { b[i] = UInt32(i) }
-            k = n
+        let nc = grid.columns
+        let nUsers = Int(grid.userBoundaries.last!), nItems = Int(grid.itemBoundaries.last!)
+        var userBase = [Int](repeating: 0, count: nUsers)
+        var userRowSize = [Int](repeating: 0, count: nUsers)
+        var colOfItem = [Int](repeating: 0, count: nItems)
+        for r in 0 ..< grid.rows {
+            let lo = Int(grid.userBoundaries[r]), hi = Int(grid.userBoundaries[r + 1])
+            for u in lo ..< hi {
+                userBase[u] = lo * nc + (u - lo)
+                userRowSize[u] = hi - lo
+            }
         }
-        var scratch = [UInt32](repeating: 0, count: n)
-        let users = c.users, items = c.items
-        items.withUnsafeBufferPointer { it in
-            countingPass(&perm, &scratch, buckets: max(1, colOfItem.count)) { Int(it[Int($0)]) }
+        for col in 0 ..< nc {
+            for i in Int(grid.itemBoundaries[col]) ..< Int(grid.itemBoundaries[col + 1]) { colOfItem[i] = col }
         }
-        users.withUnsafeBufferPointer { us in
-            countingPass(&perm, &scratch, buckets: max(1, rowOfUser.count)) { Int(us[Int($0)]) }
-        }
-        var starts = [Int](repeating: 0, count: blocks + 1)
-        users.withUnsafeBufferPointer { us in
-            items.withUnsafeBufferPointer { it in
-                rowOfUser.withUnsafeBufferPointer { ru in
-                    colOfItem.withUnsafeBufferPointer { ci in
-                        let key = { (k: UInt32) -> Int in Int(ru[Int(us[Int(k)])]) * nc + Int(ci[Int(it[Int(k)])]) }
-                        countingPass(&perm, &scratch, buckets: blocks, key)
-                        for k in 0 ..< n { starts[key(perm[k]) + 1] += 1 }
+        let buckets = nUsers * nc
+        var bucketStart = [Int](repeating: 0, count: buckets + 1)
+        var perm = [UInt32](repeating: 0, count: n)
+        c.users.withUnsafeBufferPointer { us in
+            c.items.withUnsafeBufferPointer { it in
+                userBase.withUnsafeBufferPointer { base in
+                    userRowSize.withUnsafeBufferPointer { size in
+                        colOfItem.withUnsafeBufferPointer { col in
+                            bucketStart.withUnsafeMutableBufferPointer { o in
+                                perm.withUnsafeMutableBufferPointer { p in
+                                    @inline(__always) func key(_ k: Int) -> Int {
+                                        let u = Int(us[k])
+                                        return base[u] + col[Int(it[k])] * size[u]
+                                    }
+                                    for k in 0 ..< n { o[key(k) + 1] += 1 }
+                                    for b in 0 ..< buckets { o[b + 1] += o[b] }
+                                    var next = Array(o[0 ..< max(buckets, 1)])
+                                    for k in 0 ..< n {
+                                        let b = key(k)
+                                        p[next[b]] = UInt32(k)
+                                        next[b] += 1
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
-        for b in 0 ..< blocks { starts[b + 1] += starts[b] }
-        return (perm, starts)
-    }
-
-    @inline(__always)
-    private static func countingPass(_ perm: inout [UInt32], _ scratch: inout [UInt32], buckets: Int, _ key: (UInt32) -> Int) {
-        var offsets = [Int](repeating: 0, count: buckets + 1)
-        perm.withUnsafeBufferPointer { p in
-            scratch.withUnsafeMutableBufferPointer { s in
-                offsets.withUnsafeMutableBufferPointer { o in
-                    for x in p { o[key(x) + 1] += 1 }
-                    for b in 0 ..< buckets { o[b + 1] += o[b] }
-                    for x in p {
-                        let k = key(x)
-                        s[o[k]] = x
-                        o[k] += 1
+        // Sort each (block, user) bucket by (item, input position); rows of blocks in parallel.
+        let starts = bucketStart
+        c.items.withUnsafeBufferPointer { it in
+            perm.withUnsafeMutableBufferPointer { p in
+                let shared = SharedBuffers(perm: p, items: it)
+                DispatchQueue.concurrentPerform(iterations: grid.rows) { r in
+                    let lo = Int(grid.userBoundaries[r]), hi = Int(grid.userBoundaries[r + 1])
+                    for b in lo * nc ..< hi * nc {
+                        shared.sortBucket(starts[b] ..< starts[b + 1])
                     }
                 }
             }
         }
-        swap(&perm, &scratch)
+        var blockStarts = [Int](repeating: n, count: grid.blockCount + 1)
+        for r in 0 ..< grid.rows {
+            let lo = Int(grid.userBoundaries[r]), size = Int(grid.userBoundaries[r + 1]) - lo
+            for col in 0 ..< nc { blockStarts[r * nc + col] = starts[lo * nc + col * size] }
+        }
+        return (perm, blockStarts)
     }
 
-    private func failOnDuplicate(_ c: RatingColumns, _ perm: [UInt32], userIds: [ExternalId], itemIds: [ExternalId]) throws {
-        guard perm.count > 1 else { return }
-        for k in 1 ..< perm.count {
-            let a = Int(perm[k - 1]), b = Int(perm[k])
-            if c.users[a] == c.users[b] && c.items[a] == c.items[b] {
-                let first = locate(a), second = locate(b)
-                let firstAt = first.file == second.file ? "line \(first.line ?? 0)" : "\(first.file):\(first.line ?? 0)"
-                throw DataError(.badRow, file: second.file, line: second.line, reason: .duplicate,
-                                "duplicate rating for user \(userIds[Int(c.users[a])]) and item \(itemIds[Int(c.items[a])]) (first rated on \(firstAt)); use --duplicates first|last|mean to resolve")
-            }
-        }
+    /// What gathering one block found besides its ratings.
+    struct GatherStats {
+        var resolved = 0
+        var minTime = Int64.max
+        var maxTime = Int64.min
+        /// The duplicate whose later occurrence comes first in the input, as input positions.
+        var firstDuplicate: (later: UInt32, first: UInt32)?
     }
 
     /// One block's ratings in (user, item) order, duplicates resolved by the policy.
-    private func gather(_ c: RatingColumns, _ segment: ArraySlice<UInt32>, row: Int, column: Int, grid: Grid, resolved: inout Int) -> RatingBlock {
+    private static func gather(_ c: RatingColumns, _ segment: ArraySlice<UInt32>, row: Int, column: Int, grid: Grid,
+                               policy: DuplicatePolicy) -> (RatingBlock, GatherStats) {
+        var stats = GatherStats()
         var block = RatingBlock(row: row, column: column, userRange: grid.userRange(row: row), itemRange: grid.itemRange(column: column))
         let m = segment.count
         let hasTime = !c.timestamps.isEmpty
@@ -239,37 +279,104 @@ public struct DatasetBuilder {
         block.items.reserveCapacity(m)
         block.ratings.reserveCapacity(m)
         if hasTime { block.timestamps.reserveCapacity(m) }
-        var j = segment.startIndex
-        while j < segment.endIndex {
-            let k = Int(segment[j])
-            var end = j + 1
-            while end < segment.endIndex, c.users[Int(segment[end])] == c.users[k], c.items[Int(segment[end])] == c.items[k] { end += 1 }
-            var rating = c.ratings[k]
-            var time = hasTime ? c.timestamps[k] : 0
-            if end - j > 1 {
-                resolved += end - j - 1
-                switch duplicates {
-                case .fail, .first: break
-                case .last:
-                    let l = Int(segment[end - 1])
-                    rating = c.ratings[l]
-                    if hasTime { time = c.timestamps[l] }
-                case .mean:
-                    var sum = 0.0
-                    for q in j ..< end {
-                        let x = Int(segment[q])
-                        sum += Double(c.ratings[x])
-                        if hasTime { time = max(time, c.timestamps[x]) }
+        c.users.withUnsafeBufferPointer { users in
+            c.items.withUnsafeBufferPointer { items in
+                var j = segment.startIndex
+                while j < segment.endIndex {
+                    let k = Int(segment[j])
+                    var end = j + 1
+                    while end < segment.endIndex, users[Int(segment[end])] == users[k], items[Int(segment[end])] == items[k] { end += 1 }
+                    var rating = c.ratings[k]
+                    var time = hasTime ? c.timestamps[k] : 0
+                    if end - j > 1 {
+                        stats.resolved += end - j - 1
+                        let later = segment[j + 1]
+                        if stats.firstDuplicate.map({ later < $0.later }) ?? true { stats.firstDuplicate = (later, segment[j]) }
+                        switch policy {
+                        case .fail, .first: break
+                        case .last:
+                            let l = Int(segment[end - 1])
+                            rating = c.ratings[l]
+                            if hasTime { time = c.timestamps[l] }
+                        case .mean:
+                            var sum = 0.0
+                            for q in j ..< end {
+                                let x = Int(segment[q])
+                                sum += Double(c.ratings[x])
+                                if hasTime { time = max(time, c.timestamps[x]) }
+                            }
+                            rating = Float(sum / Double(end - j))
+                        }
                     }
-                    rating = Float(sum / Double(end - j))
+                    block.users.append(users[k])
+                    block.items.append(items[k])
+                    block.ratings.append(rating)
+                    if hasTime {
+                        block.timestamps.append(time)
+                        stats.minTime = min(stats.minTime, time)
+                        stats.maxTime = max(stats.maxTime, time)
+                    }
+                    j = end
                 }
             }
-            block.users.append(c.users[k])
-            block.items.append(c.items[k])
-            block.ratings.append(rating)
-            if hasTime { block.timestamps.append(time) }
-            j = end
         }
-        return block
+        return (block, stats)
+    }
+}
+
+/// Per-block results handed from the writer threads back in block order.
+final class BlockResults: @unchecked Sendable {
+    struct Entry {
+        var stats: DatasetBuilder.GatherStats
+        var entry: DatasetManifest.BlockEntry?
+    }
+
+    private var results: [Result<Entry, Error>?]
+    private let lock = NSLockLite()
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<Entry, Error>) { lock.withLock { results[i] = r } }
+    func get(_ i: Int) -> Result<Entry, Error> { lock.withLock { results[i]! } }
+}
+
+extension ProcessInfo {
+    /// Cores to spread independent work over.
+    static var activeCores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+}
+
+/// The permutation and item column seen by the bucket-sorting threads; each thread touches only
+/// its own buckets, and the buffers outlive the (synchronous) parallel loop.
+struct SharedBuffers: @unchecked Sendable {
+    let perm: UnsafeMutableBufferPointer<UInt32>
+    let items: UnsafeBufferPointer<UInt32>
+
+    @inline(__always)
+    private func sortKey(_ position: UInt32) -> UInt64 {
+        UInt64(items[Int(position)]) << 32 | UInt64(position)
+    }
+
+    /// Orders one bucket by (item, input position): insertion sort when small, else the standard sort.
+    @inline(__always)
+    func sortBucket(_ range: Range<Int>) {
+        let m = range.count
+        if m < 2 { return }
+        let p = perm.baseAddress!
+        if m <= 16 {
+            for x in range.lowerBound + 1 ..< range.upperBound {
+                let v = p[x]
+                let key = sortKey(v)
+                var y = x
+                while y > range.lowerBound {
+                    let w = p[y - 1]
+                    if sortKey(w) <= key { break }
+                    p[y] = w
+                    y -= 1
+                }
+                p[y] = v
+            }
+        } else {
+            var bucket = UnsafeMutableBufferPointer(rebasing: perm[range])
+            bucket.sort { sortKey($0) < sortKey($1) }
+        }
     }
 }

@@ -53,12 +53,22 @@ public enum ShardFile {
 
         let file = try AtomicFile(path: path)
         try file.write(h.bytes)
+        #if _endian(little)
+        try file.writeArray(block.users)
+        try file.writeArray(block.items)
+        try file.writeArray(block.ratings)
+        #else
         try file.writeArray(block.users.map { $0.littleEndian })
         try file.writeArray(block.items.map { $0.littleEndian })
         try file.writeArray(block.ratings.map { $0.bitPattern.littleEndian })
+        #endif
         if !block.timestamps.isEmpty {
             if wide {
+                #if _endian(little)
+                try file.writeArray(block.timestamps)
+                #else
                 try file.writeArray(block.timestamps.map { $0.littleEndian })
+                #endif
             } else {
                 try file.writeArray(block.timestamps.map { UInt32(truncatingIfNeeded: $0 - base).littleEndian })
             }
@@ -155,7 +165,7 @@ public enum ShardFile {
         }
         var users: [UInt32] = try column(UInt32.self, "user column")
         var items: [UInt32] = try column(UInt32.self, "item column")
-        let ratingBits: [UInt32] = try column(UInt32.self, "rating column")
+        var ratings: [Float] = try column(Float.self, "rating column")
         var timestamps: [Int64] = []
         if header.hasTimestamps {
             if header.wideTimestamps {
@@ -178,8 +188,8 @@ public enum ShardFile {
         #if _endian(big)
         users = users.map { UInt32(littleEndian: $0) }
         items = items.map { UInt32(littleEndian: $0) }
+        ratings = ratings.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
         #endif
-        let ratings = ratingBits.map { Float(bitPattern: UInt32(littleEndian: $0)) }
         let ur = header.userRange, ir = header.itemRange
         for k in 0 ..< n where !ur.contains(users[k]) || !ir.contains(items[k]) || !ratings[k].isFinite {
             throw DataError(.damaged, file: path, "rating \(k) (user \(users[k]), item \(items[k])) lies outside the block's ranges")

@@ -8,6 +8,10 @@ struct IdInterner {
     private var used = 0
     private var text: [String: UInt32] = [:]
     private(set) var keys: [ExternalId] = []
+    // Rating files are usually grouped by user (or by movie): remembering the last integer id
+    // skips the hash probe for most rows.
+    private var lastKey: Int64 = -1
+    private var lastCode: UInt32 = 0
 
     init() {
         slots = [Int64](repeating: -1, count: 1024)
@@ -30,6 +34,15 @@ struct IdInterner {
     /// Code of an integer id.
     @inline(__always)
     mutating func intern(_ v: Int64) -> UInt32 {
+        if v == lastKey { return lastCode }
+        let c = probe(v)
+        lastKey = v
+        lastCode = c
+        return c
+    }
+
+    @inline(__always)
+    private mutating func probe(_ v: Int64) -> UInt32 {
         var i = Int(truncatingIfNeeded: (UInt64(bitPattern: v) &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
         while true {
             let s = slots[i]

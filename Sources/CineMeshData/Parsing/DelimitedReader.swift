@@ -38,8 +38,10 @@ public final class DelimitedReader {
     private var position = 0
     private var atEOF = false
     private var firstRead = true
-    private var fieldStarts: [Int] = []
-    private var fieldEnds: [Int] = []
+    private var starts: UnsafeMutablePointer<Int>
+    private var ends: UnsafeMutablePointer<Int>
+    private var fieldCapacity = 32
+    private var fields = 0
     private var nextLine = 1
 
     /// 1-based line on which the current record starts.
@@ -66,6 +68,8 @@ public final class DelimitedReader {
         }
         capacity = bufferSize
         buffer = .allocate(capacity: capacity)
+        starts = .allocate(capacity: fieldCapacity)
+        ends = .allocate(capacity: fieldCapacity)
         try fill()
         if count == 0 {
             throw DataError(.emptyFile, file: self.displayName, "empty file: expected delimited text")
@@ -78,16 +82,18 @@ public final class DelimitedReader {
 
     deinit {
         buffer.deallocate()
+        starts.deallocate()
+        ends.deallocate()
         if fd >= 0 { close(fd) }
     }
 
     /// Number of fields in the current record.
-    public var fieldCount: Int { fieldStarts.count }
+    public var fieldCount: Int { fields }
 
     /// Bytes of field `i` of the current record (unescaped).
     @inline(__always)
     public func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(start: buffer + fieldStarts[i], count: fieldEnds[i] - fieldStarts[i])
+        UnsafeBufferPointer(start: buffer + starts[i], count: ends[i] - starts[i])
     }
 
     /// Reads more bytes, moving an unfinished record to the front (growing only when one record
@@ -139,8 +145,9 @@ public final class DelimitedReader {
             var unclosed = false
             var scanFrom = position
             var inQuotes = false
+            var slowScan = false
             while true {
-                if quoting {
+                if slowScan {
                     var i = scanFrom
                     while i < count {
                         let b = buffer[i]
@@ -152,9 +159,22 @@ public final class DelimitedReader {
                     }
                     scanFrom = i
                 } else if let hit = memchr(buffer + scanFrom, 0x0A, count - scanFrom) {
-                    end = buffer.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    let nl = buffer.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    // A record with no quote ends at the first newline; one with a quote needs the
+                    // quote-aware scan from its start (a quoted field may hold newlines).
+                    if quoting && memchr(buffer + position, 0x22, nl - position) != nil {
+                        slowScan = true
+                        scanFrom = position
+                        continue
+                    }
+                    end = nl
                 } else {
                     scanFrom = count
+                    if quoting && memchr(buffer + position, 0x22, count - position) != nil {
+                        slowScan = true
+                        scanFrom = position
+                        continue
+                    }
                 }
                 if end >= 0 { break }
                 let consumedBefore = position
@@ -183,8 +203,7 @@ public final class DelimitedReader {
 
     /// Splits [start, stop) into fields; returns a message when the quoting is broken.
     private func split(_ start: Int, _ stop: Int) -> String? {
-        fieldStarts.removeAll(keepingCapacity: true)
-        fieldEnds.removeAll(keepingCapacity: true)
+        fields = 0
         let d0 = delimiter[0]
         let dn = delimiter.count
         var i = start
@@ -208,32 +227,47 @@ public final class DelimitedReader {
                     buffer[write] = c; write += 1; read += 1
                 }
                 if !closed { return "quoted field is never closed" }
-                fieldStarts.append(i + 1)
-                fieldEnds.append(write)
+                addField(i + 1, write)
                 if read == stop { return nil }
                 if !matchesDelimiter(at: read, stop: stop) {
-                    return "unexpected character after a closing quote in field \(fieldStarts.count)"
+                    return "unexpected character after a closing quote in field \(fields)"
                 }
                 i = read + dn
                 fieldStart = i
-                if i == stop { fieldStarts.append(i); fieldEnds.append(i); return nil }
+                if i == stop { addField(i, i); return nil }
                 continue
             }
             if i >= stop {
-                fieldStarts.append(fieldStart)
-                fieldEnds.append(stop)
+                addField(fieldStart, stop)
                 return nil
             }
             if buffer[i] == d0 && (dn == 1 || matchesDelimiter(at: i, stop: stop)) {
-                fieldStarts.append(fieldStart)
-                fieldEnds.append(i)
+                addField(fieldStart, i)
                 i += dn
                 fieldStart = i
-                if i == stop { fieldStarts.append(i); fieldEnds.append(i); return nil }
+                if i == stop { addField(i, i); return nil }
                 continue
             }
             i += 1
         }
+    }
+
+    @inline(__always)
+    private func addField(_ start: Int, _ end: Int) {
+        if fields == fieldCapacity {
+            let grownStarts = UnsafeMutablePointer<Int>.allocate(capacity: fieldCapacity * 2)
+            let grownEnds = UnsafeMutablePointer<Int>.allocate(capacity: fieldCapacity * 2)
+            grownStarts.update(from: starts, count: fields)
+            grownEnds.update(from: ends, count: fields)
+            starts.deallocate()
+            ends.deallocate()
+            starts = grownStarts
+            ends = grownEnds
+            fieldCapacity *= 2
+        }
+        starts[fields] = start
+        ends[fields] = end
+        fields += 1
     }
 
     @inline(__always)
