@@ -25,6 +25,8 @@ public struct IngestOptions: Sendable {
     public var name: String?
     /// Replace an existing dataset directory.
     public var overwrite = false
+    /// Rating files at least this large are parsed on every core (when they hold no quotes).
+    public var parallelSplitBytes: UInt64 = 16 << 20
 
     public init() {}
 }
@@ -64,26 +66,23 @@ public struct Ingestor {
         let parser = RatingFileParser(format: rowFormat, mappingGiven: plan.format != .csv || options.columns != nil)
 
         var ledger = BadRowLedger(policy: options.onBadRow)
-        var sink = ColumnSink(encoding: options.encoding)
-        let ratingFiles = plan.files(.ratings)
-        let estimate = ratingFiles.reduce(UInt64(0)) { $0 + (FileSystem.size($1) ?? 0) } / 8
-        sink.columns.reserve(Int(min(estimate, 1 << 34)), timestamps: true)
+        var fileIngest = RatingFileIngest(parser: parser, policy: options.onBadRow, encoding: options.encoding)
+        fileIngest.splitThreshold = options.parallelSplitBytes
         var sources: [DatasetManifest.SourceFile] = []
-        var segments: [(path: String, first: Int)] = []
+        var segments: [ParsedSegment] = []
         var anyTimestamps = false
         var inputBytes: UInt64 = 0
-        for file in ratingFiles {
-            segments.append((file, sink.columns.count))
-            let (bytes, sum, hasTime) = try parser.parse(path: file, display: file, into: &sink, ledger: &ledger)
-            anyTimestamps = anyTimestamps || hasTime
-            sources.append(.init(name: FileSystem.basename(file), role: SourceRole.ratings.rawValue, bytes: bytes, xxh64: sum.hex16))
-            inputBytes += bytes
+        for file in plan.files(.ratings) {
+            let parsed = try fileIngest.run(path: file)
+            ledger.absorb(parsed.ledger, lineShift: 0)
+            segments += parsed.segments
+            anyTimestamps = anyTimestamps || parsed.hasTimestamps
+            sources.append(.init(name: FileSystem.basename(file), role: SourceRole.ratings.rawValue, bytes: parsed.bytes, xxh64: parsed.checksum.hex16))
+            inputBytes += parsed.bytes
         }
-        var columns = sink.columns
-        columns.userKeys = sink.users.keys
-        columns.itemKeys = sink.items.keys
-        sink = ColumnSink(encoding: options.encoding)   // release the parse-time copies
+        var columns = SegmentMerge.merge(&segments)
         if !anyTimestamps { columns.timestamps = [] }
+        let located = segments.map { (path: $0.path, range: $0.range, firstLine: $0.firstLine, firstRow: $0.firstRow) }
 
         let tables = try readCompanions(plan, ledger: &ledger, sources: &sources, inputBytes: &inputBytes)
 
@@ -101,14 +100,17 @@ public struct Ingestor {
         builder.tags = tables.tags
         let policy = options.onBadRow
         builder.locate = { k in
-            guard let seg = segments.last(where: { $0.first <= k }) else { return ("", nil) }
-            var finder = LocateSink(remaining: k - seg.first)
+            guard let seg = located.last(where: { $0.firstRow <= k }) else { return ("", nil) }
+            var finder = LocateSink(remaining: k - seg.firstRow)
             var scratch = BadRowLedger(policy: policy)
-            _ = try? parser.parse(path: seg.path, display: seg.path, into: &finder, ledger: &scratch)
+            if let layout = try? parser.layout(path: seg.path, display: seg.path) {
+                _ = try? parser.parse(path: seg.path, display: seg.path, layout: layout, range: seg.range, firstLine: seg.firstLine,
+                                      into: &finder, ledger: &scratch)
+            }
             return (seg.path, finder.line)
         }
         let manifest = try builder.build(&columns, at: output, overwrite: options.overwrite)
-        return IngestReport(manifest: manifest, skipped: ledger.counts, examples: ledger.examples,
+        return IngestReport(manifest: manifest, skipped: ledger.counts, examples: ledger.examples.mapValues(\.description),
                             inputBytes: inputBytes, seconds: monotonicSeconds() - started)
     }
 

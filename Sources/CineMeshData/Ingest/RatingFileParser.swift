@@ -41,26 +41,34 @@ struct RatingRowFormat: Sendable {
     }
 }
 
-/// Parses rating rows of one file, applying the bad-row policy. The same loop serves ingestion and
-/// the re-scan that finds the line of a given row (for duplicate errors), so both agree exactly on
-/// which rows count.
-struct RatingFileParser {
+/// Where the columns of a rating file are, resolved once per file (from its header when it has one).
+struct RatingLayout: Sendable {
+    var user = 0, item = 1, rating = 2
+    var timestamp: Int?
+    /// Exact number of fields a rating row has.
+    var fields = 0
+    /// File offset and line number of the first data line (after any header).
+    var dataStart: UInt64 = 0
+    var dataLine = 1
+}
+
+/// Parses rating rows, applying the bad-row policy. The same loop serves ingestion (on the whole
+/// file or on one byte range of it per core) and the re-scan that finds the line of a given row
+/// (for duplicate errors), so all agree exactly on which rows count.
+struct RatingFileParser: Sendable {
     let format: RatingRowFormat
     /// Whether the mapping came from the user or a known layout (else guessed from the header).
     let mappingGiven: Bool
 
-    /// Streams `path` into `sink`. Returns the file's size and XXH64, and whether it had a timestamp column.
-    @discardableResult
-    func parse<S: RatingSink>(path: String, display: String, into sink: inout S, ledger: inout BadRowLedger) throws -> (bytes: UInt64, checksum: UInt64, timestamps: Bool) {
-        let reader = try DelimitedReader(path: path, displayName: display, delimiter: format.delimiter, quoting: format.quoting)
-        var userCol = 0, itemCol = 1, ratingCol = 2
-        var timeCol: Int? = nil
-        var expected = 0
+    /// Opens the file (rejecting empty, binary and unreadable files) and resolves its layout.
+    func layout(path: String, display: String) throws -> RatingLayout {
+        let reader = try DelimitedReader(path: path, displayName: display, delimiter: format.delimiter, quoting: format.quoting, bufferSize: 1 << 16)
+        var layout = RatingLayout()
         switch (format.mapping.user, format.mapping.item, format.mapping.rating, format.mapping.timestamp) {
         case (.index(let u), .index(let i), .index(let r), let t):
-            userCol = u; itemCol = i; ratingCol = r
-            if case .index(let ti)? = t { timeCol = ti }
-            expected = max(u, i, r, timeCol ?? 0) + 1
+            layout.user = u; layout.item = i; layout.rating = r
+            if case .index(let ti)? = t { layout.timestamp = ti }
+            layout.fields = max(u, i, r, layout.timestamp ?? 0) + 1
         default: break
         }
         if format.header {
@@ -69,10 +77,29 @@ struct RatingFileParser {
             }
             let names = (0 ..< reader.fieldCount).map { format.encoding.decode(reader.field($0)) }
             let mapping = mappingGiven ? format.mapping : try ColumnMapping.guess(header: names, file: display)
-            (userCol, itemCol, ratingCol, timeCol) = try mapping.resolve(header: names, file: display)
-            expected = names.count
+            (layout.user, layout.item, layout.rating, layout.timestamp) = try mapping.resolve(header: names, file: display)
+            layout.fields = names.count
+            layout.dataStart = reader.nextRecordOffset
+            layout.dataLine = reader.linesConsumed + 1
         }
-        if format.netflixPrize { expected = 3; timeCol = 2 }
+        if format.netflixPrize {
+            layout.fields = 3
+            layout.timestamp = 2
+        }
+        return layout
+    }
+
+    /// Streams the rows of `range` (default: all data) into `sink`. Line numbers in errors count
+    /// from `firstLine`. Returns whether any row (good or bad) was seen and the lines consumed.
+    @discardableResult
+    func parse<S: RatingSink>(path: String, display: String, layout: RatingLayout, range: Range<UInt64>? = nil,
+                              firstLine: Int? = nil, into sink: inout S, ledger: inout BadRowLedger) throws -> (sawRow: Bool, lines: Int) {
+        let reader = try DelimitedReader(path: path, displayName: display, delimiter: format.delimiter, quoting: format.quoting,
+                                         range: range ?? layout.dataStart ..< UInt64.max, firstLine: firstLine ?? layout.dataLine)
+        let lineBase = 0
+        let expected = layout.fields
+        let userCol = layout.user, itemCol = layout.item, ratingCol = layout.rating
+        let timeCol = layout.timestamp
         var movie: [UInt8] = []
         var sawRow = false
         loop: while true {
@@ -80,13 +107,13 @@ struct RatingFileParser {
             case .endOfFile:
                 break loop
             case .malformed(let message):
-                try ledger.reject(.badQuoting, file: display, line: reader.line, message)
+                try ledger.reject(.badQuoting, file: display, line: lineBase + reader.line, message)
                 continue
             case .record:
                 break
             }
             sawRow = true
-            let line = reader.line
+            let line = lineBase + reader.line
             if format.netflixPrize && reader.fieldCount == 1 {
                 let f = FieldParsing.trimmed(reader.field(0))
                 if f.count >= 2 && f[f.count - 1] == 0x3A, FieldParsing.canonicalUnsigned(UnsafeBufferPointer(rebasing: f[0 ..< f.count - 1])) != nil {
@@ -145,10 +172,7 @@ struct RatingFileParser {
             }
             if !keepGoing { break }
         }
-        if !sawRow {
-            throw DataError(.emptyFile, file: display, "no rating rows")
-        }
-        return (reader.bytesRead, reader.hasher.finalize(), timeCol != nil)
+        return (sawRow, reader.linesConsumed)
     }
 }
 

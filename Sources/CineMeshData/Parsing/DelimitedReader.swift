@@ -32,6 +32,10 @@ public final class DelimitedReader {
     public let maxRecordBytes: Int
 
     private var fd: Int32
+    /// Bytes of the file this reader may still read (its range).
+    private var rangeRemaining: UInt64
+    /// File offset of `buffer[0]`.
+    private var bufferOffset: UInt64
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     private var count = 0
@@ -43,6 +47,7 @@ public final class DelimitedReader {
     private var fieldCapacity = 32
     private var fields = 0
     private var nextLine = 1
+    private let firstLine: Int
 
     /// 1-based line on which the current record starts.
     public private(set) var line = 0
@@ -51,9 +56,10 @@ public final class DelimitedReader {
     /// Bytes read so far.
     public private(set) var bytesRead: UInt64 = 0
 
-    /// Opens `path`; fails with a clear error when it is missing, unreadable, a directory, empty or binary.
+    /// Opens `path` (or the byte range `range` of it, which must start at a record boundary);
+    /// fails with a clear error when it is missing, unreadable, a directory, empty or binary.
     public init(path: String, displayName: String? = nil, delimiter: [UInt8], quoting: Bool,
-                bufferSize: Int = 4 << 20, maxRecordBytes: Int = 64 << 20) throws {
+                range: Range<UInt64>? = nil, firstLine: Int = 1, bufferSize: Int = 4 << 20, maxRecordBytes: Int = 64 << 20) throws {
         self.displayName = displayName ?? path
         self.delimiter = delimiter
         self.quoting = quoting
@@ -66,12 +72,21 @@ public final class DelimitedReader {
             close(fd)
             throw DataError(.io, file: displayName ?? path, "is a directory, expected a file")
         }
+        nextLine = firstLine
+        self.firstLine = firstLine
+        rangeRemaining = range.map { $0.upperBound - $0.lowerBound } ?? .max
+        bufferOffset = range?.lowerBound ?? 0
+        firstRead = bufferOffset == 0
+        if bufferOffset > 0 && lseek(fd, off_t(bufferOffset), SEEK_SET) < 0 {
+            close(fd)
+            throw DataError(.io, file: displayName ?? path, "cannot seek: \(errnoText())")
+        }
         capacity = bufferSize
         buffer = .allocate(capacity: capacity)
         starts = .allocate(capacity: fieldCapacity)
         ends = .allocate(capacity: fieldCapacity)
         try fill()
-        if count == 0 {
+        if count == 0 && range == nil {
             throw DataError(.emptyFile, file: self.displayName, "empty file: expected delimited text")
         }
         let probe = min(count, 64 << 10)
@@ -86,6 +101,12 @@ public final class DelimitedReader {
         ends.deallocate()
         if fd >= 0 { close(fd) }
     }
+
+    /// File offset where the next record starts (after `next()` returned a record, just past it).
+    public var nextRecordOffset: UInt64 { bufferOffset + UInt64(position) }
+
+    /// Lines consumed so far (all of them once `next()` returned `.endOfFile`).
+    public var linesConsumed: Int { nextLine - firstLine }
 
     /// Number of fields in the current record.
     public var fieldCount: Int { fields }
@@ -104,6 +125,7 @@ public final class DelimitedReader {
         if position > 0 {
             let keep = count - position
             if keep > 0 { buffer.update(from: buffer + position, count: keep) }
+            bufferOffset += UInt64(position)
             count = keep
             position = 0
         }
@@ -119,7 +141,8 @@ public final class DelimitedReader {
             capacity *= 2
         }
         while count < capacity {
-            let n = read(fd, buffer + count, capacity - count)
+            if rangeRemaining == 0 { atEOF = true; break }
+            let n = read(fd, buffer + count, Int(min(UInt64(capacity - count), rangeRemaining)))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw DataError(.io, file: displayName, "read failed: \(errnoText())")
@@ -127,6 +150,7 @@ public final class DelimitedReader {
             if n == 0 { atEOF = true; break }
             hasher.update(UnsafeRawBufferPointer(start: buffer + count, count: n))
             bytesRead += UInt64(n)
+            rangeRemaining -= UInt64(n)
             count += n
         }
         if firstRead {
