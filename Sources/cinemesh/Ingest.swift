@@ -113,6 +113,7 @@ struct Ingest: ParsableCommand {
         }
         let mb = Double(r.inputBytes) / 1e6
         lines.append("  took      \(Terminal.fixed(r.seconds, 2)) s (\(Terminal.grouped(Int(r.ratingsPerSecond))) ratings/s, \(Terminal.fixed(mb / max(r.seconds, 1e-9), 1)) MB/s)")
+        lines.append("            " + r.phases.map { "\($0.name) \(Terminal.fixed($0.seconds, 2)) s" }.joined(separator: ", "))
         lines.append("  content   \(m.contentHash)")
         return lines.joined(separator: "\n")
     }

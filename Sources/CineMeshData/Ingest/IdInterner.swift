@@ -1,7 +1,10 @@
 /// Turns external ids into first-appearance codes while parsing. Canonical integer ids (the common
-/// case) go through an open-addressing table keyed by the integer, with no String made per row;
-/// other ids go through a dictionary of text.
+/// case) below 2^24 index a direct table (ids are usually small and dense, so it stays in cache);
+/// larger integers go through an open-addressing hash table; other ids through a dictionary of
+/// text. No String is made per row.
 struct IdInterner {
+    static let directLimit: Int64 = 1 << 24
+    private var direct: [UInt32] = []
     private var slots: [Int64]
     private var codes: [UInt32]
     private var mask: Int
@@ -35,10 +38,23 @@ struct IdInterner {
     @inline(__always)
     mutating func intern(_ v: Int64) -> UInt32 {
         if v == lastKey { return lastCode }
-        let c = probe(v)
+        let c = v < Self.directLimit ? lookupDirect(Int(v)) : probe(v)
         lastKey = v
         lastCode = c
         return c
+    }
+
+    @inline(__always)
+    private mutating func lookupDirect(_ v: Int) -> UInt32 {
+        if v >= direct.count {
+            direct.append(contentsOf: repeatElement(UInt32.max, count: min(Int(Self.directLimit), max(v + 1, direct.count * 2)) - direct.count))
+        }
+        let c = direct[v]
+        if c != .max { return c }
+        let new = UInt32(keys.count)
+        direct[v] = new
+        keys.append(.int(Int64(v)))
+        return new
     }
 
     @inline(__always)

@@ -40,6 +40,9 @@ public struct IngestReport: Sendable {
     public var examples: [BadRowReason: String]
     public var inputBytes: UInt64
     public var seconds: Double
+    /// Wall time of each phase, in order: `parse` (rating files, all cores), `companions`
+    /// (catalog, users, tags), `layout` (dense ids, grid order, shards and manifest written).
+    public var phases: [(name: String, seconds: Double)]
     public var ratingsPerSecond: Double { seconds > 0 ? Double(manifest.ratings) / seconds : 0 }
 }
 
@@ -81,10 +84,12 @@ public struct Ingestor {
             inputBytes += parsed.bytes
         }
         var columns = SegmentMerge.merge(&segments)
+        let parsed = monotonicSeconds()
         if !anyTimestamps { columns.timestamps = [] }
         let located = segments.map { (path: $0.path, range: $0.range, firstLine: $0.firstLine, firstRow: $0.firstRow) }
 
         let tables = try readCompanions(plan, ledger: &ledger, sources: &sources, inputBytes: &inputBytes)
+        let companions = monotonicSeconds()
 
         var builder = DatasetBuilder()
         builder.grid = options.grid ?? .standard
@@ -110,8 +115,10 @@ public struct Ingestor {
             return (seg.path, finder.line)
         }
         let manifest = try builder.build(&columns, at: output, overwrite: options.overwrite)
+        let done = monotonicSeconds()
         return IngestReport(manifest: manifest, skipped: ledger.counts, examples: ledger.examples.mapValues(\.description),
-                            inputBytes: inputBytes, seconds: monotonicSeconds() - started)
+                            inputBytes: inputBytes, seconds: done - started,
+                            phases: [("parse", parsed - started), ("companions", companions - parsed), ("layout", done - companions)])
     }
 
     private struct Companions {

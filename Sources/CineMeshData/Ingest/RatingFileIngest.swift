@@ -55,7 +55,8 @@ struct RatingFileIngest {
             var ledger = BadRowLedger(policy: policy)
             let outcome = Swift.Result { () throws -> (Bool, Int) in
                 try parser.parse(path: path, display: path, layout: layout, range: ranges[k],
-                                 firstLine: single ? layout.dataLine : 1, into: &sink, ledger: &ledger)
+                                 firstLine: single ? layout.dataLine : 1, quoting: parser.format.quoting && hasQuote,
+                                 into: &sink, ledger: &ledger)
             }
             outcomes.set(k, SegmentOutcomes.Entry(outcome: outcome, sink: sink, ledger: ledger))
         }

@@ -226,14 +226,43 @@ public final class DelimitedReader {
     }
 
     /// Splits [start, stop) into fields; returns a message when the quoting is broken.
+    @inline(__always)
     private func split(_ start: Int, _ stop: Int) -> String? {
+        if !quoting {
+            splitPlain(start, stop)
+            return nil
+        }
+        return splitQuoted(start, stop)
+    }
+
+    /// Fields of a record without quoting: every delimiter ends a field.
+    @inline(__always)
+    private func splitPlain(_ start: Int, _ stop: Int) {
+        fields = 0
+        let d0 = delimiter[0]
+        let dn = delimiter.count
+        var fieldStart = start
+        var i = start
+        while i < stop {
+            if buffer[i] == d0 && (dn == 1 || matchesDelimiter(at: i, stop: stop)) {
+                addField(fieldStart, i)
+                i += dn
+                fieldStart = i
+            } else {
+                i += 1
+            }
+        }
+        addField(fieldStart, stop)
+    }
+
+    private func splitQuoted(_ start: Int, _ stop: Int) -> String? {
         fields = 0
         let d0 = delimiter[0]
         let dn = delimiter.count
         var i = start
         var fieldStart = start
         while true {
-            if quoting && i == fieldStart && i < stop && buffer[i] == 0x22 {
+            if i == fieldStart && i < stop && buffer[i] == 0x22 {
                 // Quoted field: unescape "" in place.
                 var read = i + 1
                 var write = i + 1
