@@ -38,12 +38,17 @@ public struct DatasetBuilder {
     public init() {}
 
     /// Builds the dataset at `path`. Consumes `columns` (their storage is reused in place).
+    /// `timings` receives the wall time of each step: `ids` (dense assignment), `order` (grid
+    /// sort), `shards` (blocks gathered and written), `files` (id maps, tables, manifest, commit).
     @discardableResult
-    public func build(_ columns: inout RatingColumns, at path: String, overwrite: Bool) throws -> DatasetManifest {
+    public func build(_ columns: inout RatingColumns, at path: String, overwrite: Bool,
+                      timings: inout [(name: String, seconds: Double)]) throws -> DatasetManifest {
         let tx = try DirectoryTransaction(target: path, overwrite: overwrite, marker: Dataset.manifestName)
         do {
-            let manifest = try write(&columns, into: tx)
+            let manifest = try write(&columns, into: tx, timings: &timings)
+            let t = monotonicSeconds()
             try tx.commit()
+            timings[timings.count - 1].seconds += monotonicSeconds() - t
             return manifest
         } catch {
             tx.abort()
@@ -51,7 +56,21 @@ public struct DatasetBuilder {
         }
     }
 
-    private func write(_ columns: inout RatingColumns, into tx: DirectoryTransaction) throws -> DatasetManifest {
+    /// Builds without reporting timings.
+    @discardableResult
+    public func build(_ columns: inout RatingColumns, at path: String, overwrite: Bool) throws -> DatasetManifest {
+        var ignored: [(name: String, seconds: Double)] = []
+        return try build(&columns, at: path, overwrite: overwrite, timings: &ignored)
+    }
+
+    private func write(_ columns: inout RatingColumns, into tx: DirectoryTransaction,
+                       timings: inout [(name: String, seconds: Double)]) throws -> DatasetManifest {
+        var clock = monotonicSeconds()
+        func lap(_ name: String) {
+            let now = monotonicSeconds()
+            timings.append((name, now - clock))
+            clock = now
+        }
         let n = columns.count
         let userCounts = Self.counts(columns.users, codes: columns.userKeys.count)
         let itemCounts = Self.counts(columns.items, codes: columns.itemKeys.count)
@@ -78,7 +97,9 @@ public struct DatasetBuilder {
             itemMap.withUnsafeBufferPointer { m in for k in 0 ..< n { i[k] = m[Int(i[k])] } }
         }
 
+        lap("ids")
         let (perm, blockStarts) = Self.gridOrder(columns, grid: grid)
+        lap("order")
         try FileSystem.makeDirectories(tx.path("blocks"))
         let results = BlockResults(count: grid.blockCount)
         let input = columns
@@ -117,6 +138,7 @@ public struct DatasetBuilder {
                             "duplicate rating for user \(userIds[Int(input.users[Int(d.later)])]) and item \(itemIds[Int(input.items[Int(d.later)])]) (first rated on \(firstAt)); use --duplicates first|last|mean to resolve")
         }
 
+        lap("shards")
         var files: [DatasetManifest.FileEntry] = []
         func put(_ role: String, _ file: String, _ bytes: [UInt8]) throws {
             let sum = try AtomicFile.write(bytes, to: tx.path(file))
@@ -139,6 +161,7 @@ public struct DatasetBuilder {
                           duplicatePolicy: duplicates.rawValue, duplicatesResolved: resolved),
             contentHash: DatasetManifest.contentHash(files: files, blocks: blocks))
         try AtomicFile.write(try JSON.encode(manifest), to: tx.path(Dataset.manifestName))
+        lap("files")
         return manifest
     }
 
@@ -210,32 +233,22 @@ public struct DatasetBuilder {
             for i in Int(grid.itemBoundaries[col]) ..< Int(grid.itemBoundaries[col + 1]) { colOfItem[i] = col }
         }
         let buckets = nUsers * nc
-        var bucketStart = [Int](repeating: 0, count: buckets + 1)
+        // Counting sort by (block, user) on every core: each lane counts and places a contiguous
+        // slice of the input; lane order is input order, so the result is the same as one lane's.
+        let lanes = n >= 1 << 20 ? ProcessInfo.activeCores : 1
         var perm = [UInt32](repeating: 0, count: n)
-        c.users.withUnsafeBufferPointer { us in
-            c.items.withUnsafeBufferPointer { it in
-                userBase.withUnsafeBufferPointer { base in
-                    userRowSize.withUnsafeBufferPointer { size in
-                        colOfItem.withUnsafeBufferPointer { col in
-                            bucketStart.withUnsafeMutableBufferPointer { o in
-                                perm.withUnsafeMutableBufferPointer { p in
-                                    @inline(__always) func key(_ k: Int) -> Int {
-                                        let u = Int(us[k])
-                                        return base[u] + col[Int(it[k])] * size[u]
-                                    }
-                                    for k in 0 ..< n { o[key(k) + 1] += 1 }
-                                    for b in 0 ..< buckets { o[b + 1] += o[b] }
-                                    var next = Array(o[0 ..< max(buckets, 1)])
-                                    for k in 0 ..< n {
-                                        let b = key(k)
-                                        p[next[b]] = UInt32(k)
-                                        next[b] += 1
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+        var bucketStart = [Int](repeating: 0, count: buckets + 1)
+        let keys = BucketKeys(users: c.users, items: c.items, userBase: userBase, userRowSize: userRowSize, colOfItem: colOfItem)
+        let slice: @Sendable (Int) -> Range<Int> = { lane in n * lane / lanes ..< n * (lane + 1) / lanes }
+        let laneCounts = LaneCounts(lanes: lanes, buckets: buckets)
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            laneCounts.count(lane: lane, rows: slice(lane), keys: keys)
+        }
+        laneCounts.prefix(into: &bucketStart)
+        perm.withUnsafeMutableBufferPointer { p in
+            let out = UnsafeSendable(p)
+            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+                laneCounts.place(lane: lane, rows: slice(lane), keys: keys, into: out.value)
             }
         }
         // Sort each (block, user) bucket by (item, input position); rows of blocks in parallel.
@@ -379,4 +392,66 @@ struct SharedBuffers: @unchecked Sendable {
             bucket.sort { sortKey($0) < sortKey($1) }
         }
     }
+}
+
+/// The (block, user) bucket of every rating, for the grid sort.
+struct BucketKeys: Sendable {
+    let users: [UInt32]
+    let items: [UInt32]
+    let userBase: [Int]
+    let userRowSize: [Int]
+    let colOfItem: [Int]
+
+    @inline(__always)
+    func key(_ k: Int) -> Int {
+        let u = Int(users[k])
+        return userBase[u] + colOfItem[Int(items[k])] * userRowSize[u]
+    }
+}
+
+/// Per-lane bucket counts of the parallel counting sort; each lane writes only its own row.
+final class LaneCounts: @unchecked Sendable {
+    private var counts: [[Int]]
+    private let buckets: Int
+
+    init(lanes: Int, buckets: Int) {
+        self.buckets = buckets
+        counts = Array(repeating: [Int](repeating: 0, count: buckets), count: lanes)
+    }
+
+    func count(lane: Int, rows: Range<Int>, keys: BucketKeys) {
+        counts[lane].withUnsafeMutableBufferPointer { c in
+            for k in rows { c[keys.key(k)] += 1 }
+        }
+    }
+
+    /// Bucket starts for all lanes together, and each lane's own start within every bucket.
+    func prefix(into starts: inout [Int]) {
+        var total = 0
+        for b in 0 ..< buckets {
+            starts[b] = total
+            for lane in counts.indices {
+                let n = counts[lane][b]
+                counts[lane][b] = total
+                total += n
+            }
+        }
+        starts[buckets] = total
+    }
+
+    func place(lane: Int, rows: Range<Int>, keys: BucketKeys, into perm: UnsafeMutableBufferPointer<UInt32>) {
+        counts[lane].withUnsafeMutableBufferPointer { next in
+            for k in rows {
+                let b = keys.key(k)
+                perm[next[b]] = UInt32(k)
+                next[b] += 1
+            }
+        }
+    }
+}
+
+/// A value handed to the threads of a synchronous parallel loop that write disjoint parts of it.
+struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

@@ -41,7 +41,7 @@ public struct IngestReport: Sendable {
     public var inputBytes: UInt64
     public var seconds: Double
     /// Wall time of each phase, in order: `parse` (rating files, all cores), `companions`
-    /// (catalog, users, tags), `layout` (dense ids, grid order, shards and manifest written).
+    /// (catalog, users, tags), then the builder's `ids`, `order`, `shards` and `files`.
     public var phases: [(name: String, seconds: Double)]
     public var ratingsPerSecond: Double { seconds > 0 ? Double(manifest.ratings) / seconds : 0 }
 }
@@ -114,11 +114,12 @@ public struct Ingestor {
             }
             return (seg.path, finder.line)
         }
-        let manifest = try builder.build(&columns, at: output, overwrite: options.overwrite)
+        var layout: [(name: String, seconds: Double)] = []
+        let manifest = try builder.build(&columns, at: output, overwrite: options.overwrite, timings: &layout)
         let done = monotonicSeconds()
         return IngestReport(manifest: manifest, skipped: ledger.counts, examples: ledger.examples.mapValues(\.description),
                             inputBytes: inputBytes, seconds: done - started,
-                            phases: [("parse", parsed - started), ("companions", companions - parsed), ("layout", done - companions)])
+                            phases: [("parse", parsed - started), ("companions", companions - parsed)] + layout)
     }
 
     private struct Companions {
