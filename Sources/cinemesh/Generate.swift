@@ -63,7 +63,7 @@ struct Generate: ParsableCommand {
             let started = monotonicSeconds()
             let data = try RatingGenerator(config: config).generate()
             let generated = monotonicSeconds()
-            Terminal.note("generated \(Terminal.grouped(config.ratings)) ratings (\(Terminal.grouped(config.users)) users x \(Terminal.grouped(config.items)) items) in \(Terminal.fixed(generated - started, 2)) s")
+            print("generated \(Terminal.grouped(config.ratings)) ratings (\(Terminal.grouped(config.users)) users x \(Terminal.grouped(config.items)) items) in \(Terminal.fixed(generated - started, 2)) s")
             if let csv {
                 let t = monotonicSeconds()
                 try data.writeCSV(to: csv, overwrite: force)

@@ -1,4 +1,5 @@
 @testable import CineMeshData
+import Foundation
 import Testing
 
 @Suite struct GeneratorTests {
@@ -113,5 +114,21 @@ import Testing
             == "grid 3x1 needs at least 3 users and 1 items; the data has 2 users and 2 items")
         let m = try ingest([f], dir.sub("b")).manifest
         #expect(m.grid.rows == 2 && m.grid.columns == 2)
+    }
+}
+
+@Suite struct BundledSampleTests {
+    /// data/sample is exactly what its documented command produces, byte for byte.
+    @Test func bundledSampleIsReproducible() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let dir = TempDir("sample")
+        var config = GeneratorConfig(ratings: 100_000)
+        config.seed = 42
+        try RatingGenerator(config: config).generate().writeCSV(to: dir.sub("s"), overwrite: false)
+        for file in ["ratings.csv", "movies.csv", "truth.bin"] {
+            let shipped = try FileSystem.readAll(root + "/data/sample/" + file)
+            let made = try FileSystem.readAll(dir.sub("s/") + file)
+            #expect(XXHash64.hash(shipped) == XXHash64.hash(made), "data/sample/\(file) differs from `cinemesh generate --ratings 100000 --seed 42`")
+        }
     }
 }

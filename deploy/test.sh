@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test suite: installs libzmq if missing, builds, and runs every test (unit, real-data,
+# and CLI tests that start the cinemesh binary). Real-data tests read ../shared/data (or
+# $CINEMESH_SHARED_DATA) and are skipped with a message when it is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deploy/install-deps.sh
+swift build --build-tests
+swift test --skip-build --disable-xctest "$@"
