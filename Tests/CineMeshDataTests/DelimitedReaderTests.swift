@@ -97,10 +97,10 @@ import Testing
     }
 
     @Test func canonicalIds() {
-        #expect(bytes("0", FieldParsing.canonicalUnsigned) == 0)
-        #expect(bytes("196", FieldParsing.canonicalUnsigned) == 196)
-        #expect(bytes("0114709", FieldParsing.canonicalUnsigned) == nil)
-        #expect(bytes("u1", FieldParsing.canonicalUnsigned) == nil)
+        #expect(bytes("0", { FieldParsing.canonicalUnsigned($0) }) == 0)
+        #expect(bytes("196", { FieldParsing.canonicalUnsigned($0) }) == 196)
+        #expect(bytes("0114709", { FieldParsing.canonicalUnsigned($0) }) == nil)
+        #expect(bytes("u1", { FieldParsing.canonicalUnsigned($0) }) == nil)
         #expect(ExternalId("0114709") == .text("0114709"))
         #expect(ExternalId("42") == .int(42))
         #expect(ExternalId.int(9) < .int(10) && ExternalId.int(99) < .text("a"))
@@ -122,6 +122,26 @@ import Testing
         for d in stride(from: Int64(-800_000), to: 800_000, by: 997) {
             let (y, m, day) = FieldParsing.civilFromDays(d)
             #expect(FieldParsing.daysFromCivil(year: y, month: m, day: day) == d)
+        }
+    }
+}
+
+@Suite struct SWARDigitTests {
+    /// The padded (8-bytes-at-a-time) parsers agree with the scalar ones on every length and on
+    /// non-digits at every position.
+    @Test func paddedParsersAgreeWithScalarOnes() {
+        var rng = SeededRandom(seed: 21)
+        let alphabet = Array("0123456789".utf8) + Array("/:a -+.".utf8)
+        for _ in 0 ..< 20_000 {
+            let n = rng.below(20)
+            var field = (0 ..< n).map { _ in rng.below(10) < 9 ? UInt8(0x30 + rng.below(10)) : alphabet[rng.below(alphabet.count)] }
+            if n > 0 && rng.below(4) == 0 { field[0] = 0x2D }
+            var padded = field + Array(repeating: UInt8(0x39), count: 8)
+            padded.withUnsafeMutableBufferPointer { buf in
+                let p = UnsafeBufferPointer(rebasing: buf[0 ..< n])
+                #expect(FieldParsing.canonicalUnsigned(padded: p) == FieldParsing.canonicalUnsigned(p), "\(String(decoding: field, as: UTF8.self))")
+                #expect(FieldParsing.integer(padded: p) == FieldParsing.integer(p), "\(String(decoding: field, as: UTF8.self))")
+            }
         }
     }
 }

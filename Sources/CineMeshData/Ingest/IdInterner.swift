@@ -22,10 +22,11 @@ struct IdInterner {
         mask = 1023
     }
 
-    /// Code of a non-empty, trimmed id field.
+    /// Code of a non-empty, trimmed id field of a `DelimitedReader` (padded: see
+    /// `FieldParsing.digits(padded:count:)`).
     @inline(__always)
     mutating func intern(_ p: UnsafeBufferPointer<UInt8>, encoding: TextEncoding) -> UInt32 {
-        if let v = FieldParsing.canonicalUnsigned(p) { return intern(v) }
+        if let v = FieldParsing.canonicalUnsigned(padded: p) { return intern(v) }
         let s = encoding.decode(p)
         if let c = text[s] { return c }
         let c = UInt32(keys.count)

@@ -153,7 +153,7 @@ struct RatingFileParser: Sendable {
             var time: Int64 = 0
             if let tc = timeCol {
                 let tf = reader.field(tc)
-                guard let t = FieldParsing.timestamp(tf, format.timestampKind) else {
+                guard let t = FieldParsing.timestamp(tf, format.timestampKind, padded: true) else {
                     let expectation = format.timestampKind == .isoDate ? "a YYYY-MM-DD date" : format.timestampKind == .unixSeconds ? "integer seconds since 1970" : "integer seconds or an ISO 8601 date"
                     try ledger.reject(.badTimestamp, file: display, line: line,
                                       "timestamp '\(format.encoding.decode(tf))' is not \(expectation)")

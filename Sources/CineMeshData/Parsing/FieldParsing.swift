@@ -44,10 +44,19 @@ public enum FieldParsing {
         return negative ? -v : v
     }
 
-    private static let exactPowers: [Double] = (0 ... 22).map { e in
-        var x = 1.0
-        for _ in 0 ..< e { x *= 10 }
-        return x
+    /// 10^e for 0 <= e <= 22, all exactly representable (no table, so no lazy-global check per call).
+    @inline(__always)
+    static func exactPowerOfTen(_ e: Int) -> Double {
+        switch e {
+        case 0: return 1
+        case 1: return 10
+        case 2: return 100
+        case 3: return 1000
+        default:
+            var x = 1000.0
+            for _ in 3 ..< e { x *= 10 }
+            return x
+        }
     }
 
     /// A finite decimal number (`4`, `3.5`, `-1e3`, `.5`), surrounding spaces allowed; nan and inf
@@ -87,7 +96,7 @@ public enum FieldParsing {
         }
         if !sawDigit { return nil }
         if mantissa < (1 << 53) && fractionDigits <= 22 {
-            let v = Double(mantissa) / exactPowers[fractionDigits]
+            let v = Double(mantissa) / exactPowerOfTen(fractionDigits)
             return negative ? -v : v
         }
         return slowDecimal(p)
@@ -96,6 +105,55 @@ public enum FieldParsing {
     private static func slowDecimal(_ p: UnsafeBufferPointer<UInt8>) -> Double? {
         guard let s = String(validating: p, as: UTF8.self), let v = Double(s), v.isFinite else { return nil }
         return v
+    }
+
+    // MARK: SWAR digits for padded buffers
+
+    /// The value of 8 ASCII digits loaded little-endian (first character in the low byte), or nil
+    /// when a byte is not a digit (Lemire's 8-digit SWAR conversion).
+    @inline(__always)
+    static func eightDigits(_ w: UInt64) -> UInt64? {
+        let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0, zeros: UInt64 = 0x3030_3030_3030_3030
+        guard w & high == zeros, (w &+ 0x0606_0606_0606_0606) & high == zeros else { return nil }
+        var v = w &- zeros
+        v = (v &* 10) &+ (v >> 8)
+        return ((v & 0x0000_00FF_0000_00FF) &* (100 &+ (1_000_000 << 32)) &+ ((v >> 16) & 0x0000_00FF_0000_00FF) &* (1 &+ (10000 << 32))) >> 32
+    }
+
+    /// The value of `n` (1...16) ASCII digits at `p`, or nil if any is not a digit. Reads 8 bytes
+    /// at a time, so up to 7 bytes past the field: only for buffers with that much slack (the
+    /// fields of a `DelimitedReader`).
+    @inline(__always)
+    static func digits(padded p: UnsafePointer<UInt8>, count n: Int) -> UInt64? {
+        @inline(__always) func load(_ at: Int) -> UInt64 { UInt64(littleEndian: UnsafeRawPointer(p + at).loadUnaligned(as: UInt64.self)) }
+        @inline(__always) func leading(_ w: UInt64, _ k: Int) -> UInt64 {
+            // Keep the first k characters, shifted to the top, with '0's in front.
+            k == 8 ? w : (w << UInt64(8 * (8 - k))) | (0x3030_3030_3030_3030 >> UInt64(8 * k))
+        }
+        if n <= 8 { return eightDigits(leading(load(0), n)) }
+        guard let hi = eightDigits(leading(load(0), n - 8)), let lo = eightDigits(load(n - 8)) else { return nil }
+        return hi &* 100_000_000 &+ lo
+    }
+
+    /// `canonicalUnsigned` for a padded field (see `digits(padded:count:)`).
+    @inline(__always)
+    static func canonicalUnsigned(padded p: UnsafeBufferPointer<UInt8>) -> Int64? {
+        let n = p.count
+        if n == 0 || n > 16 || (n > 1 && p[0] == 0x30) { return n > 16 ? canonicalUnsigned(p) : nil }
+        return digits(padded: p.baseAddress!, count: n).map { Int64($0) }
+    }
+
+    /// `integer` for a padded field (see `digits(padded:count:)`).
+    @inline(__always)
+    static func integer(padded raw: UnsafeBufferPointer<UInt8>) -> Int64? {
+        let p = trimmed(raw)
+        guard let base = p.baseAddress, p.count > 0 else { return nil }
+        let negative = p[0] == 0x2D
+        let skip = negative || p[0] == 0x2B ? 1 : 0
+        let n = p.count - skip
+        if n < 1 || n > 16 { return n > 16 ? integer(raw) : nil }
+        guard let v = digits(padded: base + skip, count: n) else { return nil }
+        return negative ? -Int64(v) : Int64(v)
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
@@ -174,15 +232,15 @@ public enum FieldParsing {
         return nil
     }
 
-    /// A timestamp in one of the accepted forms.
-    public static func timestamp(_ p: UnsafeBufferPointer<UInt8>, _ kind: TimestampKind) -> Int64? {
+    /// A timestamp in one of the accepted forms; `padded` fields may use the SWAR digit path.
+    public static func timestamp(_ p: UnsafeBufferPointer<UInt8>, _ kind: TimestampKind, padded: Bool = false) -> Int64? {
         switch kind {
-        case .unixSeconds: return integer(p)
+        case .unixSeconds: return padded ? integer(padded: p) : integer(p)
         case .isoDate: return isoDateTime(p)
         case .auto:
             let t = trimmed(p)
             if t.count >= 10 && t.count > 4 && t[4] == 0x2D { return isoDateTime(t) }
-            return integer(t)
+            return padded ? integer(padded: t) : integer(t)
         }
     }
 }
