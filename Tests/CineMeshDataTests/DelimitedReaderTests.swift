@@ -91,7 +91,12 @@ import Testing
         #expect(bytes(".5", FieldParsing.decimal) == 0.5)
         #expect(bytes("-1e3", FieldParsing.decimal) == -1000)
         #expect(bytes("0.1", FieldParsing.decimal) == 0.1)
-        for bad in ["", "five", "4,0", "1.2.3", "nan", "inf", "-", "."] {
+        for a in 0 ... 9 {
+            for b in 0 ... 9 {
+                #expect(bytes("\(a).\(b)", FieldParsing.decimal) == Double("\(a).\(b)"), "\(a).\(b)")
+            }
+        }
+        for bad in ["", "five", "4,0", "1.2.3", "nan", "inf", "-", ".", "x.5"] {
             #expect(bytes(bad, FieldParsing.decimal) == nil, "\(bad)")
         }
     }

@@ -40,7 +40,8 @@ public struct IngestReport: Sendable {
     public var examples: [BadRowReason: String]
     public var inputBytes: UInt64
     public var seconds: Double
-    /// Wall time of each phase, in order: `parse` (rating files, all cores), `companions`
+    /// Wall time of each phase, in order: `scan` (sequential checksum and quote pre-pass of the
+    /// rating files), `parse` (rating files, all cores), `companions`
     /// (catalog, users, tags), then the builder's `ids`, `order`, `shards` and `files`.
     public var phases: [(name: String, seconds: Double)]
     public var ratingsPerSecond: Double { seconds > 0 ? Double(manifest.ratings) / seconds : 0 }
@@ -75,8 +76,10 @@ public struct Ingestor {
         var segments: [ParsedSegment] = []
         var anyTimestamps = false
         var inputBytes: UInt64 = 0
+        var scanSeconds = 0.0
         for file in plan.files(.ratings) {
             let parsed = try fileIngest.run(path: file)
+            scanSeconds += parsed.scanSeconds
             ledger.absorb(parsed.ledger, lineShift: 0)
             segments += parsed.segments
             anyTimestamps = anyTimestamps || parsed.hasTimestamps
@@ -119,7 +122,7 @@ public struct Ingestor {
         let done = monotonicSeconds()
         return IngestReport(manifest: manifest, skipped: ledger.counts, examples: ledger.examples.mapValues(\.description),
                             inputBytes: inputBytes, seconds: done - started,
-                            phases: [("parse", parsed - started), ("companions", companions - parsed)] + layout)
+                            phases: [("scan", scanSeconds), ("parse", parsed - started - scanSeconds), ("companions", companions - parsed)] + layout)
     }
 
     private struct Companions {

@@ -39,11 +39,15 @@ struct RatingFileIngest {
         var bytes: UInt64
         var checksum: UInt64
         var hasTimestamps: Bool
+        /// Wall time of the sequential pre-pass (checksum and quote scan).
+        var scanSeconds: Double
     }
 
     func run(path: String) throws -> Result {
         let layout = try parser.layout(path: path, display: path)
+        let scanStart = monotonicSeconds()
         let (size, checksum, hasQuote) = try Self.prepass(path)
+        let scanSeconds = monotonicSeconds() - scanStart
         let cores = ProcessInfo.activeCores
         let splittable = cores > 1 && !parser.format.netflixPrize && !hasQuote && size - layout.dataStart >= splitThreshold
         let ranges = splittable ? try Self.split(path, layout.dataStart ..< size, parts: cores) : [layout.dataStart ..< size]
@@ -78,7 +82,8 @@ struct RatingFileIngest {
             }
         }
         if !sawRow { throw DataError(.emptyFile, file: path, "no rating rows") }
-        return Result(segments: segments, ledger: ledger, bytes: size, checksum: checksum, hasTimestamps: layout.timestamp != nil)
+        return Result(segments: segments, ledger: ledger, bytes: size, checksum: checksum, hasTimestamps: layout.timestamp != nil,
+                      scanSeconds: scanSeconds)
     }
 
     /// Size, XXH64 and whether the file holds a double quote, in one sequential read.

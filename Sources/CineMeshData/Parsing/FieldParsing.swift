@@ -62,6 +62,14 @@ public enum FieldParsing {
     /// A finite decimal number (`4`, `3.5`, `-1e3`, `.5`), surrounding spaces allowed; nan and inf
     /// are refused. Short decimals take an exact fast path; the rest fall back to the standard parser.
     public static func decimal(_ raw: UnsafeBufferPointer<UInt8>) -> Double? {
+        // Star ratings are nearly always `D` or `D.D`: convert those directly.
+        if raw.count == 1 {
+            let d = raw[0] &- 0x30
+            if d <= 9 { return Double(d) }
+        } else if raw.count == 3 && raw[1] == 0x2E {
+            let a = raw[0] &- 0x30, b = raw[2] &- 0x30
+            if a <= 9 && b <= 9 { return Double(Int(a) * 10 + Int(b)) / 10 }   // correctly rounded, as the general path
+        }
         let p = trimmed(raw)
         let n = p.count
         if n == 0 { return nil }
