@@ -19,8 +19,8 @@ struct RunResult {
 /// chatty child can never block on a full pipe.
 func cinemesh(_ args: [String], timeout: TimeInterval = 120) throws -> RunResult {
     let base = "/tmp/cinemesh-cli-out-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-    FileManager.default.createFile(atPath: base + ".out", contents: nil)
-    FileManager.default.createFile(atPath: base + ".err", contents: nil)
+    _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+    _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
     defer {
         try? FileManager.default.removeItem(atPath: base + ".out")
         try? FileManager.default.removeItem(atPath: base + ".err")
@@ -47,7 +47,7 @@ final class Scratch {
     func file(_ name: String, _ text: String) -> String {
         let p = path + "/" + name
         try! FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
         return p
     }
     func sub(_ name: String) -> String { path + "/" + name }

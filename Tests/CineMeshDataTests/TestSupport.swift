@@ -20,7 +20,7 @@ final class TempDir {
     func write(_ name: String, _ bytes: [UInt8]) -> String {
         let p = path + "/" + name
         try! FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: p, contents: Data(bytes))
         return p
     }
 
@@ -39,6 +39,7 @@ let sharedData: String? = {
 
 let sharedDataMissing = "../shared/data is absent (set CINEMESH_SHARED_DATA to run the real-data tests)"
 
+@discardableResult
 func ingest(_ inputs: [String], _ out: String, configure: (inout IngestOptions) -> Void = { _ in }) throws -> IngestReport {
     var o = IngestOptions()
     configure(&o)
