@@ -209,3 +209,4 @@ struct LocateSink: RatingSink {
         return true
     }
 }
+

@@ -162,6 +162,17 @@ public final class DelimitedReader {
 
     /// Advances to the next non-blank record.
     public func next() throws -> Outcome {
+        guard let (start, stop, unclosed) = try advance() else { return .endOfFile }
+        if unclosed {
+            return .malformed("quoted field opened on line \(line) is never closed")
+        }
+        if let problem = split(start, stop) { return .malformed(problem) }
+        return .record
+    }
+
+    /// Moves past the next non-blank record: its bounds in the buffer (without the line end) and
+    /// whether it ends inside an unclosed quote; nil at end of file.
+    private func advance() throws -> (Int, Int, Bool)? {
         while true {
             // Find where the record ends: an LF outside quotes, or the end of the file.
             var end = -1
@@ -203,7 +214,7 @@ public final class DelimitedReader {
                 if end >= 0 { break }
                 let consumedBefore = position
                 if try !fill() {
-                    if position == count { return .endOfFile }
+                    if position == count { return nil }
                     end = count
                     unclosed = inQuotes
                     break
@@ -217,11 +228,7 @@ public final class DelimitedReader {
             var stop = end
             if stop > start && buffer[stop - 1] == 0x0D { stop -= 1 }
             if stop == start { continue }   // blank line
-            if unclosed {
-                return .malformed("quoted field opened on line \(line) is never closed")
-            }
-            if let problem = split(start, stop) { return .malformed(problem) }
-            return .record
+            return (start, stop, unclosed)
         }
     }
 
@@ -249,7 +256,7 @@ public final class DelimitedReader {
         while i < stop {
             let word = UInt64(littleEndian: UnsafeRawPointer(buffer + i).loadUnaligned(as: UInt64.self)) ^ pattern
             var hits = (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
-            if stop - i < 8 { hits &= (1 << UInt64((stop - i) * 8)) &- 1 }
+            if stop - i < 8 { hits &= (1 &<< UInt64((stop - i) * 8)) &- 1 }
             if hits == 0 {
                 i += 8
                 continue

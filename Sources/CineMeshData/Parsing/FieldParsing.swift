@@ -124,8 +124,8 @@ public enum FieldParsing {
         let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0, zeros: UInt64 = 0x3030_3030_3030_3030
         guard w & high == zeros, (w &+ 0x0606_0606_0606_0606) & high == zeros else { return nil }
         var v = w &- zeros
-        v = (v &* 10) &+ (v >> 8)
-        return ((v & 0x0000_00FF_0000_00FF) &* (100 &+ (1_000_000 << 32)) &+ ((v >> 16) & 0x0000_00FF_0000_00FF) &* (1 &+ (10000 << 32))) >> 32
+        v = (v &* 10) &+ (v &>> 8)
+        return ((v & 0x0000_00FF_0000_00FF) &* (100 &+ (1_000_000 &<< 32)) &+ ((v &>> 16) & 0x0000_00FF_0000_00FF) &* (1 &+ (10000 &<< 32))) &>> 32
     }
 
     /// The value of `n` (1...16) ASCII digits at `p`, or nil if any is not a digit. Reads 8 bytes
@@ -136,7 +136,7 @@ public enum FieldParsing {
         @inline(__always) func load(_ at: Int) -> UInt64 { UInt64(littleEndian: UnsafeRawPointer(p + at).loadUnaligned(as: UInt64.self)) }
         @inline(__always) func leading(_ w: UInt64, _ k: Int) -> UInt64 {
             // Keep the first k characters, shifted to the top, with '0's in front.
-            k == 8 ? w : (w << UInt64(8 * (8 - k))) | (0x3030_3030_3030_3030 >> UInt64(8 * k))
+            k == 8 ? w : (w &<< UInt64(8 * (8 - k))) | (0x3030_3030_3030_3030 &>> UInt64(8 * k))
         }
         if n <= 8 { return eightDigits(leading(load(0), n)) }
         guard let hi = eightDigits(leading(load(0), n - 8)), let lo = eightDigits(load(n - 8)) else { return nil }
