@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "cinemesh", targets: ["cinemesh"]),
         .library(name: "CineMeshData", targets: ["CineMeshData"]),
+        .library(name: "CineMeshNumerics", targets: ["CineMeshNumerics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,17 +24,25 @@ let package = Package(
             name: "CineMeshData",
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
+        // Recommender math: factor models, SGD and ALS kernels on one block, metrics. No sockets.
+        .target(
+            name: "CineMeshNumerics",
+            dependencies: ["CineMeshData"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
         // The one executable: argument parsing and wiring only.
         .executableTarget(
             name: "cinemesh",
             dependencies: [
                 "CineMeshData",
+                "CineMeshNumerics",
                 "CZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "CZeroMQTests", dependencies: ["CZeroMQ"]),
         .testTarget(name: "CineMeshDataTests", dependencies: ["CineMeshData"]),
+        .testTarget(name: "CineMeshNumericsTests", dependencies: ["CineMeshNumerics", "CineMeshData"]),
         .testTarget(name: "CineMeshCLITests", dependencies: ["cinemesh", "CineMeshData"]),
     ]
 )

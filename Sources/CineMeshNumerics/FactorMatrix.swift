@@ -1,0 +1,43 @@
+import CineMeshData
+
+/// A rows x factors matrix of Float, row-major and contiguous, each row padded with zeros to a
+/// multiple of 8 floats so kernels can work in `SIMD8<Float>` steps. The padding stays zero under
+/// every update CineMesh makes (its gradient is zero), so it never changes a result.
+public struct FactorMatrix: Sendable, Equatable {
+    public let rows: Int
+    public let factors: Int
+    /// Floats per row in `values` (factors rounded up to a multiple of 8).
+    public let stride: Int
+    public var values: [Float]
+
+    public init(rows: Int, factors: Int) {
+        self.rows = rows
+        self.factors = factors
+        stride = (factors + 7) / 8 * 8
+        values = [Float](repeating: 0, count: rows * stride)
+    }
+
+    /// Entries drawn from normal(mean, std). Row `r` uses its own random stream derived from
+    /// (seed, salt, r), so a row's initial values do not depend on how many rows there are, on the
+    /// grid, or on which worker initializes it.
+    public static func normal(rows: Int, factors: Int, mean: Float, std: Float, seed: UInt64, salt: UInt64) -> FactorMatrix {
+        var m = FactorMatrix(rows: rows, factors: factors)
+        let stride = m.stride
+        m.values.withUnsafeMutableBufferPointer { v in
+            for r in 0 ..< rows {
+                var rng = SeededRandom(seed: seed ^ (salt &* 0x9E37_79B9_7F4A_7C15), stream: UInt64(r))
+                for f in 0 ..< factors { v[r * stride + f] = mean + std * Float(rng.normal()) }
+            }
+        }
+        return m
+    }
+
+    /// Factor `f` of row `r`.
+    public subscript(r: Int, f: Int) -> Float {
+        get { values[r * stride + f] }
+        set { values[r * stride + f] = newValue }
+    }
+
+    /// Row `r` without padding.
+    public func row(_ r: Int) -> ArraySlice<Float> { values[r * stride ..< r * stride + factors] }
+}

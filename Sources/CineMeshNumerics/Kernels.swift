@@ -1,0 +1,42 @@
+/// Inner loops over padded factor rows (`stride` a multiple of 8), in `SIMD8<Float>` steps with
+/// `acc += a * b` (a fused multiply-add would be a slow software call on the default x86-64 target).
+enum Kernels {
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+
+    /// p . q over one padded row.
+    @inline(__always)
+    static func dot(_ p: UnsafePointer<Float>, _ q: UnsafePointer<Float>, stride: Int) -> Float {
+        var acc = SIMD8<Float>()
+        var f = 0
+        while f < stride {
+            acc += load(p + f) * load(q + f)
+            f += 8
+        }
+        return acc.sum()
+    }
+
+    /// The simultaneous SGD step on two rows (both read before either is written):
+    /// p += lrP (err q - regP p), q += lrQ (err p - regQ q).
+    @inline(__always)
+    static func sgdStep(_ p: UnsafeMutablePointer<Float>, _ q: UnsafeMutablePointer<Float>, stride: Int,
+                        err: Float, lrP: Float, regP: Float, lrQ: Float, regQ: Float) {
+        let e = SIMD8<Float>(repeating: err)
+        let lp = SIMD8<Float>(repeating: lrP), rp = SIMD8<Float>(repeating: regP)
+        let lq = SIMD8<Float>(repeating: lrQ), rq = SIMD8<Float>(repeating: regQ)
+        var f = 0
+        while f < stride {
+            let pf = load(p + f), qf = load(q + f)
+            store(pf + lp * (e * qf - rp * pf), p + f)
+            store(qf + lq * (e * pf - rq * qf), q + f)
+            f += 8
+        }
+    }
+}

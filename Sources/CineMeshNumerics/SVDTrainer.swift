@@ -1,0 +1,60 @@
+import CineMeshData
+
+/// What one training epoch measured.
+public struct EpochReport: Sendable, Equatable {
+    public var epoch: Int
+    /// RMSE of the errors seen during the sweep, before each update (LibMF's training RMSE).
+    public var trainRMSE: Double
+    /// RMSE on the held-out ratings after the epoch, predictions clipped to the scale.
+    public var testRMSE: Double?
+    /// Time of the epoch's SGD sweeps (the held-out evaluation is not included).
+    public var seconds: Double
+    /// Time spent scoring the held-out ratings after the epoch.
+    public var evaluationSeconds: Double
+}
+
+/// Biased matrix factorization by stratified SGD in one process: epochs visit the grid's blocks in
+/// the `StratifiedSchedule` order, the order distributed training uses, with the same kernel.
+public struct SVDTrainer: Sendable {
+    public var parameters: SVDParameters
+
+    public init(parameters: SVDParameters) { self.parameters = parameters }
+
+    /// Trains on `train` (one block per grid cell, row-major); reports each epoch, with test RMSE
+    /// when `test` is given.
+    public func fit(_ train: [RatingBlock], grid: Grid, users: Int, items: Int, test: EvaluationSet? = nil,
+                    scale: RatingScale, onEpoch: (EpochReport) -> Void = { _ in }) throws -> BiasedFactorModel {
+        let p = parameters
+        guard p.factors >= 1 && p.factors <= 1024, p.epochs >= 0 else {
+            throw DataError(.usage, "factors must be 1-1024 and epochs >= 0")
+        }
+        guard train.count == grid.blockCount else { throw DataError(.usage, "expected \(grid.blockCount) training blocks, got \(train.count)") }
+        var total = 0.0, n = 0
+        for b in train {
+            for r in b.ratings { total += Double(r) }
+            n += b.count
+        }
+        var model = BiasedFactorModel(
+            globalMean: n > 0 ? Float(total / Double(n)) : 0,
+            users: .normal(rows: users, factors: p.factors, mean: p.initMean, std: p.initStd, seed: p.seed, salt: 1),
+            items: .normal(rows: items, factors: p.factors, mean: p.initMean, std: p.initStd, seed: p.seed, salt: 2))
+        let schedule = StratifiedSchedule(grid: grid, seed: p.seed)
+        for epoch in 0 ..< p.epochs {
+            let started = monotonicSeconds()
+            let steps = SGDSteps(p, epoch: epoch)
+            var squared = 0.0
+            for stratum in schedule.strata(epoch: epoch) {
+                for (r, c) in stratum { squared += model.sgdSweep(train[r * grid.columns + c], steps: steps) }
+            }
+            let sweepSeconds = monotonicSeconds() - started
+            let trainRMSE = n > 0 ? (squared / Double(n)).squareRoot() : 0
+            guard trainRMSE.isFinite else {
+                throw DataError(.usage, "training diverged in epoch \(epoch + 1) (training RMSE is \(trainRMSE)); lower the learning rate")
+            }
+            let testRMSE = test.map { $0.errors(of: model, scale: scale).rmse }
+            onEpoch(EpochReport(epoch: epoch + 1, trainRMSE: trainRMSE, testRMSE: testRMSE, seconds: sweepSeconds,
+                                evaluationSeconds: monotonicSeconds() - started - sweepSeconds))
+        }
+        return model
+    }
+}

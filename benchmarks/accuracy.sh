@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Accuracy and fit time on MovieLens 100K, side by side with scikit-surprise on the very same rows:
+# a seeded random 80/20 split of u.data is written as two files; cinemesh ingests them as a train
+# and a test dataset (`cinemesh train TRAIN --test TEST`), Surprise reads them with PredefinedKFold.
+#
+#   benchmarks/accuracy.sh [DATA=../shared/data/ml-100k] [SEED=42]
+#
+# scikit-surprise comes from PyPI into benchmarks/.venv (made on first use; it compiles).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=${1:-../shared/data/ml-100k}
+seed=${2:-42}
+work=benchmarks/work/accuracy
+mkdir -p "$work"
+deploy/install-deps.sh
+swift build -c release --product cinemesh >/dev/null
+bin=.build/release/cinemesh
+venv=benchmarks/.venv
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -c "import surprise" 2>/dev/null || "$venv/bin/pip" install -q scikit-surprise
+python3 - "$data/u.data" "$work" "$seed" <<'PY'
+import random, sys
+src, out, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+lines = open(src).read().splitlines()
+rng = random.Random(seed)
+rng.shuffle(lines)
+cut = int(len(lines) * 0.8)
+open(f"{out}/train.data", "w").write("\n".join(lines[:cut]) + "\n")
+open(f"{out}/test.data", "w").write("\n".join(lines[cut:]) + "\n")
+PY
+"$bin" ingest "$work/train.data" --format ml-100k --out "$work/train" --force >/dev/null
+"$bin" ingest "$work/test.data" --format ml-100k --out "$work/test" --force >/dev/null
+cat > "$work/surprise_run.py" <<'PY'
+import sys, time
+from surprise import SVD, BaselineOnly, Dataset, Reader, accuracy
+from surprise.model_selection import PredefinedKFold
+work = sys.argv[1]
+reader = Reader(line_format="user item rating timestamp", sep="\t", rating_scale=(1, 5))
+data = Dataset.load_from_folds([(f"{work}/train.data", f"{work}/test.data")], reader)
+trainset, testset = next(PredefinedKFold().split(data))
+for name, algo in (("svd", SVD(random_state=0)), ("baseline", BaselineOnly(verbose=False))):
+    t = time.perf_counter()
+    algo.fit(trainset)
+    fit = time.perf_counter() - t
+    preds = algo.test(testset)
+    print(f"| surprise | {name} | {accuracy.rmse(preds, verbose=False):.4f} | {accuracy.mae(preds, verbose=False):.4f} | {fit:.3f} |")
+PY
+echo "| tool | algorithm | test RMSE | test MAE | fit seconds |"
+echo "|---|---|---:|---:|---:|"
+"$venv/bin/python" "$work/surprise_run.py" "$work"
+for algo in svd baseline; do
+  line=$("$bin" train "$work/train" --test "$work/test" --algo "$algo" | grep -E "^$algo: test RMSE")
+  rmse=$(echo "$line" | sed -E 's/.*test RMSE ([0-9.]+).*/\1/')
+  mae=$(echo "$line" | sed -E 's/.*MAE ([0-9.]+).*/\1/')
+  secs=$(echo "$line" | sed -E 's/.*trained in ([0-9.]+) s.*/\1/')
+  echo "| cinemesh | $algo | $rmse | $mae | $secs |"
+done
