@@ -22,29 +22,27 @@ public struct BaselineTrainer: Sendable {
         }
         let mean = n > 0 ? Float(total / Double(n)) : 0
         var model = BiasedFactorModel(globalMean: mean, users: FactorMatrix(rows: users, factors: 0), items: FactorMatrix(rows: items, factors: 0))
-        var sums = [Double](), counts = [Int]()
         for _ in 0 ..< epochs {
-            sums = [Double](repeating: 0, count: items)
-            counts = [Int](repeating: 0, count: items)
-            for b in blocks {
-                for k in 0 ..< b.count {
-                    let i = Int(b.items[k])
-                    sums[i] += Double(b.ratings[k] - mean - model.userBias[Int(b.users[k])])
-                    counts[i] += 1
-                }
-            }
-            for i in 0 ..< items { model.itemBias[i] = Float(sums[i] / (Double(regItem) + Double(counts[i]))) }
-            sums = [Double](repeating: 0, count: users)
-            counts = [Int](repeating: 0, count: users)
-            for b in blocks {
-                for k in 0 ..< b.count {
-                    let u = Int(b.users[k])
-                    sums[u] += Double(b.ratings[k] - mean - model.itemBias[Int(b.items[k])])
-                    counts[u] += 1
-                }
-            }
-            for u in 0 ..< users { model.userBias[u] = Float(sums[u] / (Double(regUser) + Double(counts[u]))) }
+            model.itemBias = Self.halfStep(blocks, solving: \.items, given: \.users, bias: model.userBias, mean: mean, reg: regItem, count: items)
+            model.userBias = Self.halfStep(blocks, solving: \.users, given: \.items, bias: model.itemBias, mean: mean, reg: regUser, count: users)
         }
         return model
+    }
+
+    /// One alternation: each index x of the `solving` side gets
+    /// sum over its ratings of (r - mean - bias[other index]) / (reg + its rating count).
+    static func halfStep(_ blocks: [RatingBlock], solving side: KeyPath<RatingBlock, [UInt32]>, given other: KeyPath<RatingBlock, [UInt32]>,
+                         bias: [Float], mean: Float, reg: Float, count: Int) -> [Float] {
+        var sums = [Double](repeating: 0, count: count)
+        var counts = [Int](repeating: 0, count: count)
+        for b in blocks {
+            let xs = b[keyPath: side], ys = b[keyPath: other]
+            for k in 0 ..< b.count {
+                let x = Int(xs[k])
+                sums[x] += Double(b.ratings[k] - mean - bias[Int(ys[k])])
+                counts[x] += 1
+            }
+        }
+        return (0 ..< count).map { Float(sums[$0] / (Double(reg) + Double(counts[$0]))) }
     }
 }

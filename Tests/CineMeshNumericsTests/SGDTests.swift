@@ -154,3 +154,23 @@ func dataErrorOf(_ body: () throws -> Void) -> DataError? {
     do { try body() } catch let e as DataError { return e } catch { return nil }
     return nil
 }
+
+@Suite struct BaselineTests {
+    /// One ALS alternation of Surprise's BaselineOnly, by hand: ratings (u0,i0)=4, (u0,i1)=2,
+    /// (u1,i0)=5, mean 11/3, reg 1 on both sides.
+    @Test func oneEpochMatchesHandComputation() {
+        let block = RatingBlock(row: 0, column: 0, userRange: 0 ..< 2, itemRange: 0 ..< 2, users: [0, 0, 1], items: [0, 1, 0], ratings: [4, 2, 5])
+        var trainer = BaselineTrainer()
+        trainer.epochs = 1
+        trainer.regUser = 1
+        trainer.regItem = 1
+        let m = trainer.fit([block], users: 2, items: 2)
+        let mean: Float = 11.0 / 3
+        let bi0 = ((4 - mean) + (5 - mean)) / 3, bi1 = (2 - mean) / 2
+        let bu0 = ((4 - mean - bi0) + (2 - mean - bi1)) / 3, bu1 = (5 - mean - bi0) / 2
+        #expect(abs(m.globalMean - mean) < 1e-6)
+        #expect(abs(m.itemBias[0] - bi0) < 1e-5 && abs(m.itemBias[1] - bi1) < 1e-5)
+        #expect(abs(m.userBias[0] - bu0) < 1e-5 && abs(m.userBias[1] - bu1) < 1e-5)
+        #expect(abs(m.score(user: 1, item: 1) - (mean + bu1 + bi1)) < 1e-5)
+    }
+}
