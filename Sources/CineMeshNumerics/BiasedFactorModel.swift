@@ -17,8 +17,6 @@ public struct BiasedFactorModel: Sendable, Equatable {
         self.items = items
     }
 
-    public var factors: Int { users.factors }
-
     /// The unclipped score of user `u` for item `i`.
     @inline(__always)
     public func score(user u: Int, item i: Int) -> Float {

@@ -37,7 +37,4 @@ public struct FactorMatrix: Sendable, Equatable {
         get { values[r * stride + f] }
         set { values[r * stride + f] = newValue }
     }
-
-    /// Row `r` without padding.
-    public func row(_ r: Int) -> ArraySlice<Float> { values[r * stride ..< r * stride + factors] }
 }

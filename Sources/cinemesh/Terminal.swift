@@ -8,17 +8,10 @@ enum Terminal {
         writeStderr("cinemesh: error: \(message)\n")
     }
 
-    static func note(_ message: String) {
-        writeStderr("\(message)\n")
-    }
-
     private static func writeStderr(_ text: String) {
         var bytes = Array(text.utf8)
         _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
     }
-
-    /// Whether stdout is a terminal (progress decorations only then).
-    static var isInteractive: Bool { isatty(1) != 0 }
 
     /// `1234567` -> `1,234,567`.
     static func grouped(_ n: Int) -> String {

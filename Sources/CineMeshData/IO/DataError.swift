@@ -3,7 +3,7 @@
 public struct DataError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What went wrong, in a stable machine-readable form.
     public enum Kind: String, Sendable, Codable {
-        case io, emptyFile, binaryFile, badRow, damaged, versionMismatch, usage, unsupported
+        case io, emptyFile, binaryFile, badRow, damaged, versionMismatch, usage
     }
 
     public let kind: Kind

@@ -77,13 +77,3 @@ public struct ColumnMapping: Sendable, Equatable {
         return ColumnMapping(user: try pick(userNames, "user"), item: try pick(itemNames, "item"), rating: try pick(ratingNames, "rating"), timestamp: ts)
     }
 }
-
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs.
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
-    }
-}

@@ -209,4 +209,3 @@ struct LocateSink: RatingSink {
         return true
     }
 }
-

@@ -120,9 +120,3 @@ struct SourcePlan {
         return (candidates[0].1, candidates[0].0)
     }
 }
-
-extension String {
-    func replacingOccurrences(_ target: String, _ replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
-    }
-}
