@@ -144,8 +144,8 @@ public struct DatasetBuilder {
             let sum = try AtomicFile.write(bytes, to: tx.path(file))
             files.append(.init(role: role, file: file, bytes: UInt64(bytes.count), xxh64: sum.hex16))
         }
-        try put("users-idmap", "users.idmap", IdMap(ids: userIds).encoded())
-        try put("items-idmap", "items.idmap", IdMap(ids: itemIds).encoded())
+        try put("users-idmap", "users.idmap", IdMap.encode(userIds))
+        try put("items-idmap", "items.idmap", IdMap.encode(itemIds))
         if let catalog { try put("catalog", "catalog.table", catalog.encoded()) }
         if let userAttributes { try put("user-attributes", "users.table", userAttributes.encoded()) }
         if let tags { try put("tags", "tags.table", tags.encoded()) }

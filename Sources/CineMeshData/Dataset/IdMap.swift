@@ -28,10 +28,13 @@ extension IdMap {
     static let version: UInt16 = 1
 
     /// The file bytes (see docs/FORMATS.md, "Id map files").
-    public func encoded() -> [UInt8] {
+    public func encoded() -> [UInt8] { Self.encode(ids) }
+
+    /// The file bytes of an id list, without building the lookup table.
+    public static func encode(_ ids: [ExternalId]) -> [UInt8] {
         var w = BinaryWriter(capacity: 24 + ids.count * 9)
-        w.put(magic: Self.magic, count: 8)
-        w.put(Self.version)
+        w.put(magic: magic, count: 8)
+        w.put(version)
         w.put(UInt16(0))
         w.put(UInt32(0))
         w.put(UInt64(ids.count))
