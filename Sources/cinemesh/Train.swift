@@ -16,26 +16,29 @@ struct Train: ParsableCommand {
     )
 
     enum Algorithm: String, ExpressibleByArgument, CaseIterable {
-        case svd, baseline
+        case svd, als, baseline
     }
 
     @Argument(help: "Dataset directory.")
     var dataset: String
 
-    @Option(help: "Algorithm: svd or baseline.")
+    @Option(help: "Algorithm: svd, als or baseline.")
     var algo: Algorithm = .svd
 
-    @Option(help: "Latent factors (svd).")
-    var factors = 100
+    @Option(help: "Latent factors (default: svd 100, als 20).")
+    var factors: Int?
 
-    @Option(help: "Epochs.")
+    @Option(help: "Epochs (svd, default 20), iterations (als, default 10) or baseline epochs (10).")
     var epochs: Int?
 
     @Option(help: "Learning rate for all parameters (svd).")
     var lr: Float = 0.005
 
-    @Option(help: "Regularization for all parameters (svd).")
-    var reg: Float = 0.02
+    @Option(help: "Regularization (default: svd 0.02 for all parameters; als 0.1, weighted by each row's rating count).")
+    var reg: Float?
+
+    @Flag(help: "ALS without biases and global mean (plain p_u . q_i).")
+    var noBias = false
 
     @Option(help: "Learning rate of the biases (default: --lr).")
     var lrBias: Float?
@@ -90,23 +93,38 @@ struct Train: ParsableCommand {
                 var b = BaselineTrainer()
                 if let epochs { b.epochs = epochs }
                 model = b.fit(train, users: ds.manifest.users, items: ds.manifest.items)
+            case .als:
+                var p = ALSParameters()
+                p.factors = factors ?? 20
+                p.iterations = epochs ?? 10
+                p.regularization = Double(reg ?? 0.1)
+                p.biased = !noBias
+                p.initStd = initStd
+                p.seed = seed
+                print("iteration  train RMSE  test RMSE  seconds")
+                model = try ALSTrainer(parameters: p).fit(train, users: ds.manifest.users, items: ds.manifest.items,
+                                                          test: testCount > 0 ? evaluation : nil, scale: scale) { e in
+                    sweepSeconds += e.seconds
+                    evaluationSeconds += e.evaluationSeconds
+                    print(Self.row(e))
+                }
             case .svd:
                 var p = SVDParameters()
-                p.factors = factors
+                p.factors = factors ?? 100
                 p.epochs = epochs ?? 20
                 p.learningRate = lr
-                p.regularization = reg
+                p.regularization = reg ?? 0.02
                 p.learningRateBias = lrBias
                 p.regularizationBias = regBias
                 p.learningRateDecay = lrDecay
                 p.initStd = initStd
                 p.seed = seed
-                print("epoch  train RMSE  test RMSE  seconds")
+                print("    epoch  train RMSE  test RMSE  seconds")
                 model = try SVDTrainer(parameters: p).fit(train, grid: ds.grid, users: ds.manifest.users, items: ds.manifest.items,
                                                           test: testCount > 0 ? evaluation : nil, scale: scale) { e in
                     sweepSeconds += e.seconds
                     evaluationSeconds += e.evaluationSeconds
-                    print("\(Terminal.pad(String(e.epoch), 5, right: true))  \(Terminal.pad(Terminal.fixed(e.trainRMSE, 4), 10, right: true))  \(Terminal.pad(e.testRMSE.map { Terminal.fixed($0, 4) } ?? "-", 9, right: true))  \(Terminal.pad(Terminal.fixed(e.seconds, 3), 7, right: true))")
+                    print(Self.row(e))
                 }
             }
             let seconds = monotonicSeconds() - started
@@ -114,8 +132,14 @@ struct Train: ParsableCommand {
             let fit = seconds - evaluationSeconds   // per-epoch test scoring is reporting, not fitting
             print("\(algo.rawValue): test RMSE \(Terminal.fixed(errors.rmse, 4)), MAE \(Terminal.fixed(errors.mae, 4)) on \(Terminal.grouped(errors.count)) ratings; trained in \(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s)")
             if algo == .svd && sweepSeconds > 0 {
-                print("  SGD sweeps \(Terminal.fixed(sweepSeconds, 3)) s: \(Terminal.grouped(Int(Double(trainCount) * Double(epochs ?? 20) / sweepSeconds))) rating updates/s")
+                let epochs = self.epochs ?? 20
+                print("  SGD sweeps \(Terminal.fixed(sweepSeconds, 3)) s: \(Terminal.grouped(Int(Double(trainCount) * Double(epochs) / sweepSeconds))) rating updates/s")
             }
         }
+    }
+
+    /// One line of the per-epoch table.
+    static func row(_ e: EpochReport) -> String {
+        "\(Terminal.pad(String(e.epoch), 9, right: true))  \(Terminal.pad(Terminal.fixed(e.trainRMSE, 4), 10, right: true))  \(Terminal.pad(e.testRMSE.map { Terminal.fixed($0, 4) } ?? "-", 9, right: true))  \(Terminal.pad(Terminal.fixed(e.seconds, 3), 7, right: true))"
     }
 }

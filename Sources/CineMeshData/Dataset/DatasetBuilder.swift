@@ -345,7 +345,7 @@ final class BlockResults: @unchecked Sendable {
     }
 
     private var results: [Result<Entry, Error>?]
-    private let lock = NSLockLite()
+    private let lock = Lock()
 
     init(count: Int) { results = Array(repeating: nil, count: count) }
     func set(_ i: Int, _ r: Result<Entry, Error>) { lock.withLock { results[i] = r } }
@@ -450,8 +450,3 @@ final class LaneCounts: @unchecked Sendable {
     }
 }
 
-/// A value handed to the threads of a synchronous parallel loop that write disjoint parts of it.
-struct UnsafeSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}

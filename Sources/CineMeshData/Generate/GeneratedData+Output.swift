@@ -118,24 +118,8 @@ extension GeneratedData {
 /// Formatted chunks handed from the parallel formatters to the writer.
 final class CSVChunks: @unchecked Sendable {
     private var parts: [[UInt8]]
-    private let lock = NSLockLite()
+    private let lock = Lock()
     init(count: Int) { parts = Array(repeating: [], count: count) }
     func set(_ i: Int, _ bytes: [UInt8]) { lock.withLock { parts[i] = bytes } }
     func get(_ i: Int) -> [UInt8] { lock.withLock { parts[i] } }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// A pthread mutex, for the few places threads hand results to each other.
-final class NSLockLite: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body()
-    }
 }

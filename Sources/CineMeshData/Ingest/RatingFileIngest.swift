@@ -144,7 +144,7 @@ final class SegmentOutcomes: @unchecked Sendable {
     }
 
     private var entries: [Entry?]
-    private let lock = NSLockLite()
+    private let lock = Lock()
 
     init(count: Int) { entries = Array(repeating: nil, count: count) }
     func set(_ i: Int, _ e: Entry) { lock.withLock { entries[i] = e } }
