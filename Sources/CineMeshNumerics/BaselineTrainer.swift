@@ -7,7 +7,7 @@ import CineMeshData
 ///     b_u = sum over i rated by u of (r - mean - b_i) / (reg_u + |I_u|)
 ///
 /// Each half-step is a sum over blocks followed by a division, so it merges across workers.
-public struct BaselineTrainer: Sendable {
+public struct BaselineTrainer: Sendable, Codable, Equatable {
     public var epochs = 10
     public var regUser: Float = 15
     public var regItem: Float = 10

@@ -1,7 +1,7 @@
 import CineMeshData
 
 /// What one training epoch measured.
-public struct EpochReport: Sendable, Equatable {
+public struct EpochReport: Sendable, Equatable, Codable {
     public var epoch: Int
     /// RMSE of the errors seen during the sweep, before each update (LibMF's training RMSE).
     public var trainRMSE: Double

@@ -64,6 +64,9 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of the train/test split.")
     var splitSeed: UInt64 = 42
 
+    @Option(help: "Write the trained model to this file (with id maps, catalog and the training items of each user).")
+    var save: String?
+
     func run() throws {
         try reportingErrors {
             guard testFraction >= 0 && testFraction < 1 else { throw DataError(.usage, "--test-fraction must be in [0, 1)") }
@@ -87,11 +90,14 @@ struct Train: ParsableCommand {
             let scale = ds.manifest.ratingScale
             let started = monotonicSeconds()
             var sweepSeconds = 0.0, evaluationSeconds = 0.0
+            var reports: [EpochReport] = []
+            let hyperparameters: ModelFile.Metadata.Hyperparameters
             let model: BiasedFactorModel
             switch algo {
             case .baseline:
                 var b = BaselineTrainer()
                 if let epochs { b.epochs = epochs }
+                hyperparameters = .baseline(b)
                 model = b.fit(train, users: ds.manifest.users, items: ds.manifest.items)
             case .als:
                 var p = ALSParameters()
@@ -101,11 +107,13 @@ struct Train: ParsableCommand {
                 p.biased = !noBias
                 p.initStd = initStd
                 p.seed = seed
+                hyperparameters = .als(p)
                 print("iteration  train RMSE  test RMSE  seconds")
                 model = try ALSTrainer(parameters: p).fit(train, users: ds.manifest.users, items: ds.manifest.items,
                                                           test: testCount > 0 ? evaluation : nil, scale: scale) { e in
                     sweepSeconds += e.seconds
                     evaluationSeconds += e.evaluationSeconds
+                    reports.append(e)
                     print(Self.row(e))
                 }
             case .svd:
@@ -119,11 +127,13 @@ struct Train: ParsableCommand {
                 p.learningRateDecay = lrDecay
                 p.initStd = initStd
                 p.seed = seed
+                hyperparameters = .svd(p)
                 print("    epoch  train RMSE  test RMSE  seconds")
                 model = try SVDTrainer(parameters: p).fit(train, grid: ds.grid, users: ds.manifest.users, items: ds.manifest.items,
                                                           test: testCount > 0 ? evaluation : nil, scale: scale) { e in
                     sweepSeconds += e.seconds
                     evaluationSeconds += e.evaluationSeconds
+                    reports.append(e)
                     print(Self.row(e))
                 }
             }
@@ -131,6 +141,13 @@ struct Train: ParsableCommand {
             let errors = evaluation.errors(of: model, scale: scale)
             let fit = seconds - evaluationSeconds   // per-epoch test scoring is reporting, not fitting
             print("\(algo.rawValue): test RMSE \(Terminal.fixed(errors.rmse, 4)), MAE \(Terminal.fixed(errors.mae, 4)) on \(Terminal.grouped(errors.count)) ratings; trained in \(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s)")
+            if let save {
+                let metadata = ModelFile.Metadata(algorithm: algo.rawValue, hyperparameters: hyperparameters, epochs: reports,
+                                                  metrics: ["rmse": errors.rmse, "mae": errors.mae], dataset: ds.manifest.name,
+                                                  datasetContentHash: ds.manifest.contentHash, ratingScale: scale)
+                try ModelFile(metadata: metadata, model: model, users: ds.users, items: ds.items, catalog: ds.catalog, training: train).write(to: save)
+                print("saved \(save)")
+            }
             if algo == .svd && sweepSeconds > 0 {
                 let epochs = self.epochs ?? 20
                 print("  SGD sweeps \(Terminal.fixed(sweepSeconds, 3)) s: \(Terminal.grouped(Int(Double(trainCount) * Double(epochs) / sweepSeconds))) rating updates/s")

@@ -1,0 +1,155 @@
+import CineMeshData
+
+/// A trained model as one self-contained, versioned file: the factors and biases, the id maps
+/// (so every answer speaks the dataset's ids), the catalog, each user's training items (to exclude
+/// them from recommendations), and JSON metadata: algorithm, hyper-parameters, per-epoch metrics,
+/// held-out metrics and the dataset's content hash. Layout in docs/FORMATS.md ("Model files");
+/// written atomically, XXH64-checksummed, refused with a clear error when damaged or of
+/// another version.
+public struct ModelFile: Sendable {
+    /// Everything about the model except its numbers.
+    public struct Metadata: Codable, Sendable, Equatable {
+        public enum Hyperparameters: Codable, Sendable, Equatable {
+            case svd(SVDParameters)
+            case als(ALSParameters)
+            case baseline(BaselineTrainer)
+        }
+
+        public var algorithm: String
+        public var hyperparameters: Hyperparameters
+        public var epochs: [EpochReport]
+        /// Held-out metrics of the trained model, by name (e.g. `rmse`, `mae`).
+        public var metrics: [String: Double]
+        public var dataset: String
+        public var datasetContentHash: String
+        public var ratingScale: RatingScale
+
+        public init(algorithm: String, hyperparameters: Hyperparameters, epochs: [EpochReport], metrics: [String: Double],
+                    dataset: String, datasetContentHash: String, ratingScale: RatingScale) {
+            self.algorithm = algorithm
+            self.hyperparameters = hyperparameters
+            self.epochs = epochs
+            self.metrics = metrics
+            self.dataset = dataset
+            self.datasetContentHash = datasetContentHash
+            self.ratingScale = ratingScale
+        }
+    }
+
+    public static let magic = "CMMODEL"
+    public static let version: UInt16 = 1
+
+    public var metadata: Metadata
+    public var model: BiasedFactorModel
+    public var users: IdMap
+    public var items: IdMap
+    public var catalog: ColumnTable?
+    /// Training items of user u: `seenItems[seenOffsets[u] ..< seenOffsets[u+1]]`, ascending.
+    public var seenOffsets: [UInt64]
+    public var seenItems: [UInt32]
+
+    public init(metadata: Metadata, model: BiasedFactorModel, users: IdMap, items: IdMap, catalog: ColumnTable?, training: [RatingBlock]) {
+        self.metadata = metadata
+        self.model = model
+        self.users = users
+        self.items = items
+        self.catalog = catalog
+        let byUser = RatingsByRow(training, rows: users.count, byUser: true)
+        seenOffsets = byUser.offsets.map { UInt64($0) }
+        seenItems = byUser.others
+    }
+
+    /// The items user `u` rated in training, ascending.
+    public func seen(user u: Int) -> ArraySlice<UInt32> {
+        seenItems[Int(seenOffsets[u]) ..< Int(seenOffsets[u + 1])]
+    }
+
+    /// The file bytes.
+    public func encoded() throws -> [UInt8] {
+        var w = BinaryWriter()
+        w.put(magic: Self.magic, count: 8)
+        w.put(Self.version)
+        w.put(UInt16(0))
+        w.put(UInt32(model.users.factors))
+        w.put(UInt64(model.users.rows))
+        w.put(UInt64(model.items.rows))
+        w.put(model.globalMean)
+        w.put(UInt32(0))
+        let json = try JSON.encode(metadata)
+        w.put(UInt64(json.count))
+        w.put(raw: json)
+        for x in model.userBias { w.put(x) }
+        for x in model.itemBias { w.put(x) }
+        for m in [model.users, model.items] {
+            for r in 0 ..< m.rows {
+                for f in 0 ..< m.factors { w.put(m[r, f]) }
+            }
+        }
+        for section in [IdMap.encode(users.ids), IdMap.encode(items.ids), catalog?.encoded() ?? []] {
+            w.put(UInt64(section.count))
+            w.put(raw: section)
+        }
+        w.put(UInt64(seenItems.count))
+        for x in seenOffsets { w.put(x) }
+        for x in seenItems { w.put(x) }
+        w.appendChecksum()
+        return w.bytes
+    }
+
+    /// Writes the model atomically.
+    public func write(to path: String) throws {
+        try AtomicFile.write(try encoded(), to: path)
+    }
+
+    /// Reads and verifies a model file.
+    public static func read(_ path: String) throws -> ModelFile {
+        let bytes = try FileSystem.readAll(path)
+        try BinaryReader.verifyTrailer(bytes, file: path, minimumSize: 48)
+        var r = BinaryReader(Array(bytes.dropLast(8)), file: path)
+        try r.expectMagic(magic, count: 8, what: "model")
+        let v = try r.get(UInt16.self, "version")
+        if v != version { throw DataError(.versionMismatch, file: path, "model format version \(v) is not supported (this build reads version \(version))") }
+        _ = try r.get(UInt16.self, "reserved")
+        let k = Int(try r.get(UInt32.self, "factors"))
+        let u = Int(try r.get(UInt64.self, "users")), i = Int(try r.get(UInt64.self, "items"))
+        let mean = try r.getFloat("global mean")
+        _ = try r.get(UInt32.self, "reserved")
+        guard k <= 4096, u <= r.remaining, i <= r.remaining else { throw DataError(.damaged, file: path, "impossible sizes in the header") }
+        let jsonLength = Int(try r.get(UInt64.self, "metadata length"))
+        let metadata = try JSON.decode(Metadata.self, from: Array(try r.getBytes(jsonLength, "metadata")), file: path)
+        func floats(_ n: Int, _ what: String) throws -> [Float] {
+            try r.getArray(UInt32.self, count: n, what).map { Float(bitPattern: UInt32(littleEndian: $0)) }
+        }
+        var model = BiasedFactorModel(globalMean: mean, users: FactorMatrix(rows: u, factors: k), items: FactorMatrix(rows: i, factors: k))
+        model.userBias = try floats(u, "user biases")
+        model.itemBias = try floats(i, "item biases")
+        for side in 0 ..< 2 {
+            let rows = side == 0 ? u : i
+            let values = try floats(rows * k, side == 0 ? "user factors" : "item factors")
+            for row in 0 ..< rows {
+                for f in 0 ..< k {
+                    if side == 0 { model.users[row, f] = values[row * k + f] } else { model.items[row, f] = values[row * k + f] }
+                }
+            }
+        }
+        func section(_ what: String) throws -> [UInt8] {
+            let n = Int(try r.get(UInt64.self, "\(what) length"))
+            return Array(try r.getBytes(n, what))
+        }
+        let users = try IdMap.decode(try section("user ids"), file: path + " (user ids)")
+        let items = try IdMap.decode(try section("item ids"), file: path + " (item ids)")
+        let catalogBytes = try section("catalog")
+        let catalog = catalogBytes.isEmpty ? nil : try ColumnTable.decode(catalogBytes, file: path + " (catalog)")
+        let seenCount = Int(try r.get(UInt64.self, "seen count"))
+        let offsets = try r.getArray(UInt64.self, count: u + 1, "seen offsets").map { UInt64(littleEndian: $0) }
+        let seen = try r.getArray(UInt32.self, count: seenCount, "seen items").map { UInt32(littleEndian: $0) }
+        guard r.remaining == 0, users.count == u, items.count == i, offsets.last == UInt64(seenCount),
+              zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }), seen.allSatisfy({ Int($0) < i }) else {
+            throw DataError(.damaged, file: path, "sections disagree with the header")
+        }
+        var file = ModelFile(metadata: metadata, model: model, users: users, items: items, catalog: catalog, training: [])
+        file.seenOffsets = offsets
+        file.seenItems = seen
+        return file
+    }
+}
