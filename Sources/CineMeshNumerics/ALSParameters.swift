@@ -9,6 +9,9 @@ public struct ALSParameters: Sendable, Codable, Equatable {
     public var biased = true
     public var initStd: Float = 0.1
     public var seed: UInt64 = 0
+    /// Stop when the held-out RMSE has not improved for this many epochs, and return the model of
+    /// the best epoch (nil: run every epoch).
+    public var earlyStoppingPatience: Int?
 
     public init() {}
 }

@@ -25,6 +25,7 @@ public struct ALSTrainer: Sendable {
             globalMean: p.biased && n > 0 ? Float(total / Double(n)) : 0,
             users: .normal(rows: users, factors: p.factors, mean: 0, std: p.initStd, seed: p.seed, salt: 1),
             items: .normal(rows: items, factors: p.factors, mean: 0, std: p.initStd, seed: p.seed, salt: 2))
+        var stopper = EarlyStopping(patience: p.earlyStoppingPatience)
         for iteration in 0 ..< p.iterations {
             let started = monotonicSeconds()
             try solve(&model.users, &model.userBias, from: byUser, fixed: model.items, fixedBias: model.itemBias, mean: model.globalMean, side: "user")
@@ -34,8 +35,9 @@ public struct ALSTrainer: Sendable {
             let testRMSE = test.map { $0.errors(of: model, scale: scale).rmse }
             onEpoch(EpochReport(epoch: iteration + 1, trainRMSE: trainRMSE, testRMSE: testRMSE, seconds: sweep,
                                 evaluationSeconds: monotonicSeconds() - started - sweep))
+            if stopper.shouldStop(after: model, testRMSE: testRMSE) { break }
         }
-        return model
+        return stopper.best ?? model
     }
 
     /// Solves every row of one side, in parallel over chunks of rows.

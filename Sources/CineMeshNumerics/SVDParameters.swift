@@ -19,6 +19,9 @@ public struct SVDParameters: Sendable, Codable, Equatable {
     /// Whether to learn b_u and b_i (Surprise's `biased`).
     public var biased = true
     public var seed: UInt64 = 0
+    /// Stop when the held-out RMSE has not improved for this many epochs, and return the model of
+    /// the best epoch (nil: run every epoch).
+    public var earlyStoppingPatience: Int?
 
     public init() {}
 

@@ -39,6 +39,7 @@ public struct SVDTrainer: Sendable {
             users: .normal(rows: users, factors: p.factors, mean: p.initMean, std: p.initStd, seed: p.seed, salt: 1),
             items: .normal(rows: items, factors: p.factors, mean: p.initMean, std: p.initStd, seed: p.seed, salt: 2))
         let schedule = StratifiedSchedule(grid: grid, seed: p.seed)
+        var stopper = EarlyStopping(patience: p.earlyStoppingPatience)
         for epoch in 0 ..< p.epochs {
             let started = monotonicSeconds()
             let steps = SGDSteps(p, epoch: epoch)
@@ -54,7 +55,8 @@ public struct SVDTrainer: Sendable {
             let testRMSE = test.map { $0.errors(of: model, scale: scale).rmse }
             onEpoch(EpochReport(epoch: epoch + 1, trainRMSE: trainRMSE, testRMSE: testRMSE, seconds: sweepSeconds,
                                 evaluationSeconds: monotonicSeconds() - started - sweepSeconds))
+            if stopper.shouldStop(after: model, testRMSE: testRMSE) { break }
         }
-        return model
+        return stopper.best ?? model
     }
 }

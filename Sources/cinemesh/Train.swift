@@ -55,8 +55,8 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of the initial factors and the block schedule.")
     var seed: UInt64 = 0
 
-    @Option(help: "Fraction of ratings held out for testing (random by rating), when no --test is given.")
-    var testFraction = 0.2
+    @Option(help: "Held-out ratings: random:FRACTION (by rating), last:K (each user's K latest), kfold:K:I (fold I of K, 0-based).")
+    var split = "random:0.2"
 
     @Option(help: "A dataset of held-out ratings (e.g. the test file of a predefined split) to score instead of a random split; its ids are matched to the training dataset's.")
     var test: String?
@@ -64,12 +64,14 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of the train/test split.")
     var splitSeed: UInt64 = 42
 
+    @Option(help: "Stop when the held-out RMSE has not improved for this many epochs and keep the best epoch's model (svd, als).")
+    var earlyStopping: Int?
+
     @Option(help: "Write the trained model to this file (with id maps, catalog and the training items of each user).")
     var save: String?
 
     func run() throws {
         try reportingErrors {
-            guard testFraction >= 0 && testFraction < 1 else { throw DataError(.usage, "--test-fraction must be in [0, 1)") }
             let ds = try Dataset(path: dataset)
             let loaded = monotonicSeconds()
             let train: [RatingBlock]
@@ -78,9 +80,9 @@ struct Train: ParsableCommand {
                 train = try ds.allBlocks(includeTimestamps: false)
                 evaluation = try EvaluationSet(dataset: try Dataset(path: test), trainUsers: ds.users, trainItems: ds.items)
             } else {
-                let split = RatingSplit.random(try ds.allBlocks(includeTimestamps: false), testFraction: testFraction, seed: splitSeed)
-                train = split.train
-                evaluation = EvaluationSet(blocks: split.test)
+                let parts = try Self.split(split, try ds.allBlocks(includeTimestamps: split.hasPrefix("last:")), users: ds.manifest.users, seed: splitSeed)
+                train = parts.train
+                evaluation = EvaluationSet(blocks: parts.test)
             }
             let trainCount = train.reduce(0) { $0 + $1.count }, testCount = evaluation.count
             if evaluation.unknownCount > 0 {
@@ -105,6 +107,7 @@ struct Train: ParsableCommand {
                 p.iterations = epochs ?? 10
                 p.regularization = Double(reg ?? 0.1)
                 p.biased = !noBias
+                p.earlyStoppingPatience = earlyStopping
                 p.initStd = initStd
                 p.seed = seed
                 hyperparameters = .als(p)
@@ -125,6 +128,7 @@ struct Train: ParsableCommand {
                 p.learningRateBias = lrBias
                 p.regularizationBias = regBias
                 p.learningRateDecay = lrDecay
+                p.earlyStoppingPatience = earlyStopping
                 p.initStd = initStd
                 p.seed = seed
                 hyperparameters = .svd(p)
@@ -158,5 +162,24 @@ struct Train: ParsableCommand {
     /// One line of the per-epoch table.
     static func row(_ e: EpochReport) -> String {
         "\(Terminal.pad(String(e.epoch), 9, right: true))  \(Terminal.pad(Terminal.fixed(e.trainRMSE, 4), 10, right: true))  \(Terminal.pad(e.testRMSE.map { Terminal.fixed($0, 4) } ?? "-", 9, right: true))  \(Terminal.pad(Terminal.fixed(e.seconds, 3), 7, right: true))"
+    }
+
+    /// Parses `--split` and splits.
+    static func split(_ text: String, _ blocks: [RatingBlock], users: Int, seed: UInt64) throws -> (train: [RatingBlock], test: [RatingBlock]) {
+        let parts = text.split(separator: ":").map(String.init)
+        switch (parts.first, parts.count) {
+        case ("random", 2):
+            guard let f = Double(parts[1]), f >= 0, f < 1 else { break }
+            return RatingSplit.random(blocks, testFraction: f, seed: seed)
+        case ("last", 2):
+            guard let k = Int(parts[1]), k >= 1 else { break }
+            return try RatingSplit.leaveLast(blocks, count: k, users: users)
+        case ("kfold", 3):
+            guard let k = Int(parts[1]), let i = Int(parts[2]), k >= 2, i >= 0, i < k else { break }
+            return RatingSplit.kFold(blocks, folds: k, fold: i, seed: seed)
+        default:
+            break
+        }
+        throw DataError(.usage, "--split '\(text)' is not random:FRACTION (0 <= FRACTION < 1), last:K (K >= 1) or kfold:K:I (K >= 2, 0 <= I < K)")
     }
 }
