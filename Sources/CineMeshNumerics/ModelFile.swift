@@ -12,6 +12,7 @@ public struct ModelFile: Sendable {
         public enum Hyperparameters: Codable, Sendable, Equatable {
             case svd(SVDParameters)
             case als(ALSParameters)
+            case alsImplicit(ImplicitALSParameters)
             case baseline(BaselineTrainer)
         }
 

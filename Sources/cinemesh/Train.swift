@@ -16,29 +16,38 @@ struct Train: ParsableCommand {
     )
 
     enum Algorithm: String, ExpressibleByArgument, CaseIterable {
-        case svd, als, baseline
+        case svd, als, alsImplicit = "als-implicit", baseline
     }
 
     @Argument(help: "Dataset directory.")
     var dataset: String
 
-    @Option(help: "Algorithm: svd, als or baseline.")
+    @Option(help: "Algorithm: svd, als, als-implicit or baseline.")
     var algo: Algorithm = .svd
 
-    @Option(help: "Latent factors (default: svd 100, als 20).")
+    @Option(help: "Latent factors (default: svd 100, als 20, als-implicit 64).")
     var factors: Int?
 
-    @Option(help: "Epochs (svd, default 20), iterations (als, default 10) or baseline epochs (10).")
+    @Option(help: "Epochs (svd, default 20), iterations (als 10, als-implicit 15) or baseline epochs (10).")
     var epochs: Int?
 
     @Option(help: "Learning rate for all parameters (svd).")
     var lr: Float = 0.005
 
-    @Option(help: "Regularization (default: svd 0.02 for all parameters; als 0.1, weighted by each row's rating count).")
+    @Option(help: "Regularization (default: svd 0.02 for all parameters; als 0.1, weighted by each row's rating count; als-implicit 0.05).")
     var reg: Float?
 
     @Flag(help: "ALS without biases and global mean (plain p_u . q_i).")
     var noBias = false
+
+    @Option(help: "als-implicit: confidence of an observed interaction is 1 + alpha.")
+    var alpha = 40.0
+
+    @Option(help: "als-implicit: ratings at or above this are the observed interactions.")
+    var positiveThreshold: Float = 4
+
+    @Option(help: "als-implicit: conjugate-gradient steps per row and half-iteration.")
+    var cgSteps = 3
 
     @Option(help: "Learning rate of the biases (default: --lr).")
     var lrBias: Float?
@@ -101,6 +110,21 @@ struct Train: ParsableCommand {
                 if let epochs { b.epochs = epochs }
                 hyperparameters = .baseline(b)
                 model = b.fit(train, users: ds.manifest.users, items: ds.manifest.items)
+            case .alsImplicit:
+                var p = ImplicitALSParameters()
+                p.factors = factors ?? 64
+                p.iterations = epochs ?? 15
+                p.regularization = Double(reg ?? 0.05)
+                p.alpha = alpha
+                p.positiveThreshold = positiveThreshold
+                p.cgSteps = cgSteps
+                p.seed = seed
+                hyperparameters = .alsImplicit(p)
+                print("iteration  seconds")
+                model = try ImplicitALSTrainer(parameters: p).fit(train, users: ds.manifest.users, items: ds.manifest.items) { iteration, seconds in
+                    sweepSeconds += seconds
+                    print("\(Terminal.pad(String(iteration), 9, right: true))  \(Terminal.pad(Terminal.fixed(seconds, 3), 7, right: true))")
+                }
             case .als:
                 var p = ALSParameters()
                 p.factors = factors ?? 20
@@ -142,12 +166,19 @@ struct Train: ParsableCommand {
                 }
             }
             let seconds = monotonicSeconds() - started
-            let errors = evaluation.errors(of: model, scale: scale)
             let fit = seconds - evaluationSeconds   // per-epoch test scoring is reporting, not fitting
-            print("\(algo.rawValue): test RMSE \(Terminal.fixed(errors.rmse, 4)), MAE \(Terminal.fixed(errors.mae, 4)) on \(Terminal.grouped(errors.count)) ratings; trained in \(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s)")
+            var metrics: [String: Double] = [:]
+            if algo == .alsImplicit {
+                // Scores are preferences, not ratings: RMSE does not apply.
+                print("\(algo.rawValue): trained in \(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s)")
+            } else {
+                let errors = evaluation.errors(of: model, scale: scale)
+                metrics = ["rmse": errors.rmse, "mae": errors.mae]
+                print("\(algo.rawValue): test RMSE \(Terminal.fixed(errors.rmse, 4)), MAE \(Terminal.fixed(errors.mae, 4)) on \(Terminal.grouped(errors.count)) ratings; trained in \(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s)")
+            }
             if let save {
                 let metadata = ModelFile.Metadata(algorithm: algo.rawValue, hyperparameters: hyperparameters, epochs: reports,
-                                                  metrics: ["rmse": errors.rmse, "mae": errors.mae], dataset: ds.manifest.name,
+                                                  metrics: metrics, dataset: ds.manifest.name,
                                                   datasetContentHash: ds.manifest.contentHash, ratingScale: scale)
                 try ModelFile(metadata: metadata, model: model, users: ds.users, items: ds.items, catalog: ds.catalog, training: train).write(to: save)
                 print("saved \(save)")
