@@ -63,3 +63,27 @@ import Testing
         #expect(r.stderr.hasPrefix("cinemesh: error: \(shard): checksum mismatch"))
     }
 }
+
+/// Training, saving, recommending and exporting through the real binary.
+@Suite struct ModelCLITests {
+    @Test func trainSaveRecommendExport() throws {
+        let s = Scratch()
+        #expect(try cinemesh(["generate", "--ratings", "20000", "--seed", "4", "--dataset", s.sub("ds")]).status == 0)
+        let train = try cinemesh(["train", s.sub("ds"), "--algo", "svd", "--factors", "8", "--epochs", "5", "--save", s.sub("m.cmmodel")])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.contains("svd: test RMSE"))
+        let rec = try cinemesh(["recommend", s.sub("m.cmmodel"), "--user", "7", "-n", "5", "--json"])
+        #expect(rec.status == 0, "\(rec.stderr)")
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(rec.stdout.utf8)) as? [[String: Any]])
+        #expect(list.count == 5)
+        #expect(list.first?["title"] is String && list.first?["rank"] as? Int == 1)
+        let unknown = try cinemesh(["recommend", s.sub("m.cmmodel"), "--user", "999999"])
+        #expect(unknown.status == 64 && unknown.stderr.hasPrefix("cinemesh: error: unknown user '999999'"))
+        let export = try cinemesh(["export", s.sub("m.cmmodel"), "--out", s.sub("npy")])
+        #expect(export.status == 0, "\(export.stderr)")
+        let ids = try String(contentsOfFile: s.sub("npy/item_ids.txt"), encoding: .utf8).split(separator: "\n")
+        let npy = try Data(contentsOf: URL(fileURLWithPath: s.sub("npy/item_factors.npy")))
+        #expect(npy.prefix(6) == Data([0x93] + Array("NUMPY".utf8)))
+        #expect(String(decoding: npy.prefix(128), as: UTF8.self).contains("'shape': (\(ids.count), 8)"))
+    }
+}
