@@ -37,18 +37,20 @@ public struct EvaluationSet: Sendable {
     /// Ratings whose user or item the model does not know.
     public var unknownCount: Int { zip(users, items).filter { $0 < 0 || $1 < 0 }.count }
 
+    /// The model's prediction for every rating, clipped to the scale.
+    public func predictions(of model: BiasedFactorModel, scale: RatingScale) -> [Float] {
+        (0 ..< count).map { k in
+            let u = Int(users[k]), i = Int(items[k])
+            let estimate = u >= 0 && i >= 0 ? model.score(user: u, item: i)
+                : model.globalMean + (u >= 0 ? model.userBias[u] : 0) + (i >= 0 ? model.itemBias[i] : 0)
+            return min(Float(scale.max), max(Float(scale.min), estimate))
+        }
+    }
+
     /// RMSE and MAE of `model` on these ratings.
     public func errors(of model: BiasedFactorModel, scale: RatingScale) -> PredictionErrors {
         var se = 0.0, ae = 0.0
-        for k in 0 ..< count {
-            let u = Int(users[k]), i = Int(items[k])
-            var estimate: Float
-            if u >= 0 && i >= 0 {
-                estimate = model.score(user: u, item: i)
-            } else {
-                estimate = model.globalMean + (u >= 0 ? model.userBias[u] : 0) + (i >= 0 ? model.itemBias[i] : 0)
-            }
-            estimate = min(Float(scale.max), max(Float(scale.min), estimate))
+        for (k, estimate) in predictions(of: model, scale: scale).enumerated() {
             let e = Double(ratings[k] - estimate)
             se += e * e
             ae += abs(e)

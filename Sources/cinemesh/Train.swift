@@ -76,6 +76,15 @@ struct Train: ParsableCommand {
     @Option(help: "Stop when the held-out RMSE has not improved for this many epochs and keep the best epoch's model (svd, als).")
     var earlyStopping: Int?
 
+    @Option(help: "A held-out rating at or above this is a 'like' (classification metrics) and a relevant item (ranking metrics).")
+    var likeThreshold: Float = 4
+
+    @Option(help: "Length of the top-N lists the ranking metrics score.")
+    var topK = 10
+
+    @Option(help: "Evaluate ranking metrics on at most this many users (lowest ids first).")
+    var rankingUsers = 5000
+
     @Option(help: "Write the trained model to this file (with id maps, catalog and the training items of each user).")
     var save: String?
 
@@ -175,6 +184,18 @@ struct Train: ParsableCommand {
                 let errors = evaluation.errors(of: model, scale: scale)
                 metrics = ["rmse": errors.rmse, "mae": errors.mae]
                 print("\(algo.rawValue): test RMSE \(Terminal.fixed(errors.rmse, 4)), MAE \(Terminal.fixed(errors.mae, 4)) on \(Terminal.grouped(errors.count)) ratings; trained in \(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s)")
+            }
+            if testCount > 0 {
+                if algo != .alsImplicit {
+                    let like = LikeClassification(ratings: evaluation.ratings, predictions: evaluation.predictions(of: model, scale: scale), threshold: likeThreshold)
+                    metrics["auc"] = like.auc
+                    metrics["f1"] = like.f1
+                    print("  will like (rating >= \(Terminal.fixed(Double(likeThreshold), 1))): AUC \(Terminal.fixed(like.auc, 4)), accuracy \(Terminal.fixed(like.accuracy, 4)), precision \(Terminal.fixed(like.precision, 4)), recall \(Terminal.fixed(like.recall, 4)), F1 \(Terminal.fixed(like.f1, 4))")
+                }
+                let ranking = RankingMetrics(model: model, train: train, test: evaluation, threshold: likeThreshold, k: topK, maxUsers: rankingUsers)
+                metrics["precision@\(topK)"] = ranking.precision
+                metrics["ndcg@\(topK)"] = ranking.ndcg
+                print("  top \(topK) over \(Terminal.grouped(ranking.users)) users: precision \(Terminal.fixed(ranking.precision, 4)), recall \(Terminal.fixed(ranking.recall, 4)), NDCG \(Terminal.fixed(ranking.ndcg, 4)), MAP \(Terminal.fixed(ranking.map, 4)), hit rate \(Terminal.fixed(ranking.hitRate, 4)), coverage \(Terminal.fixed(ranking.coverage, 4))")
             }
             if let save {
                 let metadata = ModelFile.Metadata(algorithm: algo.rawValue, hyperparameters: hyperparameters, epochs: reports,
