@@ -52,22 +52,28 @@ public struct ImplicitALSTrainer: Sendable {
         return model
     }
 
-    /// Y^T Y of the fixed side, summed over rows in index order.
-    static func gram(_ y: FactorMatrix) -> [Double] {
+    /// Y^T Y of the fixed side as k rows of `stride` floats (padding zero). Rows are summed in
+    /// index order, in Float within chunks of 1024 rows and in Double across chunks, so the result
+    /// is deterministic and accurate.
+    static func gram(_ y: FactorMatrix) -> [Float] {
         let k = y.factors, s = y.stride
-        var g = [Double](repeating: 0, count: k * k)
+        var total = [Double](repeating: 0, count: k * s)
+        var chunk = [Float](repeating: 0, count: k * s)
         y.values.withUnsafeBufferPointer { v in
-            g.withUnsafeMutableBufferPointer { gp in
-                for r in 0 ..< y.rows {
-                    let row = v.baseAddress! + r * s
-                    for i in 0 ..< k {
-                        let yi = Double(row[i])
-                        for j in 0 ..< k { gp[i * k + j] += yi * Double(row[j]) }
+            chunk.withUnsafeMutableBufferPointer { c in
+                var r = 0
+                while r < y.rows {
+                    for i in 0 ..< c.count { c[i] = 0 }
+                    for row in r ..< min(y.rows, r + 1024) {
+                        let yr = v.baseAddress! + row * s
+                        for i in 0 ..< k { Kernels.axpy(yr[i], yr, c.baseAddress! + i * s, stride: s) }
                     }
+                    for i in 0 ..< total.count { total[i] += Double(c[i]) }
+                    r += 1024
                 }
             }
         }
-        return g
+        return total.map { Float($0) }
     }
 
     /// One half-iteration: every row of `x` takes `cgSteps` CG steps against the fixed side.
@@ -81,10 +87,10 @@ public struct ImplicitALSTrainer: Sendable {
                 let shared = UnsafeSendable((out.baseAddress!, fixed.baseAddress!))
                 DispatchQueue.concurrentPerform(iterations: (rows.rows + chunk - 1) / chunk) { c in
                     let (out, fixed) = shared.value
-                    var solver = ConjugateGradientRow(factors: k, gram: g, regularization: params.regularization, alpha: params.alpha)
+                    var solver = ConjugateGradientRow(factors: k, stride: s, gram: g, regularization: params.regularization, alpha: params.alpha)
                     for r in c * chunk ..< min(rows.rows, (c + 1) * chunk) {
                         let observed = rows.others[rows.offsets[r] ..< rows.offsets[r + 1]]
-                        solver.solve(row: out + r * s, observed: observed, fixed: fixed, stride: s, steps: params.cgSteps)
+                        solver.solve(row: out + r * s, observed: observed, fixed: fixed, steps: params.cgSteps)
                     }
                 }
             }
@@ -92,71 +98,74 @@ public struct ImplicitALSTrainer: Sendable {
     }
 }
 
-/// The CG update of one row, with scratch vectors reused across rows (no allocation per row).
+/// The CG update of one row, with scratch vectors reused across rows (no allocation per row). All
+/// vectors are padded rows of `stride` floats, worked on with the SIMD8 kernels.
 struct ConjugateGradientRow {
     let k: Int
-    let gram: [Double]
-    let lambda: Double
-    let alpha: Double
-    private var x: [Double], r: [Double], p: [Double], ap: [Double]
+    let stride: Int
+    let gram: [Float]
+    let lambda: Float
+    let alpha: Float
+    private var x: [Float], r: [Float], p: [Float], ap: [Float]
 
-    init(factors: Int, gram: [Double], regularization: Double, alpha: Double) {
+    init(factors: Int, stride: Int, gram: [Float], regularization: Double, alpha: Double) {
         k = factors
+        self.stride = stride
         self.gram = gram
-        lambda = regularization
-        self.alpha = alpha
-        x = [Double](repeating: 0, count: factors)
+        lambda = Float(regularization)
+        self.alpha = Float(alpha)
+        x = [Float](repeating: 0, count: stride)
         r = x
         p = x
         ap = x
     }
 
     /// out = A v, where A = G + lambda I + sum over observed i of alpha y_i y_i^T.
-    private func multiply(_ v: [Double], into out: inout [Double], observed: ArraySlice<UInt32>, fixed: UnsafePointer<Float>, stride: Int) {
-        for i in 0 ..< k {
-            var s = lambda * v[i]
-            for j in 0 ..< k { s += gram[i * k + j] * v[j] }
-            out[i] = s
-        }
+    @inline(__always)
+    private static func multiply(_ v: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, gram: UnsafePointer<Float>, k: Int, stride: Int,
+                                 lambda: Float, alpha: Float, observed: ArraySlice<UInt32>, fixed: UnsafePointer<Float>) {
+        for i in 0 ..< k { out[i] = Kernels.dot(gram + i * stride, v, stride: stride) }
+        Kernels.axpy(lambda, v, out, stride: stride)
         for item in observed {
             let y = fixed + Int(item) * stride
-            var dot = 0.0
-            for f in 0 ..< k { dot += Double(y[f]) * v[f] }
-            let w = alpha * dot
-            for f in 0 ..< k { out[f] += w * Double(y[f]) }
+            Kernels.axpy(alpha * Kernels.dot(y, v, stride: stride), y, out, stride: stride)
         }
     }
 
     /// `steps` CG iterations on the row at `row`, starting from its current value.
-    mutating func solve(row: UnsafeMutablePointer<Float>, observed: ArraySlice<UInt32>, fixed: UnsafePointer<Float>, stride: Int, steps: Int) {
-        for f in 0 ..< k { x[f] = Double(row[f]) }
-        multiply(x, into: &ap, observed: observed, fixed: fixed, stride: stride)
-        // b = sum over observed of (1 + alpha) y_i
-        for f in 0 ..< k { r[f] = -ap[f] }
-        for item in observed {
-            let y = fixed + Int(item) * stride
-            for f in 0 ..< k { r[f] += (1 + alpha) * Double(y[f]) }
-        }
-        for f in 0 ..< k { p[f] = r[f] }
-        var rs = 0.0
-        for f in 0 ..< k { rs += r[f] * r[f] }
-        for _ in 0 ..< steps {
-            if rs < 1e-20 { break }
-            multiply(p, into: &ap, observed: observed, fixed: fixed, stride: stride)
-            var pap = 0.0
-            for f in 0 ..< k { pap += p[f] * ap[f] }
-            if pap <= 0 { break }
-            let a = rs / pap
-            var next = 0.0
-            for f in 0 ..< k {
-                x[f] += a * p[f]
-                r[f] -= a * ap[f]
-                next += r[f] * r[f]
+    mutating func solve(row: UnsafeMutablePointer<Float>, observed: ArraySlice<UInt32>, fixed: UnsafePointer<Float>, steps: Int) {
+        let k = self.k, s = stride, lambda = self.lambda, alpha = self.alpha
+        gram.withUnsafeBufferPointer { g in
+            x.withUnsafeMutableBufferPointer { x in
+                r.withUnsafeMutableBufferPointer { r in
+                    p.withUnsafeMutableBufferPointer { p in
+                        ap.withUnsafeMutableBufferPointer { ap in
+                            let xp = x.baseAddress!, rp = r.baseAddress!, pp = p.baseAddress!, app = ap.baseAddress!
+                            for f in 0 ..< s { xp[f] = row[f] }
+                            Self.multiply(xp, into: app, gram: g.baseAddress!, k: k, stride: s, lambda: lambda, alpha: alpha, observed: observed, fixed: fixed)
+                            // r = b - A x, with b = sum over observed of (1 + alpha) y_i.
+                            for f in 0 ..< s { rp[f] = -app[f] }
+                            for item in observed { Kernels.axpy(1 + alpha, fixed + Int(item) * s, rp, stride: s) }
+                            for f in 0 ..< s { pp[f] = rp[f] }
+                            var rs = Kernels.dot(rp, rp, stride: s)
+                            for _ in 0 ..< steps {
+                                if rs < 1e-20 { break }
+                                Self.multiply(pp, into: app, gram: g.baseAddress!, k: k, stride: s, lambda: lambda, alpha: alpha, observed: observed, fixed: fixed)
+                                let pap = Kernels.dot(pp, app, stride: s)
+                                if pap <= 0 { break }
+                                let a = rs / pap
+                                Kernels.axpy(a, pp, xp, stride: s)
+                                Kernels.axpy(-a, app, rp, stride: s)
+                                let next = Kernels.dot(rp, rp, stride: s)
+                                let beta = next / rs
+                                for f in 0 ..< s { pp[f] = rp[f] + beta * pp[f] }
+                                rs = next
+                            }
+                            for f in 0 ..< k { row[f] = xp[f] }
+                        }
+                    }
+                }
             }
-            let beta = next / rs
-            for f in 0 ..< k { p[f] = r[f] + beta * p[f] }
-            rs = next
         }
-        for f in 0 ..< k { row[f] = Float(x[f]) }
     }
 }

@@ -39,4 +39,15 @@ enum Kernels {
             f += 8
         }
     }
+
+    /// y += a x over one padded row.
+    @inline(__always)
+    static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, stride: Int) {
+        let av = SIMD8<Float>(repeating: a)
+        var f = 0
+        while f < stride {
+            store(load(y + f) + av * load(x + f), y + f)
+            f += 8
+        }
+    }
 }
