@@ -8,9 +8,11 @@ let package = Package(
         .executable(name: "cinemesh", targets: ["cinemesh"]),
         .library(name: "CineMeshData", targets: ["CineMeshData"]),
         .library(name: "CineMeshNumerics", targets: ["CineMeshNumerics"]),
+        .library(name: "CineMeshStore", targets: ["CineMeshStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // libzmq through pkg-config (Debian: libzmq3-dev). The cluster runtime builds on it.
@@ -30,12 +32,18 @@ let package = Package(
             dependencies: ["CineMeshData"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
+        // The model store: versioned model files and their SQLite registry.
+        .target(
+            name: "CineMeshStore",
+            dependencies: ["CineMeshNumerics", "CineMeshData", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // The one executable: argument parsing and wiring only.
         .executableTarget(
             name: "cinemesh",
             dependencies: [
                 "CineMeshData",
                 "CineMeshNumerics",
+                "CineMeshStore",
                 "CZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -43,6 +51,7 @@ let package = Package(
         .testTarget(name: "CZeroMQTests", dependencies: ["CZeroMQ"]),
         .testTarget(name: "CineMeshDataTests", dependencies: ["CineMeshData"]),
         .testTarget(name: "CineMeshNumericsTests", dependencies: ["CineMeshNumerics", "CineMeshData"]),
+        .testTarget(name: "CineMeshStoreTests", dependencies: ["CineMeshStore", "CineMeshNumerics", "CineMeshData"]),
         .testTarget(name: "CineMeshCLITests", dependencies: ["cinemesh", "CineMeshData"]),
     ]
 )

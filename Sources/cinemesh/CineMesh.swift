@@ -7,7 +7,7 @@ struct CineMesh: ParsableCommand {
         commandName: "cinemesh",
         abstract: "CineMesh: a distributed recommender and analytics cluster for rating data.",
         version: CineMeshVersion.text,
-        subcommands: [Ingest.self, Generate.self, Inspect.self, Train.self, Recommend.self, Export.self, Version.self]
+        subcommands: [Ingest.self, Generate.self, Inspect.self, Train.self, Recommend.self, Models.self, Export.self, Version.self]
     )
 }
 

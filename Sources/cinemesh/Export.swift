@@ -14,8 +14,11 @@ struct Export: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case npy }
 
-    @Argument(help: "Model file (from `cinemesh train --save`).")
+    @Argument(help: "Model file (`cinemesh train --save`) or model store directory (`cinemesh train --store`).")
     var model: String
+
+    @Option(help: "Version to use from a model store (default: the newest).")
+    var version: Int?
 
     @Option(help: "Export format.")
     var format: Format = .npy
@@ -28,7 +31,7 @@ struct Export: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let file = try ModelFile.read(model)
+            let file = try ModelSource.open(model, version: version)
             try file.exportNPY(to: out, overwrite: force)
             print("exported \(file.model.users.rows) user and \(file.model.items.rows) item rows of \(file.model.users.factors) factors to \(out)")
         }

@@ -12,8 +12,11 @@ struct Recommend: ParsableCommand {
         """
     )
 
-    @Argument(help: "Model file (from `cinemesh train --save`).")
+    @Argument(help: "Model file (`cinemesh train --save`) or model store directory (`cinemesh train --store`).")
     var model: String
+
+    @Option(help: "Version to use from a model store (default: the newest).")
+    var version: Int?
 
     @Option(help: "User id, as in the dataset.")
     var user: String
@@ -39,7 +42,7 @@ struct Recommend: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard n >= 1 && n <= 1000 else { throw DataError(.usage, "-n must be between 1 and 1000") }
-            let file = try ModelFile.read(model)
+            let file = try ModelSource.open(model, version: version)
             guard let u = file.users.index(of: user) else {
                 let examples = file.users.ids.prefix(3).map(\.description).joined(separator: ", ")
                 throw DataError(.usage, "unknown user '\(user)': the model knows \(file.users.count) users (ids like \(examples))")

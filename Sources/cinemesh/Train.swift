@@ -1,6 +1,7 @@
 import ArgumentParser
 import CineMeshData
 import CineMeshNumerics
+import CineMeshStore
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -87,6 +88,12 @@ struct Train: ParsableCommand {
 
     @Option(help: "Write the trained model to this file (with id maps, catalog and the training items of each user).")
     var save: String?
+
+    @Option(help: "Publish the trained model as the next version of this model store directory.")
+    var store: String?
+
+    @Option(help: "Versions a model store keeps (older files are pruned).")
+    var keep = 5
 
     func run() throws {
         try reportingErrors {
@@ -197,12 +204,19 @@ struct Train: ParsableCommand {
                 metrics["ndcg@\(topK)"] = ranking.ndcg
                 print("  top \(topK) over \(Terminal.grouped(ranking.users)) users: precision \(Terminal.fixed(ranking.precision, 4)), recall \(Terminal.fixed(ranking.recall, 4)), NDCG \(Terminal.fixed(ranking.ndcg, 4)), MAP \(Terminal.fixed(ranking.map, 4)), hit rate \(Terminal.fixed(ranking.hitRate, 4)), coverage \(Terminal.fixed(ranking.coverage, 4))")
             }
-            if let save {
+            if save != nil || store != nil {
                 let metadata = ModelFile.Metadata(algorithm: algo.rawValue, hyperparameters: hyperparameters, epochs: reports,
                                                   metrics: metrics, dataset: ds.manifest.name,
                                                   datasetContentHash: ds.manifest.contentHash, ratingScale: scale)
-                try ModelFile(metadata: metadata, model: model, users: ds.users, items: ds.items, catalog: ds.catalog, training: train).write(to: save)
-                print("saved \(save)")
+                let file = ModelFile(metadata: metadata, model: model, users: ds.users, items: ds.items, catalog: ds.catalog, training: train)
+                if let save {
+                    try file.write(to: save)
+                    print("saved \(save)")
+                }
+                if let store {
+                    let record = try ModelStore(directory: store, keep: keep).publish(file)
+                    print("published version \(record.version) to \(store)")
+                }
             }
             if algo == .svd && sweepSeconds > 0 {
                 let epochs = self.epochs ?? 20

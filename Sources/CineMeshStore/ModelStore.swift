@@ -1,0 +1,137 @@
+import CineMeshData
+import CineMeshNumerics
+import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A directory of model versions with a registry in SQLite (`registry.sqlite`, WAL): every
+/// published model gets the next version number and a file `model-vNNNNNN.cmmodel`; the newest
+/// `keep` versions keep their files, older ones are pruned (file deleted, row kept and marked).
+/// Publishing writes the file inside the registry transaction, so a failed write leaves no row;
+/// loading checks the file against the size and XXH64 the registry recorded.
+public final class ModelStore: Sendable {
+    public let directory: String
+    public let keep: Int
+    private let db: DatabaseQueue
+
+    public static let registryName = "registry.sqlite"
+
+    public init(directory: String, keep: Int = 5) throws {
+        guard keep >= 1 else { throw DataError(.usage, "a model store must keep at least 1 version") }
+        self.directory = directory
+        self.keep = keep
+        if FileSystem.exists(directory) && !FileSystem.isDirectory(directory) {
+            throw DataError(.usage, file: directory, "is a file, not a model store directory")
+        }
+        try FileSystem.makeDirectories(directory)
+        var config = Configuration()
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+        let path = FileSystem.join(directory, Self.registryName)
+        do {
+            db = try DatabaseQueue(path: path, configuration: config)
+            var migrator = DatabaseMigrator()
+            migrator.registerMigration("v1") { db in
+                try db.create(table: "model") { t in
+                    t.autoIncrementedPrimaryKey("version")
+                    t.column("algorithm", .text).notNull()
+                    t.column("dataset", .text).notNull()
+                    t.column("dataset_hash", .text).notNull()
+                    t.column("file", .text).notNull()
+                    t.column("bytes", .integer).notNull()
+                    t.column("xxh64", .text).notNull()
+                    t.column("metrics", .text).notNull()
+                    t.column("created_at", .text).notNull()
+                    t.column("pruned", .boolean).notNull().defaults(to: false)
+                }
+            }
+            try migrator.migrate(db)
+        } catch let error as DatabaseError {
+            throw DataError(.damaged, file: path, "cannot open the model registry: \(error.message ?? "\(error)")")
+        }
+    }
+
+    /// Adds a model as the next version and prunes versions beyond `keep`.
+    @discardableResult
+    public func publish(_ model: ModelFile) throws -> ModelRecord {
+        let bytes = try model.encoded()
+        let sum = XXHash64.hash(bytes).hex16
+        let metrics = String(decoding: try JSON.encode(model.metadata.metrics), as: UTF8.self)
+        let now = DatasetSummary.iso(Int64(time(nil)))
+        let directory = self.directory
+        let record = try db.write { db -> ModelRecord in
+            try db.execute(sql: """
+                INSERT INTO model (algorithm, dataset, dataset_hash, file, bytes, xxh64, metrics, created_at)
+                VALUES (?, ?, ?, '', ?, ?, ?, ?)
+                """, arguments: [model.metadata.algorithm, model.metadata.dataset, model.metadata.datasetContentHash,
+                                 bytes.count, sum, metrics, now])
+            let version = Int(db.lastInsertedRowID)
+            let file = "model-v\(Self.pad6(version)).cmmodel"
+            try AtomicFile.write(bytes, to: FileSystem.join(directory, file))
+            try db.execute(sql: "UPDATE model SET file = ? WHERE version = ?", arguments: [file, version])
+            return ModelRecord(version: version, algorithm: model.metadata.algorithm, dataset: model.metadata.dataset,
+                               datasetContentHash: model.metadata.datasetContentHash, file: file, bytes: bytes.count,
+                               xxh64: sum, metrics: model.metadata.metrics, createdAt: now, pruned: false)
+        }
+        try prune()
+        return record
+    }
+
+    /// Deletes the files of all but the newest `keep` versions and marks them pruned.
+    private func prune() throws {
+        let old = try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT version, file FROM model WHERE pruned = 0 ORDER BY version DESC LIMIT -1 OFFSET ?",
+                             arguments: [keep])
+        }
+        for row in old {
+            let version: Int = row["version"], file: String = row["file"]
+            FileSystem.removeTree(FileSystem.join(directory, file))
+            try db.write { db in try db.execute(sql: "UPDATE model SET pruned = 1 WHERE version = ?", arguments: [version]) }
+        }
+    }
+
+    /// All versions, newest first (pruned ones only when asked).
+    public func list(includePruned: Bool = false) throws -> [ModelRecord] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM model \(includePruned ? "" : "WHERE pruned = 0") ORDER BY version DESC")
+        }.map(Self.record)
+    }
+
+    /// The newest kept version, if any.
+    public func latest() throws -> ModelRecord? { try list().first }
+
+    /// Loads a version (default: the newest), checked against the registry.
+    public func load(version: Int? = nil) throws -> (ModelRecord, ModelFile) {
+        let records = try list(includePruned: true)
+        guard let record = version.map({ v in records.first { $0.version == v } }) ?? records.first(where: { !$0.pruned }) else {
+            if let version {
+                throw DataError(.usage, file: directory, "no model version \(version) (versions: \(records.map { String($0.version) }.joined(separator: ", ")))")
+            }
+            throw DataError(.usage, file: directory, "the model store is empty; train with --store \(directory)")
+        }
+        if record.pruned {
+            let kept = records.filter { !$0.pruned }.map { String($0.version) }.joined(separator: ", ")
+            throw DataError(.usage, file: directory, "model version \(record.version) was pruned (kept versions: \(kept))")
+        }
+        let path = FileSystem.join(directory, record.file)
+        let bytes = try FileSystem.readAll(path)
+        let sum = XXHash64.hash(bytes).hex16
+        guard bytes.count == record.bytes, sum == record.xxh64 else {
+            throw DataError(.damaged, file: path, "does not match the registry (size \(bytes.count), xxh64 \(sum); registry says \(record.bytes), \(record.xxh64))")
+        }
+        return (record, try ModelFile.read(path))
+    }
+
+    private static func record(_ row: Row) -> ModelRecord {
+        let metricsText: String = row["metrics"]
+        let metrics = (try? JSON.decode([String: Double].self, from: Array(metricsText.utf8), file: "registry")) ?? [:]
+        return ModelRecord(version: row["version"], algorithm: row["algorithm"], dataset: row["dataset"],
+                           datasetContentHash: row["dataset_hash"], file: row["file"], bytes: row["bytes"], xxh64: row["xxh64"],
+                           metrics: metrics, createdAt: row["created_at"], pruned: row["pruned"])
+    }
+
+    private static func pad6(_ x: Int) -> String {
+        let s = String(x)
+        return String(repeating: "0", count: max(0, 6 - s.count)) + s
+    }
+}

@@ -1,0 +1,58 @@
+@testable import CineMeshData
+import CineMeshNumerics
+import CineMeshStore
+import Testing
+
+@Suite struct ModelStoreTests {
+    func model(seed: UInt64) throws -> ModelFile {
+        var p = SVDParameters()
+        p.factors = 4
+        p.epochs = 1
+        p.seed = seed
+        let block = RatingBlock(row: 0, column: 0, userRange: 0 ..< 2, itemRange: 0 ..< 2, users: [0, 1], items: [1, 0], ratings: [4, 2])
+        let grid = Grid(userBoundaries: [0, 2], itemBoundaries: [0, 2])
+        let m = try SVDTrainer(parameters: p).fit([block], grid: grid, users: 2, items: 2, scale: .oneToFive)
+        let meta = ModelFile.Metadata(algorithm: "svd", hyperparameters: .svd(p), epochs: [], metrics: ["rmse": Double(seed)],
+                                      dataset: "tiny", datasetContentHash: "00000000000000aa", ratingScale: .oneToFive)
+        return ModelFile(metadata: meta, model: m, users: IdMap(ids: [.int(1), .int(2)]), items: IdMap(ids: [.int(10), .int(20)]),
+                         catalog: nil, training: [block])
+    }
+
+    func temp() -> String { "/tmp/cinemesh-store-\(UInt32.random(in: 0 ... .max))" }
+
+    @Test func versionsArePrunedBeyondKeepAndSurviveReopening() throws {
+        let dir = temp()
+        defer { FileSystem.removeTree(dir) }
+        let store = try ModelStore(directory: dir, keep: 2)
+        for seed in 1 ... 3 { try store.publish(try model(seed: UInt64(seed))) }
+        #expect(try store.list().map(\.version) == [3, 2])
+        #expect(try store.list(includePruned: true).map(\.pruned) == [false, false, true])
+        #expect(!FileSystem.exists(dir + "/model-v000001.cmmodel"))
+        #expect(FileSystem.exists(dir + "/model-v000003.cmmodel"))
+        let reopened = try ModelStore(directory: dir, keep: 2)
+        let (record, file) = try reopened.load()
+        #expect(record.version == 3 && record.metrics["rmse"] == 3)
+        #expect(file.model == (try model(seed: 3)).model)
+        #expect(try reopened.load(version: 2).0.version == 2)
+        #expect(dataErrorOf { _ = try reopened.load(version: 1) }?.message == "model version 1 was pruned (kept versions: 3, 2)")
+        #expect(dataErrorOf { _ = try reopened.load(version: 9) }?.message == "no model version 9 (versions: 3, 2, 1)")
+    }
+
+    @Test func tamperedFilesAndEmptyStoresAreClearErrors() throws {
+        let dir = temp()
+        defer { FileSystem.removeTree(dir) }
+        let store = try ModelStore(directory: dir)
+        #expect(dataErrorOf { _ = try store.load() }?.message == "the model store is empty; train with --store \(dir)")
+        let record = try store.publish(try model(seed: 1))
+        let path = dir + "/" + record.file
+        var bytes = try FileSystem.readAll(path)
+        bytes[40] ^= 1
+        try AtomicFile.write(bytes, to: path)
+        #expect(dataErrorOf { _ = try store.load() }?.description.hasPrefix("\(path): does not match the registry") == true)
+    }
+}
+
+func dataErrorOf(_ body: () throws -> Void) -> DataError? {
+    do { try body() } catch let e as DataError { return e } catch { return nil }
+    return nil
+}
