@@ -7,6 +7,8 @@ public struct ALSParameters: Sendable, Codable, Equatable {
     /// Learn b_u and b_i (solved with the factors as one more coordinate) around the global mean;
     /// without biases the model is plain p_u . q_i with no mean.
     public var biased = true
+    /// lambda of the bias coordinate, also weighted by the row's count (nil: `regularization`).
+    public var biasRegularization: Double?
     public var initStd: Float = 0.1
     public var seed: UInt64 = 0
     /// Stop when the held-out RMSE has not improved for this many epochs, and return the model of

@@ -44,6 +44,7 @@ public struct ALSTrainer: Sendable {
     private func solve(_ factors: inout FactorMatrix, _ bias: inout [Float], from ratings: RatingsByRow,
                        fixed: FactorMatrix, fixedBias: [Float], mean: Float, side: String) throws {
         let k = parameters.factors, biased = parameters.biased, lambda = parameters.regularization
+        let biasLambda = parameters.biasRegularization ?? lambda
         let size = biased ? k + 1 : k
         let stride = factors.stride
         let rows = ratings.rows
@@ -68,7 +69,8 @@ public struct ALSTrainer: Sendable {
                                     let target = Double(ratings.ratings[e] - mean - (biased ? otherBias[o] : 0))
                                     x.withUnsafeBufferPointer { equation.add($0.baseAddress!, target: target) }
                                 }
-                                let reg = [Double](repeating: lambda * Double(max(1, hi - lo)), count: size)
+                                var reg = [Double](repeating: lambda * Double(max(1, hi - lo)), count: size)
+                                if biased { reg[k] = biasLambda * Double(max(1, hi - lo)) }
                                 let solved = solution.withUnsafeMutableBufferPointer { equation.solve(lambda: reg, into: $0.baseAddress!) }
                                 if !solved {
                                     failures.record(row)

@@ -53,7 +53,7 @@ struct Train: ParsableCommand {
     @Option(help: "Learning rate of the biases (default: --lr).")
     var lrBias: Float?
 
-    @Option(help: "Regularization of the biases (default: --reg).")
+    @Option(help: "Regularization of the biases (svd; als, weighted like --reg) (default: --reg).")
     var regBias: Float?
 
     @Option(help: "Multiply the learning rates by this after each epoch.")
@@ -147,6 +147,7 @@ struct Train: ParsableCommand {
                 p.iterations = epochs ?? 10
                 p.regularization = Double(reg ?? 0.1)
                 p.biased = !noBias
+                p.biasRegularization = regBias.map(Double.init)
                 p.earlyStoppingPatience = earlyStopping
                 p.initStd = initStd
                 p.seed = seed
