@@ -22,8 +22,10 @@ public struct SVDTrainer: Sendable {
 
     /// Trains on `train` (one block per grid cell, row-major); reports each epoch, with test RMSE
     /// when `test` is given.
+    /// `onBlock(epoch, blocksDone, blocks)` is called after every block, for progress displays.
     public func fit(_ train: [RatingBlock], grid: Grid, users: Int, items: Int, test: EvaluationSet? = nil,
-                    scale: RatingScale, onEpoch: (EpochReport) -> Void = { _ in }) throws -> BiasedFactorModel {
+                    scale: RatingScale, onBlock: (Int, Int, Int) -> Void = { _, _, _ in },
+                    onEpoch: (EpochReport) -> Void = { _ in }) throws -> BiasedFactorModel {
         let p = parameters
         guard p.factors >= 1 && p.factors <= 1024, p.epochs >= 0 else {
             throw DataError(.usage, "factors must be 1-1024 and epochs >= 0")
@@ -44,8 +46,13 @@ public struct SVDTrainer: Sendable {
             let started = monotonicSeconds()
             let steps = SGDSteps(p, epoch: epoch)
             var squared = 0.0
+            var done = 0
             for stratum in schedule.strata(epoch: epoch) {
-                for (r, c) in stratum { squared += model.sgdSweep(train[r * grid.columns + c], steps: steps) }
+                for (r, c) in stratum {
+                    squared += model.sgdSweep(train[r * grid.columns + c], steps: steps)
+                    done += 1
+                    onBlock(epoch + 1, done, grid.blockCount)
+                }
             }
             let sweepSeconds = monotonicSeconds() - started
             let trainRMSE = n > 0 ? (squared / Double(n)).squareRoot() : 0

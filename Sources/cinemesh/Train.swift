@@ -174,8 +174,11 @@ struct Train: ParsableCommand {
                 p.seed = seed
                 hyperparameters = .svd(p)
                 print("    epoch  train RMSE  test RMSE  seconds")
+                var progress = ProgressBar(epochs: p.epochs)
                 model = try SVDTrainer(parameters: p).fit(train, grid: ds.grid, users: ds.manifest.users, items: ds.manifest.items,
-                                                          test: testCount > 0 ? evaluation : nil, scale: scale) { e in
+                                                          test: testCount > 0 ? evaluation : nil, scale: scale,
+                                                          onBlock: { progress.update(epoch: $0, done: $1, blocks: $2) }) { e in
+                    progress.clear()
                     sweepSeconds += e.seconds
                     evaluationSeconds += e.evaluationSeconds
                     reports.append(e)
