@@ -24,8 +24,8 @@ public struct SVDTrainer: Sendable {
     /// when `test` is given.
     /// `onBlock(epoch, blocksDone, blocks)` is called after every block, for progress displays.
     public func fit(_ train: [RatingBlock], grid: Grid, users: Int, items: Int, test: EvaluationSet? = nil,
-                    scale: RatingScale, onBlock: (Int, Int, Int) -> Void = { _, _, _ in },
-                    onEpoch: (EpochReport) -> Void = { _ in }) throws -> BiasedFactorModel {
+                    scale: RatingScale, onEpoch: (EpochReport) -> Void = { _ in },
+                    onBlock: (Int, Int, Int) -> Void = { _, _, _ in }) throws -> BiasedFactorModel {
         let p = parameters
         guard p.factors >= 1 && p.factors <= 1024, p.epochs >= 0 else {
             throw DataError(.usage, "factors must be 1-1024 and epochs >= 0")

@@ -175,15 +175,17 @@ struct Train: ParsableCommand {
                 hyperparameters = .svd(p)
                 print("    epoch  train RMSE  test RMSE  seconds")
                 var progress = ProgressBar(epochs: p.epochs)
-                model = try SVDTrainer(parameters: p).fit(train, grid: ds.grid, users: ds.manifest.users, items: ds.manifest.items,
-                                                          test: testCount > 0 ? evaluation : nil, scale: scale,
-                                                          onBlock: { progress.update(epoch: $0, done: $1, blocks: $2) }) { e in
-                    progress.clear()
-                    sweepSeconds += e.seconds
-                    evaluationSeconds += e.evaluationSeconds
-                    reports.append(e)
-                    print(Self.row(e))
-                }
+                model = try SVDTrainer(parameters: p).fit(
+                    train, grid: ds.grid, users: ds.manifest.users, items: ds.manifest.items,
+                    test: testCount > 0 ? evaluation : nil, scale: scale,
+                    onEpoch: { e in
+                        progress.clear()
+                        sweepSeconds += e.seconds
+                        evaluationSeconds += e.evaluationSeconds
+                        reports.append(e)
+                        print(Self.row(e))
+                    },
+                    onBlock: { progress.update(epoch: $0, done: $1, blocks: $2) })
             }
             let seconds = monotonicSeconds() - started
             let fit = seconds - evaluationSeconds   // per-epoch test scoring is reporting, not fitting
