@@ -74,12 +74,8 @@ import Testing
         c.seed = 8
         c.noise = 0.3
         c.step = 0
-        let g = try RatingGenerator(config: c).generate()
-        let dir = "/tmp/cinemesh-als-\(UInt32.random(in: 0 ... .max))"
-        defer { FileSystem.removeTree(dir) }
-        _ = try g.writeDataset(to: dir, grid: .standard, overwrite: false)
-        let ds = try Dataset(path: dir)
-        let (train, test) = RatingSplit.random(try ds.allBlocks(includeTimestamps: false), testFraction: 0.2, seed: 1)
+        let f = try GeneratedSplit(c)
+        let (ds, train, test) = (f.ds, f.train, f.test)
         var p = ALSParameters()
         p.factors = 8
         p.iterations = 8

@@ -42,11 +42,8 @@ import Testing
     @Test func blocksOfAStratumCommuteBitwise() throws {
         var c = GeneratorConfig(ratings: 30_000)
         c.seed = 4
-        let dir = "/tmp/cinemesh-num-\(UInt32.random(in: 0 ... .max))"
-        defer { FileSystem.removeTree(dir) }
-        _ = try RatingGenerator(config: c).generate().writeDataset(to: dir, grid: GridShape(rows: 3, columns: 3), overwrite: false)
-        let ds = try Dataset(path: dir)
-        let blocks = try ds.allBlocks(includeTimestamps: false)
+        let f = try GeneratedSplit(c, grid: GridShape(rows: 3, columns: 3), testFraction: 0)
+        let ds = f.ds, blocks = f.train
         let stratum = StratifiedSchedule(grid: ds.grid, seed: 1).strata[1]
         var p = SVDParameters()
         p.factors = 16
@@ -61,29 +58,16 @@ import Testing
 }
 
 @Suite struct TrainingTests {
-    struct Fixture {
-        let ds: Dataset
-        let truth: GroundTruth
-        let train: [RatingBlock]
-        let test: [RatingBlock]
-    }
-
-    func fixture(noise: Double) throws -> Fixture {
+    func fixture(noise: Double) throws -> GeneratedSplit {
         var c = GeneratorConfig(ratings: 80_000, users: 800, items: 500)
         c.seed = 12
         c.noise = noise
         c.step = 0
-        let dir = "/tmp/cinemesh-train-\(UInt32.random(in: 0 ... .max))"
-        let g = try RatingGenerator(config: c).generate()
-        _ = try g.writeDataset(to: dir, grid: .standard, overwrite: false)
-        defer { FileSystem.removeTree(dir) }
-        let ds = try Dataset(path: dir)
-        let (train, test) = RatingSplit.random(try ds.allBlocks(includeTimestamps: false), testFraction: 0.2, seed: 3)
-        return Fixture(ds: ds, truth: g.truth, train: train, test: test)
+        return try GeneratedSplit(c, splitSeed: 3)
     }
 
     /// RMSE on the test blocks of the generator's own truth (the best any model can do).
-    func truthRMSE(_ f: Fixture) -> Double {
+    func truthRMSE(_ f: GeneratedSplit) -> Double {
         var se = 0.0, n = 0
         for b in f.test {
             for k in 0 ..< b.count {

@@ -41,12 +41,8 @@ import Testing
     @Test func earlyStoppingKeepsTheBestEpoch() throws {
         var c = GeneratorConfig(ratings: 20_000, users: 200, items: 300)
         c.seed = 3
-        let g = try RatingGenerator(config: c).generate()
-        let dir = "/tmp/cinemesh-early-\(UInt32.random(in: 0 ... .max))"
-        defer { FileSystem.removeTree(dir) }
-        _ = try g.writeDataset(to: dir, grid: .standard, overwrite: false)
-        let ds = try Dataset(path: dir)
-        let (train, test) = RatingSplit.random(try ds.allBlocks(includeTimestamps: false), testFraction: 0.2, seed: 1)
+        let f = try GeneratedSplit(c)
+        let (ds, train, test) = (f.ds, f.train, f.test)
         var p = SVDParameters()
         p.factors = 50
         p.epochs = 200
