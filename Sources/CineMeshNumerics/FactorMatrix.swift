@@ -32,6 +32,19 @@ public struct FactorMatrix: Sendable, Equatable {
         return m
     }
 
+    /// Entries drawn uniformly from [0, scale), each row from its own stream like `normal`.
+    public static func uniform(rows: Int, factors: Int, scale: Float, seed: UInt64, salt: UInt64) -> FactorMatrix {
+        var m = FactorMatrix(rows: rows, factors: factors)
+        let stride = m.stride
+        m.values.withUnsafeMutableBufferPointer { v in
+            for r in 0 ..< rows {
+                var rng = SeededRandom(seed: seed ^ (salt &* 0x9E37_79B9_7F4A_7C15), stream: UInt64(r))
+                for f in 0 ..< factors { v[r * stride + f] = scale * Float(rng.uniform()) }
+            }
+        }
+        return m
+    }
+
     /// Factor `f` of row `r`.
     public subscript(r: Int, f: Int) -> Float {
         get { values[r * stride + f] }

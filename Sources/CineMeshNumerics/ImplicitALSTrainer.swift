@@ -38,8 +38,8 @@ public struct ImplicitALSTrainer: Sendable {
         let byItem = RatingsByRow(observed, rows: items, byUser: false)
         var model = BiasedFactorModel(
             globalMean: 0,
-            users: .normal(rows: users, factors: p.factors, mean: 0, std: p.initStd, seed: p.seed, salt: 1),
-            items: .normal(rows: items, factors: p.factors, mean: 0, std: p.initStd, seed: p.seed, salt: 2))
+            users: .uniform(rows: users, factors: p.factors, scale: p.initScale, seed: p.seed, salt: 1),
+            items: .uniform(rows: items, factors: p.factors, scale: p.initScale, seed: p.seed, salt: 2))
         for iteration in 0 ..< p.iterations {
             let started = monotonicSeconds()
             update(&model.users, from: byUser, fixed: model.items)
