@@ -1,4 +1,5 @@
 import CineMeshData
+import Dispatch
 
 /// What one training epoch measured.
 public struct EpochReport: Sendable, Equatable, Codable {
@@ -48,8 +49,11 @@ public struct SVDTrainer: Sendable {
             var squared = 0.0
             var done = 0
             for stratum in schedule.strata(epoch: epoch) {
-                for (r, c) in stratum {
-                    squared += model.sgdSweep(train[r * grid.columns + c], steps: steps)
+                // The blocks of a stratum share no user or item rows: they run at once and give the
+                // same bits as in sequence; their losses are added in stratum order.
+                let losses = Self.sweepInParallel(stratum.map { train[$0.row * grid.columns + $0.column] }, &model, steps: steps)
+                for loss in losses {
+                    squared += loss
                     done += 1
                     onBlock(epoch + 1, done, grid.blockCount)
                 }
@@ -65,5 +69,29 @@ public struct SVDTrainer: Sendable {
             if stopper.shouldStop(after: model, testRMSE: testRMSE) { break }
         }
         return stopper.best ?? model
+    }
+
+    /// Sweeps conflict-free blocks on every core; returns each block's loss in input order.
+    static func sweepInParallel(_ blocks: [RatingBlock], _ model: inout BiasedFactorModel, steps: SGDSteps) -> [Double] {
+        var losses = [Double](repeating: 0, count: blocks.count)
+        let mean = model.globalMean, stride = model.users.stride
+        model.users.values.withUnsafeMutableBufferPointer { p in
+            model.items.values.withUnsafeMutableBufferPointer { q in
+                model.userBias.withUnsafeMutableBufferPointer { bu in
+                    model.itemBias.withUnsafeMutableBufferPointer { bi in
+                        losses.withUnsafeMutableBufferPointer { out in
+                            let rows = SGDBlockKernel.Rows(userRows: p.baseAddress!, itemRows: q.baseAddress!, userBias: bu.baseAddress!,
+                                                           itemBias: bi.baseAddress!, userBase: 0, itemBase: 0, stride: stride)
+                            let shared = UnsafeSendable((rows, out.baseAddress!))
+                            DispatchQueue.concurrentPerform(iterations: blocks.count) { j in
+                                let (rows, out) = shared.value
+                                out[j] = SGDBlockKernel.sweep(blocks[j], rows: rows, mean: mean, steps: steps)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return losses
     }
 }

@@ -100,6 +100,30 @@ import Testing
         #expect(reports.last!.trainRMSE < reports.first!.trainRMSE)
     }
 
+    /// The trainer runs each stratum's blocks on every core; the model must equal a plain
+    /// sequential sweep over the same schedule, bit for bit.
+    @Test func parallelStrataEqualASequentialSweep() throws {
+        let f = try fixture(noise: 0.5)
+        var p = SVDParameters()
+        p.factors = 16
+        p.epochs = 3
+        p.seed = 5
+        let parallel = try SVDTrainer(parameters: p).fit(f.train, grid: f.ds.grid, users: f.users, items: f.items, scale: f.scale)
+        var total = 0.0
+        for b in f.train { for r in b.ratings { total += Double(r) } }
+        var sequential = BiasedFactorModel(
+            globalMean: Float(total / Double(f.train.reduce(0) { $0 + $1.count })),
+            users: .normal(rows: f.users, factors: 16, mean: p.initMean, std: p.initStd, seed: 5, salt: 1),
+            items: .normal(rows: f.items, factors: 16, mean: p.initMean, std: p.initStd, seed: 5, salt: 2))
+        let schedule = StratifiedSchedule(grid: f.ds.grid, seed: 5)
+        for epoch in 0 ..< 3 {
+            for stratum in schedule.strata(epoch: epoch) {
+                for (r, c) in stratum { _ = sequential.sgdSweep(f.train[r * f.ds.grid.columns + c], steps: SGDSteps(p, epoch: epoch)) }
+            }
+        }
+        #expect(parallel == sequential)
+    }
+
     @Test func trainingIsDeterministic() throws {
         let f = try fixture(noise: 0.5)
         var p = SVDParameters()
