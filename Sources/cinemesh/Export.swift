@@ -6,9 +6,7 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export a model's factors for other tools.",
         discussion: """
-        --format npy writes a directory of NumPy arrays (user_factors.npy, item_factors.npy,
-        user_bias.npy, item_bias.npy), the external id of every row (user_ids.txt, item_ids.txt)
-        and model.json. In Python: numpy.load("DIR/item_factors.npy").
+        --format npy writes a directory of NumPy arrays (user_factors.npy, item_factors.npy, user_bias.npy, item_bias.npy), the external id of every row (user_ids.txt, item_ids.txt) and model.json. In Python: numpy.load("DIR/item_factors.npy").
         """
     )
 

@@ -5,9 +5,7 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate synthetic ratings with planted structure, deterministic from a seed.",
         discussion: """
-        Power-law user activity and item popularity; ratings from a planted biased factor model plus
-        noise, rounded and clipped to 1-5; a catalog with titles, genres, countries and years; weekday
-        and hour patterns in the timestamps. The truth is saved as truth.bin for recovery tests.
+        Power-law user activity and item popularity; ratings from a planted biased factor model plus noise, rounded and clipped to 1-5; a catalog with titles, genres, countries and years; weekday and hour patterns in the timestamps. The truth is saved as truth.bin for recovery tests.
 
         Examples:
           cinemesh generate --ratings 100000 --csv data/sample

@@ -5,9 +5,7 @@ struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read rating files (MovieLens, Netflix Prize, Netflix titles, any CSV) into a dataset directory.",
         discussion: """
-        The format is detected from file names, then content: a MovieLens 100K/1M/10M/latest directory,
-        Netflix Prize combined_data_N.txt or mv_*.txt files, netflix_titles.csv, or a CSV/TSV with a header.
-        By default the first bad row stops the ingest with FILE:LINE: REASON and nothing is written.
+        The format is detected from file names, then content: a MovieLens 100K/1M/10M/latest directory, Netflix Prize combined_data_N.txt or mv_*.txt files, netflix_titles.csv, or a CSV/TSV with a header. By default the first bad row stops the ingest with FILE:LINE: REASON and nothing is written.
 
         Examples:
           cinemesh ingest ../shared/data/ml-100k --out datasets/ml-100k

@@ -7,12 +7,11 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a recommender on a dataset in this process and report per-epoch and held-out metrics.",
         discussion: """
-        svd is biased matrix factorization by SGD with Surprise's SVD parameters and defaults, visiting
-        the dataset's grid blocks in the stratified order distributed training uses. baseline is
-        Surprise's BaselineOnly (ALS, 10 epochs, reg_u 15, reg_i 10).
+        svd is biased matrix factorization by SGD with Surprise's SVD parameters and defaults, visiting the dataset's grid blocks in the stratified order distributed training uses. als is explicit ALS with weighted-lambda regularization; als-implicit is implicit-feedback ALS (Hu, Koren, Volinsky) with conjugate-gradient updates; baseline is Surprise's BaselineOnly.
 
-        Example:
-          cinemesh train datasets/ml-100k --algo svd --factors 100 --epochs 20 --test-fraction 0.2
+        Examples:
+          cinemesh train datasets/ml-100k --algo svd --factors 100 --epochs 20 --split random:0.2
+          cinemesh train datasets/ml-100k --algo als-implicit --store models/ml-100k
         """
     )
 
