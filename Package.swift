@@ -9,10 +9,17 @@ let package = Package(
         .library(name: "CineMeshData", targets: ["CineMeshData"]),
         .library(name: "CineMeshNumerics", targets: ["CineMeshNumerics"]),
         .library(name: "CineMeshStore", targets: ["CineMeshStore"]),
+        .library(name: "CineMeshAnalytics", targets: ["CineMeshAnalytics"]),
+        .library(name: "CineMeshCluster", targets: ["CineMeshCluster"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
     ],
     targets: [
         // libzmq through pkg-config (Debian: libzmq3-dev). The cluster runtime builds on it.
@@ -37,6 +44,28 @@ let package = Package(
             name: "CineMeshStore",
             dependencies: ["CineMeshNumerics", "CineMeshData", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // Analytics kernels over rating blocks (per-block statistics with an exact merge). No sockets.
+        .target(
+            name: "CineMeshAnalytics",
+            dependencies: ["CineMeshData"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        // The cluster runtime: ZeroMQ transport, the wire protocol, coordinator, workers, shard
+        // shipping, the job registry, configuration, logs and metrics.
+        .target(
+            name: "CineMeshCluster",
+            dependencies: [
+                "CZeroMQ",
+                "CineMeshData",
+                "CineMeshAnalytics",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         // The one executable: argument parsing and wiring only.
         .executableTarget(
             name: "cinemesh",
@@ -44,7 +73,11 @@ let package = Package(
                 "CineMeshData",
                 "CineMeshNumerics",
                 "CineMeshStore",
+                "CineMeshAnalytics",
+                "CineMeshCluster",
                 "CZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,6 +85,8 @@ let package = Package(
         .testTarget(name: "CineMeshDataTests", dependencies: ["CineMeshData"]),
         .testTarget(name: "CineMeshNumericsTests", dependencies: ["CineMeshNumerics", "CineMeshData"]),
         .testTarget(name: "CineMeshStoreTests", dependencies: ["CineMeshStore", "CineMeshNumerics", "CineMeshData"]),
+        .testTarget(name: "CineMeshAnalyticsTests", dependencies: ["CineMeshAnalytics", "CineMeshData"]),
+        .testTarget(name: "CineMeshClusterTests", dependencies: ["CineMeshCluster", "CineMeshAnalytics", "CineMeshData", "CZeroMQ"]),
         .testTarget(name: "CineMeshCLITests", dependencies: ["cinemesh", "CineMeshData"]),
     ]
 )

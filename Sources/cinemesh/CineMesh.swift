@@ -1,13 +1,16 @@
 import ArgumentParser
+import CineMeshCluster
 import CineMeshData
 
 @main
-struct CineMesh: ParsableCommand {
+struct CineMesh: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cinemesh",
         abstract: "CineMesh: a distributed recommender and analytics cluster for rating data.",
         version: CineMeshVersion.text,
-        subcommands: [Ingest.self, Generate.self, Inspect.self, Train.self, Recommend.self, Models.self, Export.self, Version.self]
+        subcommands: [Ingest.self, Generate.self, Inspect.self, Train.self, Recommend.self, Models.self, Export.self,
+                      CoordinatorCommand.self, WorkerCommand.self, Submit.self, Jobs.self, Status.self, Cancel.self,
+                      Workers.self, Up.self, Down.self, Version.self]
     )
 }
 
@@ -16,8 +19,40 @@ struct CineMesh: ParsableCommand {
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let error as DataError {
-        Terminal.error(error.description)
-        throw ExitCode(error.kind == .usage ? 64 : 1)
+    } catch {
+        throw exitCode(for: error)
+    }
+}
+
+/// `reportingErrors` for async command bodies.
+func reportingErrorsAsync(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        throw exitCode(for: error)
+    }
+}
+
+/// Prints a CineMesh error and maps it to an exit code: 64 for usage and configuration errors, 1 for
+/// the rest. Errors that are not CineMesh's (ArgumentParser's own, ExitCode) pass through.
+private func exitCode(for error: Error) -> Error {
+    switch error {
+    case let e as DataError:
+        Terminal.error(e.description)
+        return ExitCode(e.kind == .usage ? 64 : 1)
+    case let e as ConfigError:
+        Terminal.error(e.description)
+        return ExitCode(64)
+    case let e as ClusterClient.Failure:
+        Terminal.error(e.description)
+        return ExitCode(e.code == "bad-request" ? 64 : 1)
+    case let e as ZMQError:
+        Terminal.error(e.description)
+        return ExitCode(1)
+    case let e as JobError:
+        Terminal.error(e.description)
+        return ExitCode(1)
+    default:
+        return error
     }
 }

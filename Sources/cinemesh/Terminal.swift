@@ -8,6 +8,11 @@ enum Terminal {
         writeStderr("cinemesh: error: \(message)\n")
     }
 
+    /// A progress note on stderr (stdout stays for results).
+    static func note(_ message: String) {
+        writeStderr("cinemesh: \(message)\n")
+    }
+
     private static func writeStderr(_ text: String) {
         var bytes = Array(text.utf8)
         _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }

@@ -1,0 +1,53 @@
+import CineMeshData
+import Foundation
+
+extension Coordinator {
+    func drainClients() throws {
+        for _ in 0 ..< 1000 {
+            guard let frames = try clientSocket.receive(dontWait: true) else { return }
+            guard frames.count >= 2 else { continue }
+            let routing = frames[0]
+            let reply: Message
+            do {
+                let message = try Message(frames: Array(frames.dropFirst()))
+                reply = try answer(message)
+            } catch let error as ProtocolError {
+                refuse(routing, error, on: clientSocket)
+                continue
+            } catch let error as ErrorBody {
+                reply = Message(.error, error)
+            } catch {
+                reply = Message(.error, ErrorBody(code: "internal", message: "\(error)"))
+            }
+            try? clientSocket.send([routing] + reply.frames, dontWait: true)
+        }
+    }
+
+    private func answer(_ message: Message) throws -> Message {
+        switch message.command {
+        case .submit:
+            return Message(.reply, try submit(try message.decode(JobSpec.self)))
+        case .listJobs:
+            let limit = max(1, min(10_000, try message.decode(JobListQuery.self).limit))
+            let records = try registry.jobs(limit: limit).map { jobs[$0.id]?.record ?? $0 }
+            return Message(.reply, records)
+        case .jobStatus:
+            let id = try message.decode(JobQuery.self).job
+            guard let record = try record(id) else { throw ErrorBody(code: "not-found", message: "no job \(id)") }
+            return Message(.reply, record)
+        case .cancel:
+            return Message(.reply, try cancel(try message.decode(JobQuery.self).job))
+        case .listWorkers:
+            let now = MonotonicClock.milliseconds()
+            let infos = scheduler.workerList.map { w in
+                WorkerInfo(workerId: w.ready.workerId, host: w.ready.host, pid: w.ready.pid, capacity: w.ready.capacity,
+                           activity: w.running.map { "job \($0.key.job) task \($0.key.task) attempt \($0.attempt)" } ?? "idle",
+                           tasksDone: w.tasksDone, silentMilliseconds: Int(now - min(now, w.lastHeard)),
+                           upSeconds: Double(now - min(now, w.registeredAt)) / 1000)
+            }
+            return Message(.reply, infos)
+        default:
+            throw ProtocolError.malformed(message.command, "not a client-channel command")
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import CineMeshData
+import Foundation
+import Logging
+
+extension Coordinator {
+    /// Validates `spec`, records the job and starts its first stage. Bad specs are refused before
+    /// anything is recorded.
+    func submit(_ spec: JobSpec) throws -> JobRecord {
+        guard let type = jobTypes[spec.type] else {
+            throw ErrorBody(code: "bad-request", message: "unknown job type '\(spec.type)' (known: \(jobTypes.keys.sorted().joined(separator: ", ")))")
+        }
+        let path = spec.dataset.hasPrefix("/") ? spec.dataset : FileSystem.join(config.coordinatorDatasetsDirectory, spec.dataset)
+        let dataset: Dataset
+        do {
+            dataset = try Dataset(path: path)
+        } catch {
+            throw ErrorBody(code: "bad-request", message: "dataset '\(spec.dataset)': \(error)")
+        }
+        let driver: any JobDriver
+        do {
+            driver = try type.makeDriver(spec, dataset)
+        } catch {
+            throw ErrorBody(code: "bad-request", message: "\(error)")
+        }
+        files.publish(dataset)
+        let now = MonotonicClock.wallSeconds()
+        var record = try registry.insert(spec, now: now)
+        record.state = .running
+        record.startedAt = now
+        let job = ActiveJob(record: record, driver: driver, now: MonotonicClock.milliseconds())
+        jobs[record.id] = job
+        metrics.jobsRunning.record(jobs.count)
+        logger.info("job submitted", metadata: ["job": "\(record.id)", "type": "\(spec.type)", "dataset": "\(path)"])
+        advance(job)
+        return job.record
+    }
+
+    /// Starts the job's next stage, or finishes it when there is none.
+    func advance(_ job: ActiveJob) {
+        let id = job.record.id
+        do {
+            while let stage = try job.driver.nextStage() {
+                guard !stage.tasks.isEmpty else { continue }
+                job.record.stage = stage.name
+                job.record.stageIndex += 1
+                job.record.tasksDone = 0
+                job.record.tasksTotal = stage.tasks.count
+                job.record.metrics = job.driver.metrics
+                try registry.update(job.record, event: "stage \(job.record.stageIndex) '\(stage.name)': \(stage.tasks.count) tasks",
+                                    now: MonotonicClock.wallSeconds())
+                logger.info("stage started", metadata: ["job": "\(id)", "stage": "\(stage.name)", "tasks": "\(stage.tasks.count)"])
+                perform(scheduler.enqueue(job: id, stage: stage, now: MonotonicClock.milliseconds()))
+                return
+            }
+            let outcome = try job.driver.finish()
+            job.record.state = .succeeded
+            job.record.result = outcome.result
+            job.record.summary = outcome.summary
+            job.record.metrics = job.driver.metrics
+            end(job, event: "succeeded")
+        } catch {
+            failJob(id, "\(error)")
+        }
+    }
+
+    func taskCompleted(_ key: Scheduler.TaskKey, _ body: ResultBody, _ payload: [Frame]) {
+        guard let job = jobs[key.job] else { return }
+        do {
+            try job.driver.accept(task: key.task, output: body.output, payload: payload)
+        } catch {
+            failJob(key.job, "\(error)")
+            return
+        }
+        job.record.tasksDone += 1
+        job.record.metrics = job.driver.metrics
+        if job.record.tasksDone == job.record.tasksTotal { advance(job) }
+    }
+
+    func failJob(_ id: Int64, _ message: String) {
+        guard let job = jobs[id] else { return }
+        job.record.state = .failed
+        job.record.error = message
+        logger.error("job failed", metadata: ["job": "\(id)", "error": "\(message)"])
+        end(job, event: "failed: \(message)")
+    }
+
+    /// Cancels a running job; its outstanding attempts' replies become stale.
+    func cancel(_ id: Int64) throws -> JobRecord {
+        guard let job = jobs[id] else {
+            guard let record = try registry.job(id) else { throw ErrorBody(code: "not-found", message: "no job \(id)") }
+            throw ErrorBody(code: "bad-request", message: "job \(id) already ended (\(record.state.rawValue))")
+        }
+        job.record.state = .cancelled
+        end(job, event: "cancelled by a client")
+        return job.record
+    }
+
+    private func end(_ job: ActiveJob, event: String) {
+        let id = job.record.id
+        scheduler.removeJob(id)
+        jobs[id] = nil
+        job.record.finishedAt = MonotonicClock.wallSeconds()
+        metrics.jobsFinished.increment()
+        metrics.jobsRunning.record(jobs.count)
+        do {
+            try registry.update(job.record, event: event, now: job.record.finishedAt!)
+        } catch {
+            logger.error("cannot record job \(id)'s end: \(error)")
+        }
+        if job.record.state == .succeeded {
+            logger.info("job succeeded", metadata: ["job": "\(id)", "retries": "\(job.record.retries)",
+                                                    "seconds": "\(String(format: "%.3f", job.record.finishedAt! - (job.record.startedAt ?? 0)))"])
+        }
+    }
+
+    /// The record of job `id`: live for a running job, else from the registry.
+    func record(_ id: Int64) throws -> JobRecord? {
+        if let job = jobs[id] { return job.record }
+        return try registry.job(id)
+    }
+}

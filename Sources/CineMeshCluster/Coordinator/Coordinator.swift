@@ -1,0 +1,209 @@
+import CZeroMQ
+import CineMeshData
+import Foundation
+import Logging
+
+/// The coordinator: one loop thread owns both ROUTER sockets (workers, clients), the scheduler,
+/// the running jobs and the registry. Nothing here blocks on a peer: sends never wait and the
+/// loop polls with a short timeout so heartbeats and liveness run on time.
+public final class Coordinator: @unchecked Sendable {
+    public let config: ClusterConfig
+    public let endpoints: (workers: String, clients: String)
+    let logger: Logger
+    let metrics = ClusterMetrics()
+    let registry: JobRegistry
+    let jobTypes: [String: JobType]
+    let coordinatorId: String
+
+    private let context: ZMQContext
+    let workerSocket: ZMQSocket
+    let clientSocket: ZMQSocket
+    private let stopLock = Lock()
+    private var stopRequested = false
+
+    var scheduler: Scheduler
+    var jobs: [Int64: ActiveJob] = [:]
+    let files = FileServer()
+
+    /// Opens the registry (marking jobs a previous run left unfinished as interrupted) and binds
+    /// both endpoints. The sockets move to the loop thread in `run()`.
+    public init(config: ClusterConfig, jobTypes: [JobType], logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        self.jobTypes = Dictionary(uniqueKeysWithValues: jobTypes.map { ($0.name, $0) })
+        coordinatorId = "\(ProcessInfo.processInfo.hostName)/\(getpid())"
+        registry = try JobRegistry(directory: config.coordinatorStateDirectory)
+        let interrupted = try registry.markInterrupted(now: MonotonicClock.wallSeconds())
+        if !interrupted.isEmpty {
+            logger.warning("jobs left unfinished by the previous coordinator marked interrupted", metadata: ["jobs": "\(interrupted)"])
+        }
+        scheduler = Scheduler(heartbeatInterval: UInt64(config.heartbeatIntervalMilliseconds),
+                              deadAfter: UInt64(config.deadAfterMilliseconds), maxAttempts: config.coordinatorMaxAttempts)
+        context = try ZMQContext()
+        workerSocket = try ZMQSocket(context, .router)
+        clientSocket = try ZMQSocket(context, .router)
+        // Bounded queues both ways: a slow peer cannot make the coordinator buffer without limit.
+        try workerSocket.setOption(ZMQ_SNDHWM, 10_000)
+        endpoints = (try workerSocket.bind(config.coordinatorWorkersEndpoint), try clientSocket.bind(config.coordinatorClientsEndpoint))
+    }
+
+    /// Asks the loop to stop; safe from any thread. `run()` returns within one poll interval.
+    public func requestStop() {
+        stopLock.withLock { stopRequested = true }
+    }
+
+    private var shouldStop: Bool { stopLock.withLock { stopRequested } }
+
+    /// The loop. Returns after `requestStop()`, having told workers and marked running jobs.
+    public func run() {
+        logger.info("coordinator listening", metadata: ["workers": "\(endpoints.workers)", "clients": "\(endpoints.clients)",
+                                                        "state": "\(config.coordinatorStateDirectory)"])
+        let pollMilliseconds = max(5, min(100, config.heartbeatIntervalMilliseconds / 4))
+        while !shouldStop {
+            do {
+                let ready = try ZMQPoll.readable([workerSocket, clientSocket], timeoutMilliseconds: pollMilliseconds)
+                if ready[0] { try drainWorkers() }
+                if ready[1] { try drainClients() }
+                perform(scheduler.tick(now: MonotonicClock.milliseconds()))
+                metrics.queueDepth.record(scheduler.queueDepth)
+                metrics.workersAlive.record(scheduler.workers.count)
+            } catch {
+                logger.error("coordinator loop: \(error)")
+            }
+        }
+        shutDown()
+    }
+
+    private func shutDown() {
+        let now = MonotonicClock.wallSeconds()
+        for job in jobs.values.sorted(by: { $0.record.id < $1.record.id }) {
+            job.record.state = .interrupted
+            job.record.finishedAt = now
+            job.record.error = "the coordinator shut down while the job was running"
+            try? registry.update(job.record, event: job.record.error, now: now)
+        }
+        jobs.removeAll()
+        for w in scheduler.workerList {
+            try? workerSocket.send([w.routing] + Message(.disconnect, DisconnectBody(reason: "coordinator shutting down")).frames, dontWait: true)
+        }
+        logger.info("coordinator stopped")
+    }
+
+    // MARK: Worker channel
+
+    private func drainWorkers() throws {
+        for _ in 0 ..< 1000 {
+            guard let frames = try workerSocket.receive(dontWait: true) else { return }
+            guard frames.count >= 2 else { continue }
+            handleWorker(routing: frames[0], Array(frames.dropFirst()))
+        }
+    }
+
+    private func handleWorker(routing: Frame, _ frames: [Frame]) {
+        let now = MonotonicClock.milliseconds()
+        let message: Message
+        do {
+            message = try Message(frames: frames)
+        } catch {
+            refuse(routing, error, on: workerSocket)
+            return
+        }
+        do {
+            switch message.command {
+            case .ready:
+                let ready = try message.decode(ReadyBody.self)
+                logger.info("worker registered", metadata: ["worker": "\(ready.workerId)", "host": "\(ready.host)",
+                                                            "cores": "\(ready.capacity.cores)", "cached_files": "\(ready.cachedFiles)"])
+                let welcome = WelcomeBody(coordinatorId: coordinatorId, heartbeatMilliseconds: config.heartbeatIntervalMilliseconds,
+                                          liveness: config.heartbeatLiveness, chunkBytes: config.transferChunkBytes,
+                                          window: config.transferWindow)
+                perform(scheduler.register(routing: routing, ready: ready, welcome: welcome, now: now))
+            case .heartbeat, .fetch, .result, .failed, .progress:
+                guard scheduler.heard(from: routing, now: now) else {
+                    // MDP's rule: a peer we do not know is told to register again.
+                    send(routing, Message(.disconnect, DisconnectBody(reason: "unknown worker: send READY")))
+                    return
+                }
+                switch message.command {
+                case .fetch: serve(routing, try message.decode(FetchBody.self))
+                case .result:
+                    perform(scheduler.completed(from: routing, try message.decode(ResultBody.self), payload: message.payload, now: now))
+                case .failed:
+                    let failure = try message.decode(FailedBody.self)
+                    logger.warning("task attempt failed", metadata: ["job": "\(failure.job)", "task": "\(failure.task)",
+                                                                     "attempt": "\(failure.attempt)", "error": "\(failure.message)"])
+                    perform(scheduler.failed(from: routing, failure, now: now))
+                default: break
+                }
+            case .disconnect:
+                perform(scheduler.disconnected(routing, now: now))
+            case .error:
+                let body = try? message.decode(ErrorBody.self)
+                logger.warning("worker sent ERROR", metadata: ["code": "\(body?.code ?? "?")", "message": "\(body?.message ?? "")"])
+            default:
+                throw ProtocolError.malformed(message.command, "not a worker-channel command")
+            }
+        } catch let error as ProtocolError {
+            refuse(routing, error, on: workerSocket)
+        } catch {
+            logger.error("handling \(message.command): \(error)")
+        }
+    }
+
+    private func serve(_ routing: Frame, _ request: FetchBody) {
+        switch files.read(request, maxLength: max(config.transferChunkBytes, 64 << 20)) {
+        case .success(let bytes):
+            metrics.bytesShipped.increment(by: Int64(bytes.count))
+            send(routing, Message(.chunk, ChunkBody(xxh64: request.xxh64, offset: request.offset), payload: [bytes]))
+        case .failure(let error):
+            logger.warning("cannot serve FETCH", metadata: ["file": "\(request.xxh64)", "error": "\(error.message)"])
+            send(routing, Message(.chunk, ChunkBody(xxh64: request.xxh64, offset: request.offset, error: error.message)))
+        }
+    }
+
+    func refuse(_ routing: Frame, _ error: ProtocolError, on socket: ZMQSocket) {
+        metrics.protocolErrors.increment()
+        logger.warning("refused a message", metadata: ["code": "\(error.code)", "error": "\(error)"])
+        try? socket.send([routing] + Message(.error, ErrorBody(code: error.code, message: error.description)).frames, dontWait: true)
+    }
+
+    func send(_ routing: Frame, _ message: Message) {
+        do {
+            try workerSocket.send([routing] + message.frames, dontWait: true)
+            scheduler.sent(to: routing, now: MonotonicClock.milliseconds())
+        } catch {
+            logger.warning("send \(message.command) failed: \(error)")
+        }
+    }
+
+    // MARK: Scheduler actions
+
+    func perform(_ actions: [Scheduler.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let routing, let message):
+                send(routing, message)
+            case .workerLost(let workerId, let reason, let requeued):
+                metrics.workersLost.increment()
+                if reason.hasPrefix("silent") { metrics.heartbeatsMissed.increment(by: Int64(config.heartbeatLiveness)) }
+                logger.warning("worker lost", metadata: ["worker": "\(workerId)", "reason": "\(reason)",
+                                                         "requeued": "\(requeued.map { "\($0)" } ?? "none")"])
+            case .completed(let key, let body, let payload, let workerId):
+                metrics.tasksRun.increment()
+                logger.debug("task done", metadata: ["job": "\(key.job)", "task": "\(key.task)", "attempt": "\(body.attempt)",
+                                                     "worker": "\(workerId)", "seconds": "\(body.seconds)"])
+                taskCompleted(key, body, payload)
+            case .taskFailed(let key, let message):
+                metrics.tasksFailed.increment()
+                failJob(key.job, message)
+            case .retrying(let key, let reason):
+                metrics.tasksRetried.increment()
+                jobs[key.job]?.record.retries += 1
+                logger.info("retrying task", metadata: ["job": "\(key.job)", "task": "\(key.task)", "why": "\(reason)"])
+            case .stale(let key, let attempt, let workerId):
+                logger.info("ignored a reply from an abandoned attempt", metadata: ["job": "\(key.job)", "task": "\(key.task)",
+                                                                                    "attempt": "\(attempt)", "worker": "\(workerId)"])
+            }
+        }
+    }
+}

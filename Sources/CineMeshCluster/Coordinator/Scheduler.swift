@@ -1,0 +1,219 @@
+/// The coordinator's bookkeeping of workers and task attempts, free of sockets and clocks: every
+/// method takes the time and returns the messages to send and the events to act on. Tested alone
+/// (SchedulerTests) with made-up times.
+///
+/// Rules (docs/PROTOCOL.md): a worker runs one task at a time; tasks are handed out in the order
+/// they were queued, to idle workers in the order they registered; every hand-out is a new attempt
+/// with a job-wide unique attempt id; a worker silent for `deadAfter` ms is dead and its task goes
+/// back to the front of the queue; a reply naming an attempt that is no longer running is stale and
+/// ignored; a task that used up `maxAttempts` attempts fails its job.
+public struct Scheduler: Sendable {
+    /// A task's identity: its job and its index within the job's current stage.
+    public struct TaskKey: Hashable, Sendable, CustomStringConvertible {
+        public var job: Int64
+        public var task: Int
+        public init(job: Int64, task: Int) { self.job = job; self.task = task }
+        public var description: String { "job \(job) task \(task)" }
+    }
+
+    public struct Worker: Sendable {
+        public var routing: Frame
+        public var ready: ReadyBody
+        public var registeredAt: UInt64
+        public var lastHeard: UInt64
+        public var lastSent: UInt64
+        public var running: (key: TaskKey, attempt: Int)?
+        public var tasksDone: Int
+        let order: Int
+    }
+
+    public enum Action: Sendable {
+        /// Send `message` to the worker with this routing id.
+        case send(Frame, Message)
+        /// A worker was declared dead or left; `requeued` lists the task it held, if any.
+        case workerLost(workerId: String, reason: String, requeued: TaskKey?)
+        /// A task finished; hand its output to the job's driver.
+        case completed(TaskKey, ResultBody, payload: [Frame], workerId: String)
+        /// A task cannot succeed: fail its job.
+        case taskFailed(TaskKey, message: String)
+        /// A task is being tried again (counted as a retry).
+        case retrying(TaskKey, reason: String)
+        /// A reply for an attempt that is no longer running (ignored).
+        case stale(TaskKey, attempt: Int, workerId: String)
+    }
+
+    struct Pending: Sendable {
+        var plan: TaskPlan
+        var stage: String
+        var attemptsUsed: Int
+    }
+
+    public let deadAfter: UInt64
+    public let heartbeatInterval: UInt64
+    public let maxAttempts: Int
+    public private(set) var workers: [Frame: Worker] = [:]
+    private var queue: [TaskKey] = []
+    private var pending: [TaskKey: Pending] = [:]
+    private var nextAttempt: [Int64: Int] = [:]
+    private var registrations = 0
+
+    public init(heartbeatInterval: UInt64, deadAfter: UInt64, maxAttempts: Int) {
+        self.heartbeatInterval = heartbeatInterval
+        self.deadAfter = deadAfter
+        self.maxAttempts = maxAttempts
+    }
+
+    /// Tasks waiting for a worker.
+    public var queueDepth: Int { queue.count }
+    /// Workers, in registration order.
+    public var workerList: [Worker] { workers.values.sorted { $0.order < $1.order } }
+
+    // MARK: Workers
+
+    /// A worker sent READY. A worker id already registered under another routing id (a restarted
+    /// or reconnected worker) replaces the old registration, whose task is requeued.
+    public mutating func register(routing: Frame, ready: ReadyBody, welcome: WelcomeBody, now: UInt64) -> [Action] {
+        var actions: [Action] = []
+        if let old = workers.values.first(where: { $0.ready.workerId == ready.workerId && $0.routing != routing }) {
+            actions += lose(old.routing, reason: "re-registered from a new connection")
+        }
+        if workers[routing] != nil {
+            actions += lose(routing, reason: "re-registered")
+        }
+        registrations += 1
+        workers[routing] = Worker(routing: routing, ready: ready, registeredAt: now, lastHeard: now, lastSent: now,
+                                  running: nil, tasksDone: 0, order: registrations)
+        actions.append(.send(routing, Message(.welcome, welcome)))
+        return actions + dispatch(now: now)
+    }
+
+    /// Any message from a registered worker proves it alive. False for an unknown routing id.
+    public mutating func heard(from routing: Frame, now: UInt64) -> Bool {
+        guard workers[routing] != nil else { return false }
+        workers[routing]!.lastHeard = now
+        return true
+    }
+
+    /// The worker announced it is leaving.
+    public mutating func disconnected(_ routing: Frame, now: UInt64) -> [Action] {
+        lose(routing, reason: "disconnected") + dispatch(now: now)
+    }
+
+    /// Heartbeats due and silent workers: call at least once per heartbeat interval.
+    public mutating func tick(now: UInt64) -> [Action] {
+        var actions: [Action] = []
+        for w in workerList where now >= w.lastHeard && now - w.lastHeard > deadAfter {
+            actions += lose(w.routing, reason: "silent for \(now - w.lastHeard) ms")
+        }
+        for w in workerList where now >= w.lastSent && now - w.lastSent >= heartbeatInterval {
+            workers[w.routing]!.lastSent = now
+            actions.append(.send(w.routing, Message(.heartbeat)))
+        }
+        return actions + dispatch(now: now)
+    }
+
+    /// Notes that something was just sent to `routing` (a heartbeat is then not due).
+    public mutating func sent(to routing: Frame, now: UInt64) {
+        workers[routing]?.lastSent = now
+    }
+
+    private mutating func lose(_ routing: Frame, reason: String) -> [Action] {
+        guard let w = workers.removeValue(forKey: routing) else { return [] }
+        var requeued: TaskKey?
+        if let (key, _) = w.running, pending[key] != nil {
+            queue.insert(key, at: 0)
+            requeued = key
+        }
+        return [.workerLost(workerId: w.ready.workerId, reason: reason, requeued: requeued)]
+    }
+
+    // MARK: Tasks
+
+    /// Queues a stage's tasks (indices 0..<count of `stage`) behind anything already queued.
+    public mutating func enqueue(job: Int64, stage: StagePlan, now: UInt64) -> [Action] {
+        for (i, plan) in stage.tasks.enumerated() {
+            let key = TaskKey(job: job, task: i)
+            pending[key] = Pending(plan: plan, stage: stage.name, attemptsUsed: 0)
+            queue.append(key)
+        }
+        return dispatch(now: now)
+    }
+
+    /// Forgets every task of `job` (finished, failed or cancelled); later replies are stale.
+    public mutating func removeJob(_ job: Int64) {
+        queue.removeAll { $0.job == job }
+        for key in pending.keys where key.job == job { pending[key] = nil }
+        nextAttempt[job] = nil
+    }
+
+    /// A worker reported RESULT.
+    public mutating func completed(from routing: Frame, _ body: ResultBody, payload: [Frame], now: UInt64) -> [Action] {
+        let key = TaskKey(job: body.job, task: body.task)
+        guard let w = workers[routing] else { return [] }
+        guard let running = w.running, running.key == key, running.attempt == body.attempt else {
+            return [.stale(key, attempt: body.attempt, workerId: w.ready.workerId)]
+        }
+        workers[routing]!.running = nil
+        guard pending[key] != nil else {
+            return [.stale(key, attempt: body.attempt, workerId: w.ready.workerId)] + dispatch(now: now)
+        }
+        workers[routing]!.tasksDone += 1
+        pending[key] = nil
+        return [.completed(key, body, payload: payload, workerId: w.ready.workerId)] + dispatch(now: now)
+    }
+
+    /// A worker reported FAILED.
+    public mutating func failed(from routing: Frame, _ body: FailedBody, now: UInt64) -> [Action] {
+        let key = TaskKey(job: body.job, task: body.task)
+        guard let w = workers[routing] else { return [] }
+        guard let running = w.running, running.key == key, running.attempt == body.attempt else {
+            return [.stale(key, attempt: body.attempt, workerId: w.ready.workerId)]
+        }
+        workers[routing]!.running = nil
+        guard let p = pending[key] else {
+            return [.stale(key, attempt: body.attempt, workerId: w.ready.workerId)] + dispatch(now: now)
+        }
+        if body.retryable && p.attemptsUsed < maxAttempts {
+            queue.insert(key, at: 0)
+            return dispatch(now: now)
+        }
+        pending[key] = nil
+        let why = body.retryable ? "\(body.message) (after \(p.attemptsUsed) attempts)" : body.message
+        return [.taskFailed(key, message: "\(key) on worker \(w.ready.workerId): \(why)")] + dispatch(now: now)
+    }
+
+    /// Hands queued tasks to idle workers.
+    private mutating func dispatch(now: UInt64) -> [Action] {
+        var actions: [Action] = []
+        for w in workerList where w.running == nil {
+            guard let key = nextRunnable(&actions) else { break }
+            var p = pending[key]!
+            if p.attemptsUsed > 0 { actions.append(.retrying(key, reason: "attempt \(p.attemptsUsed + 1) on \(w.ready.workerId)")) }
+            p.attemptsUsed += 1
+            pending[key] = p
+            let attempt = nextAttempt[key.job, default: 1]
+            nextAttempt[key.job] = attempt + 1
+            workers[w.routing]!.running = (key, attempt)
+            workers[w.routing]!.lastSent = now
+            let body = TaskBody(job: key.job, task: key.task, attempt: attempt, kind: p.plan.kind, stage: p.stage,
+                                parameters: p.plan.parameters, files: p.plan.files)
+            actions.append(.send(w.routing, Message(.task, body, payload: p.plan.payload)))
+        }
+        return actions
+    }
+
+    /// The first queued task still allowed another attempt; tasks out of attempts fail their job.
+    private mutating func nextRunnable(_ actions: inout [Action]) -> TaskKey? {
+        while !queue.isEmpty {
+            let key = queue.removeFirst()
+            guard let p = pending[key] else { continue }
+            if p.attemptsUsed >= maxAttempts {
+                pending[key] = nil
+                actions.append(.taskFailed(key, message: "\(key) lost its worker \(p.attemptsUsed) times (max_attempts \(maxAttempts))"))
+                continue
+            }
+            return key
+        }
+        return nil
+    }
+}

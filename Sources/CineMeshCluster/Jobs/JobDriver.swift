@@ -1,0 +1,77 @@
+import CineMeshData
+
+/// One task of a stage, as the coordinator plans it.
+public struct TaskPlan: Sendable {
+    /// The worker-side runner (`TaskRunners`) that executes it.
+    public var kind: String
+    public var parameters: [String: String]
+    /// Files the worker must hold (fetched from the coordinator when missing from its cache).
+    public var files: [FileRef]
+    /// Bulk inputs, sent as raw payload frames.
+    public var payload: [Frame]
+
+    public init(kind: String, parameters: [String: String] = [:], files: [FileRef] = [], payload: [Frame] = []) {
+        self.kind = kind
+        self.parameters = parameters
+        self.files = files
+        self.payload = payload
+    }
+}
+
+/// A stage: tasks that may run in any order and on any workers.
+public struct StagePlan: Sendable {
+    public var name: String
+    public var tasks: [TaskPlan]
+
+    public init(name: String, tasks: [TaskPlan]) {
+        self.name = name
+        self.tasks = tasks
+    }
+}
+
+/// What a finished job leaves in the registry.
+public struct JobOutcome: Sendable {
+    /// The result as JSON.
+    public var result: String
+    /// A few lines for people.
+    public var summary: String
+
+    public init(result: String, summary: String) {
+        self.result = result
+        self.summary = summary
+    }
+}
+
+/// The coordinator side of a job type: plans stages, merges each task's output, and produces the
+/// result. Runs on the coordinator's loop thread only; never touches sockets.
+public protocol JobDriver: AnyObject {
+    /// The next stage, or nil when every stage has run. Called once at the start and again each
+    /// time all tasks of the current stage have been accepted.
+    func nextStage() throws -> StagePlan?
+    /// Merges the output of task `index` of the current stage. Called exactly once per task.
+    func accept(task index: Int, output: [String: String], payload: [Frame]) throws
+    /// The job's result, after `nextStage()` returned nil.
+    func finish() throws -> JobOutcome
+    /// Live figures shown by `cinemesh status`.
+    var metrics: [String: Double] { get }
+}
+
+/// A job type: its name and how to make its driver from a spec.
+public struct JobType: Sendable {
+    public var name: String
+    public var summary: String
+    public var makeDriver: @Sendable (JobSpec, Dataset) throws -> any JobDriver
+
+    public init(name: String, summary: String, makeDriver: @escaping @Sendable (JobSpec, Dataset) throws -> any JobDriver) {
+        self.name = name
+        self.summary = summary
+        self.makeDriver = makeDriver
+    }
+}
+
+/// A job that cannot start or go on: bad parameters, a damaged dataset, a task that failed.
+public struct JobError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,47 @@
+/// Every command of the CineMesh cluster protocol (docs/PROTOCOL.md), one byte on the wire.
+public enum Command: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    // Worker channel (worker DEALER <-> coordinator ROUTER).
+    case ready = 0x01
+    case welcome = 0x02
+    case heartbeat = 0x03
+    case task = 0x04
+    case fetch = 0x05
+    case chunk = 0x06
+    case result = 0x07
+    case failed = 0x08
+    case disconnect = 0x09
+    /// An error reply. Its code stays 0x0A in every protocol version so that a peer speaking
+    /// another version can still read why it was refused.
+    case error = 0x0A
+    case progress = 0x0B
+
+    // Client channel (client DEALER <-> coordinator ROUTER).
+    case submit = 0x20
+    case listJobs = 0x21
+    case jobStatus = 0x22
+    case cancel = 0x23
+    case listWorkers = 0x24
+    case reply = 0x2F
+
+    public var description: String {
+        switch self {
+        case .ready: "READY"
+        case .welcome: "WELCOME"
+        case .heartbeat: "HEARTBEAT"
+        case .task: "TASK"
+        case .fetch: "FETCH"
+        case .chunk: "CHUNK"
+        case .result: "RESULT"
+        case .failed: "FAILED"
+        case .disconnect: "DISCONNECT"
+        case .error: "ERROR"
+        case .progress: "PROGRESS"
+        case .submit: "SUBMIT"
+        case .listJobs: "LIST-JOBS"
+        case .jobStatus: "JOB-STATUS"
+        case .cancel: "CANCEL"
+        case .listWorkers: "LIST-WORKERS"
+        case .reply: "REPLY"
+        }
+    }
+}

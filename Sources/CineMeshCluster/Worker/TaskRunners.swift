@@ -1,0 +1,62 @@
+import CineMeshAnalytics
+import CineMeshData
+import Foundation
+
+/// What a task runner gets: the TASK's parameters, local paths of its files (in the TASK's
+/// order) and its payload frames.
+public struct TaskInput: Sendable {
+    public var parameters: [String: String]
+    public var files: [String]
+    public var payload: [Frame]
+}
+
+/// What a task runner returns: small named outputs and bulk payload frames.
+public struct TaskOutput: Sendable {
+    public var output: [String: String]
+    public var payload: [Frame]
+
+    public init(output: [String: String], payload: [Frame] = []) {
+        self.output = output
+        self.payload = payload
+    }
+}
+
+/// A task that failed; `retryable` false when another attempt cannot do better.
+public struct TaskError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public let retryable: Bool
+    public init(_ message: String, retryable: Bool = false) {
+        self.message = message
+        self.retryable = retryable
+    }
+    public var description: String { message }
+}
+
+/// The worker side of job types: task kind -> code. Runs on the worker's task thread.
+public struct TaskRunners: Sendable {
+    public typealias Runner = @Sendable (TaskInput) throws -> TaskOutput
+    public var runners: [String: Runner]
+
+    public init(runners: [String: Runner]) { self.runners = runners }
+
+    /// Every runner this build ships.
+    public static let standard = TaskRunners(runners: [StatsJob.taskKind: statsBlock])
+
+    /// `stats-block`: the statistics of one shard file.
+    static let statsBlock: Runner = { input in
+        guard let path = input.files.first else { throw TaskError("stats-block: no shard file") }
+        guard let row = input.parameters["row"].flatMap(Int.init), let column = input.parameters["column"].flatMap(Int.init),
+              let scale = input.parameters["scale"].flatMap(RatingScale.init(parsing:)) else {
+            throw TaskError("stats-block: parameters row, column and scale are required")
+        }
+        if let delay = input.parameters["delay_ms"].flatMap(Int.init), delay > 0 {
+            usleep(useconds_t(delay) * 1000)
+        }
+        let block = try ShardFile.read(path, includeTimestamps: false)
+        guard block.row == row, block.column == column else {
+            throw TaskError("stats-block: the shard holds block (\(block.row), \(block.column)), not (\(row), \(column))")
+        }
+        let stats = BlockStats(block: block, bins: RatingBins(scale: scale))
+        return TaskOutput(output: ["stats": String(decoding: try JSON.encode(stats), as: UTF8.self)])
+    }
+}

@@ -1,0 +1,295 @@
+import CZeroMQ
+import CineMeshData
+import Foundation
+import Logging
+
+/// A worker: one loop thread owns the DEALER socket to the coordinator; tasks run on a separate
+/// task thread so heartbeats go on during long tasks. Task results come back to the loop over an
+/// inproc socket, tagged with the session they belong to: a result from before a reconnect is
+/// dropped (the coordinator has given that attempt to someone else).
+public final class Worker: @unchecked Sendable {
+    public let config: ClusterConfig
+    public let workerId: String
+    let logger: Logger
+    let metrics = ClusterMetrics()
+    let cache: ShardCache
+    let runners: TaskRunners
+
+    private let context: ZMQContext
+    private let resultsEndpoint: String
+    private let results: ZMQSocket
+    private let taskQueue = DispatchQueue(label: "cinemesh.worker.task", qos: .userInitiated)
+    private let stopLock = Lock()
+    private var stopRequested = false
+
+    // Loop-thread state.
+    private var socket: ZMQSocket?
+    private var session: UInt64 = 0
+    private var registered = false
+    private var lastHeard: UInt64 = 0
+    private var lastSent: UInt64 = 0
+    private var heartbeat: UInt64
+    private var deadAfter: UInt64
+    private var chunkBytes: Int
+    private var window: Int
+    private var backoff: UInt64
+    private var current: (body: TaskBody, payload: [Frame])?
+    private var fetches: [String: FileFetch] = [:]
+    private var running = false
+
+    /// Opens the cache and reads (or creates) the worker's id. Call `run()` on a dedicated thread.
+    public init(config: ClusterConfig, runners: TaskRunners = .standard, logger: Logger) throws {
+        self.config = config
+        self.runners = runners
+        cache = try ShardCache(directory: config.workerCacheDirectory)
+        workerId = try cache.workerId(configured: config.workerId)
+        var l = logger
+        l[metadataKey: "worker"] = "\(workerId)"
+        self.logger = l
+        heartbeat = UInt64(config.heartbeatIntervalMilliseconds)
+        deadAfter = UInt64(config.deadAfterMilliseconds)
+        chunkBytes = config.transferChunkBytes
+        window = config.transferWindow
+        backoff = UInt64(config.reconnectInitialMilliseconds)
+        context = try ZMQContext()
+        resultsEndpoint = "inproc://results-\(UInt64.random(in: 0 ... .max))"
+        results = try ZMQSocket(context, .pull)
+        try results.bind(resultsEndpoint)
+    }
+
+    public func requestStop() {
+        stopLock.withLock { stopRequested = true }
+    }
+
+    private var shouldStop: Bool { stopLock.withLock { stopRequested } }
+
+    /// The loop: connect, register, serve tasks; reconnect with backoff whenever the coordinator
+    /// falls silent or says it does not know us. Returns after `requestStop()`.
+    public func run() {
+        logger.info("worker starting", metadata: ["coordinator": "\(config.workerCoordinator)", "cache": "\(cache.directory)",
+                                                  "cached_files": "\(cache.count)"])
+        connect()
+        while !shouldStop {
+            do {
+                guard let socket else { break }
+                let ready = try ZMQPoll.readable([socket, results], timeoutMilliseconds: Int(max(5, min(100, heartbeat / 4))))
+                if ready[0] {
+                    for _ in 0 ..< 1000 {
+                        guard let frames = try socket.receive(dontWait: true) else { break }
+                        handle(frames)
+                        if self.socket == nil || shouldStop { break }
+                    }
+                }
+                if ready[1] { try forwardResults() }
+                try tick()
+            } catch {
+                logger.error("worker loop: \(error)")
+            }
+        }
+        if let socket {
+            try? socket.send(Message(.disconnect, DisconnectBody(reason: "worker shutting down")).frames, dontWait: true)
+            socket.close()
+        }
+        logger.info("worker stopped")
+    }
+
+    // MARK: Connection
+
+    private func connect() {
+        session &+= 1
+        registered = false
+        fetches.removeAll()
+        current = nil
+        do {
+            let s = try ZMQSocket(context, .dealer)
+            try s.connect(config.workerCoordinator)
+            socket = s
+            let ready = ReadyBody(workerId: workerId, host: ProcessInfo.processInfo.hostName, pid: getpid(),
+                                  capacity: WorkerCapacity(cores: ProcessInfo.processInfo.activeProcessorCount,
+                                                           memoryBytes: ProcessInfo.processInfo.physicalMemory,
+                                                           diskFreeBytes: cache.freeBytes),
+                                  cachedFiles: cache.count)
+            let now = MonotonicClock.milliseconds()
+            lastHeard = now
+            try send(Message(.ready, ready))
+        } catch {
+            logger.error("cannot connect to \(config.workerCoordinator): \(error)")
+        }
+    }
+
+    /// Drops the connection and connects again after the current backoff (1 s, doubling to 32 s
+    /// by default); the wait ends early on stop.
+    private func reconnect(_ why: String) {
+        logger.warning("reconnecting", metadata: ["why": "\(why)", "after_ms": "\(backoff)"])
+        socket?.close()
+        socket = nil
+        let until = MonotonicClock.milliseconds() + backoff
+        while !shouldStop && MonotonicClock.milliseconds() < until { usleep(20_000) }
+        backoff = min(backoff * 2, UInt64(config.reconnectMaximumMilliseconds))
+        if !shouldStop { connect() }
+    }
+
+    private func send(_ message: Message) throws {
+        try socket?.send(message.frames, dontWait: true)
+        lastSent = MonotonicClock.milliseconds()
+    }
+
+    private func tick() throws {
+        let now = MonotonicClock.milliseconds()
+        if now - lastHeard > deadAfter {
+            metrics.heartbeatsMissed.increment(by: Int64(config.heartbeatLiveness))
+            reconnect(registered ? "coordinator silent for \(now - lastHeard) ms" : "no WELCOME within \(now - lastHeard) ms")
+            return
+        }
+        if registered && now - lastSent >= heartbeat {
+            try send(Message(.heartbeat))
+        }
+    }
+
+    // MARK: Messages from the coordinator
+
+    private func handle(_ frames: [Frame]) {
+        let message: Message
+        do {
+            message = try Message(frames: frames)
+        } catch {
+            metrics.protocolErrors.increment()
+            logger.warning("refused a message from the coordinator: \(error)")
+            return
+        }
+        lastHeard = MonotonicClock.milliseconds()
+        do {
+            switch message.command {
+            case .welcome:
+                let welcome = try message.decode(WelcomeBody.self)
+                registered = true
+                backoff = UInt64(config.reconnectInitialMilliseconds)
+                heartbeat = UInt64(welcome.heartbeatMilliseconds)
+                deadAfter = UInt64(welcome.heartbeatMilliseconds * welcome.liveness)
+                chunkBytes = welcome.chunkBytes
+                window = welcome.window
+                logger.info("registered", metadata: ["coordinator": "\(welcome.coordinatorId)", "heartbeat_ms": "\(heartbeat)"])
+            case .heartbeat:
+                break
+            case .task:
+                try start(try message.decode(TaskBody.self), payload: message.payload)
+            case .chunk:
+                try receive(try message.decode(ChunkBody.self), payload: message.payload)
+            case .disconnect:
+                let why = (try? message.decode(DisconnectBody.self).reason) ?? "no reason"
+                reconnect("coordinator said DISCONNECT: \(why)")
+            case .error:
+                let body = try message.decode(ErrorBody.self)
+                logger.error("coordinator refused a message", metadata: ["code": "\(body.code)", "message": "\(body.message)"])
+                if body.code == ProtocolError.versionMismatch(theirs: 0).code {
+                    logger.critical("protocol versions differ; this worker cannot serve this coordinator")
+                    requestStop()
+                }
+            default:
+                throw ProtocolError.malformed(message.command, "not sent to workers")
+            }
+        } catch {
+            metrics.protocolErrors.increment()
+            logger.warning("cannot handle \(message.command): \(error)")
+        }
+    }
+
+    private func start(_ task: TaskBody, payload: [Frame]) throws {
+        guard current == nil else {
+            try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
+                                                 message: "worker busy with another task", retryable: true)))
+            return
+        }
+        current = (task, payload)
+        for ref in task.files where !cache.contains(ref) && fetches[ref.xxh64] == nil {
+            let fetch = try FileFetch(ref, cache: cache, chunkBytes: chunkBytes, window: window)
+            fetches[ref.xxh64] = fetch
+            logger.debug("fetching", metadata: ["file": "\(ref.name)", "bytes": "\(ref.bytes)"])
+            for request in fetch.requests() { try send(Message(.fetch, request)) }
+        }
+        if fetches.isEmpty { try execute() }
+    }
+
+    private func receive(_ chunk: ChunkBody, payload: [Frame]) throws {
+        guard let fetch = fetches[chunk.xxh64] else { return }
+        do {
+            if let error = chunk.error { throw TaskError("coordinator cannot serve \(fetch.ref.name): \(error)", retryable: false) }
+            guard payload.count == 1 else { throw TaskError("CHUNK without its data frame", retryable: true) }
+            metrics.bytesShipped.increment(by: Int64(payload[0].count))
+            if try fetch.accept(offset: chunk.offset, bytes: payload[0]) {
+                fetches[chunk.xxh64] = nil
+                logger.debug("file cached", metadata: ["file": "\(fetch.ref.name)"])
+                if fetches.isEmpty { try execute() }
+            } else {
+                for request in fetch.requests() { try send(Message(.fetch, request)) }
+            }
+        } catch {
+            fetches.removeAll()
+            guard let (task, _) = current else { return }
+            current = nil
+            let retryable = (error as? TaskError)?.retryable ?? true
+            try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
+                                                 message: "transfer of \(fetch.ref.name): \(error)", retryable: retryable)))
+        }
+    }
+
+    // MARK: Running tasks
+
+    private func execute() throws {
+        guard let (task, payload) = current, !running else { return }
+        guard let runner = runners.runners[task.kind] else {
+            current = nil
+            try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
+                                                 message: "this worker has no runner for task kind '\(task.kind)'", retryable: false)))
+            return
+        }
+        running = true
+        let input = TaskInput(parameters: task.parameters, files: task.files.map(cache.path), payload: payload)
+        let session = self.session, endpoint = resultsEndpoint, context = self.context
+        let logger = self.logger
+        let files = task.files
+        let cache = self.cache
+        taskQueue.async {
+            let started = MonotonicClock.milliseconds()
+            let reply: Message
+            do {
+                let out = try runner(input)
+                let seconds = Double(MonotonicClock.milliseconds() - started) / 1000
+                reply = Message(.result, ResultBody(job: task.job, task: task.task, attempt: task.attempt, output: out.output, seconds: seconds),
+                                payload: out.payload)
+            } catch {
+                if let e = error as? DataError, e.kind == .damaged { files.forEach(cache.evict) }
+                logger.warning("task failed", metadata: ["job": "\(task.job)", "task": "\(task.task)", "error": "\(error)"])
+                reply = Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt, message: "\(error)",
+                                                    retryable: (error as? TaskError)?.retryable ?? false))
+            }
+            do {
+                let push = try ZMQSocket(context, .push)
+                try push.connect(endpoint)
+                try push.send([withUnsafeBytes(of: session.littleEndian) { Array($0) }] + reply.frames)
+                push.close()
+            } catch {
+                logger.error("cannot hand a task result to the loop: \(error)")
+            }
+        }
+    }
+
+    private func forwardResults() throws {
+        while let frames = try results.receive(dontWait: true) {
+            running = false
+            guard frames.count >= 2, frames[0].count == 8 else { continue }
+            let tag = frames[0].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+            guard tag == session else {
+                logger.info("dropped the result of a task from before a reconnect")
+                continue
+            }
+            current = nil
+            let message = Array(frames.dropFirst())
+            if let m = try? Message(frames: message) {
+                m.command == .result ? metrics.tasksRun.increment() : metrics.tasksFailed.increment()
+            }
+            try socket?.send(message, dontWait: true)
+            lastSent = MonotonicClock.milliseconds()
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import CineMeshCluster
+import CineMeshData
+import Foundation
+
+struct Up: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start a lasting local cluster (coordinator and workers on loopback) in the background.",
+        discussion: """
+        Its files (job registry, shard caches, logs) live in $CINEMESH_HOME/cluster (default .cinemesh/cluster). \
+        Client commands (submit, jobs, status, cancel, workers) find it there. `cinemesh down` stops it.
+        """
+    )
+
+    @Option(help: "Worker processes to start.")
+    var workers = 2
+
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() throws {
+        try reportingErrors {
+            guard (1 ... 64).contains(workers) else { throw DataError(.usage, "--workers takes 1 to 64") }
+            let directory = CineMeshHome.cluster
+            if let running = LocalCluster.running(in: directory) {
+                throw DataError(.usage, "a local cluster is already running (coordinator pid \(running.coordinator.pid), clients \(running.endpoints.clients)); `cinemesh down` stops it")
+            }
+            let config = try cluster.load()
+            let started = try LocalCluster.start(binary: SelfBinary.path, directory: directory, workers: workers,
+                                                 datasetsDirectory: absolute(config.coordinatorDatasetsDirectory),
+                                                 configFile: cluster.configFile.map(absolute), settings: cluster.settings, detached: true)
+            try started.save()
+            print("local cluster up: coordinator pid \(started.coordinator.pid), \(workers) workers")
+            print("  workers endpoint  \(started.endpoints.workers)")
+            print("  clients endpoint  \(started.endpoints.clients)")
+            if let m = started.endpoints.metrics { print("  metrics           http://\(m)/metrics") }
+            print("  logs              \(FileSystem.join(directory, "logs"))")
+        }
+    }
+
+    private func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+}
+
+struct Down: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stop the local cluster started by `cinemesh up` (SIGTERM, then SIGKILL after 10 s).")
+
+    func run() throws {
+        try reportingErrors {
+            let directory = CineMeshHome.cluster
+            guard let cluster = LocalCluster.running(in: directory) else {
+                LocalCluster.forget(in: directory)
+                print("no local cluster is running")
+                return
+            }
+            cluster.stop()
+            LocalCluster.forget(in: directory)
+            print("local cluster stopped (coordinator pid \(cluster.coordinator.pid), \(cluster.workers.count) workers)")
+        }
+    }
+}

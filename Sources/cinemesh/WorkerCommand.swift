@@ -1,0 +1,57 @@
+import ArgumentParser
+import CineMeshCluster
+import CineMeshData
+import Foundation
+import Logging
+import ServiceLifecycle
+
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run a worker: registers with the coordinator, fetches the shards its tasks need into a local cache, runs tasks.",
+        discussion: """
+        Reconnects with backoff (heartbeat.reconnect_initial_ms doubling to heartbeat.reconnect_max_ms) whenever \
+        the coordinator falls silent, and registers again. Its id is kept in the cache directory so a restarted \
+        worker is the same worker. Stops cleanly on SIGTERM or SIGINT, telling the coordinator so its task is \
+        rerun at once.
+        """
+    )
+
+    @OptionGroup var cluster: ClusterOptions
+
+    @Option(help: "The coordinator's workers endpoint, e.g. tcp://10.0.0.5:7700 (worker.coordinator).")
+    var coordinator: String?
+
+    @Option(help: "Shard cache directory (worker.cache_dir).")
+    var cacheDir: String?
+
+    @Option(help: "Worker id (worker.id; default: generated once, kept in the cache).")
+    var id: String?
+
+    @Option(help: "HOST:PORT for /metrics (worker.metrics; default off).")
+    var metrics: String?
+
+    func run() async throws {
+        try await reportingErrorsAsync {
+            var extra: [String] = []
+            if let coordinator { extra.append("worker.coordinator=\(coordinator)") }
+            if let cacheDir { extra.append("worker.cache_dir=\(cacheDir)") }
+            if let id { extra.append("worker.id=\(id)") }
+            if let metrics { extra.append("worker.metrics=\(metrics)") }
+            let config = try cluster.load(extra)
+            Logs.bootstrap(level: config.logLevel)
+            let registry = MetricsEndpoint.bootstrap()
+            let logger = Logger(label: "cinemesh.worker")
+            let worker = try Worker(config: config, logger: logger)
+            var services: [any Service] = [LoopService(name: "worker", loop: { worker.run() }, stop: { worker.requestStop() })]
+            if let address = HostPort(config.workerMetrics) {
+                services.append(MetricsEndpoint.service(address: address, registry: registry, logger: logger) { port in
+                    logger.info("metrics at http://\(address.host):\(port)/metrics")
+                })
+            }
+            let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
+                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        }
+    }
+}

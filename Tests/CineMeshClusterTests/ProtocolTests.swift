@@ -1,0 +1,46 @@
+@testable import CineMeshCluster
+import Testing
+
+@Suite struct ProtocolTests {
+    @Test func headerIsSignatureVersionCommand() {
+        #expect(WireHeader(.task).bytes == Array("CMSH".utf8) + [1, 0x04])
+    }
+
+    @Test func messagesRoundTripWithRawPayload() throws {
+        let body = TaskBody(job: 7, task: 3, attempt: 9, kind: "k", stage: "s", parameters: ["a": "b"],
+                            files: [FileRef(xxh64: "00112233aabbccdd", bytes: 42, name: "f")])
+        let payload: [Frame] = [[1, 2, 3], [], Array(repeating: 0xFF, count: 1000)]
+        let m = try Message(frames: Message(.task, body, payload: payload).frames)
+        #expect(m.command == .task)
+        #expect(try m.decode(TaskBody.self) == body)
+        #expect(m.payload == payload)
+    }
+
+    @Test func refusesOtherProtocolsVersionsAndCommands() {
+        #expect(throws: ProtocolError.notCineMesh) { try Message(frames: [Array("GET / HTTP/1.1".utf8)]) }
+        #expect(throws: ProtocolError.notCineMesh) { try Message(frames: []) }
+        #expect(throws: ProtocolError.versionMismatch(theirs: 2)) { try Message(frames: [Array("CMSH".utf8) + [2, 0x01], []]) }
+        #expect(throws: ProtocolError.unknownCommand(0x77)) { try Message(frames: [Array("CMSH".utf8) + [1, 0x77], []]) }
+        #expect(throws: ProtocolError.malformed(.ready, "no body frame")) { try Message(frames: [WireHeader(.ready).bytes]) }
+    }
+
+    @Test func anErrorFromAnotherVersionIsStillReadable() throws {
+        let frames: [Frame] = [Array("CMSH".utf8) + [9, Command.error.rawValue], Array(#"{"code":"x","message":"y"}"#.utf8)]
+        let m = try Message(frames: frames)
+        #expect(try m.decode(ErrorBody.self) == ErrorBody(code: "x", message: "y"))
+    }
+
+    @Test func badBodiesNameTheField() {
+        let m = Message(.fetch, body: Array(#"{"xxh64":"ab","offset":1}"#.utf8))
+        #expect(throws: ProtocolError.malformed(.fetch, "body lacks field 'length'")) { try m.decode(FetchBody.self) }
+        let t = Message(.fetch, body: Array(#"{"xxh64":"ab","offset":"x","length":1}"#.utf8))
+        #expect(throws: ProtocolError.malformed(.fetch, "field 'offset' has the wrong type")) { try t.decode(FetchBody.self) }
+        let g = Message(.fetch, body: Array("\u{0}\u{1}garbage".utf8))
+        #expect(throws: ProtocolError.malformed(.fetch, "body is not valid JSON")) { try g.decode(FetchBody.self) }
+    }
+
+    @Test func commandCodesAreUniqueAndErrorIsPinned() {
+        #expect(Set(Command.allCases.map(\.rawValue)).count == Command.allCases.count)
+        #expect(Command.error.rawValue == 0x0A)
+    }
+}

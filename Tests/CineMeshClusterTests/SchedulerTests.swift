@@ -1,0 +1,118 @@
+@testable import CineMeshCluster
+import Testing
+
+/// The scheduler alone: no sockets, made-up times.
+@Suite struct SchedulerTests {
+    let welcome = WelcomeBody(coordinatorId: "c", heartbeatMilliseconds: 100, liveness: 3, chunkBytes: 1024, window: 2)
+
+    func ready(_ id: String) -> ReadyBody {
+        ReadyBody(workerId: id, host: "h", pid: 1, capacity: WorkerCapacity(cores: 2, memoryBytes: 1, diskFreeBytes: 1), cachedFiles: 0)
+    }
+
+    func stage(_ n: Int) -> StagePlan {
+        StagePlan(name: "s", tasks: (0 ..< n).map { TaskPlan(kind: "k", parameters: ["i": String($0)]) })
+    }
+
+    /// TASK messages in `actions`, as (routing id, body).
+    func tasks(_ actions: [Scheduler.Action]) -> [(Frame, TaskBody)] {
+        actions.compactMap {
+            if case .send(let r, let m) = $0, m.command == .task { return (r, try! m.decode(TaskBody.self)) }
+            return nil
+        }
+    }
+
+    @Test func handsTasksInQueueOrderToIdleWorkersInRegistrationOrder() {
+        var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 3)
+        _ = s.register(routing: [1], ready: ready("a"), welcome: welcome, now: 0)
+        _ = s.register(routing: [2], ready: ready("b"), welcome: welcome, now: 0)
+        let sent = tasks(s.enqueue(job: 1, stage: stage(3), now: 1))
+        #expect(sent.map(\.0) == [[1], [2]])
+        #expect(sent.map(\.1.task) == [0, 1])
+        #expect(sent.map(\.1.attempt) == [1, 2])
+        #expect(s.queueDepth == 1)
+        let next = s.completed(from: [2], ResultBody(job: 1, task: 1, attempt: 2, output: [:], seconds: 0), payload: [], now: 2)
+        guard case .completed(let key, _, _, let worker) = next.first else { Issue.record("no completion"); return }
+        #expect(key == .init(job: 1, task: 1) && worker == "b")
+        #expect(tasks(next).map(\.1.task) == [2])
+    }
+
+    @Test func aSilentWorkersTaskGoesBackAndItsLateReplyIsStale() {
+        var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 3)
+        _ = s.register(routing: [1], ready: ready("a"), welcome: welcome, now: 0)
+        _ = s.register(routing: [2], ready: ready("b"), welcome: welcome, now: 0)
+        _ = s.enqueue(job: 1, stage: stage(2), now: 0)
+        let heard250 = s.heard(from: [2], now: 250)
+        #expect(heard250)
+        _ = s.completed(from: [2], ResultBody(job: 1, task: 1, attempt: 2, output: [:], seconds: 0), payload: [], now: 250)
+        // Worker a never answers: at 301 ms it is dead and task 0 goes to b as attempt 3.
+        let heard301 = s.heard(from: [2], now: 301)
+        #expect(heard301)
+        let actions = s.tick(now: 301)
+        #expect(actions.contains { if case .workerLost("a", _, .init(job: 1, task: 0)) = $0 { return true }; return false })
+        let resent = tasks(actions)
+        #expect(resent.count == 1 && resent[0].0 == [2] && resent[0].1.task == 0 && resent[0].1.attempt == 3)
+        #expect(s.workers.count == 1)
+        let heard302 = s.heard(from: [1], now: 302)
+        #expect(!heard302)
+        // A reply for the abandoned attempt 1 (a came back from the dead on the same connection) is stale.
+        _ = s.register(routing: [1], ready: ready("a"), welcome: welcome, now: 310)
+        let late = s.completed(from: [1], ResultBody(job: 1, task: 0, attempt: 1, output: [:], seconds: 0), payload: [], now: 311)
+        #expect(late.contains { if case .stale(_, 1, "a") = $0 { return true }; return false })
+        let real = s.completed(from: [2], ResultBody(job: 1, task: 0, attempt: 3, output: [:], seconds: 0), payload: [], now: 312)
+        #expect(real.contains { if case .completed = $0 { return true }; return false })
+    }
+
+    @Test func heartbeatsGoOnlyToWorkersNotSentToForAnInterval() {
+        var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 3)
+        _ = s.register(routing: [1], ready: ready("a"), welcome: welcome, now: 0)
+        #expect(s.tick(now: 50).isEmpty)
+        let beats = s.tick(now: 100).filter { if case .send(_, let m) = $0 { return m.command == .heartbeat }; return false }
+        #expect(beats.count == 1)
+        #expect(s.tick(now: 150).isEmpty)
+    }
+
+    @Test func aTaskOutOfAttemptsFailsItsJob() {
+        var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 2)
+        _ = s.enqueue(job: 4, stage: stage(1), now: 0)
+        var now: UInt64 = 0
+        var failed: String?
+        for round in 0 ..< 3 {
+            let routing: Frame = [UInt8(round + 1)]
+            let actions = s.register(routing: routing, ready: ready("w\(round)"), welcome: welcome, now: now)
+            for case .taskFailed(_, let message) in actions { failed = message }
+            now += 301
+            for case .taskFailed(_, let message) in s.tick(now: now) { failed = message }
+        }
+        #expect(failed?.contains("lost its worker 2 times") == true)
+    }
+
+    @Test func retryableFailuresRetryAndOthersFailAtOnce() {
+        var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 3)
+        _ = s.register(routing: [1], ready: ready("a"), welcome: welcome, now: 0)
+        let first = tasks(s.enqueue(job: 2, stage: stage(1), now: 0))[0].1
+        let again = tasks(s.failed(from: [1], FailedBody(job: 2, task: 0, attempt: first.attempt, message: "disk", retryable: true), now: 1))
+        #expect(again.count == 1 && again[0].1.attempt == first.attempt + 1)
+        let final = s.failed(from: [1], FailedBody(job: 2, task: 0, attempt: again[0].1.attempt, message: "bad block", retryable: false), now: 2)
+        #expect(final.contains { if case .taskFailed(_, let m) = $0 { return m.contains("bad block") }; return false })
+    }
+
+    @Test func aWorkerReRegisteringFromANewConnectionReplacesTheOld() {
+        var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 3)
+        _ = s.register(routing: [1], ready: ready("a"), welcome: welcome, now: 0)
+        _ = s.enqueue(job: 1, stage: stage(1), now: 0)
+        let actions = s.register(routing: [9], ready: ready("a"), welcome: welcome, now: 5)
+        #expect(s.workers.count == 1 && s.workers[[9]] != nil)
+        #expect(tasks(actions).map(\.0) == [[9]])
+    }
+
+    @Test func removingAJobMakesItsRunningAttemptStaleAndFreesTheWorker() {
+        var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 3)
+        _ = s.register(routing: [1], ready: ready("a"), welcome: welcome, now: 0)
+        _ = s.enqueue(job: 1, stage: stage(2), now: 0)
+        _ = s.enqueue(job: 2, stage: stage(1), now: 0)
+        s.removeJob(1)
+        let next = s.completed(from: [1], ResultBody(job: 1, task: 0, attempt: 1, output: [:], seconds: 0), payload: [], now: 1)
+        #expect(next.contains { if case .stale = $0 { return true }; return false })
+        #expect(tasks(next).map(\.1.job) == [2])
+    }
+}
