@@ -87,6 +87,6 @@ let package = Package(
         .testTarget(name: "CineMeshStoreTests", dependencies: ["CineMeshStore", "CineMeshNumerics", "CineMeshData"]),
         .testTarget(name: "CineMeshAnalyticsTests", dependencies: ["CineMeshAnalytics", "CineMeshData"]),
         .testTarget(name: "CineMeshClusterTests", dependencies: ["CineMeshCluster", "CineMeshAnalytics", "CineMeshData", "CZeroMQ"]),
-        .testTarget(name: "CineMeshCLITests", dependencies: ["cinemesh", "CineMeshData"]),
+        .testTarget(name: "CineMeshCLITests", dependencies: ["cinemesh", "CineMeshData", "CineMeshCluster", "CineMeshAnalytics"]),
     ]
 )

@@ -1,0 +1,185 @@
+import CineMeshAnalytics
+import CineMeshCluster
+import CineMeshData
+import Foundation
+import Testing
+
+/// The cluster as real processes: a coordinator and worker processes of the built `cinemesh`
+/// binary on loopback, driven through the client protocol, killed with real signals.
+@Suite(.serialized) struct ClusterTests {
+    /// Fast liveness so a dead worker is noticed within 0.6 s.
+    static let settings = ["heartbeat.interval_ms=200", "heartbeat.liveness=3", "heartbeat.reconnect_initial_ms=200",
+                           "heartbeat.reconnect_max_ms=1000", "log.level=info"]
+
+    /// data/sample ingested on a 4x4 grid, once per scratch directory.
+    func sampleDataset(_ scratch: Scratch) throws -> Dataset {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        var options = IngestOptions()
+        options.grid = GridShape(rows: 4, columns: 4)
+        _ = try Ingestor(options: options).run(inputs: [repo + "/data/sample"], output: scratch.sub("sample"))
+        return try Dataset(path: scratch.sub("sample"))
+    }
+
+    func start(_ scratch: Scratch, workers: Int) throws -> LocalCluster {
+        try LocalCluster.start(binary: cinemeshBinary, directory: scratch.sub("cluster"), workers: workers,
+                               datasetsDirectory: scratch.path, configFile: nil, settings: Self.settings, detached: false)
+    }
+
+    /// Polls the job until it ends (at most `seconds`).
+    func wait(_ client: ClusterClient, _ id: Int64, seconds: Double = 60) throws -> JobRecord {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let r = try client.status(id)
+            if r.state.isFinal { return r }
+            usleep(50_000)
+        }
+        throw JobError("job \(id) did not end within \(seconds) s")
+    }
+
+    func stats(_ record: JobRecord) throws -> DatasetStats {
+        let json = try #require(record.result)
+        return try JSONDecoder().decode(DatasetStats.self, from: Data(json.utf8))
+    }
+
+    @Test func statsOnThreeWorkersEqualsTheSingleProcessComputation() throws {
+        let scratch = Scratch()
+        let ds = try sampleDataset(scratch)
+        let cluster = try start(scratch, workers: 3)
+        defer { cluster.stop() }
+        let client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+        let submitted = try client.submit(JobSpec(type: "stats", dataset: "sample"))
+        let done = try wait(client, submitted.id)
+        #expect(done.state == .succeeded, "\(done.error ?? "")")
+        #expect(done.tasksDone == 16 && done.tasksTotal == 16)
+        #expect(try stats(done) == DatasetStats(computing: ds))
+        let workers = try client.workers()
+        #expect(workers.count == 3)
+        #expect(workers.allSatisfy { $0.tasksDone > 0 }, "every worker ran tasks: \(workers.map(\.tasksDone))")
+        #expect(workers.map(\.tasksDone).reduce(0, +) == 16)
+    }
+
+    @Test func aWorkerKilledMidJobLosesOnlyItsTaskAndTheResultIsTheSame() throws {
+        let scratch = Scratch()
+        let ds = try sampleDataset(scratch)
+        let cluster = try start(scratch, workers: 3)
+        defer { cluster.stop() }
+        let client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+        let submitted = try client.submit(JobSpec(type: "stats", dataset: scratch.sub("sample"), parameters: ["task_delay_ms": "150"]))
+        // Wait for progress, then SIGKILL a worker that is running a task right now.
+        var victim: ChildProcess?
+        let deadline = Date().addingTimeInterval(20)
+        while victim == nil && Date() < deadline {
+            if try client.status(submitted.id).tasksDone >= 2,
+               let busy = try client.workers().first(where: { $0.activity != "idle" }) {
+                victim = cluster.workers.first { $0.pid == busy.pid }
+            }
+            usleep(10_000)
+        }
+        let killed = try #require(victim)
+        killed.signal(SIGKILL)
+        #expect(killed.waitForExit(milliseconds: 5000))
+        let done = try wait(client, submitted.id)
+        #expect(done.state == .succeeded, "\(done.error ?? "")")
+        #expect(done.retries >= 1)
+        #expect(try stats(done) == DatasetStats(computing: ds))
+        #expect(try client.workers().count == 2)
+        let log = try String(contentsOfFile: cluster.coordinator.log, encoding: .utf8)
+        #expect(log.contains("worker lost"))
+    }
+
+    @Test func aRestartedCoordinatorRemembersJobsMarksTheInterruptedOneAndWorkersComeBack() throws {
+        let scratch = Scratch()
+        let ds = try sampleDataset(scratch)
+        var cluster = try start(scratch, workers: 2)
+        defer { cluster.stop() }
+        var client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+        let first = try wait(client, try client.submit(JobSpec(type: "stats", dataset: "sample")).id)
+        #expect(first.state == .succeeded)
+        let slow = try client.submit(JobSpec(type: "stats", dataset: "sample", parameters: ["task_delay_ms": "300"]))
+        usleep(200_000)
+        // The coordinator dies hard mid-job, then comes back on the same endpoints and state.
+        cluster.coordinator.signal(SIGKILL)
+        #expect(cluster.coordinator.waitForExit(milliseconds: 5000))
+        cluster.coordinator = try ChildProcess.spawn(
+            name: "coordinator", executable: cinemeshBinary,
+            arguments: ["coordinator"] + Self.settings.flatMap { ["--set", $0] } + [
+                "--bind", cluster.endpoints.workers, "--clients", cluster.endpoints.clients, "--metrics", "",
+                "--state-dir", scratch.sub("cluster/coordinator"), "--datasets-dir", scratch.path,
+            ],
+            log: scratch.sub("cluster/logs/coordinator-2.log"), detached: false)
+        client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+        var jobs: [JobRecord] = []
+        for _ in 0 ..< 100 where jobs.isEmpty {
+            jobs = (try? client.jobs()) ?? []
+            usleep(50_000)
+        }
+        #expect(jobs.map(\.id) == [slow.id, first.id])
+        #expect(jobs.first?.state == .interrupted)
+        #expect(jobs.last?.state == .succeeded)
+        #expect(try stats(jobs.last!) == DatasetStats(computing: ds))
+        // Both workers notice the silence, reconnect and register again.
+        var alive = 0
+        for _ in 0 ..< 200 where alive < 2 {
+            alive = (try? client.workers().count) ?? 0
+            usleep(50_000)
+        }
+        #expect(alive == 2)
+        let again = try wait(client, try client.submit(JobSpec(type: "stats", dataset: "sample")).id)
+        #expect(again.state == .succeeded)
+        #expect(again.id == slow.id + 1)
+    }
+
+    @Test func garbageAndOtherProtocolVersionsGetAnErrorNotAHang() throws {
+        let scratch = Scratch()
+        _ = try sampleDataset(scratch)
+        let cluster = try start(scratch, workers: 1)
+        defer { cluster.stop() }
+        let context = try ZMQContext()
+        for endpoint in [cluster.endpoints.workers, cluster.endpoints.clients] {
+            let socket = try ZMQSocket(context, .dealer)
+            defer { socket.close() }
+            try socket.connect(endpoint)
+            func ask(_ frames: [Frame]) throws -> ErrorBody {
+                try socket.send(frames)
+                #expect(try ZMQPoll.readable([socket], timeoutMilliseconds: 5000)[0])
+                let reply = try Message(frames: try #require(try socket.receive()))
+                #expect(reply.command == .error)
+                return try reply.decode(ErrorBody.self)
+            }
+            #expect(try ask([Array("GET / HTTP/1.1\r\n\r\n".utf8)]).code == "not-cinemesh")
+            let other = try ask([Array("CMSH".utf8) + [2, Command.ready.rawValue], Array("{}".utf8)])
+            #expect(other.code == "version-mismatch")
+            #expect(other.message.contains("this peer speaks version 1"))
+            #expect(try ask(Message(.submit, body: Array("{\"type\": 5}".utf8)).frames).code == "malformed")
+        }
+        let client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+        #expect(try client.workers().count == 1)
+        #expect(throws: ClusterClient.Failure.self) { try client.submit(JobSpec(type: "nonsense", dataset: "sample")) }
+        #expect(throws: ClusterClient.Failure.self) { try client.submit(JobSpec(type: "stats", dataset: "missing")) }
+        #expect(throws: ClusterClient.Failure.self) { try client.status(12345) }
+        #expect(try client.jobs().isEmpty)
+    }
+
+    @Test func cachedShardsAreNotShippedAgainAndMetricsSayHowMuchMoved() throws {
+        let scratch = Scratch()
+        let ds = try sampleDataset(scratch)
+        let cluster = try start(scratch, workers: 2)
+        defer { cluster.stop() }
+        let client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+        let metrics = try #require(cluster.endpoints.metrics.flatMap(HostPort.init))
+        func shipped() throws -> Double {
+            let text = try httpGet(host: metrics.host, port: metrics.port, path: "/metrics")
+            let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("cinemesh_bytes_shipped_total ") })
+            return try #require(Double(line.split(separator: " ")[1]))
+        }
+        #expect(try wait(client, try client.submit(JobSpec(type: "stats", dataset: "sample")).id).state == .succeeded)
+        let afterFirst = try shipped()
+        let shardBytes = Double(ds.manifest.blocks.map(\.bytes).reduce(0, +))
+        #expect(afterFirst >= shardBytes)
+        #expect(try wait(client, try client.submit(JobSpec(type: "stats", dataset: "sample")).id).state == .succeeded)
+        let afterSecond = try shipped()
+        // Each worker fetches a shard at most once; the second job finds most in the caches.
+        #expect(afterSecond < afterFirst + shardBytes)
+        #expect(afterSecond <= 2 * shardBytes)
+    }
+}
