@@ -17,7 +17,7 @@ struct RunResult {
 
 /// Runs `cinemesh ARGS...` as a real process, with a time limit. Output goes through files, so a
 /// chatty child can never block on a full pipe.
-func cinemesh(_ args: [String], timeout: TimeInterval = 120) throws -> RunResult {
+func cinemesh(_ args: [String], timeout: TimeInterval = 120, environment: [String: String] = [:]) throws -> RunResult {
     let base = "/tmp/cinemesh-cli-out-\(getpid())-\(UInt32.random(in: 0 ... .max))"
     _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
     _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
@@ -28,6 +28,9 @@ func cinemesh(_ args: [String], timeout: TimeInterval = 120) throws -> RunResult
     let p = Process()
     p.executableURL = URL(fileURLWithPath: cinemeshBinary)
     p.arguments = args
+    if !environment.isEmpty {
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    }
     p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".out"))
     p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".err"))
     try p.run()

@@ -19,6 +19,11 @@ public struct ChildProcess: Codable, Sendable, Equatable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else leaks into the child: not our sockets, and not the pipe or socket a parent
+        // (a shell, a test harness) watches to learn when *we* exit.
+        for fd in openDescriptors() where fd > 2 {
+            posix_spawn_file_actions_addclose(&actions, fd)
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -29,6 +34,19 @@ public struct ChildProcess: Codable, Sendable, Equatable {
         let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
         guard rc == 0 else { throw DataError(.io, file: executable, "cannot start \(name): \(String(cString: strerror(rc)))") }
         return ChildProcess(name: name, pid: pid, log: log)
+    }
+
+    /// This process's open file descriptors, from /proc/self/fd.
+    private static func openDescriptors() -> [Int32] {
+        guard let dir = opendir("/proc/self/fd") else { return [] }
+        defer { closedir(dir) }
+        let own = dirfd(dir)
+        var fds: [Int32] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if let fd = Int32(name), fd != own { fds.append(fd) }
+        }
+        return fds
     }
 
     public var isAlive: Bool {

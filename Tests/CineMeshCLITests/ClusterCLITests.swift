@@ -1,0 +1,100 @@
+import CineMeshAnalytics
+import CineMeshCluster
+import CineMeshData
+import Foundation
+import Testing
+
+/// The cluster commands as a user types them: `submit --local`, `up`, `workers`, `submit`,
+/// `status --follow`, `jobs`, `cancel`, `down`, and configuration errors.
+@Suite(.serialized) struct ClusterCLITests {
+    static let fast = ["--set", "heartbeat.interval_ms=200", "--set", "heartbeat.reconnect_initial_ms=200"]
+
+    func sample(_ scratch: Scratch) throws -> String {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let out = scratch.sub("sample")
+        let r = try cinemesh(["ingest", repo + "/data/sample", "--out", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        return out
+    }
+
+    @Test func submitLocalRunsAThrowawayClusterAndPrintsTheMergedResult() throws {
+        let scratch = Scratch()
+        let dataset = try sample(scratch)
+        let r = try cinemesh(["submit", "--local", "2", "--type", "stats", "--dataset", dataset, "--json"] + Self.fast,
+                             environment: ["CINEMESH_HOME": scratch.sub("home")])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("local cluster: coordinator and 2 workers"))
+        #expect(r.stderr.contains("job 1 succeeded"))
+        let stats = try JSONDecoder().decode(DatasetStats.self, from: Data(r.stdout.utf8))
+        #expect(stats == (try DatasetStats(computing: Dataset(path: dataset))))
+        // The throwaway cluster is gone: no processes, no directory.
+        #expect(!FileSystem.exists(scratch.sub("home/local-")))
+        #expect((try? FileSystem.list(scratch.sub("home")))?.isEmpty ?? true)
+    }
+
+    @Test func upSubmitFollowJobsCancelDown() throws {
+        let scratch = Scratch()
+        let dataset = try sample(scratch)
+        let env = ["CINEMESH_HOME": scratch.sub("home")]
+        let up = try cinemesh(["up", "--workers", "2"] + Self.fast, environment: env)
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(up.stdout.contains("local cluster up"))
+        var stopped = false
+        defer { if !stopped { _ = try? cinemesh(["down"], environment: env) } }
+
+        let again = try cinemesh(["up"], environment: env)
+        #expect(again.status == 64 && again.stderr.contains("already running"))
+
+        let workers = try cinemesh(["workers"], environment: env)
+        #expect(workers.status == 0 && workers.stdout.contains("local-1") && workers.stdout.contains("local-2"))
+
+        let submit = try cinemesh(["submit", "--type", "stats", "--dataset", dataset], environment: env)
+        #expect(submit.status == 0, "\(submit.stderr)")
+        let id = try #require(Int(submit.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let follow = try cinemesh(["status", String(id), "--follow"], environment: env)
+        #expect(follow.status == 0)
+        #expect(follow.stdout.contains("job \(id): stats on \(dataset) - succeeded"))
+        #expect(follow.stdout.contains("100000 ratings, 1000 users, 1666 items"))
+        #expect(follow.stderr.contains("16/16"))
+
+        let slow = try cinemesh(["submit", "--type", "stats", "--dataset", dataset, "--param", "task_delay_ms=1000"], environment: env)
+        let slowId = slow.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let cancel = try cinemesh(["cancel", slowId], environment: env)
+        #expect(cancel.status == 0 && cancel.stdout.contains("job \(slowId): cancelled"))
+        let cancelAgain = try cinemesh(["cancel", slowId], environment: env)
+        #expect(cancelAgain.status == 64 && cancelAgain.stderr.contains("already ended (cancelled)"))
+
+        let jobs = try cinemesh(["jobs"], environment: env)
+        #expect(jobs.status == 0)
+        let lines = jobs.stdout.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[1].contains("cancelled") && lines[2].contains("succeeded"))
+
+        let missing = try cinemesh(["status", "999"], environment: env)
+        #expect(missing.status == 1 && missing.stderr.contains("no job 999"))
+        let badType = try cinemesh(["submit", "--type", "bogus", "--dataset", dataset], environment: env)
+        #expect(badType.status == 64 && badType.stderr.contains("unknown job type 'bogus' (known: stats)"))
+
+        let down = try cinemesh(["down"], environment: env)
+        stopped = true
+        #expect(down.status == 0 && down.stdout.contains("local cluster stopped"))
+        let after = try cinemesh(["jobs", "--set", "client.timeout_ms=300"], environment: env)
+        #expect(after.status == 1 && after.stderr.contains("no answer from the coordinator"))
+        #expect(try cinemesh(["down"], environment: env).stdout.contains("no local cluster is running"))
+    }
+
+    @Test func configurationErrorsStopStartUpWithTheirOrigin() throws {
+        let scratch = Scratch()
+        let bad = scratch.file("bad.toml", "[heartbeat]\ninterval_ms = 500\nlivenes = 3\n")
+        let r = try cinemesh(["coordinator", "--config", bad])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("\(bad):3: unknown key 'heartbeat.livenes'"))
+        let w = try cinemesh(["worker", "--set", "heartbeat.liveness=0"])
+        #expect(w.status == 64 && w.stderr.contains("'heartbeat.liveness' must be between 1 and 100, not 0"))
+        let e = try cinemesh(["worker"], environment: ["CINEMESH_WORKER_COORDINATOR": "7700"])
+        #expect(e.status == 64 && e.stderr.contains("'7700' is not a ZeroMQ endpoint"))
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/config/cluster.toml"
+        let ok = try cinemesh(["jobs", "--config", shipped, "--coordinator", "tcp://127.0.0.1:1", "--set", "client.timeout_ms=200"])
+        #expect(ok.status == 1 && ok.stderr.contains("no answer from the coordinator at tcp://127.0.0.1:1 within 200 ms"))
+    }
+}
