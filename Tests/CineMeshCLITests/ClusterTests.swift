@@ -182,4 +182,43 @@ import Testing
         #expect(afterSecond < afterFirst + shardBytes)
         #expect(afterSecond <= 2 * shardBytes)
     }
+
+    @Test func sigtermStopsEachProcessCleanlyTellingItsPeers() throws {
+        let scratch = Scratch()
+        _ = try sampleDataset(scratch)
+        let cluster = try start(scratch, workers: 2)
+        defer { cluster.stop() }
+        let client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+        let job = try client.submit(JobSpec(type: "stats", dataset: "sample", parameters: ["task_delay_ms": "400"]))
+        var busy: ChildProcess?
+        for _ in 0 ..< 400 where busy == nil {
+            if let w = try client.workers().first(where: { $0.activity != "idle" }) { busy = cluster.workers.first { $0.pid == w.pid } }
+            usleep(10_000)
+        }
+        // A stopped worker says DISCONNECT, so its task is requeued at once, not after 3 heartbeats.
+        let worker = try #require(busy)
+        worker.signal(SIGTERM)
+        #expect(worker.waitForExit(milliseconds: 5000))
+        #expect(try String(contentsOfFile: worker.log, encoding: .utf8).contains("worker stopped"))
+        var log = ""
+        for _ in 0 ..< 100 where !log.contains("worker lost") {
+            log = try String(contentsOfFile: cluster.coordinator.log, encoding: .utf8)
+            usleep(20_000)
+        }
+        #expect(log.contains("reason=disconnected"))
+        // A stopped coordinator records the running job as interrupted and tells the workers.
+        cluster.coordinator.signal(SIGTERM)
+        #expect(cluster.coordinator.waitForExit(milliseconds: 5000))
+        #expect(try String(contentsOfFile: cluster.coordinator.log, encoding: .utf8).contains("coordinator stopped"))
+        let record = try #require(try JobRegistry(directory: scratch.sub("cluster/coordinator")).job(job.id))
+        #expect(record.state == .interrupted)
+        #expect(record.error == "the coordinator shut down while the job was running")
+        let survivor = try #require(cluster.workers.first { $0.pid != worker.pid })
+        var survivorLog = ""
+        for _ in 0 ..< 100 where !survivorLog.contains("coordinator said DISCONNECT") {
+            survivorLog = try String(contentsOfFile: survivor.log, encoding: .utf8)
+            usleep(20_000)
+        }
+        #expect(survivorLog.contains("coordinator said DISCONNECT: coordinator shutting down"))
+    }
 }

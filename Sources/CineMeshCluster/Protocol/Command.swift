@@ -13,7 +13,6 @@ public enum Command: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     /// An error reply. Its code stays 0x0A in every protocol version so that a peer speaking
     /// another version can still read why it was refused.
     case error = 0x0A
-    case progress = 0x0B
 
     // Client channel (client DEALER <-> coordinator ROUTER).
     case submit = 0x20
@@ -35,7 +34,6 @@ public enum Command: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .failed: "FAILED"
         case .disconnect: "DISCONNECT"
         case .error: "ERROR"
-        case .progress: "PROGRESS"
         case .submit: "SUBMIT"
         case .listJobs: "LIST-JOBS"
         case .jobStatus: "JOB-STATUS"

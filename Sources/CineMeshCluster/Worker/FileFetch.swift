@@ -65,9 +65,9 @@ final class FileFetch {
     private func commit() throws {
         guard fsync(fd) == 0 else { throw DataError(.io, file: cache.partialPath(ref), String(cString: strerror(errno))) }
         let partial = cache.partialPath(ref)
-        let bytes = try FileSystem.readAll(partial)
-        guard Self.matches(bytes, ref.xxh64) else {
-            throw DataError(.damaged, file: ref.name, "arrived with xxh64 \(XXHash64.hash(bytes).hex16), expected \(ref.xxh64)")
+        let (whole, matched) = try Self.verify(partial, ref.xxh64)
+        guard matched else {
+            throw DataError(.damaged, file: ref.name, "arrived with xxh64 \(whole), expected \(ref.xxh64)")
         }
         try FileSystem.rename(partial, cache.path(ref))
     }
@@ -76,11 +76,57 @@ final class FileFetch {
     /// maps, tables), or, for files ending in an XXH64 trailer (shards), the XXH64 of everything
     /// before the trailer, which the trailer must repeat.
     static func matches(_ bytes: [UInt8], _ xxh64: String) -> Bool {
-        if XXHash64.hash(bytes).hex16 == xxh64 { return true }
-        guard bytes.count >= 8 else { return false }
-        let body = bytes.count - 8
-        let sum = bytes.withUnsafeBytes { XXHash64.hash(UnsafeRawBufferPointer(rebasing: $0[..<body])) }
-        let trailer = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: body, as: UInt64.self)) }
-        return sum == trailer && sum.hex16 == xxh64
+        var check = ContentCheck()
+        bytes.withUnsafeBytes { check.update($0, total: UInt64(bytes.count)) }
+        return check.matches(xxh64)
+    }
+
+    /// `matches` over a file read in 1 MiB pieces (memory stays bounded for any size); also
+    /// returns the whole file's XXH64 for error messages.
+    static func verify(_ path: String, _ xxh64: String) throws -> (String, Bool) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw DataError(.io, file: path, String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var st = stat()
+        fstat(fd, &st)
+        let total = UInt64(st.st_size)
+        var check = ContentCheck()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw DataError(.io, file: path, String(cString: strerror(errno))) }
+            if n == 0 { break }
+            buffer.withUnsafeBytes { check.update(UnsafeRawBufferPointer(rebasing: $0[..<n]), total: total) }
+        }
+        return (check.whole.finalize().hex16, check.matches(xxh64))
+    }
+}
+
+/// Streams a file's bytes through the two content names a file can have (section 6 of
+/// docs/PROTOCOL.md): the XXH64 of the whole file, and the XXH64 of all but the last 8 bytes
+/// together with those 8 bytes (the trailer).
+struct ContentCheck {
+    var whole = XXHash64()
+    var body = XXHash64()
+    var trailer: [UInt8] = []
+    var seen: UInt64 = 0
+
+    /// Feeds the next piece of a file of `total` bytes.
+    mutating func update(_ piece: UnsafeRawBufferPointer, total: UInt64) {
+        whole.update(piece)
+        let bodyEnd = total >= 8 ? total - 8 : 0
+        let inBody = Int(min(UInt64(piece.count), bodyEnd > seen ? bodyEnd - seen : 0))
+        if inBody > 0 { body.update(UnsafeRawBufferPointer(rebasing: piece[..<inBody])) }
+        trailer += piece[inBody...]
+        seen += UInt64(piece.count)
+    }
+
+    func matches(_ xxh64: String) -> Bool {
+        if whole.finalize().hex16 == xxh64 { return true }
+        guard trailer.count == 8 else { return false }
+        let sum = body.finalize()
+        let stored = trailer.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        return sum == stored && sum.hex16 == xxh64
     }
 }
