@@ -6,7 +6,7 @@ import Testing
     let welcome = WelcomeBody(coordinatorId: "c", heartbeatMilliseconds: 100, liveness: 3, chunkBytes: 1024, window: 2)
 
     func ready(_ id: String) -> ReadyBody {
-        ReadyBody(workerId: id, host: "h", pid: 1, capacity: WorkerCapacity(cores: 2, memoryBytes: 1, diskFreeBytes: 1), cachedFiles: 0)
+        ReadyBody(workerId: id, host: "h", pid: 1, capacity: WorkerCapacity(cores: 2, memoryBytes: 1, diskFreeBytes: 1), cached: [])
     }
 
     func stage(_ n: Int) -> StagePlan {
@@ -114,5 +114,39 @@ import Testing
         let next = s.completed(from: [1], ResultBody(job: 1, task: 0, attempt: 1, output: [:], seconds: 0), payload: [], now: 1)
         #expect(next.contains { if case .stale = $0 { return true }; return false })
         #expect(tasks(next).map(\.1.job) == [2])
+    }
+}
+
+extension SchedulerTests {
+    func filed(_ names: [String]) -> StagePlan {
+        StagePlan(name: "s", tasks: names.map { TaskPlan(kind: "k", files: [FileRef(xxh64: $0, bytes: 1, name: $0)]) })
+    }
+
+    @Test func tasksGoWhereTheirFilesAreCachedWithoutLeavingAWorkerIdle() {
+        var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 3)
+        var a = ready("a"); a.cached = ["f2", "f3"]
+        var b = ready("b"); b.cached = ["f0"]
+        _ = s.register(routing: [1], ready: a, welcome: welcome, now: 0)
+        _ = s.register(routing: [2], ready: b, welcome: welcome, now: 0)
+        let first = tasks(s.enqueue(job: 1, stage: filed(["f0", "f1", "f2", "f3"]), now: 0))
+        // a holds f2; b holds f0.
+        #expect(first.map { $0.1.files[0].xxh64 } == ["f2", "f0"])
+        // a finishes f2: f3 is local to a. b finishes f0: nothing local, f1 is nobody's, so b takes it.
+        let next = tasks(s.completed(from: [1], ResultBody(job: 1, task: 2, attempt: first[0].1.attempt, output: [:], seconds: 0), payload: [], now: 1))
+        #expect(next.map { $0.1.files[0].xxh64 } == ["f3"])
+        let last = tasks(s.completed(from: [2], ResultBody(job: 1, task: 0, attempt: first[1].1.attempt, output: [:], seconds: 0), payload: [], now: 1))
+        #expect(last.map { $0.1.files[0].xxh64 } == ["f1"])
+        // What a worker ran, it holds: a second job with the same files lands the same way.
+        #expect(s.workers[[1]]!.cached.isSuperset(of: ["f2", "f3"]))
+    }
+
+    @Test func anIdleWorkerTakesTheHeadWhenEverythingIsCachedElsewhere() {
+        var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 3)
+        var a = ready("a"); a.cached = ["f0", "f1"]
+        _ = s.register(routing: [1], ready: a, welcome: welcome, now: 0)
+        _ = s.register(routing: [2], ready: ready("b"), welcome: welcome, now: 0)
+        let sent = tasks(s.enqueue(job: 1, stage: filed(["f0", "f1"]), now: 0))
+        #expect(sent.count == 2)
+        #expect(Set(sent.map { $0.0 }) == [[1], [2]])
     }
 }

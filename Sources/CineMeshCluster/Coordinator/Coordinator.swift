@@ -113,7 +113,7 @@ public final class Coordinator: @unchecked Sendable {
             case .ready:
                 let ready = try message.decode(ReadyBody.self)
                 logger.info("worker registered", metadata: ["worker": "\(ready.workerId)", "host": "\(ready.host)",
-                                                            "cores": "\(ready.capacity.cores)", "cached_files": "\(ready.cachedFiles)"])
+                                                            "cores": "\(ready.capacity.cores)", "cached_files": "\(ready.cached.count)"])
                 let welcome = WelcomeBody(coordinatorId: coordinatorId, heartbeatMilliseconds: config.heartbeatIntervalMilliseconds,
                                           liveness: config.heartbeatLiveness, chunkBytes: config.transferChunkBytes,
                                           window: config.transferWindow)

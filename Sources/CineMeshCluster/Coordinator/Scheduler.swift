@@ -24,6 +24,8 @@ public struct Scheduler: Sendable {
         public var lastSent: UInt64
         public var running: (key: TaskKey, attempt: Int)?
         public var tasksDone: Int
+        /// Files this worker is known to hold: its READY list plus the files of tasks it finished.
+        public var cached: Set<String>
         let order: Int
     }
 
@@ -82,7 +84,7 @@ public struct Scheduler: Sendable {
         }
         registrations += 1
         workers[routing] = Worker(routing: routing, ready: ready, registeredAt: now, lastHeard: now, lastSent: now,
-                                  running: nil, tasksDone: 0, order: registrations)
+                                  running: nil, tasksDone: 0, cached: Set(ready.cached), order: registrations)
         actions.append(.send(routing, Message(.welcome, welcome)))
         return actions + dispatch(now: now)
     }
@@ -158,6 +160,7 @@ public struct Scheduler: Sendable {
             return [.stale(key, attempt: body.attempt, workerId: w.ready.workerId)] + dispatch(now: now)
         }
         workers[routing]!.tasksDone += 1
+        for f in pending[key]!.plan.files { workers[routing]!.cached.insert(f.xxh64) }
         pending[key] = nil
         return [.completed(key, body, payload: payload, workerId: w.ready.workerId)] + dispatch(now: now)
     }
@@ -186,7 +189,7 @@ public struct Scheduler: Sendable {
     private mutating func dispatch(now: UInt64) -> [Action] {
         var actions: [Action] = []
         for w in workerList where w.running == nil {
-            guard let key = nextRunnable(&actions) else { break }
+            guard let key = nextRunnable(for: w, &actions) else { break }
             var p = pending[key]!
             if p.attemptsUsed > 0 { actions.append(.retrying(key, reason: "attempt \(p.attemptsUsed + 1) on \(w.ready.workerId)")) }
             p.attemptsUsed += 1
@@ -202,18 +205,29 @@ public struct Scheduler: Sendable {
         return actions
     }
 
-    /// The first queued task still allowed another attempt; tasks out of attempts fail their job.
-    private mutating func nextRunnable(_ actions: inout [Action]) -> TaskKey? {
-        while !queue.isEmpty {
-            let key = queue.removeFirst()
-            guard let p = pending[key] else { continue }
-            if p.attemptsUsed >= maxAttempts {
-                pending[key] = nil
-                actions.append(.taskFailed(key, message: "\(key) lost its worker \(p.attemptsUsed) times (max_attempts \(maxAttempts))"))
-                continue
-            }
-            return key
+    /// The task `worker` should run next, by locality: the first queued task whose files it
+    /// holds; else the first whose files no other worker holds; else the head of the queue (so no
+    /// worker ever idles while tasks wait). Tasks out of attempts fail their job on the way.
+    private mutating func nextRunnable(for worker: Worker, _ actions: inout [Action]) -> TaskKey? {
+        queue.removeAll { key in
+            guard let p = pending[key] else { return true }
+            guard p.attemptsUsed >= maxAttempts else { return false }
+            pending[key] = nil
+            actions.append(.taskFailed(key, message: "\(key) lost its worker \(p.attemptsUsed) times (max_attempts \(maxAttempts))"))
+            return true
         }
-        return nil
+        guard !queue.isEmpty else { return nil }
+        let others = workers.values.filter { $0.routing != worker.routing }
+        var fallback: Int?
+        for (i, key) in queue.prefix(Self.localityScan).enumerated() {
+            let files = pending[key]!.plan.files
+            if files.isEmpty { break }
+            if files.allSatisfy({ worker.cached.contains($0.xxh64) }) { return queue.remove(at: i) }
+            if fallback == nil && !others.contains(where: { w in files.allSatisfy { w.cached.contains($0.xxh64) } }) { fallback = i }
+        }
+        return queue.remove(at: fallback ?? 0)
     }
+
+    /// How deep into the queue dispatch looks for a task whose data is local.
+    static let localityScan = 256
 }

@@ -20,15 +20,16 @@ public struct ReadyBody: Codable, Sendable, Equatable {
     public var host: String
     public var pid: Int32
     public var capacity: WorkerCapacity
-    /// How many files the worker's shard cache holds already (informational).
-    public var cachedFiles: Int
+    /// Content names (xxh64) of the files the worker's cache holds, so tasks can go where their
+    /// data already is.
+    public var cached: [String]
 
-    public init(workerId: String, host: String, pid: Int32, capacity: WorkerCapacity, cachedFiles: Int) {
+    public init(workerId: String, host: String, pid: Int32, capacity: WorkerCapacity, cached: [String]) {
         self.workerId = workerId
         self.host = host
         self.pid = pid
         self.capacity = capacity
-        self.cachedFiles = cachedFiles
+        self.cached = cached
     }
 }
 

@@ -29,8 +29,9 @@ public final class ShardCache: Sendable {
         FileSystem.size(path(ref)) == ref.bytes
     }
 
-    public var count: Int {
-        ((try? FileSystem.list(objects)) ?? []).filter { !$0.hasSuffix(".partial") }.count
+    /// Content names of the cached files.
+    public var contents: [String] {
+        ((try? FileSystem.list(objects)) ?? []).filter { !$0.hasSuffix(".partial") }.sorted()
     }
 
     /// Removes a cached file found to be damaged, so it is fetched again.

@@ -67,7 +67,7 @@ public final class Worker: @unchecked Sendable {
     /// falls silent or says it does not know us. Returns after `requestStop()`.
     public func run() {
         logger.info("worker starting", metadata: ["coordinator": "\(config.workerCoordinator)", "cache": "\(cache.directory)",
-                                                  "cached_files": "\(cache.count)"])
+                                                  "cached_files": "\(cache.contents.count)"])
         connect()
         while !shouldStop {
             do {
@@ -108,7 +108,7 @@ public final class Worker: @unchecked Sendable {
                                   capacity: WorkerCapacity(cores: ProcessInfo.processInfo.activeProcessorCount,
                                                            memoryBytes: ProcessInfo.processInfo.physicalMemory,
                                                            diskFreeBytes: cache.freeBytes),
-                                  cachedFiles: cache.count)
+                                  cached: cache.contents)
             let now = MonotonicClock.milliseconds()
             lastHeard = now
             try send(Message(.ready, ready))
