@@ -58,6 +58,8 @@ let package = Package(
                 "CZeroMQ",
                 "CineMeshData",
                 "CineMeshAnalytics",
+                "CineMeshNumerics",
+                "CineMeshStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

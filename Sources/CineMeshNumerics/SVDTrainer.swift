@@ -12,6 +12,14 @@ public struct EpochReport: Sendable, Equatable, Codable {
     public var seconds: Double
     /// Time spent scoring the held-out ratings after the epoch.
     public var evaluationSeconds: Double
+
+    public init(epoch: Int, trainRMSE: Double, testRMSE: Double?, seconds: Double, evaluationSeconds: Double) {
+        self.epoch = epoch
+        self.trainRMSE = trainRMSE
+        self.testRMSE = testRMSE
+        self.seconds = seconds
+        self.evaluationSeconds = evaluationSeconds
+    }
 }
 
 /// Biased matrix factorization by stratified SGD in one process: epochs visit the grid's blocks in
@@ -32,15 +40,8 @@ public struct SVDTrainer: Sendable {
             throw DataError(.usage, "factors must be 1-1024 and epochs >= 0")
         }
         guard train.count == grid.blockCount else { throw DataError(.usage, "expected \(grid.blockCount) training blocks, got \(train.count)") }
-        var total = 0.0, n = 0
-        for b in train {
-            for r in b.ratings { total += Double(r) }
-            n += b.count
-        }
-        var model = BiasedFactorModel(
-            globalMean: n > 0 ? Float(total / Double(n)) : 0,
-            users: .normal(rows: users, factors: p.factors, mean: p.initMean, std: p.initStd, seed: p.seed, salt: 1),
-            items: .normal(rows: items, factors: p.factors, mean: p.initMean, std: p.initStd, seed: p.seed, salt: 2))
+        let n = train.reduce(0) { $0 + $1.count }
+        var model = Self.initialModel(p, train: train, users: users, items: items)
         let schedule = StratifiedSchedule(grid: grid, seed: p.seed)
         var stopper = EarlyStopping(patience: p.earlyStoppingPatience)
         for epoch in 0 ..< p.epochs {
@@ -69,6 +70,15 @@ public struct SVDTrainer: Sendable {
             if stopper.shouldStop(after: model, testRMSE: testRMSE) { break }
         }
         return stopper.best ?? model
+    }
+
+    /// The model before the first epoch: the training mean (`GlobalMean`), zero biases, factors
+    /// drawn per row from the seed. Distributed training starts from the same bits.
+    public static func initialModel(_ p: SVDParameters, train: [RatingBlock], users: Int, items: Int) -> BiasedFactorModel {
+        BiasedFactorModel(
+            globalMean: GlobalMean.of(train),
+            users: .normal(rows: users, factors: p.factors, mean: p.initMean, std: p.initStd, seed: p.seed, salt: 1),
+            items: .normal(rows: items, factors: p.factors, mean: p.initMean, std: p.initStd, seed: p.seed, salt: 2))
     }
 
     /// Sweeps conflict-free blocks on every core; returns each block's loss in input order.

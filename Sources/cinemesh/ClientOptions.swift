@@ -1,6 +1,7 @@
 import ArgumentParser
 import CineMeshCluster
 import CineMeshData
+import Foundation
 
 /// How client commands find the coordinator: `--coordinator`, else the lasting local cluster
 /// (`cinemesh up`) in $CINEMESH_HOME, else client.coordinator from the configuration.
@@ -14,5 +15,22 @@ struct ClientOptions: ParsableArguments {
         let config = try cluster.load()
         let endpoint = coordinator ?? LocalCluster.running(in: CineMeshHome.cluster)?.endpoints.clients ?? config.clientCoordinator
         return try ClusterClient(endpoint: endpoint, timeoutMilliseconds: config.clientTimeoutMilliseconds)
+    }
+
+    /// Runs `body` against a throwaway local cluster of `workers` worker processes (`--local N`),
+    /// stopped and removed afterwards whatever `body` does.
+    func withLocalCluster(workers: Int, _ body: (ClusterClient) throws -> Void) throws {
+        guard (1 ... 64).contains(workers) else { throw DataError(.usage, "--local takes 1 to 64 workers") }
+        let config = try cluster.load()
+        let directory = FileSystem.join(CineMeshHome.path, "local-\(getpid())")
+        let running = try LocalCluster.start(binary: SelfBinary.path, directory: directory, workers: workers,
+                                             datasetsDirectory: config.coordinatorDatasetsDirectory,
+                                             configFile: cluster.configFile, settings: cluster.settings, detached: false)
+        defer {
+            running.stop()
+            FileSystem.removeTree(directory)
+        }
+        Terminal.note("local cluster: coordinator and \(workers) workers on \(running.endpoints.workers)")
+        try body(try ClusterClient(endpoint: running.endpoints.clients, timeoutMilliseconds: config.clientTimeoutMilliseconds))
     }
 }

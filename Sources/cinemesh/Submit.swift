@@ -11,7 +11,9 @@ struct Submit: ParsableCommand {
         [parameters] table) or from --type, --dataset and --param. A dataset that is a directory here is sent as \
         an absolute path; otherwise it names a dataset in the coordinator's coordinator.datasets_dir.
 
-        Job types: stats (per-block counts, sums, extremes, histograms, merged; parameter task_delay_ms).
+        Job types: stats (per-block counts, sums, extremes, histograms, merged; parameter task_delay_ms); \
+        train (svd by stratified distributed SGD; parameters as `cinemesh train`'s flags in snake case: factors, \
+        epochs, lr, reg, lr_bias, reg_bias, lr_decay, init_std, seed, early_stopping, split, split_seed).
 
         Examples:
           cinemesh submit --local 2 --type stats --dataset .cinemesh/datasets/sample
@@ -49,20 +51,7 @@ struct Submit: ParsableCommand {
                 spec.dataset = URL(fileURLWithPath: spec.dataset).standardizedFileURL.path
             }
             if let local {
-                guard (1 ... 64).contains(local) else { throw DataError(.usage, "--local takes 1 to 64 workers") }
-                let config = try client.cluster.load()
-                let directory = FileSystem.join(CineMeshHome.path, "local-\(getpid())")
-                let cluster = try LocalCluster.start(binary: SelfBinary.path, directory: directory, workers: local,
-                                                     datasetsDirectory: config.coordinatorDatasetsDirectory,
-                                                     configFile: client.cluster.configFile, settings: client.cluster.settings,
-                                                     detached: false)
-                defer {
-                    cluster.stop()
-                    FileSystem.removeTree(directory)
-                }
-                Terminal.note("local cluster: coordinator and \(local) workers on \(cluster.endpoints.workers)")
-                let c = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: config.clientTimeoutMilliseconds)
-                try runJob(spec, client: c, follow: true)
+                try client.withLocalCluster(workers: local) { try runJob(spec, client: $0, follow: true) }
             } else {
                 try runJob(spec, client: try client.client(), follow: follow)
             }

@@ -1,7 +1,9 @@
 import ArgumentParser
+import CineMeshCluster
 import CineMeshData
 import CineMeshNumerics
 import CineMeshStore
+import Foundation
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -94,7 +96,18 @@ struct Train: ParsableCommand {
     @Option(help: "Versions a model store keeps (older files are pruned).")
     var keep = 5
 
+    @Option(help: "Train on a throwaway local cluster of N worker processes (svd), stopped at the end.")
+    var local: Int?
+
+    @Flag(help: "Train on the running cluster (`cinemesh up`, or --coordinator) instead of in this process (svd).")
+    var cluster = false
+
+    @OptionGroup var client: ClientOptions
+
     func run() throws {
+        if local != nil || cluster || client.coordinator != nil {
+            return try reportingErrors { try runOnCluster() }
+        }
         try reportingErrors {
             let ds = try Dataset(path: dataset)
             let loaded = monotonicSeconds()
@@ -104,7 +117,8 @@ struct Train: ParsableCommand {
                 train = try ds.allBlocks(includeTimestamps: false)
                 evaluation = try EvaluationSet(dataset: try Dataset(path: test), trainUsers: ds.users, trainItems: ds.items)
             } else {
-                let parts = try Self.split(split, try ds.allBlocks(includeTimestamps: split.hasPrefix("last:")), users: ds.manifest.users, seed: splitSeed)
+                let spec = try SplitSpec(parsing: split)
+                let parts = try spec.apply(try ds.allBlocks(includeTimestamps: spec.needsTimestamps), users: ds.manifest.users, seed: splitSeed)
                 train = parts.train
                 evaluation = EvaluationSet(blocks: parts.test)
             }
@@ -235,22 +249,50 @@ struct Train: ParsableCommand {
         "\(Terminal.pad(String(e.epoch), 9, right: true))  \(Terminal.pad(Terminal.fixed(e.trainRMSE, 4), 10, right: true))  \(Terminal.pad(e.testRMSE.map { Terminal.fixed($0, 4) } ?? "-", 9, right: true))  \(Terminal.pad(Terminal.fixed(e.seconds, 3), 7, right: true))"
     }
 
-    /// Parses `--split` and splits.
-    static func split(_ text: String, _ blocks: [RatingBlock], users: Int, seed: UInt64) throws -> (train: [RatingBlock], test: [RatingBlock]) {
-        let parts = text.split(separator: ":").map(String.init)
-        switch (parts.first, parts.count) {
-        case ("random", 2):
-            guard let f = Double(parts[1]), f >= 0, f < 1 else { break }
-            return RatingSplit.random(blocks, testFraction: f, seed: seed)
-        case ("last", 2):
-            guard let k = Int(parts[1]), k >= 1 else { break }
-            return try RatingSplit.leaveLast(blocks, count: k, users: users)
-        case ("kfold", 3):
-            guard let k = Int(parts[1]), let i = Int(parts[2]), k >= 2, i >= 0, i < k else { break }
-            return RatingSplit.kFold(blocks, folds: k, fold: i, seed: seed)
-        default:
-            break
+    /// The same training as a `train` job on a cluster: submitted, followed with a progress line,
+    /// and its model copied to --save / --store when given.
+    private func runOnCluster() throws {
+        guard algo == .svd else {
+            throw DataError(.usage, "--algo \(algo.rawValue) trains in one process only for now; the cluster trains svd")
         }
-        throw DataError(.usage, "--split '\(text)' is not random:FRACTION (0 <= FRACTION < 1), last:K (K >= 1) or kfold:K:I (K >= 2, 0 <= I < K)")
+        guard test == nil else { throw DataError(.usage, "--test is not supported on the cluster yet; use --split") }
+        var parameters: [String: String] = [
+            "algo": "svd", "factors": String(factors ?? 100), "epochs": String(epochs ?? 20), "lr": String(lr),
+            "reg": String(reg ?? 0.02), "lr_decay": String(lrDecay), "init_std": String(initStd), "seed": String(seed),
+            "split": split, "split_seed": String(splitSeed),
+        ]
+        if let lrBias { parameters["lr_bias"] = String(lrBias) }
+        if let regBias { parameters["reg_bias"] = String(regBias) }
+        if let earlyStopping { parameters["early_stopping"] = String(earlyStopping) }
+        let path = FileSystem.isDirectory(dataset) ? URL(fileURLWithPath: dataset).standardizedFileURL.path : dataset
+        let spec = JobSpec(type: "train", dataset: path, parameters: parameters)
+        if let local {
+            try client.withLocalCluster(workers: local) { try follow(spec, $0) }
+        } else {
+            try follow(spec, try client.client())
+        }
+    }
+
+    private func follow(_ spec: JobSpec, _ client: ClusterClient) throws {
+        let submitted = try client.submit(spec)
+        Terminal.note("job \(submitted.id) submitted")
+        let final = try JobView.follow(submitted.id, client: client)
+        guard final.state == .succeeded, let json = final.result else {
+            throw DataError(.io, "job \(final.id) \(final.state.rawValue): \(final.error ?? "no result")")
+        }
+        let result = try JSONDecoder().decode(TrainingResult.self, from: Data(json.utf8))
+        print(final.summary ?? "")
+        guard save != nil || store != nil else { return }
+        guard FileSystem.exists(result.modelFile) else {
+            throw DataError(.usage, "the model is on the coordinator's box (\(result.modelFile)); --save and --store need a coordinator on this machine")
+        }
+        if let save {
+            _ = try AtomicFile.write(try FileSystem.readAll(result.modelFile), to: save)
+            print("saved \(save)")
+        }
+        if let store {
+            let record = try ModelStore(directory: store, keep: keep).publish(try ModelFile.read(result.modelFile))
+            print("published version \(record.version) to \(store)")
+        }
     }
 }

@@ -1,6 +1,7 @@
 import CineMeshAnalytics
 import CineMeshCluster
 import CineMeshData
+import CineMeshNumerics
 import Foundation
 import Testing
 
@@ -36,6 +37,21 @@ import Testing
         throw JobError("job \(id) did not end within \(seconds) s")
     }
 
+    /// Once `ready()` holds, SIGKILLs a worker that is running a task at that moment.
+    func killBusyWorker(_ cluster: LocalCluster, _ client: ClusterClient, when ready: () throws -> Bool) throws {
+        var victim: ChildProcess?
+        let deadline = Date().addingTimeInterval(60)
+        while victim == nil && Date() < deadline {
+            if try ready(), let busy = try client.workers().first(where: { $0.activity != "idle" }) {
+                victim = cluster.workers.first { $0.pid == busy.pid }
+            }
+            usleep(5_000)
+        }
+        let killed = try #require(victim)
+        killed.signal(SIGKILL)
+        #expect(killed.waitForExit(milliseconds: 5000))
+    }
+
     func stats(_ record: JobRecord) throws -> DatasetStats {
         let json = try #require(record.result)
         return try JSONDecoder().decode(DatasetStats.self, from: Data(json.utf8))
@@ -66,18 +82,7 @@ import Testing
         let client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
         let submitted = try client.submit(JobSpec(type: "stats", dataset: scratch.sub("sample"), parameters: ["task_delay_ms": "150"]))
         // Wait for progress, then SIGKILL a worker that is running a task right now.
-        var victim: ChildProcess?
-        let deadline = Date().addingTimeInterval(20)
-        while victim == nil && Date() < deadline {
-            if try client.status(submitted.id).tasksDone >= 2,
-               let busy = try client.workers().first(where: { $0.activity != "idle" }) {
-                victim = cluster.workers.first { $0.pid == busy.pid }
-            }
-            usleep(10_000)
-        }
-        let killed = try #require(victim)
-        killed.signal(SIGKILL)
-        #expect(killed.waitForExit(milliseconds: 5000))
+        try killBusyWorker(cluster, client) { try client.status(submitted.id).tasksDone >= 2 }
         let done = try wait(client, submitted.id)
         #expect(done.state == .succeeded, "\(done.error ?? "")")
         #expect(done.retries >= 1)
@@ -220,5 +225,53 @@ import Testing
             usleep(20_000)
         }
         #expect(survivorLog.contains("coordinator said DISCONNECT: coordinator shutting down"))
+    }
+
+    /// Trains svd on `workers` worker processes; returns the job record and the model file's bytes.
+    func trainOnCluster(_ scratch: Scratch, workers: Int, parameters: [String: String],
+                        during: (LocalCluster, ClusterClient, Int64) throws -> Void = { _, _, _ in }) throws -> (JobRecord, [UInt8]) {
+        let cluster = try LocalCluster.start(binary: cinemeshBinary, directory: scratch.sub("cluster-\(workers)-\(UInt32.random(in: 0 ... .max))"),
+                                             workers: workers, datasetsDirectory: scratch.path, configFile: nil, settings: Self.settings,
+                                             detached: false)
+        defer { cluster.stop() }
+        let client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+        let job = try client.submit(JobSpec(type: "train", dataset: "sample", parameters: parameters))
+        try during(cluster, client, job.id)
+        let done = try wait(client, job.id, seconds: 120)
+        #expect(done.state == .succeeded, "\(done.error ?? "")")
+        let result = try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(done.result).utf8))
+        return (done, try FileSystem.readAll(result.modelFile))
+    }
+
+    static let svdParameters = ["factors": "16", "epochs": "4", "lr": "0.01", "reg": "0.05", "seed": "3", "split": "random:0.2", "split_seed": "42"]
+
+    @Test func svdModelFilesAreByteIdenticalOnOneTwoAndThreeWorkersAndEqualTheSingleProcessModel() throws {
+        let scratch = Scratch()
+        let ds = try sampleDataset(scratch)
+        let files = try (1 ... 3).map { try trainOnCluster(scratch, workers: $0, parameters: Self.svdParameters).1 }
+        #expect(files[0] == files[1])
+        #expect(files[0] == files[2])
+        // The same bits as the in-process trainer on the same split.
+        var p = SVDParameters()
+        p.factors = 16; p.epochs = 4; p.learningRate = 0.01; p.regularization = 0.05; p.seed = 3
+        let split = RatingSplit.random(try ds.allBlocks(includeTimestamps: false), testFraction: 0.2, seed: 42)
+        let single = try SVDTrainer(parameters: p).fit(split.train, grid: ds.grid, users: ds.manifest.users, items: ds.manifest.items,
+                                                       scale: ds.manifest.ratingScale)
+        let path = scratch.sub("model.cmmodel")
+        _ = try AtomicFile.write(files[0], to: path)
+        #expect(try ModelFile.read(path).model == single)
+    }
+
+    @Test func aWorkerKilledMidTrainingChangesNotOneBitOfTheModel() throws {
+        let scratch = Scratch()
+        _ = try sampleDataset(scratch)
+        var parameters = Self.svdParameters
+        parameters["epochs"] = "12"
+        let (_, reference) = try trainOnCluster(scratch, workers: 1, parameters: parameters)
+        let (record, survived) = try trainOnCluster(scratch, workers: 3, parameters: parameters) { cluster, client, id in
+            try killBusyWorker(cluster, client) { try client.status(id).metrics["epoch", default: 0] >= 3 }
+        }
+        #expect(record.retries >= 1)
+        #expect(survived == reference)
     }
 }

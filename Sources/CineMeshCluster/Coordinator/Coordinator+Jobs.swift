@@ -18,7 +18,7 @@ extension Coordinator {
         }
         let driver: any JobDriver
         do {
-            driver = try type.makeDriver(spec, dataset)
+            driver = try type.makeDriver(spec, dataset, JobContext(modelsDirectory: FileSystem.join(config.coordinatorStateDirectory, "models")))
         } catch {
             throw ErrorBody(code: "bad-request", message: "\(error)")
         }

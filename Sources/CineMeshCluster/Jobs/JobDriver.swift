@@ -56,13 +56,21 @@ public protocol JobDriver: AnyObject {
     var metrics: [String: Double] { get }
 }
 
+/// What a job's driver may use on the coordinator besides its spec and dataset.
+public struct JobContext: Sendable {
+    /// The coordinator's model store, where training jobs publish their models.
+    public var modelsDirectory: String
+
+    public init(modelsDirectory: String) { self.modelsDirectory = modelsDirectory }
+}
+
 /// A job type: its name and how to make its driver from a spec.
 public struct JobType: Sendable {
     public var name: String
     public var summary: String
-    public var makeDriver: @Sendable (JobSpec, Dataset) throws -> any JobDriver
+    public var makeDriver: @Sendable (JobSpec, Dataset, JobContext) throws -> any JobDriver
 
-    public init(name: String, summary: String, makeDriver: @escaping @Sendable (JobSpec, Dataset) throws -> any JobDriver) {
+    public init(name: String, summary: String, makeDriver: @escaping @Sendable (JobSpec, Dataset, JobContext) throws -> any JobDriver) {
         self.name = name
         self.summary = summary
         self.makeDriver = makeDriver

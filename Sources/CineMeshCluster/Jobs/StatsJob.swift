@@ -9,7 +9,7 @@ import Foundation
 /// Parameters: `task_delay_ms` (default 0) makes each task sleep first, so fault-tolerance tests
 /// and demonstrations can kill a worker mid-job.
 public final class StatsJob: JobDriver {
-    public static let type = JobType(name: "stats", summary: "per-block counts, sums, extremes and histograms, merged") { spec, dataset in
+    public static let type = JobType(name: "stats", summary: "per-block counts, sums, extremes and histograms, merged") { spec, dataset, _ in
         try StatsJob(spec: spec, dataset: dataset)
     }
     static let taskKind = "stats-block"

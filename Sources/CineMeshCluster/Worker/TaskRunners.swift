@@ -40,7 +40,7 @@ public struct TaskRunners: Sendable {
     public init(runners: [String: Runner]) { self.runners = runners }
 
     /// Every runner this build ships.
-    public static let standard = TaskRunners(runners: [StatsJob.taskKind: statsBlock])
+    public static let standard = TaskRunners(runners: [StatsJob.taskKind: statsBlock, SVDTrainingJob.taskKind: svdBlock])
 
     /// `stats-block`: the statistics of one shard file.
     static let statsBlock: Runner = { input in
