@@ -229,7 +229,7 @@ import Testing
 
     /// Trains svd on `workers` worker processes; returns the job record and the model file's bytes.
     func trainOnCluster(_ scratch: Scratch, workers: Int, parameters: [String: String],
-                        during: (LocalCluster, ClusterClient, Int64) throws -> Void = { _, _, _ in }) throws -> (JobRecord, [UInt8]) {
+                        during: (LocalCluster, ClusterClient, Int64) throws -> Void = { _, _, _ in }) throws -> (JobRecord, [UInt8], String) {
         let cluster = try LocalCluster.start(binary: cinemeshBinary, directory: scratch.sub("cluster-\(workers)-\(UInt32.random(in: 0 ... .max))"),
                                              workers: workers, datasetsDirectory: scratch.path, configFile: nil, settings: Self.settings,
                                              detached: false)
@@ -240,7 +240,7 @@ import Testing
         let done = try wait(client, job.id, seconds: 120)
         #expect(done.state == .succeeded, "\(done.error ?? "")")
         let result = try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(done.result).utf8))
-        return (done, try FileSystem.readAll(result.modelFile))
+        return (done, try FileSystem.readAll(result.modelFile), try String(contentsOfFile: cluster.coordinator.log, encoding: .utf8))
     }
 
     static let svdParameters = ["factors": "16", "epochs": "4", "lr": "0.01", "reg": "0.05", "seed": "3", "split": "random:0.2", "split_seed": "42"]
@@ -267,11 +267,13 @@ import Testing
         _ = try sampleDataset(scratch)
         var parameters = Self.svdParameters
         parameters["epochs"] = "12"
-        let (_, reference) = try trainOnCluster(scratch, workers: 1, parameters: parameters)
-        let (record, survived) = try trainOnCluster(scratch, workers: 3, parameters: parameters) { cluster, client, id in
+        let (_, reference, _) = try trainOnCluster(scratch, workers: 1, parameters: parameters)
+        let (record, survived, log) = try trainOnCluster(scratch, workers: 3, parameters: parameters) { cluster, client, id in
             try killBusyWorker(cluster, client) { try client.status(id).metrics["epoch", default: 0] >= 3 }
         }
         #expect(record.retries >= 1)
+        // The dead worker held user rows: the epoch was rolled back to its checkpoint and rerun.
+        #expect(log.contains("job rolled back after losing a worker's state"))
         #expect(survived == reference)
     }
 }

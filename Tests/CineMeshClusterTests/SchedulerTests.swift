@@ -31,7 +31,7 @@ import Testing
         #expect(sent.map(\.1.attempt) == [1, 2])
         #expect(s.queueDepth == 1)
         let next = s.completed(from: [2], ResultBody(job: 1, task: 1, attempt: 2, output: [:], seconds: 0), payload: [], now: 2)
-        guard case .completed(let key, _, _, let worker) = next.first else { Issue.record("no completion"); return }
+        guard case .completed(let key, _, _, let worker, _) = next.first else { Issue.record("no completion"); return }
         #expect(key == .init(job: 1, task: 1) && worker == "b")
         #expect(tasks(next).map(\.1.task) == [2])
     }
@@ -48,7 +48,7 @@ import Testing
         let heard301 = s.heard(from: [2], now: 301)
         #expect(heard301)
         let actions = s.tick(now: 301)
-        #expect(actions.contains { if case .workerLost("a", _, .init(job: 1, task: 0)) = $0 { return true }; return false })
+        #expect(actions.contains { if case .workerLost("a", _, _, .init(job: 1, task: 0)) = $0 { return true }; return false })
         let resent = tasks(actions)
         #expect(resent.count == 1 && resent[0].0 == [2] && resent[0].1.task == 0 && resent[0].1.attempt == 3)
         #expect(s.workers.count == 1)
@@ -148,5 +148,38 @@ extension SchedulerTests {
         let sent = tasks(s.enqueue(job: 1, stage: filed(["f0", "f1"]), now: 0))
         #expect(sent.count == 2)
         #expect(Set(sent.map { $0.0 }) == [[1], [2]])
+    }
+}
+
+extension SchedulerTests {
+    @Test func pinnedTasksWaitForTheirSessionAndOthersStillFlow() {
+        var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 3)
+        _ = s.register(routing: [1], ready: ready("a"), welcome: welcome, now: 0)
+        _ = s.register(routing: [2], ready: ready("b"), welcome: welcome, now: 0)
+        let sessionB = s.workers[[2]]!.session
+        let stage = StagePlan(name: "s", tasks: [TaskPlan(kind: "k", affinity: sessionB), TaskPlan(kind: "k", affinity: sessionB), TaskPlan(kind: "k")])
+        let sent = tasks(s.enqueue(job: 1, stage: stage, now: 0))
+        // a may not take the pinned tasks: it gets task 2; b takes task 0.
+        #expect(sent.map(\.0) == [[1], [2]])
+        #expect(sent.map(\.1.task) == [2, 0])
+        let after = tasks(s.completed(from: [1], ResultBody(job: 1, task: 2, attempt: sent[0].1.attempt, output: [:], seconds: 0), payload: [], now: 1))
+        #expect(after.isEmpty)
+        let next = tasks(s.completed(from: [2], ResultBody(job: 1, task: 0, attempt: sent[1].1.attempt, output: [:], seconds: 0), payload: [], now: 1))
+        #expect(next.map(\.0) == [[2]] && next.map(\.1.task) == [1])
+    }
+
+    @Test func aReplyFromAnAbandonedStageNeverCompletesTheNextStagesTaskOfTheSameIndex() {
+        var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 3)
+        _ = s.register(routing: [1], ready: ready("a"), welcome: welcome, now: 0)
+        _ = s.register(routing: [2], ready: ready("b"), welcome: welcome, now: 0)
+        let old = tasks(s.enqueue(job: 1, stage: stage(2), now: 0))
+        // The job rolls back: its stage is dropped and planned again while both attempts run.
+        s.removeJob(1)
+        _ = s.enqueue(job: 1, stage: stage(2), now: 1)
+        let late = s.completed(from: [1], ResultBody(job: 1, task: 0, attempt: old[0].1.attempt, output: [:], seconds: 0), payload: [], now: 2)
+        #expect(late.contains { if case .stale = $0 { return true }; return false })
+        #expect(!late.contains { if case .completed = $0 { return true }; return false })
+        let fresh = tasks(late)
+        #expect(fresh.count == 1 && fresh[0].1.attempt > old[1].1.attempt)
     }
 }

@@ -63,10 +63,10 @@ extension Coordinator {
         }
     }
 
-    func taskCompleted(_ key: Scheduler.TaskKey, _ body: ResultBody, _ payload: [Frame]) {
+    func taskCompleted(_ key: Scheduler.TaskKey, _ body: ResultBody, _ payload: [Frame], worker: String) {
         guard let job = jobs[key.job] else { return }
         do {
-            try job.driver.accept(task: key.task, output: body.output, payload: payload)
+            try job.driver.accept(task: key.task, output: body.output, payload: payload, worker: worker)
         } catch {
             failJob(key.job, "\(error)")
             return
@@ -74,6 +74,17 @@ extension Coordinator {
         job.record.tasksDone += 1
         job.record.metrics = job.driver.metrics
         if job.record.tasksDone == job.record.tasksTotal { advance(job) }
+    }
+
+    /// Tells every running job that a worker session ended; a job whose driver rolled back has its
+    /// current stage dropped (outstanding attempts become stale) and is asked for its next stage.
+    func rollBack(lost session: String) {
+        for job in jobs.values.sorted(by: { $0.record.id < $1.record.id }) where job.driver.workerLost(session) {
+            logger.warning("job rolled back after losing a worker's state", metadata: ["job": "\(job.record.id)", "worker": "\(session)"])
+            scheduler.removeJob(job.record.id)
+            job.record.retries += 1
+            advance(job)
+        }
     }
 
     func failJob(_ id: Int64, _ message: String) {

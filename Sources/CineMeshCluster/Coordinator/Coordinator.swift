@@ -183,16 +183,17 @@ public final class Coordinator: @unchecked Sendable {
             switch action {
             case .send(let routing, let message):
                 send(routing, message)
-            case .workerLost(let workerId, let reason, let requeued):
+            case .workerLost(let workerId, let session, let reason, let requeued):
                 metrics.workersLost.increment()
                 if reason.hasPrefix("silent") { metrics.heartbeatsMissed.increment(by: Int64(config.heartbeatLiveness)) }
                 logger.warning("worker lost", metadata: ["worker": "\(workerId)", "reason": "\(reason)",
                                                          "requeued": "\(requeued.map { "\($0)" } ?? "none")"])
-            case .completed(let key, let body, let payload, let workerId):
+                rollBack(lost: session)
+            case .completed(let key, let body, let payload, let workerId, let session):
                 metrics.tasksRun.increment()
                 logger.debug("task done", metadata: ["job": "\(key.job)", "task": "\(key.task)", "attempt": "\(body.attempt)",
                                                      "worker": "\(workerId)", "seconds": "\(body.seconds)"])
-                taskCompleted(key, body, payload)
+                taskCompleted(key, body, payload, worker: session)
             case .taskFailed(let key, let message):
                 metrics.tasksFailed.increment()
                 failJob(key.job, message)

@@ -2,8 +2,9 @@
 /// method takes the time and returns the messages to send and the events to act on. Tested alone
 /// (SchedulerTests) with made-up times.
 ///
-/// Rules (docs/PROTOCOL.md): a worker runs one task at a time; tasks are handed out in the order
-/// they were queued, to idle workers in the order they registered; every hand-out is a new attempt
+/// Rules (docs/PROTOCOL.md): a worker runs one task at a time; a task pinned to a worker session
+/// (`TaskPlan.affinity`) goes to that session only; other tasks are handed out in the order
+/// they were queued, to idle workers in the order they registered, preferring data locality; every hand-out is a new attempt
 /// with a job-wide unique attempt id; a worker silent for `deadAfter` ms is dead and its task goes
 /// back to the front of the queue; a reply naming an attempt that is no longer running is stale and
 /// ignored; a task that used up `maxAttempts` attempts fails its job.
@@ -27,15 +28,19 @@ public struct Scheduler: Sendable {
         /// Files this worker is known to hold: its READY list plus the files of tasks it finished.
         public var cached: Set<String>
         let order: Int
+
+        /// This registration of the worker: its id and registration number. A worker that
+        /// reconnects or restarts is a new session (whatever it held in memory is gone).
+        public var session: String { "\(ready.workerId)#\(order)" }
     }
 
     public enum Action: Sendable {
         /// Send `message` to the worker with this routing id.
         case send(Frame, Message)
         /// A worker was declared dead or left; `requeued` lists the task it held, if any.
-        case workerLost(workerId: String, reason: String, requeued: TaskKey?)
+        case workerLost(workerId: String, session: String, reason: String, requeued: TaskKey?)
         /// A task finished; hand its output to the job's driver.
-        case completed(TaskKey, ResultBody, payload: [Frame], workerId: String)
+        case completed(TaskKey, ResultBody, payload: [Frame], workerId: String, session: String)
         /// A task cannot succeed: fail its job.
         case taskFailed(TaskKey, message: String)
         /// A task is being tried again (counted as a retry).
@@ -48,6 +53,9 @@ public struct Scheduler: Sendable {
         var plan: TaskPlan
         var stage: String
         var attemptsUsed: Int
+        /// The attempt running now, if any: replies for any other attempt are stale (an
+        /// abandoned attempt of an earlier stage can carry the same task index).
+        var attempt: Int?
     }
 
     public let deadAfter: UInt64
@@ -122,11 +130,12 @@ public struct Scheduler: Sendable {
     private mutating func lose(_ routing: Frame, reason: String) -> [Action] {
         guard let w = workers.removeValue(forKey: routing) else { return [] }
         var requeued: TaskKey?
-        if let (key, _) = w.running, pending[key] != nil {
+        if let (key, attempt) = w.running, pending[key]?.attempt == attempt {
+            pending[key]!.attempt = nil
             queue.insert(key, at: 0)
             requeued = key
         }
-        return [.workerLost(workerId: w.ready.workerId, reason: reason, requeued: requeued)]
+        return [.workerLost(workerId: w.ready.workerId, session: w.session, reason: reason, requeued: requeued)]
     }
 
     // MARK: Tasks
@@ -145,7 +154,7 @@ public struct Scheduler: Sendable {
     public mutating func removeJob(_ job: Int64) {
         queue.removeAll { $0.job == job }
         for key in pending.keys where key.job == job { pending[key] = nil }
-        nextAttempt[job] = nil
+        // nextAttempt stays: attempt ids keep growing, so a reply from before is never current.
     }
 
     /// A worker reported RESULT.
@@ -156,13 +165,13 @@ public struct Scheduler: Sendable {
             return [.stale(key, attempt: body.attempt, workerId: w.ready.workerId)]
         }
         workers[routing]!.running = nil
-        guard pending[key] != nil else {
+        guard pending[key]?.attempt == body.attempt else {
             return [.stale(key, attempt: body.attempt, workerId: w.ready.workerId)] + dispatch(now: now)
         }
         workers[routing]!.tasksDone += 1
         for f in pending[key]!.plan.files { workers[routing]!.cached.insert(f.xxh64) }
         pending[key] = nil
-        return [.completed(key, body, payload: payload, workerId: w.ready.workerId)] + dispatch(now: now)
+        return [.completed(key, body, payload: payload, workerId: w.ready.workerId, session: w.session)] + dispatch(now: now)
     }
 
     /// A worker reported FAILED.
@@ -173,10 +182,11 @@ public struct Scheduler: Sendable {
             return [.stale(key, attempt: body.attempt, workerId: w.ready.workerId)]
         }
         workers[routing]!.running = nil
-        guard let p = pending[key] else {
+        guard let p = pending[key], p.attempt == body.attempt else {
             return [.stale(key, attempt: body.attempt, workerId: w.ready.workerId)] + dispatch(now: now)
         }
         if body.retryable && p.attemptsUsed < maxAttempts {
+            pending[key]!.attempt = nil
             queue.insert(key, at: 0)
             return dispatch(now: now)
         }
@@ -189,13 +199,14 @@ public struct Scheduler: Sendable {
     private mutating func dispatch(now: UInt64) -> [Action] {
         var actions: [Action] = []
         for w in workerList where w.running == nil {
-            guard let key = nextRunnable(for: w, &actions) else { break }
+            guard let key = nextRunnable(for: w, &actions) else { continue }
             var p = pending[key]!
             if p.attemptsUsed > 0 { actions.append(.retrying(key, reason: "attempt \(p.attemptsUsed + 1) on \(w.ready.workerId)")) }
-            p.attemptsUsed += 1
-            pending[key] = p
             let attempt = nextAttempt[key.job, default: 1]
             nextAttempt[key.job] = attempt + 1
+            p.attemptsUsed += 1
+            p.attempt = attempt
+            pending[key] = p
             workers[w.routing]!.running = (key, attempt)
             workers[w.routing]!.lastSent = now
             let body = TaskBody(job: key.job, task: key.task, attempt: attempt, kind: p.plan.kind, stage: p.stage,
@@ -218,14 +229,22 @@ public struct Scheduler: Sendable {
         }
         guard !queue.isEmpty else { return nil }
         let others = workers.values.filter { $0.routing != worker.routing }
-        var fallback: Int?
-        for (i, key) in queue.prefix(Self.localityScan).enumerated() {
-            let files = pending[key]!.plan.files
+        var fallback: Int?, first: Int?
+        for (i, key) in queue.enumerated() {
+            let plan = pending[key]!.plan
+            if let affinity = plan.affinity {
+                if affinity == worker.session { return queue.remove(at: i) }
+                continue
+            }
+            if first == nil { first = i }
+            if i >= Self.localityScan && fallback != nil { break }
+            let files = plan.files
             if files.isEmpty { break }
             if files.allSatisfy({ worker.cached.contains($0.xxh64) }) { return queue.remove(at: i) }
             if fallback == nil && !others.contains(where: { w in files.allSatisfy { w.cached.contains($0.xxh64) } }) { fallback = i }
         }
-        return queue.remove(at: fallback ?? 0)
+        guard let chosen = fallback ?? first else { return nil }
+        return queue.remove(at: chosen)
     }
 
     /// How deep into the queue dispatch looks for a task whose data is local.

@@ -9,12 +9,16 @@ public struct TaskPlan: Sendable {
     public var files: [FileRef]
     /// Bulk inputs, sent as raw payload frames.
     public var payload: [Frame]
+    /// The worker session (`Scheduler.Worker.session`) that must run it, because it holds state
+    /// the task needs; nil: any worker.
+    public var affinity: String?
 
-    public init(kind: String, parameters: [String: String] = [:], files: [FileRef] = [], payload: [Frame] = []) {
+    public init(kind: String, parameters: [String: String] = [:], files: [FileRef] = [], payload: [Frame] = [], affinity: String? = nil) {
         self.kind = kind
         self.parameters = parameters
         self.files = files
         self.payload = payload
+        self.affinity = affinity
     }
 }
 
@@ -48,12 +52,22 @@ public protocol JobDriver: AnyObject {
     /// The next stage, or nil when every stage has run. Called once at the start and again each
     /// time all tasks of the current stage have been accepted.
     func nextStage() throws -> StagePlan?
-    /// Merges the output of task `index` of the current stage. Called exactly once per task.
-    func accept(task index: Int, output: [String: String], payload: [Frame]) throws
+    /// Merges the output of task `index` of the current stage, run by worker session `worker`.
+    /// Called exactly once per task.
+    func accept(task index: Int, output: [String: String], payload: [Frame], worker: String) throws
+    /// A worker session ended (died, left, reconnected). Returns true when the driver has lost
+    /// state it needs and rolled itself back: the coordinator then drops the current stage and asks
+    /// `nextStage()` again.
+    func workerLost(_ session: String) -> Bool
     /// The job's result, after `nextStage()` returned nil.
     func finish() throws -> JobOutcome
     /// Live figures shown by `cinemesh status`.
     var metrics: [String: Double] { get }
+}
+
+extension JobDriver {
+    /// Jobs whose tasks hold no state on workers lose nothing with a worker.
+    public func workerLost(_ session: String) -> Bool { false }
 }
 
 /// What a job's driver may use on the coordinator besides its spec and dataset.

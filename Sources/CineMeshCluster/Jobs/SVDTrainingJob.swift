@@ -6,13 +6,18 @@ import Foundation
 /// The `train` job for `svd`: stratified distributed SGD (Gemulla et al., KDD 2011).
 ///
 /// Each epoch visits the strata of `StratifiedSchedule` in order; a stratum is a stage whose tasks
-/// are its non-empty blocks. A task carries the factor rows and biases of its block's user range
-/// and item range as raw float frames; the worker runs `SGDBlockKernel.sweep` on the block's
-/// training ratings (its shard split locally by the seeded per-rating hash) and returns the
-/// updated rows. The blocks of a stratum share no rows, so their updates commute exactly: the
-/// model after each stratum is the same bits whichever workers ran which blocks, and the same as
-/// `SVDTrainer` in one process. A retried task gets the same inputs again, so a dead worker changes
-/// nothing either. Losses are added in stratum order, the held-out RMSE is computed here after
+/// are its non-empty blocks. The worker runs `SGDBlockKernel.sweep` on the block's training
+/// ratings (its shard split locally by the seeded per-rating hash). Item rows travel: every task
+/// carries its item range's rows and returns them updated. User rows stay: the worker that swept
+/// row i keeps its user rows, and later tasks on row i are pinned to that worker session and carry
+/// no user rows (Gemulla's scheme; per epoch the user factors cross the network once, in the
+/// closing `collect` stage that copies them back as the epoch's checkpoint).
+///
+/// The blocks of a stratum share no rows, so their updates commute exactly: the model after each
+/// stratum is the same bits whichever workers ran which blocks, and the same as `SVDTrainer` in one
+/// process. A retried task gets the same inputs again. A worker session that dies holding user rows
+/// takes the epoch with it: the job rolls back to the epoch's checkpoint and runs the epoch again,
+/// to the same bits. Losses are added in stratum order, the held-out RMSE is computed here after
 /// each epoch, and the final model (the best epoch's with early stopping) is published to the
 /// coordinator's model store. Timings are kept in the job record, not in the model file, so the
 /// file is byte-identical for any number of workers.
@@ -21,6 +26,9 @@ public final class SVDTrainingJob: JobDriver {
         try SVDTrainingJob(spec: spec, dataset: dataset, context: context)
     }
     static let taskKind = "svd-block"
+    static let collectKind = "svd-collect"
+
+    private enum Phase { case starting, sweep(Int), collect }
 
     private let spec: TrainSpec
     private let dataset: Dataset
@@ -34,7 +42,12 @@ public final class SVDTrainingJob: JobDriver {
 
     private var epoch = 0
     private var strata: [[(row: Int, column: Int)]] = []
-    private var stratum = -1
+    private var phase = Phase.starting
+    /// The model at the start of the current epoch, to roll back to.
+    private var checkpoint: BiasedFactorModel
+    /// Per grid row: the worker session holding the newest user rows (nil: this model's are).
+    private var holder: [String?]
+    private var rolledBack = false
     private var running: [(row: Int, column: Int)] = []
     private var losses: [Double] = []
     private var squared = 0.0
@@ -54,23 +67,50 @@ public final class SVDTrainingJob: JobDriver {
         schedule = StratifiedSchedule(grid: dataset.grid, seed: self.spec.svd.seed)
         model = SVDTrainer.initialModel(self.spec.svd, train: train, users: dataset.manifest.users, items: dataset.manifest.items)
         stopper = EarlyStopping(patience: self.spec.svd.earlyStoppingPatience)
+        checkpoint = model
+        holder = Array(repeating: nil, count: dataset.grid.rows)
     }
 
     public func nextStage() throws -> StagePlan? {
-        // The stage that just ended: its losses, in stratum (row) order.
-        for loss in losses { squared += loss }
-        losses = []
-        if stratum == -1 || stratum + 1 >= strata.count {
-            if stratum != -1 { if try endEpoch() { return nil } }
-            guard epoch < spec.svd.epochs else { return nil }
-            strata = schedule.strata(epoch: epoch)
-            stratum = 0
-            squared = 0
-            epochStarted = MonotonicClock.milliseconds()
-        } else {
-            stratum += 1
+        if rolledBack {
+            rolledBack = false
+            losses = []
+            return startEpoch()
         }
-        return plan(strata[stratum])
+        switch phase {
+        case .starting:
+            return epoch < spec.svd.epochs ? startEpoch() : nil
+        case .sweep(let k):
+            // The stratum that just ended: its losses, in stratum (row) order.
+            for loss in losses { squared += loss }
+            losses = []
+            if k + 1 < strata.count {
+                phase = .sweep(k + 1)
+                return plan(strata[k + 1])
+            }
+            phase = .collect
+            return planCollect()
+        case .collect:
+            if try endEpoch() { return nil }
+            return startEpoch()
+        }
+    }
+
+    private func startEpoch() -> StagePlan {
+        checkpoint = model
+        strata = schedule.strata(epoch: epoch)
+        phase = .sweep(0)
+        squared = 0
+        epochStarted = MonotonicClock.milliseconds()
+        return plan(strata[0])
+    }
+
+    public func workerLost(_ session: String) -> Bool {
+        guard holder.contains(session) else { return false }
+        model = checkpoint
+        holder = Array(repeating: nil, count: holder.count)
+        rolledBack = true
+        return true
     }
 
     /// Closes the epoch: training and held-out RMSE, early stopping. True when training is over.
@@ -108,45 +148,62 @@ public final class SVDTrainingJob: JobDriver {
             var parameters = common
             parameters["row"] = String(b.row)
             parameters["column"] = String(b.column)
+            var payload: [Frame] = []
+            if holder[b.row] == nil {
+                parameters["users"] = "payload"
+                payload = [FloatFrames.frame(model.users.values[Int(u.lowerBound) * stride ..< Int(u.upperBound) * stride]),
+                           FloatFrames.frame(model.userBias[Int(u.lowerBound) ..< Int(u.upperBound)])]
+            } else {
+                parameters["users"] = "resident"
+            }
+            payload += [FloatFrames.frame(model.items.values[Int(i.lowerBound) * stride ..< Int(i.upperBound) * stride]),
+                        FloatFrames.frame(model.itemBias[Int(i.lowerBound) ..< Int(i.upperBound)])]
             return TaskPlan(kind: Self.taskKind, parameters: parameters,
                             files: [FileRef(xxh64: entry.xxh64, bytes: entry.bytes, name: entry.file)],
-                            payload: [FloatFrames.frame(model.users.values[Int(u.lowerBound) * stride ..< Int(u.upperBound) * stride]),
-                                      FloatFrames.frame(model.userBias[Int(u.lowerBound) ..< Int(u.upperBound)]),
-                                      FloatFrames.frame(model.items.values[Int(i.lowerBound) * stride ..< Int(i.upperBound) * stride]),
-                                      FloatFrames.frame(model.itemBias[Int(i.lowerBound) ..< Int(i.upperBound)])])
+                            payload: payload, affinity: holder[b.row])
         }
         losses = Array(repeating: 0, count: tasks.count)
-        return StagePlan(name: "epoch \(epoch + 1) stratum \(stratum + 1)/\(strata.count)", tasks: tasks)
+        let k: Int
+        if case .sweep(let n) = phase { k = n } else { k = 0 }
+        return StagePlan(name: "epoch \(epoch + 1) stratum \(k + 1)/\(strata.count)", tasks: tasks)
     }
 
-    public func accept(task index: Int, output: [String: String], payload: [Frame]) throws {
+    /// The epoch's checkpoint: every held row range copied back from its worker.
+    private func planCollect() -> StagePlan {
+        running = holder.indices.filter { holder[$0] != nil }.map { (row: $0, column: -1) }
+        let tasks = running.map { b in
+            TaskPlan(kind: Self.collectKind, parameters: ["row": String(b.row)], affinity: holder[b.row])
+        }
+        return StagePlan(name: "epoch \(epoch + 1) collect", tasks: tasks)
+    }
+
+    public func accept(task index: Int, output: [String: String], payload: [Frame], worker: String) throws {
         let b = running[index]
         let grid = dataset.grid
-        let u = grid.userRange(row: b.row), i = grid.itemRange(column: b.column)
-        guard let loss = ExactFloat.double(output["loss"]), payload.count == 4 else {
-            throw JobError("train: block (\(b.row), \(b.column)) came back without its loss and four factor frames")
+        let u = grid.userRange(row: b.row)
+        if case .collect = phase {
+            guard payload.count == 2, Self.store(payload[0], payload[1], into: &model, users: true, rows: u) else { throw JobError("train: user rows of row \(b.row) came back with the wrong size") }
+            return
         }
-        let ok = Self.store(payload, into: &model, users: u, items: i)
-        guard ok else { throw JobError("train: block (\(b.row), \(b.column)) came back with factor frames of the wrong size") }
+        let i = grid.itemRange(column: b.column)
+        guard let loss = ExactFloat.double(output["loss"]), payload.count == 2 else {
+            throw JobError("train: block (\(b.row), \(b.column)) came back without its loss and two item frames")
+        }
+        guard Self.store(payload[0], payload[1], into: &model, users: false, rows: i) else { throw JobError("train: block (\(b.row), \(b.column)) came back with item frames of the wrong size") }
         losses[index] = loss
+        holder[b.row] = worker
     }
 
-    /// Copies a task's four factor frames over the rows of `users` and `items` (through an
-    /// `inout` model: the four buffers are disjoint parts of one value).
-    static func store(_ payload: [Frame], into model: inout BiasedFactorModel, users u: Range<UInt32>, items i: Range<UInt32>) -> Bool {
-        let stride = model.users.stride
-        return model.users.values.withUnsafeMutableBufferPointer { p in
-            model.items.values.withUnsafeMutableBufferPointer { q in
-                model.userBias.withUnsafeMutableBufferPointer { bu in
-                    model.itemBias.withUnsafeMutableBufferPointer { bi in
-                        FloatFrames.copy(payload[0], to: p.baseAddress! + Int(u.lowerBound) * stride, count: u.count * stride)
-                            && FloatFrames.copy(payload[1], to: bu.baseAddress! + Int(u.lowerBound), count: u.count)
-                            && FloatFrames.copy(payload[2], to: q.baseAddress! + Int(i.lowerBound) * stride, count: i.count * stride)
-                            && FloatFrames.copy(payload[3], to: bi.baseAddress! + Int(i.lowerBound), count: i.count)
-                    }
-                }
-            }
+    /// Copies a frame of factor rows and a frame of biases over `rows` of the user (or item) side
+    /// of `model` (false when a size is wrong). One `inout` access to the model, whose parts are
+    /// then disjoint.
+    static func store(_ factors: Frame, _ biases: Frame, into model: inout BiasedFactorModel, users: Bool, rows: Range<UInt32>) -> Bool {
+        let lower = Int(rows.lowerBound), stride = model.users.stride
+        func copy(_ matrix: inout FactorMatrix, _ bias: inout [Float]) -> Bool {
+            matrix.values.withUnsafeMutableBufferPointer { FloatFrames.copy(factors, to: $0.baseAddress! + lower * stride, count: rows.count * stride) }
+                && bias.withUnsafeMutableBufferPointer { FloatFrames.copy(biases, to: $0.baseAddress! + lower, count: rows.count) }
         }
+        return users ? copy(&model.users, &model.userBias) : copy(&model.items, &model.itemBias)
     }
 
     public func finish() throws -> JobOutcome {
@@ -171,7 +228,7 @@ public final class SVDTrainingJob: JobDriver {
     }
 
     public var metrics: [String: Double] {
-        var m: [String: Double] = ["epoch": Double(epoch + (stratum >= 0 && epoch < spec.svd.epochs ? 1 : 0))]
+        var m: [String: Double] = ["epoch": Double(epoch + (epoch < spec.svd.epochs ? 1 : 0))]
         if let last = reports.last {
             m["train_rmse"] = last.trainRMSE
             if let t = last.testRMSE { m["test_rmse"] = t }

@@ -46,7 +46,7 @@ public final class StatsJob: JobDriver {
         return StagePlan(name: "block-stats", tasks: tasks)
     }
 
-    public func accept(task index: Int, output: [String: String], payload: [Frame]) throws {
+    public func accept(task index: Int, output: [String: String], payload: [Frame], worker: String) throws {
         guard let json = output["stats"],
               let stats = try? JSONDecoder().decode(BlockStats.self, from: Data(json.utf8)) else {
             throw JobError("stats: task \(index) returned no block statistics")

@@ -5,6 +5,8 @@ import Foundation
 /// What a task runner gets: the TASK's parameters, local paths of its files (in the TASK's
 /// order) and its payload frames.
 public struct TaskInput: Sendable {
+    /// The job the task belongs to (runners that keep state between tasks key it by job).
+    public var job: Int64
     public var parameters: [String: String]
     public var files: [String]
     public var payload: [Frame]
@@ -40,7 +42,8 @@ public struct TaskRunners: Sendable {
     public init(runners: [String: Runner]) { self.runners = runners }
 
     /// Every runner this build ships.
-    public static let standard = TaskRunners(runners: [StatsJob.taskKind: statsBlock, SVDTrainingJob.taskKind: svdBlock])
+    public static let standard = TaskRunners(runners: [StatsJob.taskKind: statsBlock, SVDTrainingJob.taskKind: svdBlock,
+                                                        SVDTrainingJob.collectKind: svdCollect])
 
     /// `stats-block`: the statistics of one shard file.
     static let statsBlock: Runner = { input in

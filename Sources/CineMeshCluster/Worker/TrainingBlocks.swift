@@ -33,16 +33,45 @@ final class TrainingBlocks: @unchecked Sendable {
     }
 }
 
+/// User factor rows a worker keeps between the tasks of one training job: after sweeping block
+/// (i, j) it holds the newest rows of user range i, so the next task on row i (pinned to this
+/// worker session) needs only the item rows. Rows of older jobs are dropped when a newer job's
+/// rows arrive.
+final class ResidentRows: @unchecked Sendable {
+    static let shared = ResidentRows()
+
+    private let lock = Lock()
+    private var job: Int64 = -1
+    private var rows: [Int: (factors: [Float], bias: [Float])] = [:]
+
+    func take(job: Int64, row: Int) -> (factors: [Float], bias: [Float])? {
+        lock.withLock { self.job == job ? rows[row] : nil }
+    }
+
+    func keep(job: Int64, row: Int, factors: [Float], bias: [Float]) {
+        lock.withLock {
+            if job != self.job {
+                rows.removeAll()
+                self.job = job
+            }
+            rows[row] = (factors, bias)
+        }
+    }
+}
+
 extension TaskRunners {
-    /// `svd-block`: one SGD sweep over a block's training ratings, on the factor rows the task
-    /// brought; returns the updated rows and the sweep's squared-error sum.
+    /// `svd-block`: one SGD sweep over a block's training ratings. The item rows come in the task;
+    /// the user rows too (`users=payload`), or from this worker's memory (`users=resident`). The
+    /// worker keeps the updated user rows and returns the updated item rows and the sweep's
+    /// squared-error sum.
     static let svdBlock: Runner = { input in
         let p = input.parameters
         guard let path = input.files.first, let row = p["row"].flatMap(Int.init), let column = p["column"].flatMap(Int.init),
               let stride = p["stride"].flatMap(Int.init), let splitText = p["split"], let splitSeed = p["split_seed"].flatMap(UInt64.init),
               let mean = ExactFloat.float(p["mean"]), let lrBias = ExactFloat.float(p["lr_bias"]),
               let lrFactors = ExactFloat.float(p["lr_factors"]), let regBias = ExactFloat.float(p["reg_bias"]),
-              let regFactors = ExactFloat.float(p["reg_factors"]), let biased = p["biased"].flatMap(Bool.init) else {
+              let regFactors = ExactFloat.float(p["reg_factors"]), let biased = p["biased"].flatMap(Bool.init),
+              let source = p["users"], source == "payload" || source == "resident" else {
             throw TaskError("svd-block: missing or bad parameters")
         }
         let split: SplitSpec
@@ -52,12 +81,22 @@ extension TaskRunners {
             throw TaskError("svd-block: the shard holds block (\(block.row), \(block.column)), not (\(row), \(column))")
         }
         let users = block.userRange.count, items = block.itemRange.count
-        guard input.payload.count == 4,
-              var userRows = FloatFrames.floats(input.payload[0], count: users * stride),
-              var userBias = FloatFrames.floats(input.payload[1], count: users),
-              var itemRows = FloatFrames.floats(input.payload[2], count: items * stride),
-              var itemBias = FloatFrames.floats(input.payload[3], count: items) else {
-            throw TaskError("svd-block: the factor frames do not fit block (\(row), \(column))")
+        var userRows: [Float], userBias: [Float], frames = input.payload[...]
+        if source == "payload" {
+            guard frames.count == 4, let f = FloatFrames.floats(frames[0], count: users * stride), let b = FloatFrames.floats(frames[1], count: users) else {
+                throw TaskError("svd-block: the user frames do not fit block (\(row), \(column))")
+            }
+            (userRows, userBias) = (f, b)
+            frames = frames.dropFirst(2)
+        } else {
+            guard let kept = ResidentRows.shared.take(job: input.job, row: row), kept.factors.count == users * stride else {
+                throw TaskError("svd-block: this worker holds no user rows of row \(row) for job \(input.job)")
+            }
+            (userRows, userBias) = kept
+        }
+        guard frames.count == 2, var itemRows = FloatFrames.floats(frames[frames.startIndex], count: items * stride),
+              var itemBias = FloatFrames.floats(frames[frames.startIndex + 1], count: items) else {
+            throw TaskError("svd-block: the item frames do not fit block (\(row), \(column))")
         }
         var steps = SGDSteps(SVDParameters(), epoch: 0)
         steps.lrBias = lrBias
@@ -77,8 +116,17 @@ extension TaskRunners {
                 }
             }
         }
+        ResidentRows.shared.keep(job: input.job, row: row, factors: userRows, bias: userBias)
         return TaskOutput(output: ["loss": ExactFloat.text(loss)],
-                          payload: [FloatFrames.frame(userRows[...]), FloatFrames.frame(userBias[...]),
-                                    FloatFrames.frame(itemRows[...]), FloatFrames.frame(itemBias[...])])
+                          payload: [FloatFrames.frame(itemRows[...]), FloatFrames.frame(itemBias[...])])
+    }
+
+    /// `svd-collect`: the user rows of one grid row this worker holds for a job (a checkpoint copy;
+    /// the worker keeps them).
+    static let svdCollect: Runner = { input in
+        guard let row = input.parameters["row"].flatMap(Int.init), let kept = ResidentRows.shared.take(job: input.job, row: row) else {
+            throw TaskError("svd-collect: this worker holds no user rows of that row for job \(input.job)")
+        }
+        return TaskOutput(output: [:], payload: [FloatFrames.frame(kept.factors[...]), FloatFrames.frame(kept.bias[...])])
     }
 }

@@ -244,7 +244,7 @@ public final class Worker: @unchecked Sendable {
             return
         }
         running = true
-        let input = TaskInput(parameters: task.parameters, files: task.files.map(cache.path), payload: payload)
+        let input = TaskInput(job: task.job, parameters: task.parameters, files: task.files.map(cache.path), payload: payload)
         let session = self.session, endpoint = resultsEndpoint, context = self.context
         let logger = self.logger
         let files = task.files
