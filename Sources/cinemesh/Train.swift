@@ -282,7 +282,10 @@ struct Train: ParsableCommand {
         }
         let result = try JSONDecoder().decode(TrainingResult.self, from: Data(json.utf8))
         print(final.summary ?? "")
-        guard save != nil || store != nil else { return }
+        guard save != nil || store != nil else {
+            if local != nil { print("(the throwaway cluster's model store goes with it: --store or --save keeps the model)") }
+            return
+        }
         guard FileSystem.exists(result.modelFile) else {
             throw DataError(.usage, "the model is on the coordinator's box (\(result.modelFile)); --save and --store need a coordinator on this machine")
         }
