@@ -9,15 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ratings=${1:-10000000}
 grid=${2:-8x8}
-work=$PWD/benchmarks/work
-mkdir -p "$work"
-deploy/install-deps.sh
-swift build -c release --product cinemesh >/dev/null
-bin=$PWD/.build/release/cinemesh
-ds="$work/cluster-$ratings-$grid"
-if [ ! -f "$ds/manifest.json" ]; then
-  "$bin" generate --ratings "$ratings" --seed 7 --grid "$grid" --dataset "$ds" --force >/dev/null
-fi
+. benchmarks/generated-dataset.sh
 shard_bytes=$(python3 -c "import json,sys; m=json.load(open('$ds/manifest.json')); print(sum(b['bytes'] for b in m['blocks']))")
 echo "dataset: $ratings ratings on a $grid grid, $shard_bytes shard bytes"
 printf '%-8s %-6s %10s %14s %12s\n' workers cache seconds "bytes shipped" "MB/s"

@@ -11,15 +11,7 @@ ratings=${1:-10000000}
 grid=${2:-8x8}
 epochs=${3:-5}
 factors=${4:-100}
-work=$PWD/benchmarks/work
-mkdir -p "$work"
-deploy/install-deps.sh
-swift build -c release --product cinemesh >/dev/null
-bin=$PWD/.build/release/cinemesh
-ds="$work/cluster-$ratings-$grid"
-if [ ! -f "$ds/manifest.json" ]; then
-  "$bin" generate --ratings "$ratings" --seed 7 --grid "$grid" --dataset "$ds" --force >/dev/null
-fi
+. benchmarks/generated-dataset.sh
 python3 -c "import json; m=json.load(open('$ds/manifest.json')); print('dataset: %d ratings, %d users, %d items, grid $grid' % (m['ratings'], m['users'], m['items']))"
 flags=(--algo svd --factors "$factors" --epochs "$epochs" --split random:0.1)
 export CINEMESH_HOME=$(mktemp -d /tmp/cinemesh-bench-XXXXXX)
