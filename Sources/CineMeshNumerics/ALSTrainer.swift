@@ -18,13 +18,7 @@ public struct ALSTrainer: Sendable {
         }
         let byUser = RatingsByRow(train, rows: users, byUser: true)
         let byItem = RatingsByRow(train, rows: items, byUser: false)
-        var total = 0.0
-        for r in byUser.ratings { total += Double(r) }
-        let n = byUser.ratings.count
-        var model = BiasedFactorModel(
-            globalMean: p.biased && n > 0 ? Float(total / Double(n)) : 0,
-            users: .normal(rows: users, factors: p.factors, mean: 0, std: p.initStd, seed: p.seed, salt: 1),
-            items: .normal(rows: items, factors: p.factors, mean: 0, std: p.initStd, seed: p.seed, salt: 2))
+        var model = Self.initialModel(p, byUser: byUser, users: users, items: items)
         var stopper = EarlyStopping(patience: p.earlyStoppingPatience)
         for iteration in 0 ..< p.iterations {
             let started = monotonicSeconds()
@@ -40,19 +34,39 @@ public struct ALSTrainer: Sendable {
         return stopper.best ?? model
     }
 
-    /// Solves every row of one side, in parallel over chunks of rows.
+    /// The model before the first iteration: the mean of the training ratings (summed in user
+    /// order) when biased, zero biases, factors drawn per row from the seed.
+    public static func initialModel(_ p: ALSParameters, byUser: RatingsByRow, users: Int, items: Int) -> BiasedFactorModel {
+        var total = 0.0
+        for r in byUser.ratings { total += Double(r) }
+        let n = byUser.ratings.count
+        return BiasedFactorModel(
+            globalMean: p.biased && n > 0 ? Float(total / Double(n)) : 0,
+            users: .normal(rows: users, factors: p.factors, mean: 0, std: p.initStd, seed: p.seed, salt: 1),
+            items: .normal(rows: items, factors: p.factors, mean: 0, std: p.initStd, seed: p.seed, salt: 2))
+    }
+
     private func solve(_ factors: inout FactorMatrix, _ bias: inout [Float], from ratings: RatingsByRow,
                        fixed: FactorMatrix, fixedBias: [Float], mean: Float, side: String) throws {
+        try Self.solve(&factors.values, &bias, from: ratings, fixed: fixed.values, fixedBias: fixedBias, mean: mean,
+                       stride: factors.stride, parameters: parameters, side: side, firstRow: 0)
+    }
+
+    /// Solves every row of `ratings` (a whole side, or one worker's range of it) against the fixed
+    /// side, in parallel over chunks of rows: row x of `ratings` goes to `factors[x * stride...]`
+    /// and `bias[x]`. `firstRow` only names rows in error messages.
+    public static func solve(_ factors: inout [Float], _ bias: inout [Float], from ratings: RatingsByRow,
+                             fixed: [Float], fixedBias: [Float], mean: Float, stride: Int, parameters: ALSParameters,
+                             side: String, firstRow: Int) throws {
         let k = parameters.factors, biased = parameters.biased, lambda = parameters.regularization
         let biasLambda = parameters.biasRegularization ?? lambda
         let size = biased ? k + 1 : k
-        let stride = factors.stride
         let rows = ratings.rows
         let chunk = 256
         let failures = FailedRows()
-        factors.values.withUnsafeMutableBufferPointer { out in
+        factors.withUnsafeMutableBufferPointer { out in
             bias.withUnsafeMutableBufferPointer { outBias in
-                fixed.values.withUnsafeBufferPointer { other in
+                fixed.withUnsafeBufferPointer { other in
                     fixedBias.withUnsafeBufferPointer { otherBias in
                         let shared = UnsafeSendable((out, outBias, other, otherBias))
                         DispatchQueue.concurrentPerform(iterations: (rows + chunk - 1) / chunk) { c in
@@ -85,12 +99,12 @@ public struct ALSTrainer: Sendable {
             }
         }
         if let row = failures.first {
-            throw DataError(.usage, "ALS: the system of \(side) \(row) is singular (too few ratings for \(k) factors without regularization); raise --reg or lower --factors")
+            throw DataError(.usage, "ALS: the system of \(side) \(firstRow + row) is singular (too few ratings for \(k) factors without regularization); raise --reg or lower --factors")
         }
     }
 
     /// RMSE of the unclipped model on the training ratings.
-    static func rmse(_ model: BiasedFactorModel, _ byUser: RatingsByRow) -> Double {
+    public static func rmse(_ model: BiasedFactorModel, _ byUser: RatingsByRow) -> Double {
         var se = 0.0
         for u in 0 ..< byUser.rows {
             for e in byUser.offsets[u] ..< byUser.offsets[u + 1] {

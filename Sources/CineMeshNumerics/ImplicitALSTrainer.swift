@@ -55,7 +55,7 @@ public struct ImplicitALSTrainer: Sendable {
     /// Y^T Y of the fixed side as k rows of `stride` floats (padding zero). Rows are summed in
     /// index order, in Float within chunks of 1024 rows and in Double across chunks, so the result
     /// is deterministic and accurate.
-    static func gram(_ y: FactorMatrix) -> [Float] {
+    public static func gram(_ y: FactorMatrix) -> [Float] {
         let k = y.factors, s = y.stride
         var total = [Double](repeating: 0, count: k * s)
         var chunk = [Float](repeating: 0, count: k * s)
@@ -78,12 +78,17 @@ public struct ImplicitALSTrainer: Sendable {
 
     /// One half-iteration: every row of `x` takes `cgSteps` CG steps against the fixed side.
     private func update(_ x: inout FactorMatrix, from rows: RatingsByRow, fixed y: FactorMatrix) {
-        let g = Self.gram(y)
-        let k = x.factors, s = x.stride
-        let params = parameters
+        Self.update(&x.values, from: rows, fixed: y.values, gram: Self.gram(y), factors: x.factors, stride: x.stride, parameters: parameters)
+    }
+
+    /// CG steps for every row of `rows` (a whole side, or one worker's range of it): row r of
+    /// `rows` is `x[r * stride...]`, updated in place from its current value. `gram` is Y^T Y of
+    /// the fixed side (`gram(_:)`).
+    public static func update(_ x: inout [Float], from rows: RatingsByRow, fixed: [Float], gram g: [Float], factors k: Int, stride s: Int,
+                              parameters params: ImplicitALSParameters) {
         let chunk = 256
-        x.values.withUnsafeMutableBufferPointer { out in
-            y.values.withUnsafeBufferPointer { fixed in
+        x.withUnsafeMutableBufferPointer { out in
+            fixed.withUnsafeBufferPointer { fixed in
                 let shared = UnsafeSendable((out.baseAddress!, fixed.baseAddress!))
                 DispatchQueue.concurrentPerform(iterations: (rows.rows + chunk - 1) / chunk) { c in
                     let (out, fixed) = shared.value

@@ -96,10 +96,10 @@ struct Train: ParsableCommand {
     @Option(help: "Versions a model store keeps (older files are pruned).")
     var keep = 5
 
-    @Option(help: "Train on a throwaway local cluster of N worker processes (svd), stopped at the end.")
+    @Option(help: "Train on a throwaway local cluster of N worker processes (svd, als, als-implicit), stopped at the end.")
     var local: Int?
 
-    @Flag(help: "Train on the running cluster (`cinemesh up`, or --coordinator) instead of in this process (svd).")
+    @Flag(help: "Train on the running cluster (`cinemesh up`, or --coordinator) instead of in this process (svd, als, als-implicit).")
     var cluster = false
 
     @OptionGroup var client: ClientOptions
@@ -252,18 +252,38 @@ struct Train: ParsableCommand {
     /// The same training as a `train` job on a cluster: submitted, followed with a progress line,
     /// and its model copied to --save / --store when given.
     private func runOnCluster() throws {
-        guard algo == .svd else {
-            throw DataError(.usage, "--algo \(algo.rawValue) trains in one process only for now; the cluster trains svd")
+        guard algo != .baseline else {
+            throw DataError(.usage, "--algo baseline trains in one process only for now; the cluster trains svd, als and als-implicit")
         }
         guard test == nil else { throw DataError(.usage, "--test is not supported on the cluster yet; use --split") }
-        var parameters: [String: String] = [
-            "algo": "svd", "factors": String(factors ?? 100), "epochs": String(epochs ?? 20), "lr": String(lr),
-            "reg": String(reg ?? 0.02), "lr_decay": String(lrDecay), "init_std": String(initStd), "seed": String(seed),
-            "split": split, "split_seed": String(splitSeed),
-        ]
-        if let lrBias { parameters["lr_bias"] = String(lrBias) }
-        if let regBias { parameters["reg_bias"] = String(regBias) }
-        if let earlyStopping { parameters["early_stopping"] = String(earlyStopping) }
+        var parameters: [String: String] = ["algo": algo.rawValue, "seed": String(seed), "split": split, "split_seed": String(splitSeed)]
+        switch algo {
+        case .svd:
+            parameters["factors"] = String(factors ?? 100)
+            parameters["epochs"] = String(epochs ?? 20)
+            parameters["lr"] = String(lr)
+            parameters["reg"] = String(reg ?? 0.02)
+            parameters["lr_decay"] = String(lrDecay)
+            parameters["init_std"] = String(initStd)
+            if let lrBias { parameters["lr_bias"] = String(lrBias) }
+        case .als:
+            parameters["factors"] = String(factors ?? 20)
+            parameters["epochs"] = String(epochs ?? 10)
+            parameters["reg"] = String(reg ?? 0.1)
+            parameters["init_std"] = String(initStd)
+            parameters["no_bias"] = String(noBias)
+        case .alsImplicit:
+            parameters["factors"] = String(factors ?? 64)
+            parameters["epochs"] = String(epochs ?? 15)
+            parameters["reg"] = String(reg ?? 0.05)
+            parameters["alpha"] = String(alpha)
+            parameters["positive_threshold"] = String(positiveThreshold)
+            parameters["cg_steps"] = String(cgSteps)
+        case .baseline:
+            break
+        }
+        if let regBias, algo != .alsImplicit { parameters["reg_bias"] = String(regBias) }
+        if let earlyStopping, algo != .alsImplicit { parameters["early_stopping"] = String(earlyStopping) }
         let path = FileSystem.isDirectory(dataset) ? URL(fileURLWithPath: dataset).standardizedFileURL.path : dataset
         let spec = JobSpec(type: "train", dataset: path, parameters: parameters)
         if let local {

@@ -262,18 +262,52 @@ import Testing
         #expect(try ModelFile.read(path).model == single)
     }
 
-    @Test func aWorkerKilledMidTrainingChangesNotOneBitOfTheModel() throws {
+    @Test(arguments: ["svd", "als"])
+    func aWorkerKilledMidTrainingChangesNotOneBitOfTheModel(algo: String) throws {
         let scratch = Scratch()
         _ = try sampleDataset(scratch)
         var parameters = Self.svdParameters
+        parameters["algo"] = algo
         parameters["epochs"] = "12"
+        if algo == "als" { parameters["lr"] = nil; parameters["reg"] = "0.1" }
         let (_, reference, _) = try trainOnCluster(scratch, workers: 1, parameters: parameters)
         let (record, survived, log) = try trainOnCluster(scratch, workers: 3, parameters: parameters) { cluster, client, id in
-            try killBusyWorker(cluster, client) { try client.status(id).metrics["epoch", default: 0] >= 3 }
+            try killBusyWorker(cluster, client) {
+                let m = try client.status(id).metrics
+                return m["epoch", default: 0] >= 3 || m["iteration", default: 0] >= 3
+            }
         }
         #expect(record.retries >= 1)
-        // The dead worker held user rows: the epoch was rolled back to its checkpoint and rerun.
-        #expect(log.contains("job rolled back after losing a worker's state"))
+        // svd: the dead worker held user rows, so the epoch was rolled back to its checkpoint and
+        // rerun. als keeps no state on workers: only the lost task ran again.
+        #expect(log.contains("job rolled back after losing a worker's state") == (algo == "svd"))
         #expect(survived == reference)
+    }
+
+    @Test func alsAndImplicitALSModelFilesAreByteIdenticalForAnyWorkerCountAndEqualTheSingleProcessModels() throws {
+        let scratch = Scratch()
+        let ds = try sampleDataset(scratch)
+        let split = RatingSplit.random(try ds.allBlocks(includeTimestamps: false), testFraction: 0.2, seed: 42)
+        let common = ["factors": "8", "epochs": "3", "seed": "5", "split": "random:0.2", "split_seed": "42"]
+        var explicit = ALSParameters()
+        explicit.factors = 8; explicit.iterations = 3; explicit.seed = 5; explicit.regularization = 0.1
+        var implicit = ImplicitALSParameters()
+        implicit.factors = 8; implicit.iterations = 3; implicit.seed = 5; implicit.regularization = 0.05; implicit.alpha = 40
+        let singles = [
+            try ALSTrainer(parameters: explicit).fit(split.train, users: ds.manifest.users, items: ds.manifest.items, scale: ds.manifest.ratingScale),
+            try ImplicitALSTrainer(parameters: implicit).fit(split.train, users: ds.manifest.users, items: ds.manifest.items),
+        ]
+        for (algo, single) in zip(["als", "als-implicit"], singles) {
+            var parameters = common
+            parameters["algo"] = algo
+            parameters["reg"] = algo == "als" ? "0.1" : "0.05"
+            let files = try [1, 3].map { try trainOnCluster(scratch, workers: $0, parameters: parameters).1 }
+            #expect(files[0] == files[1], "\(algo): 1 and 3 workers")
+            let path = scratch.sub("\(algo).cmmodel")
+            _ = try AtomicFile.write(files[0], to: path)
+            let model = try ModelFile.read(path)
+            #expect(model.model == single, "\(algo): cluster and one process")
+            #expect(model.metadata.algorithm == algo)
+        }
     }
 }

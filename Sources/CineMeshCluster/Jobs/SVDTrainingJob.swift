@@ -22,8 +22,11 @@ import Foundation
 /// coordinator's model store. Timings are kept in the job record, not in the model file, so the
 /// file is byte-identical for any number of workers.
 public final class SVDTrainingJob: JobDriver {
-    public static let type = JobType(name: "train", summary: "matrix factorization by stratified distributed SGD") { spec, dataset, context in
-        try SVDTrainingJob(spec: spec, dataset: dataset, context: context)
+    /// The `train` job type: svd here, als and als-implicit by `ALSTrainingJob`.
+    public static let type = JobType(name: "train", summary: "matrix factorization: svd by stratified SGD, als and als-implicit by blocked ALS") { spec, dataset, context in
+        let train = try TrainSpec(parameters: spec.parameters)
+        if train.algorithm == .svd { return try SVDTrainingJob(spec: train, dataset: dataset, context: context) }
+        return try ALSTrainingJob(spec: train, dataset: dataset, context: context)
     }
     static let taskKind = "svd-block"
     static let collectKind = "svd-collect"
@@ -55,8 +58,8 @@ public final class SVDTrainingJob: JobDriver {
     private var reports: [EpochReport] = []
     private var stoppedEarly = false
 
-    init(spec: JobSpec, dataset: Dataset, context: JobContext) throws {
-        self.spec = try TrainSpec(parameters: spec.parameters)
+    init(spec: TrainSpec, dataset: Dataset, context: JobContext) throws {
+        self.spec = spec
         self.dataset = dataset
         self.context = context
         let parts = try self.spec.split.apply(try dataset.allBlocks(includeTimestamps: false), users: dataset.manifest.users,
@@ -207,24 +210,8 @@ public final class SVDTrainingJob: JobDriver {
     }
 
     public func finish() throws -> JobOutcome {
-        let final = stopper.best ?? model
-        let scale = dataset.manifest.ratingScale
-        var metrics: [String: Double] = [:]
-        if evaluation.count > 0 {
-            let errors = evaluation.errors(of: final, scale: scale)
-            metrics = ["rmse": errors.rmse, "mae": errors.mae]
-        }
-        // Timings differ run to run: the model file keeps the per-epoch metrics without them.
-        let timeless = reports.map { EpochReport(epoch: $0.epoch, trainRMSE: $0.trainRMSE, testRMSE: $0.testRMSE, seconds: 0, evaluationSeconds: 0) }
-        let metadata = ModelFile.Metadata(algorithm: "svd", hyperparameters: .svd(spec.svd), epochs: timeless, metrics: metrics,
-                                          dataset: dataset.manifest.name, datasetContentHash: dataset.manifest.contentHash, ratingScale: scale)
-        let file = ModelFile(metadata: metadata, model: final, users: dataset.users, items: dataset.items, catalog: dataset.catalog, training: train)
-        let store = try ModelStore(directory: context.modelsDirectory)
-        let record = try store.publish(file)
-        let result = TrainingResult(modelVersion: record.version, modelFile: FileSystem.join(context.modelsDirectory, record.file),
-                                    modelXXH64: record.xxh64, metrics: metrics, epochs: reports, trainRatings: trainCount,
-                                    testRatings: evaluation.count, stoppedEarly: stoppedEarly)
-        return JobOutcome(result: String(decoding: try JSON.encode(result), as: UTF8.self), summary: Self.summary(result))
+        try TrainingResult.publish(algorithm: "svd", hyperparameters: .svd(spec.svd), model: stopper.best ?? model, reports: reports,
+                                   evaluation: evaluation, train: train, dataset: dataset, context: context, stoppedEarly: stoppedEarly)
     }
 
     public var metrics: [String: Double] {
@@ -235,31 +222,4 @@ public final class SVDTrainingJob: JobDriver {
         }
         return m
     }
-
-    static func summary(_ r: TrainingResult) -> String {
-        var lines = ["    epoch  train RMSE  test RMSE  seconds"]
-        for e in r.epochs {
-            let test = e.testRMSE.map { String(format: "%9.4f", $0) } ?? "        -"
-            lines.append(String(format: "%9d  %10.4f  ", e.epoch, e.trainRMSE) + test + String(format: "  %7.3f", e.seconds))
-        }
-        if let rmse = r.metrics["rmse"], let mae = r.metrics["mae"] {
-            lines.append(String(format: "svd: test RMSE %.4f, MAE %.4f on %d ratings (trained on %d)", rmse, mae, r.testRatings, r.trainRatings))
-        }
-        if r.stoppedEarly { lines.append("stopped early: the model is the best epoch's") }
-        lines.append("model version \(r.modelVersion): \(r.modelFile) (xxh64 \(r.modelXXH64))")
-        return lines.joined(separator: "\n")
-    }
-}
-
-/// The `train` job's result.
-public struct TrainingResult: Codable, Sendable, Equatable {
-    public var modelVersion: Int
-    /// The published model file, on the coordinator's box.
-    public var modelFile: String
-    public var modelXXH64: String
-    public var metrics: [String: Double]
-    public var epochs: [EpochReport]
-    public var trainRatings: Int
-    public var testRatings: Int
-    public var stoppedEarly: Bool
 }

@@ -2,16 +2,24 @@ import CineMeshData
 import CineMeshNumerics
 
 /// The parameters of a `train` job, read from a job spec's `parameters` with the names of the
-/// `cinemesh train` flags (snake case): `algo` (svd), `factors`, `epochs`, `lr`, `reg`, `lr_bias`,
-/// `reg_bias`, `lr_decay`, `init_std`, `seed`, `early_stopping`, `split` (random:F or kfold:K:I),
-/// `split_seed`.
+/// `cinemesh train` flags in snake case: `algo` (svd, als, als-implicit), `factors`, `epochs`
+/// (iterations for ALS), `lr`, `reg`, `lr_bias`, `reg_bias`, `lr_decay`, `init_std`, `seed`,
+/// `early_stopping`, `no_bias`, `alpha`, `positive_threshold`, `cg_steps`, `split` (random:F or
+/// kfold:K:I), `split_seed`. Defaults are the command's (and Surprise's, for svd).
 public struct TrainSpec: Sendable, Equatable {
+    public enum Algorithm: String, Sendable {
+        case svd, als, alsImplicit = "als-implicit"
+    }
+
+    public var algorithm = Algorithm.svd
     public var svd = SVDParameters()
+    public var als = ALSParameters()
+    public var implicit = ImplicitALSParameters()
     public var split = SplitSpec.random(testFraction: 0.2)
     public var splitSeed: UInt64 = 42
 
     public static let keys = ["algo", "factors", "epochs", "lr", "reg", "lr_bias", "reg_bias", "lr_decay", "init_std", "seed",
-                              "early_stopping", "split", "split_seed"]
+                              "early_stopping", "no_bias", "alpha", "positive_threshold", "cg_steps", "split", "split_seed"]
 
     public init() {}
 
@@ -19,25 +27,53 @@ public struct TrainSpec: Sendable, Equatable {
         for key in parameters.keys where !Self.keys.contains(key) {
             throw JobError("train: unknown parameter '\(key)' (known: \(Self.keys.joined(separator: ", ")))")
         }
-        let algo = parameters["algo"] ?? "svd"
-        guard algo == "svd" else {
-            throw JobError("train: algo '\(algo)' does not run on the cluster yet (svd does; als, als-implicit and baseline train in one process with `cinemesh train`)")
+        let name = parameters["algo"] ?? "svd"
+        guard let algorithm = Algorithm(rawValue: name) else {
+            throw JobError("train: algo '\(name)' does not run on the cluster (svd, als and als-implicit do; baseline trains in one process)")
         }
+        self.algorithm = algorithm
         func number<T: LosslessStringConvertible>(_ key: String, _ valid: (T) -> Bool) throws -> T? {
             guard let text = parameters[key] else { return nil }
             guard let v = T(text), valid(v) else { throw JobError("train: \(key) has a bad value '\(text)'") }
             return v
         }
-        if let v: Int = try number("factors", { (1 ... 1024).contains($0) }) { svd.factors = v }
-        if let v: Int = try number("epochs", { (0 ... 100_000).contains($0) }) { svd.epochs = v }
-        if let v: Float = try number("lr", { $0 > 0 && $0.isFinite }) { svd.learningRate = v }
-        if let v: Float = try number("reg", { $0 >= 0 && $0.isFinite }) { svd.regularization = v }
-        svd.learningRateBias = try number("lr_bias", { (x: Float) in x > 0 && x.isFinite })
-        svd.regularizationBias = try number("reg_bias", { (x: Float) in x >= 0 && x.isFinite })
-        if let v: Float = try number("lr_decay", { $0 > 0 && $0 <= 1 }) { svd.learningRateDecay = v }
-        if let v: Float = try number("init_std", { $0 >= 0 && $0.isFinite }) { svd.initStd = v }
-        if let v: UInt64 = try number("seed", { _ in true }) { svd.seed = v }
-        svd.earlyStoppingPatience = try number("early_stopping", { (x: Int) in x >= 1 })
+        let factors: Int? = try number("factors", { (1 ... 1024).contains($0) })
+        let epochs: Int? = try number("epochs", { (0 ... 100_000).contains($0) })
+        let reg: Double? = try number("reg", { $0 >= 0 && $0.isFinite })
+        let regBias: Double? = try number("reg_bias", { $0 >= 0 && $0.isFinite })
+        let seed: UInt64? = try number("seed", { _ in true })
+        let initStd: Float? = try number("init_std", { $0 >= 0 && $0.isFinite })
+        let patience: Int? = try number("early_stopping", { $0 >= 1 })
+        switch algorithm {
+        case .svd:
+            if let factors { svd.factors = factors }
+            if let epochs { svd.epochs = epochs }
+            if let v: Float = try number("lr", { $0 > 0 && $0.isFinite }) { svd.learningRate = v }
+            if let reg { svd.regularization = Float(reg) }
+            svd.learningRateBias = try number("lr_bias", { (x: Float) in x > 0 && x.isFinite })
+            svd.regularizationBias = regBias.map(Float.init)
+            if let v: Float = try number("lr_decay", { $0 > 0 && $0 <= 1 }) { svd.learningRateDecay = v }
+            if let initStd { svd.initStd = initStd }
+            if let seed { svd.seed = seed }
+            svd.earlyStoppingPatience = patience
+        case .als:
+            if let factors { guard factors <= 512 else { throw JobError("train: ALS takes at most 512 factors") }; als.factors = factors }
+            if let epochs { als.iterations = epochs }
+            if let reg { als.regularization = reg }
+            als.biasRegularization = regBias
+            if let b: Bool = try number("no_bias", { _ in true }) { als.biased = !b }
+            if let initStd { als.initStd = initStd }
+            if let seed { als.seed = seed }
+            als.earlyStoppingPatience = patience
+        case .alsImplicit:
+            if let factors { guard factors <= 512 else { throw JobError("train: ALS takes at most 512 factors") }; implicit.factors = factors }
+            if let epochs { implicit.iterations = epochs }
+            if let reg { guard reg > 0 else { throw JobError("train: als-implicit needs reg > 0") }; implicit.regularization = reg }
+            if let v: Double = try number("alpha", { $0 >= 0 && $0.isFinite }) { implicit.alpha = v }
+            if let v: Float = try number("positive_threshold", { $0.isFinite }) { implicit.positiveThreshold = v }
+            if let v: Int = try number("cg_steps", { (1 ... 100).contains($0) }) { implicit.cgSteps = v }
+            if let seed { implicit.seed = seed }
+        }
         if let text = parameters["split"] {
             do { split = try SplitSpec(parsing: text) } catch { throw JobError("train: \(error)") }
             guard split.isPerRating else {

@@ -1,0 +1,60 @@
+import CineMeshData
+import CineMeshNumerics
+import CineMeshStore
+import Foundation
+
+/// The `train` job's result.
+public struct TrainingResult: Codable, Sendable, Equatable {
+    public var algorithm: String
+    public var modelVersion: Int
+    /// The published model file, on the coordinator's box.
+    public var modelFile: String
+    public var modelXXH64: String
+    public var metrics: [String: Double]
+    /// Per epoch (iteration): training and held-out RMSE where they apply, and timings.
+    public var epochs: [EpochReport]
+    public var trainRatings: Int
+    public var testRatings: Int
+    public var stoppedEarly: Bool
+
+    /// Writes the model into the coordinator's model store and makes the job's outcome. The file
+    /// holds the per-epoch metrics without timings (they differ run to run), so it is the same
+    /// bytes however many workers trained it.
+    static func publish(algorithm: String, hyperparameters: ModelFile.Metadata.Hyperparameters, model: BiasedFactorModel,
+                        reports: [EpochReport], evaluation: EvaluationSet, train: [RatingBlock], dataset: Dataset,
+                        context: JobContext, stoppedEarly: Bool, ratingMetrics: Bool = true) throws -> JobOutcome {
+        let scale = dataset.manifest.ratingScale
+        var metrics: [String: Double] = [:]
+        if ratingMetrics && evaluation.count > 0 {
+            let errors = evaluation.errors(of: model, scale: scale)
+            metrics = ["rmse": errors.rmse, "mae": errors.mae]
+        }
+        let timeless = reports.map { EpochReport(epoch: $0.epoch, trainRMSE: $0.trainRMSE, testRMSE: $0.testRMSE, seconds: 0, evaluationSeconds: 0) }
+        let metadata = ModelFile.Metadata(algorithm: algorithm, hyperparameters: hyperparameters, epochs: ratingMetrics ? timeless : [],
+                                          metrics: metrics, dataset: dataset.manifest.name,
+                                          datasetContentHash: dataset.manifest.contentHash, ratingScale: scale)
+        let file = ModelFile(metadata: metadata, model: model, users: dataset.users, items: dataset.items, catalog: dataset.catalog, training: train)
+        let record = try ModelStore(directory: context.modelsDirectory).publish(file)
+        let result = TrainingResult(algorithm: algorithm, modelVersion: record.version,
+                                    modelFile: FileSystem.join(context.modelsDirectory, record.file), modelXXH64: record.xxh64,
+                                    metrics: metrics, epochs: reports, trainRatings: train.reduce(0) { $0 + $1.count },
+                                    testRatings: evaluation.count, stoppedEarly: stoppedEarly)
+        return JobOutcome(result: String(decoding: try JSON.encode(result), as: UTF8.self), summary: result.summary)
+    }
+
+    /// The per-epoch table, held-out metrics and where the model went.
+    public var summary: String {
+        var lines = ["    epoch  train RMSE  test RMSE  seconds"]
+        for e in epochs {
+            let train = algorithm == "als-implicit" ? "         -" : String(format: "%10.4f", e.trainRMSE)
+            let test = e.testRMSE.map { String(format: "%9.4f", $0) } ?? "        -"
+            lines.append(String(format: "%9d  ", e.epoch) + train + "  " + test + String(format: "  %7.3f", e.seconds))
+        }
+        if let rmse = metrics["rmse"], let mae = metrics["mae"] {
+            lines.append("\(algorithm): " + String(format: "test RMSE %.4f, MAE %.4f on %d ratings (trained on %d)", rmse, mae, testRatings, trainRatings))
+        }
+        if stoppedEarly { lines.append("stopped early: the model is the best epoch's") }
+        lines.append("model version \(modelVersion): \(modelFile) (xxh64 \(modelXXH64))")
+        return lines.joined(separator: "\n")
+    }
+}
