@@ -3,12 +3,14 @@ import Foundation
 import Logging
 
 extension Coordinator {
-    /// Validates `spec`, records the job and starts its first stage. Bad specs are refused before
-    /// anything is recorded.
+    /// Validates `spec` and records the job as queued; its driver (which may load and split the
+    /// whole dataset) is made on `prepareQueue`, and the loop starts the job when it is ready.
+    /// Bad specs are refused before anything is recorded.
     func submit(_ spec: JobSpec) throws -> JobRecord {
         guard let type = jobTypes[spec.type] else {
             throw ErrorBody(code: "bad-request", message: "unknown job type '\(spec.type)' (known: \(jobTypes.keys.sorted().joined(separator: ", ")))")
         }
+        do { try type.validate(spec) } catch { throw ErrorBody(code: "bad-request", message: "\(error)") }
         let path = spec.dataset.hasPrefix("/") ? spec.dataset : FileSystem.join(config.coordinatorDatasetsDirectory, spec.dataset)
         let dataset: Dataset
         do {
@@ -16,23 +18,44 @@ extension Coordinator {
         } catch {
             throw ErrorBody(code: "bad-request", message: "dataset '\(spec.dataset)': \(error)")
         }
-        let driver: any JobDriver
-        do {
-            driver = try type.makeDriver(spec, dataset, JobContext(modelsDirectory: FileSystem.join(config.coordinatorStateDirectory, "models")))
-        } catch {
-            throw ErrorBody(code: "bad-request", message: "\(error)")
-        }
         files.publish(dataset)
-        let now = MonotonicClock.wallSeconds()
-        var record = try registry.insert(spec, now: now)
-        record.state = .running
-        record.startedAt = now
-        let job = ActiveJob(record: record, driver: driver, now: MonotonicClock.milliseconds())
-        jobs[record.id] = job
-        metrics.jobsRunning.record(jobs.count)
+        let record = try registry.insert(spec, now: MonotonicClock.wallSeconds())
+        preparing[record.id] = record
         logger.info("job submitted", metadata: ["job": "\(record.id)", "type": "\(spec.type)", "dataset": "\(path)"])
-        advance(job)
-        return job.record
+        let context = JobContext(modelsDirectory: FileSystem.join(config.coordinatorStateDirectory, "models"))
+        prepareQueue.async { [self] in
+            let made = Result<any JobDriver, Error> { try type.makeDriver(spec, dataset, context) }
+            preparedLock.withLock { prepared.append((record.id, UnsafeSendable(made))) }
+        }
+        return record
+    }
+
+    /// Starts the jobs whose drivers are ready (or fails those whose drivers could not be made).
+    func startPreparedJobs() {
+        let ready = preparedLock.withLock { () -> [(id: Int64, driver: UnsafeSendable<Result<any JobDriver, Error>>)] in
+            defer { prepared.removeAll() }
+            return prepared
+        }
+        for (id, made) in ready {
+            guard var record = preparing.removeValue(forKey: id) else { continue }   // cancelled meanwhile
+            let now = MonotonicClock.wallSeconds()
+            switch made.value {
+            case .failure(let error):
+                record.state = .failed
+                record.error = "\(error)"
+                record.finishedAt = now
+                logger.error("job failed to start", metadata: ["job": "\(id)", "error": "\(error)"])
+                try? registry.update(record, event: "failed: \(error)", now: now)
+                metrics.jobsFinished.increment()
+            case .success(let driver):
+                record.state = .running
+                record.startedAt = now
+                let job = ActiveJob(record: record, driver: driver, now: MonotonicClock.milliseconds())
+                jobs[id] = job
+                metrics.jobsRunning.record(jobs.count)
+                advance(job)
+            }
+        }
     }
 
     /// Starts the job's next stage, or finishes it when there is none.
@@ -97,6 +120,13 @@ extension Coordinator {
 
     /// Cancels a running job; its outstanding attempts' replies become stale.
     func cancel(_ id: Int64) throws -> JobRecord {
+        if var record = preparing.removeValue(forKey: id) {
+            let now = MonotonicClock.wallSeconds()
+            record.state = .cancelled
+            record.finishedAt = now
+            try registry.update(record, event: "cancelled by a client", now: now)
+            return record
+        }
         guard let job = jobs[id] else {
             guard let record = try registry.job(id) else { throw ErrorBody(code: "not-found", message: "no job \(id)") }
             throw ErrorBody(code: "bad-request", message: "job \(id) already ended (\(record.state.rawValue))")
@@ -127,6 +157,7 @@ extension Coordinator {
     /// The record of job `id`: live for a running job, else from the registry.
     func record(_ id: Int64) throws -> JobRecord? {
         if let job = jobs[id] { return job.record }
+        if let record = preparing[id] { return record }
         return try registry.job(id)
     }
 }

@@ -23,6 +23,12 @@ public final class Coordinator: @unchecked Sendable {
 
     var scheduler: Scheduler
     var jobs: [Int64: ActiveJob] = [:]
+    /// Jobs whose drivers are being made off the loop thread (still `queued`).
+    var preparing: [Int64: JobRecord] = [:]
+    let prepareQueue = DispatchQueue(label: "cinemesh.coordinator.prepare")
+    let preparedLock = Lock()
+    /// Drivers made (or failed) on `prepareQueue`, waiting for the loop to start them.
+    var prepared: [(id: Int64, driver: UnsafeSendable<Result<any JobDriver, Error>>)] = []
     let files = FileServer()
 
     /// Opens the registry (marking jobs a previous run left unfinished as interrupted) and binds
@@ -64,6 +70,7 @@ public final class Coordinator: @unchecked Sendable {
                 let ready = try ZMQPoll.readable([workerSocket, clientSocket], timeoutMilliseconds: pollMilliseconds)
                 if ready[0] { try drainWorkers() }
                 if ready[1] { try drainClients() }
+                startPreparedJobs()
                 perform(scheduler.tick(now: MonotonicClock.milliseconds()))
                 metrics.queueDepth.record(scheduler.queueDepth)
                 metrics.workersAlive.record(scheduler.workers.count)
@@ -76,6 +83,13 @@ public final class Coordinator: @unchecked Sendable {
 
     private func shutDown() {
         let now = MonotonicClock.wallSeconds()
+        for (_, var record) in preparing.sorted(by: { $0.key < $1.key }) {
+            record.state = .interrupted
+            record.finishedAt = now
+            record.error = "the coordinator shut down while the job was queued"
+            try? registry.update(record, event: record.error, now: now)
+        }
+        preparing.removeAll()
         for job in jobs.values.sorted(by: { $0.record.id < $1.record.id }) {
             job.record.state = .interrupted
             job.record.finishedAt = now

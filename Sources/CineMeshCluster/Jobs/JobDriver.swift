@@ -78,15 +78,21 @@ public struct JobContext: Sendable {
     public init(modelsDirectory: String) { self.modelsDirectory = modelsDirectory }
 }
 
-/// A job type: its name and how to make its driver from a spec.
+/// A job type: its name, a quick check of a spec's parameters, and how to make its driver.
 public struct JobType: Sendable {
     public var name: String
     public var summary: String
+    /// Refuses bad parameters at SUBMIT, before anything is recorded. Must be quick.
+    public var validate: @Sendable (JobSpec) throws -> Void
+    /// Makes the driver: may load and split the whole dataset, so the coordinator runs it off its
+    /// loop thread while the job is `queued`.
     public var makeDriver: @Sendable (JobSpec, Dataset, JobContext) throws -> any JobDriver
 
-    public init(name: String, summary: String, makeDriver: @escaping @Sendable (JobSpec, Dataset, JobContext) throws -> any JobDriver) {
+    public init(name: String, summary: String, validate: @escaping @Sendable (JobSpec) throws -> Void,
+                makeDriver: @escaping @Sendable (JobSpec, Dataset, JobContext) throws -> any JobDriver) {
         self.name = name
         self.summary = summary
+        self.validate = validate
         self.makeDriver = makeDriver
     }
 }

@@ -23,7 +23,8 @@ import Foundation
 /// file is byte-identical for any number of workers.
 public final class SVDTrainingJob: JobDriver {
     /// The `train` job type: svd here, als and als-implicit by `ALSTrainingJob`.
-    public static let type = JobType(name: "train", summary: "matrix factorization: svd by stratified SGD, als and als-implicit by blocked ALS") { spec, dataset, context in
+    public static let type = JobType(name: "train", summary: "matrix factorization: svd by stratified SGD, als and als-implicit by blocked ALS",
+                                     validate: { _ = try TrainSpec(parameters: $0.parameters) }) { spec, dataset, context in
         let train = try TrainSpec(parameters: spec.parameters)
         if train.algorithm == .svd { return try SVDTrainingJob(spec: train, dataset: dataset, context: context) }
         return try ALSTrainingJob(spec: train, dataset: dataset, context: context)
@@ -57,6 +58,10 @@ public final class SVDTrainingJob: JobDriver {
     private var epochStarted = MonotonicClock.milliseconds()
     private var reports: [EpochReport] = []
     private var stoppedEarly = false
+    /// Per epoch: SGD kernel time summed over tasks, and the worker sessions that ran them.
+    private var kernelSeconds = 0.0
+    private var sessions = Set<String>()
+    private var breakdown: [TrainingResult.EpochCost] = []
 
     init(spec: TrainSpec, dataset: Dataset, context: JobContext) throws {
         self.spec = spec
@@ -104,6 +109,8 @@ public final class SVDTrainingJob: JobDriver {
         strata = schedule.strata(epoch: epoch)
         phase = .sweep(0)
         squared = 0
+        kernelSeconds = 0
+        sessions = []
         epochStarted = MonotonicClock.milliseconds()
         return plan(strata[0])
     }
@@ -127,6 +134,7 @@ public final class SVDTrainingJob: JobDriver {
         let testRMSE = evaluation.count > 0 ? evaluation.errors(of: model, scale: dataset.manifest.ratingScale).rmse : nil
         reports.append(EpochReport(epoch: epoch + 1, trainRMSE: trainRMSE, testRMSE: testRMSE, seconds: seconds,
                                    evaluationSeconds: Double(MonotonicClock.milliseconds() - evaluated) / 1000))
+        breakdown.append(TrainingResult.EpochCost(seconds: seconds, kernelSeconds: kernelSeconds, workers: sessions.count))
         epoch += 1
         if stopper.shouldStop(after: model, testRMSE: testRMSE) {
             stoppedEarly = true
@@ -195,6 +203,8 @@ public final class SVDTrainingJob: JobDriver {
         guard Self.store(payload[0], payload[1], into: &model, users: false, rows: i) else { throw JobError("train: block (\(b.row), \(b.column)) came back with item frames of the wrong size") }
         losses[index] = loss
         holder[b.row] = worker
+        kernelSeconds += Double(output["kernel_ms"].flatMap(Int.init) ?? 0) / 1000
+        sessions.insert(worker)
     }
 
     /// Copies a frame of factor rows and a frame of biases over `rows` of the user (or item) side
@@ -211,7 +221,8 @@ public final class SVDTrainingJob: JobDriver {
 
     public func finish() throws -> JobOutcome {
         try TrainingResult.publish(algorithm: "svd", hyperparameters: .svd(spec.svd), model: stopper.best ?? model, reports: reports,
-                                   evaluation: evaluation, train: train, dataset: dataset, context: context, stoppedEarly: stoppedEarly)
+                                   evaluation: evaluation, train: train, dataset: dataset, context: context, stoppedEarly: stoppedEarly,
+                                   costs: breakdown)
     }
 
     public var metrics: [String: Double] {

@@ -9,7 +9,8 @@ import Foundation
 /// Parameters: `task_delay_ms` (default 0) makes each task sleep first, so fault-tolerance tests
 /// and demonstrations can kill a worker mid-job.
 public final class StatsJob: JobDriver {
-    public static let type = JobType(name: "stats", summary: "per-block counts, sums, extremes and histograms, merged") { spec, dataset, _ in
+    public static let type = JobType(name: "stats", summary: "per-block counts, sums, extremes and histograms, merged",
+                                     validate: { _ = try delay($0) }) { spec, dataset, _ in
         try StatsJob(spec: spec, dataset: dataset)
     }
     static let taskKind = "stats-block"
@@ -20,17 +21,19 @@ public final class StatsJob: JobDriver {
     private var blocks: [BlockStats?]
 
     init(spec: JobSpec, dataset: Dataset) throws {
+        delay = try Self.delay(spec)
+        self.dataset = dataset
+        blocks = Array(repeating: nil, count: dataset.grid.blockCount)
+    }
+
+    /// The `task_delay_ms` parameter (the only one).
+    static func delay(_ spec: JobSpec) throws -> Int {
         for key in spec.parameters.keys where key != "task_delay_ms" {
             throw JobError("stats: unknown parameter '\(key)' (known: task_delay_ms)")
         }
-        if let text = spec.parameters["task_delay_ms"] {
-            guard let d = Int(text), (0 ... 600_000).contains(d) else { throw JobError("stats: task_delay_ms must be 0...600000, not '\(text)'") }
-            delay = d
-        } else {
-            delay = 0
-        }
-        self.dataset = dataset
-        blocks = Array(repeating: nil, count: dataset.grid.blockCount)
+        guard let text = spec.parameters["task_delay_ms"] else { return 0 }
+        guard let d = Int(text), (0 ... 600_000).contains(d) else { throw JobError("stats: task_delay_ms must be 0...600000, not '\(text)'") }
+        return d
     }
 
     public func nextStage() throws -> StagePlan? {

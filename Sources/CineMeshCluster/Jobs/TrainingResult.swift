@@ -16,13 +16,30 @@ public struct TrainingResult: Codable, Sendable, Equatable {
     public var trainRatings: Int
     public var testRatings: Int
     public var stoppedEarly: Bool
+    /// Per epoch, where the time went (svd): empty for the other algorithms.
+    public var costs: [EpochCost]
+
+    /// One epoch's wall time against the SGD kernels' own time.
+    public struct EpochCost: Codable, Sendable, Equatable {
+        public var seconds: Double
+        /// Kernel time summed over all tasks.
+        public var kernelSeconds: Double
+        /// Worker sessions that ran the epoch's tasks.
+        public var workers: Int
+
+        /// The share of the epoch not spent in kernels, had they been spread evenly over the
+        /// workers: messages, coordination, waiting at stratum barriers.
+        public var overhead: Double {
+            seconds > 0 && workers > 0 ? max(0, 1 - kernelSeconds / Double(workers) / seconds) : 0
+        }
+    }
 
     /// Writes the model into the coordinator's model store and makes the job's outcome. The file
     /// holds the per-epoch metrics without timings (they differ run to run), so it is the same
     /// bytes however many workers trained it.
     static func publish(algorithm: String, hyperparameters: ModelFile.Metadata.Hyperparameters, model: BiasedFactorModel,
                         reports: [EpochReport], evaluation: EvaluationSet, train: [RatingBlock], dataset: Dataset,
-                        context: JobContext, stoppedEarly: Bool, ratingMetrics: Bool = true) throws -> JobOutcome {
+                        context: JobContext, stoppedEarly: Bool, ratingMetrics: Bool = true, costs: [EpochCost] = []) throws -> JobOutcome {
         let scale = dataset.manifest.ratingScale
         var metrics: [String: Double] = [:]
         if ratingMetrics && evaluation.count > 0 {
@@ -38,17 +55,22 @@ public struct TrainingResult: Codable, Sendable, Equatable {
         let result = TrainingResult(algorithm: algorithm, modelVersion: record.version,
                                     modelFile: FileSystem.join(context.modelsDirectory, record.file), modelXXH64: record.xxh64,
                                     metrics: metrics, epochs: reports, trainRatings: train.reduce(0) { $0 + $1.count },
-                                    testRatings: evaluation.count, stoppedEarly: stoppedEarly)
+                                    testRatings: evaluation.count, stoppedEarly: stoppedEarly, costs: costs)
         return JobOutcome(result: String(decoding: try JSON.encode(result), as: UTF8.self), summary: result.summary)
     }
 
     /// The per-epoch table, held-out metrics and where the model went.
     public var summary: String {
-        var lines = ["    epoch  train RMSE  test RMSE  seconds"]
-        for e in epochs {
+        var lines = ["    epoch  train RMSE  test RMSE  seconds" + (costs.isEmpty ? "" : "  kernels  workers  overhead")]
+        for (n, e) in epochs.enumerated() {
             let train = algorithm == "als-implicit" ? "         -" : String(format: "%10.4f", e.trainRMSE)
             let test = e.testRMSE.map { String(format: "%9.4f", $0) } ?? "        -"
-            lines.append(String(format: "%9d  ", e.epoch) + train + "  " + test + String(format: "  %7.3f", e.seconds))
+            var line = String(format: "%9d  ", e.epoch) + train + "  " + test + String(format: "  %7.3f", e.seconds)
+            if n < costs.count {
+                let c = costs[n]
+                line += String(format: "  %7.3f  %7d  %7.1f%%", c.kernelSeconds, c.workers, c.overhead * 100)
+            }
+            lines.append(line)
         }
         if let rmse = metrics["rmse"], let mae = metrics["mae"] {
             lines.append("\(algorithm): " + String(format: "test RMSE %.4f, MAE %.4f on %d ratings (trained on %d)", rmse, mae, testRatings, trainRatings))

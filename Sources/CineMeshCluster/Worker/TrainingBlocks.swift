@@ -44,8 +44,15 @@ final class ResidentRows: @unchecked Sendable {
     private var job: Int64 = -1
     private var rows: [Int: (factors: [Float], bias: [Float])] = [:]
 
-    func take(job: Int64, row: Int) -> (factors: [Float], bias: [Float])? {
+    /// A copy (shared storage) of the rows, left in place.
+    func peek(job: Int64, row: Int) -> (factors: [Float], bias: [Float])? {
         lock.withLock { self.job == job ? rows[row] : nil }
+    }
+
+    /// The rows, removed: the caller holds the only reference, so updating them in place copies
+    /// nothing. The caller gives them back with `keep`.
+    func take(job: Int64, row: Int) -> (factors: [Float], bias: [Float])? {
+        lock.withLock { self.job == job ? rows.removeValue(forKey: row) : nil }
     }
 
     func keep(job: Int64, row: Int, factors: [Float], bias: [Float]) {
@@ -81,22 +88,26 @@ extension TaskRunners {
             throw TaskError("svd-block: the shard holds block (\(block.row), \(block.column)), not (\(row), \(column))")
         }
         let users = block.userRange.count, items = block.itemRange.count
-        var userRows: [Float], userBias: [Float], frames = input.payload[...]
+        let frames = input.payload, itemsAt = source == "payload" ? 2 : 0
+        guard frames.count == itemsAt + 2, var itemRows = FloatFrames.floats(frames[itemsAt], count: items * stride),
+              var itemBias = FloatFrames.floats(frames[itemsAt + 1], count: items) else {
+            throw TaskError("svd-block: the item frames do not fit block (\(row), \(column))")
+        }
+        var userRows: [Float], userBias: [Float]
         if source == "payload" {
-            guard frames.count == 4, let f = FloatFrames.floats(frames[0], count: users * stride), let b = FloatFrames.floats(frames[1], count: users) else {
+            guard let f = FloatFrames.floats(frames[0], count: users * stride), let b = FloatFrames.floats(frames[1], count: users) else {
                 throw TaskError("svd-block: the user frames do not fit block (\(row), \(column))")
             }
             (userRows, userBias) = (f, b)
-            frames = frames.dropFirst(2)
         } else {
-            guard let kept = ResidentRows.shared.take(job: input.job, row: row), kept.factors.count == users * stride else {
+            guard let kept = ResidentRows.shared.take(job: input.job, row: row) else {
                 throw TaskError("svd-block: this worker holds no user rows of row \(row) for job \(input.job)")
             }
+            guard kept.factors.count == users * stride else {
+                ResidentRows.shared.keep(job: input.job, row: row, factors: kept.factors, bias: kept.bias)
+                throw TaskError("svd-block: the user rows held for row \(row) do not fit the block")
+            }
             (userRows, userBias) = kept
-        }
-        guard frames.count == 2, var itemRows = FloatFrames.floats(frames[frames.startIndex], count: items * stride),
-              var itemBias = FloatFrames.floats(frames[frames.startIndex + 1], count: items) else {
-            throw TaskError("svd-block: the item frames do not fit block (\(row), \(column))")
         }
         var steps = SGDSteps(SVDParameters(), epoch: 0)
         steps.lrBias = lrBias
@@ -104,6 +115,7 @@ extension TaskRunners {
         steps.regBias = regBias
         steps.regFactors = regFactors
         steps.biased = biased
+        let started = MonotonicClock.milliseconds()
         let loss = userRows.withUnsafeMutableBufferPointer { pu in
             itemRows.withUnsafeMutableBufferPointer { qi in
                 userBias.withUnsafeMutableBufferPointer { bu in
@@ -116,15 +128,16 @@ extension TaskRunners {
                 }
             }
         }
+        let kernel = MonotonicClock.milliseconds() - started
         ResidentRows.shared.keep(job: input.job, row: row, factors: userRows, bias: userBias)
-        return TaskOutput(output: ["loss": ExactFloat.text(loss)],
+        return TaskOutput(output: ["loss": ExactFloat.text(loss), "kernel_ms": String(kernel)],
                           payload: [FloatFrames.frame(itemRows[...]), FloatFrames.frame(itemBias[...])])
     }
 
     /// `svd-collect`: the user rows of one grid row this worker holds for a job (a checkpoint copy;
     /// the worker keeps them).
     static let svdCollect: Runner = { input in
-        guard let row = input.parameters["row"].flatMap(Int.init), let kept = ResidentRows.shared.take(job: input.job, row: row) else {
+        guard let row = input.parameters["row"].flatMap(Int.init), let kept = ResidentRows.shared.peek(job: input.job, row: row) else {
             throw TaskError("svd-collect: this worker holds no user rows of that row for job \(input.job)")
         }
         return TaskOutput(output: [:], payload: [FloatFrames.frame(kept.factors[...]), FloatFrames.frame(kept.bias[...])])
