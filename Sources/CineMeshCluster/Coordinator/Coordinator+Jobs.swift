@@ -75,14 +75,38 @@ extension Coordinator {
                 perform(scheduler.enqueue(job: id, stage: stage, now: MonotonicClock.milliseconds()))
                 return
             }
-            let outcome = try job.driver.finish()
-            job.record.state = .succeeded
-            job.record.result = outcome.result
-            job.record.summary = outcome.summary
-            job.record.metrics = job.driver.metrics
-            end(job, event: "succeeded")
+            // The result (a model file of hundreds of MB, say) is made off the loop, like drivers.
+            job.record.stage = "finishing"
+            job.record.tasksDone = 0
+            job.record.tasksTotal = 0
+            let driver = UnsafeSendable(job.driver)
+            prepareQueue.async { [self] in
+                let outcome = Result { try driver.value.finish() }
+                preparedLock.withLock { finished.append((id, outcome)) }
+            }
         } catch {
             failJob(id, "\(error)")
+        }
+    }
+
+    /// Records the results made on `prepareQueue` for jobs whose stages are all done.
+    func endFinishedJobs() {
+        let done = preparedLock.withLock { () -> [(id: Int64, outcome: Result<JobOutcome, Error>)] in
+            defer { finished.removeAll() }
+            return finished
+        }
+        for (id, outcome) in done {
+            guard let job = jobs[id] else { continue }   // cancelled meanwhile
+            switch outcome {
+            case .success(let outcome):
+                job.record.state = .succeeded
+                job.record.result = outcome.result
+                job.record.summary = outcome.summary
+                job.record.metrics = job.driver.metrics
+                end(job, event: "succeeded")
+            case .failure(let error):
+                failJob(id, "\(error)")
+            }
         }
     }
 

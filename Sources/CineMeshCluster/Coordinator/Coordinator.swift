@@ -29,6 +29,8 @@ public final class Coordinator: @unchecked Sendable {
     let preparedLock = Lock()
     /// Drivers made (or failed) on `prepareQueue`, waiting for the loop to start them.
     var prepared: [(id: Int64, driver: UnsafeSendable<Result<any JobDriver, Error>>)] = []
+    /// Results made on `prepareQueue` for jobs whose stages are all done.
+    var finished: [(id: Int64, outcome: Result<JobOutcome, Error>)] = []
     let files = FileServer()
 
     /// Opens the registry (marking jobs a previous run left unfinished as interrupted) and binds
@@ -71,6 +73,7 @@ public final class Coordinator: @unchecked Sendable {
                 if ready[0] { try drainWorkers() }
                 if ready[1] { try drainClients() }
                 startPreparedJobs()
+                endFinishedJobs()
                 perform(scheduler.tick(now: MonotonicClock.milliseconds()))
                 metrics.queueDepth.record(scheduler.queueDepth)
                 metrics.workersAlive.record(scheduler.workers.count)
