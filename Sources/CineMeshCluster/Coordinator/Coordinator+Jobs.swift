@@ -76,9 +76,6 @@ extension Coordinator {
                 return
             }
             // The result (a model file of hundreds of MB, say) is made off the loop, like drivers.
-            job.record.stage = "finishing"
-            job.record.tasksDone = 0
-            job.record.tasksTotal = 0
             let driver = UnsafeSendable(job.driver)
             prepareQueue.async { [self] in
                 let outcome = Result { try driver.value.finish() }
