@@ -17,6 +17,26 @@ struct ClientOptions: ParsableArguments {
         return try ClusterClient(endpoint: endpoint, timeoutMilliseconds: config.clientTimeoutMilliseconds)
     }
 
+    /// Submits `spec` (to a throwaway cluster of `local` workers when given, else to the cluster
+    /// `client()` finds), follows it with a progress line, and hands the succeeded job to `then`
+    /// while the cluster is still up; a job that did not succeed is an error.
+    func run(_ spec: JobSpec, local: Int?, then: (JobRecord) throws -> Void) throws {
+        func follow(_ client: ClusterClient) throws {
+            let submitted = try client.submit(spec)
+            Terminal.note("job \(submitted.id) submitted")
+            let final = try JobView.follow(submitted.id, client: client)
+            guard final.state == .succeeded else {
+                throw DataError(.io, "job \(final.id) \(final.state.rawValue): \(final.error ?? "no result")")
+            }
+            try then(final)
+        }
+        if let local {
+            try withLocalCluster(workers: local, follow)
+        } else {
+            try follow(try client())
+        }
+    }
+
     /// Runs `body` against a throwaway local cluster of `workers` worker processes (`--local N`),
     /// stopped and removed afterwards whatever `body` does.
     func withLocalCluster(workers: Int, _ body: (ClusterClient) throws -> Void) throws {

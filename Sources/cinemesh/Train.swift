@@ -285,21 +285,12 @@ struct Train: ParsableCommand {
         if let regBias, algo != .alsImplicit { parameters["reg_bias"] = String(regBias) }
         if let earlyStopping, algo != .alsImplicit { parameters["early_stopping"] = String(earlyStopping) }
         let path = FileSystem.isDirectory(dataset) ? URL(fileURLWithPath: dataset).standardizedFileURL.path : dataset
-        let spec = JobSpec(type: "train", dataset: path, parameters: parameters)
-        if let local {
-            try client.withLocalCluster(workers: local) { try follow(spec, $0) }
-        } else {
-            try follow(spec, try client.client())
-        }
+        try client.run(JobSpec(type: "train", dataset: path, parameters: parameters), local: local, then: keep)
     }
 
-    private func follow(_ spec: JobSpec, _ client: ClusterClient) throws {
-        let submitted = try client.submit(spec)
-        Terminal.note("job \(submitted.id) submitted")
-        let final = try JobView.follow(submitted.id, client: client)
-        guard final.state == .succeeded, let json = final.result else {
-            throw DataError(.io, "job \(final.id) \(final.state.rawValue): \(final.error ?? "no result")")
-        }
+    /// Prints a finished train job and copies its model to --save / --store.
+    private func keep(_ final: JobRecord) throws {
+        guard let json = final.result else { throw DataError(.io, "job \(final.id) left no result") }
         let result = try JSONDecoder().decode(TrainingResult.self, from: Data(json.utf8))
         print(final.summary ?? "")
         guard save != nil || store != nil else {

@@ -310,4 +310,37 @@ import Testing
             #expect(model.metadata.algorithm == algo)
         }
     }
+
+    @Test func tuneRunsEveryTrialOnTheSameSplitAndRanksThemLikeOneProcessWould() throws {
+        let scratch = Scratch()
+        let ds = try sampleDataset(scratch)
+        let cluster = try start(scratch, workers: 2)
+        defer { cluster.stop() }
+        let client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+        let job = try client.submit(JobSpec(type: "tune", dataset: "sample", parameters: [
+            "algo": "svd", "grid": "reg=0.02,0.1;lr=0.005,0.02", "factors": "8", "epochs": "3", "seed": "1",
+        ]))
+        let done = try wait(client, job.id, seconds: 120)
+        #expect(done.state == .succeeded, "\(done.error ?? "")")
+        let outcome = try JSONDecoder().decode(TuneJob.Outcome.self, from: Data(try #require(done.result).utf8))
+        #expect(outcome.metric == "rmse" && outcome.trials.count == 4)
+        let rmses = outcome.trials.map { $0.metrics["rmse"]! }
+        #expect(rmses == rmses.sorted())
+        #expect(Set(outcome.trials.map { "\($0.parameters["reg"]!) \($0.parameters["lr"]!)" }).count == 4)
+        // Every trial is the one-process result for its parameters on the default split.
+        let split = RatingSplit.random(try ds.allBlocks(includeTimestamps: false), testFraction: 0.2, seed: 42)
+        let test = EvaluationSet(blocks: split.test)
+        for trial in outcome.trials {
+            var p = SVDParameters()
+            p.factors = 8; p.epochs = 3; p.seed = 1
+            p.regularization = Float(trial.parameters["reg"]!)!
+            p.learningRate = Float(trial.parameters["lr"]!)!
+            let model = try SVDTrainer(parameters: p).fit(split.train, grid: ds.grid, users: ds.manifest.users, items: ds.manifest.items,
+                                                          scale: ds.manifest.ratingScale)
+            #expect(test.errors(of: model, scale: ds.manifest.ratingScale).rmse == trial.metrics["rmse"])
+        }
+        // Bad grids are refused at submit, before anything is recorded.
+        #expect(throws: ClusterClient.Failure.self) { try client.submit(JobSpec(type: "tune", dataset: "sample", parameters: ["grid": "speed=1,2"])) }
+        #expect(throws: ClusterClient.Failure.self) { try client.submit(JobSpec(type: "tune", dataset: "sample", parameters: [:])) }
+    }
 }

@@ -1,0 +1,48 @@
+import CineMeshData
+import CineMeshNumerics
+import Foundation
+
+extension TaskRunners {
+    /// `tune-trial`: trains one model with the one-process trainer on every shard of the dataset
+    /// (row-major), on the trial's split, and scores it on the held-out ratings: RMSE and MAE for
+    /// svd and als, precision@10 and NDCG@10 for als-implicit.
+    static let tuneTrial: Runner = { input in
+        var trainParameters = input.parameters
+        guard let users = trainParameters.removeValue(forKey: "tune.users").flatMap(Int.init),
+              let items = trainParameters.removeValue(forKey: "tune.items").flatMap(Int.init),
+              let gridText = trainParameters.removeValue(forKey: "tune.grid"),
+              let grid = try? JSONDecoder().decode(Grid.self, from: Data(gridText.utf8)),
+              let scale = trainParameters.removeValue(forKey: "tune.scale").flatMap(RatingScale.init(parsing:)),
+              input.files.count == grid.blockCount else {
+            throw TaskError("tune-trial: missing or bad parameters")
+        }
+        let spec: TrainSpec
+        do { spec = try TrainSpec(parameters: trainParameters) } catch { throw TaskError("tune-trial: \(error)") }
+        let blocks = try input.files.map { try ShardFile.read($0, includeTimestamps: false) }
+        let parts = try spec.split.apply(blocks, users: users, seed: spec.splitSeed)
+        let test = EvaluationSet(blocks: parts.test)
+        let started = MonotonicClock.milliseconds()
+        var epochs: [EpochReport] = []
+        var metrics: [String: Double] = [:]
+        switch spec.algorithm {
+        case .svd:
+            let model = try SVDTrainer(parameters: spec.svd).fit(parts.train, grid: grid, users: users, items: items,
+                                                                 test: test.count > 0 ? test : nil, scale: scale) { epochs.append($0) }
+            let e = test.errors(of: model, scale: scale)
+            metrics = ["rmse": e.rmse, "mae": e.mae]
+        case .als:
+            let model = try ALSTrainer(parameters: spec.als).fit(parts.train, users: users, items: items,
+                                                                 test: test.count > 0 ? test : nil, scale: scale) { epochs.append($0) }
+            let e = test.errors(of: model, scale: scale)
+            metrics = ["rmse": e.rmse, "mae": e.mae]
+        case .alsImplicit:
+            let model = try ImplicitALSTrainer(parameters: spec.implicit).fit(parts.train, users: users, items: items)
+            let ranking = RankingMetrics(model: model, train: parts.train, test: test, threshold: spec.implicit.positiveThreshold,
+                                         k: 10, maxUsers: 5000)
+            metrics = ["precision@10": ranking.precision, "ndcg@10": ranking.ndcg]
+        }
+        let trial = TuneJob.Trial(parameters: trainParameters, metrics: metrics, epochs: epochs,
+                                  seconds: Double(MonotonicClock.milliseconds() - started) / 1000)
+        return TaskOutput(output: ["trial": String(decoding: try JSONEncoder().encode(trial), as: UTF8.self)])
+    }
+}
