@@ -14,7 +14,7 @@ struct Submit: ParsableCommand {
         Job types: stats (per-block counts, sums, extremes, histograms, merged; parameter task_delay_ms); \
         train (svd by stratified distributed SGD; parameters as `cinemesh train`'s flags in snake case: factors, \
         epochs, lr, reg, lr_bias, reg_bias, lr_decay, init_std, seed, early_stopping, no_bias, alpha, \
-        positive_threshold, cg_steps, split, split_seed; algo svd, als or als-implicit); tune (a search as parallel \
+        positive_threshold, cg_steps, split, split_seed; algo svd, als, als-implicit or baseline); tune (a search as parallel \
         trials: grid=KEY=V1,V2;KEY2=..., search=grid|random, trials=N, plus shared train parameters).
 
         Examples:

@@ -96,10 +96,10 @@ struct Train: ParsableCommand {
     @Option(help: "Versions a model store keeps (older files are pruned).")
     var keep = 5
 
-    @Option(help: "Train on a throwaway local cluster of N worker processes (svd, als, als-implicit), stopped at the end.")
+    @Option(help: "Train on a throwaway local cluster of N worker processes, stopped at the end.")
     var local: Int?
 
-    @Flag(help: "Train on the running cluster (`cinemesh up`, or --coordinator) instead of in this process (svd, als, als-implicit).")
+    @Flag(help: "Train on the running cluster (`cinemesh up`, or --coordinator) instead of in this process.")
     var cluster = false
 
     @OptionGroup var client: ClientOptions
@@ -252,9 +252,6 @@ struct Train: ParsableCommand {
     /// The same training as a `train` job on a cluster: submitted, followed with a progress line,
     /// and its model copied to --save / --store when given.
     private func runOnCluster() throws {
-        guard algo != .baseline else {
-            throw DataError(.usage, "--algo baseline trains in one process only for now; the cluster trains svd, als and als-implicit")
-        }
         guard test == nil else { throw DataError(.usage, "--test is not supported on the cluster yet; use --split") }
         var parameters: [String: String] = ["algo": algo.rawValue, "seed": String(seed), "split": split, "split_seed": String(splitSeed)]
         switch algo {
@@ -280,10 +277,10 @@ struct Train: ParsableCommand {
             parameters["positive_threshold"] = String(positiveThreshold)
             parameters["cg_steps"] = String(cgSteps)
         case .baseline:
-            break
+            parameters["epochs"] = String(epochs ?? 10)
         }
-        if let regBias, algo != .alsImplicit { parameters["reg_bias"] = String(regBias) }
-        if let earlyStopping, algo != .alsImplicit { parameters["early_stopping"] = String(earlyStopping) }
+        if let regBias, algo == .svd || algo == .als { parameters["reg_bias"] = String(regBias) }
+        if let earlyStopping, algo == .svd || algo == .als { parameters["early_stopping"] = String(earlyStopping) }
         let path = FileSystem.isDirectory(dataset) ? URL(fileURLWithPath: dataset).standardizedFileURL.path : dataset
         try client.run(JobSpec(type: "train", dataset: path, parameters: parameters), local: local, then: keep)
     }

@@ -284,7 +284,7 @@ import Testing
         #expect(survived == reference)
     }
 
-    @Test func alsAndImplicitALSModelFilesAreByteIdenticalForAnyWorkerCountAndEqualTheSingleProcessModels() throws {
+    @Test func alsImplicitALSAndBaselineModelFilesAreByteIdenticalForAnyWorkerCountAndEqualTheSingleProcessModels() throws {
         let scratch = Scratch()
         let ds = try sampleDataset(scratch)
         let split = RatingSplit.random(try ds.allBlocks(includeTimestamps: false), testFraction: 0.2, seed: 42)
@@ -293,14 +293,18 @@ import Testing
         explicit.factors = 8; explicit.iterations = 3; explicit.seed = 5; explicit.regularization = 0.1
         var implicit = ImplicitALSParameters()
         implicit.factors = 8; implicit.iterations = 3; implicit.seed = 5; implicit.regularization = 0.05; implicit.alpha = 40
+        var baseline = BaselineTrainer()
+        baseline.epochs = 3
         let singles = [
             try ALSTrainer(parameters: explicit).fit(split.train, users: ds.manifest.users, items: ds.manifest.items, scale: ds.manifest.ratingScale),
             try ImplicitALSTrainer(parameters: implicit).fit(split.train, users: ds.manifest.users, items: ds.manifest.items),
+            baseline.fit(split.train, users: ds.manifest.users, items: ds.manifest.items),
         ]
-        for (algo, single) in zip(["als", "als-implicit"], singles) {
+        for (algo, single) in zip(["als", "als-implicit", "baseline"], singles) {
             var parameters = common
             parameters["algo"] = algo
-            parameters["reg"] = algo == "als" ? "0.1" : "0.05"
+            parameters["reg"] = ["als": "0.1", "als-implicit": "0.05"][algo]
+            if algo == "baseline" { parameters["factors"] = nil; parameters["seed"] = nil }
             let files = try [1, 3].map { try trainOnCluster(scratch, workers: $0, parameters: parameters).1 }
             #expect(files[0] == files[1], "\(algo): 1 and 3 workers")
             let path = scratch.sub("\(algo).cmmodel")

@@ -17,7 +17,6 @@ import Foundation
 public final class ALSTrainingJob: JobDriver {
     static let taskKind = "als-rows"
 
-    private enum Phase { case starting, users, items }
 
     private let spec: TrainSpec
     private let dataset: Dataset
@@ -28,7 +27,7 @@ public final class ALSTrainingJob: JobDriver {
     private var model: BiasedFactorModel
     private var stopper: EarlyStopping
     private var iteration = 0
-    private var phase = Phase.starting
+    private var phase = AlternatingPhase.starting
     private var running: [Int] = []
     private var iterationStarted = MonotonicClock.milliseconds()
     private var reports: [EpochReport] = []
@@ -130,31 +129,24 @@ public final class ALSTrainingJob: JobDriver {
         }
         running = Array(0 ..< (users ? grid.rows : grid.columns))
         let tasks = running.map { index -> TaskPlan in
-            let entries = users ? (0 ..< grid.columns).map { m.block(row: index, column: $0)! }
-                                : (0 ..< grid.rows).map { m.block(row: $0, column: index)! }
+            let line = GridLine(users: users, index: index)
             var p = parameters
             p["index"] = String(index)
             var payload = common
             if implicit {
-                let range = users ? grid.userRange(row: index) : grid.itemRange(column: index)
+                let range = line.range(grid)
                 let own = users ? model.users : model.items
                 payload.append(FloatFrames.frame(own.values[Int(range.lowerBound) * stride ..< Int(range.upperBound) * stride]))
             }
             return TaskPlan(kind: Self.taskKind, parameters: p,
-                            files: entries.map { FileRef(xxh64: $0.xxh64, bytes: $0.bytes, name: $0.file) }, payload: payload)
+                            files: line.shards(m), payload: payload)
         }
         return StagePlan(name: "iteration \(iteration + 1) \(users ? "users" : "items")", tasks: tasks)
     }
 
     public func accept(task index: Int, output: [String: String], payload: [Frame], worker: String) throws {
-        let users: Bool
-        switch phase {
-        case .users: users = true
-        case .items: users = false
-        case .starting: throw JobError("train: a result arrived before the first stage")
-        }
-        let grid = dataset.grid
-        let range = users ? grid.userRange(row: running[index]) : grid.itemRange(column: running[index])
+        let users = try phase.solvingUsers()
+        let range = GridLine(users: users, index: running[index]).range(dataset.grid)
         let bias = implicit ? FloatFrames.frame([Float](repeating: 0, count: range.count)[...]) : (payload.count == 2 ? payload[1] : [])
         guard payload.count == (implicit ? 1 : 2),
               SVDTrainingJob.store(payload[0], bias, into: &model, users: users, rows: range) else {

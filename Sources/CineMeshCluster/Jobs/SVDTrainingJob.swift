@@ -26,8 +26,11 @@ public final class SVDTrainingJob: JobDriver {
     public static let type = JobType(name: "train", summary: "matrix factorization: svd by stratified SGD, als and als-implicit by blocked ALS",
                                      validate: { _ = try TrainSpec(parameters: $0.parameters) }) { spec, dataset, context in
         let train = try TrainSpec(parameters: spec.parameters)
-        if train.algorithm == .svd { return try SVDTrainingJob(spec: train, dataset: dataset, context: context) }
-        return try ALSTrainingJob(spec: train, dataset: dataset, context: context)
+        switch train.algorithm {
+        case .svd: return try SVDTrainingJob(spec: train, dataset: dataset, context: context)
+        case .als, .alsImplicit: return try ALSTrainingJob(spec: train, dataset: dataset, context: context)
+        case .baseline: return try BaselineTrainingJob(spec: train, dataset: dataset, context: context)
+        }
     }
     static let taskKind = "svd-block"
     static let collectKind = "svd-collect"

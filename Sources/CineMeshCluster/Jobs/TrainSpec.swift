@@ -8,13 +8,14 @@ import CineMeshNumerics
 /// kfold:K:I), `split_seed`. Defaults are the command's (and Surprise's, for svd).
 public struct TrainSpec: Sendable, Equatable {
     public enum Algorithm: String, Sendable {
-        case svd, als, alsImplicit = "als-implicit"
+        case svd, als, alsImplicit = "als-implicit", baseline
     }
 
     public var algorithm = Algorithm.svd
     public var svd = SVDParameters()
     public var als = ALSParameters()
     public var implicit = ImplicitALSParameters()
+    public var baseline = BaselineTrainer()
     public var split = SplitSpec.random(testFraction: 0.2)
     public var splitSeed: UInt64 = 42
 
@@ -29,7 +30,7 @@ public struct TrainSpec: Sendable, Equatable {
         }
         let name = parameters["algo"] ?? "svd"
         guard let algorithm = Algorithm(rawValue: name) else {
-            throw JobError("train: algo '\(name)' does not run on the cluster (svd, als and als-implicit do; baseline trains in one process)")
+            throw JobError("train: algo '\(name)' is not svd, als, als-implicit or baseline")
         }
         self.algorithm = algorithm
         func number<T: LosslessStringConvertible>(_ key: String, _ valid: (T) -> Bool) throws -> T? {
@@ -73,6 +74,8 @@ public struct TrainSpec: Sendable, Equatable {
             if let v: Float = try number("positive_threshold", { $0.isFinite }) { implicit.positiveThreshold = v }
             if let v: Int = try number("cg_steps", { (1 ... 100).contains($0) }) { implicit.cgSteps = v }
             if let seed { implicit.seed = seed }
+        case .baseline:
+            if let epochs { baseline.epochs = epochs }
         }
         if let text = parameters["split"] {
             do { split = try SplitSpec(parsing: text) } catch { throw JobError("train: \(error)") }

@@ -63,7 +63,7 @@ public struct TrainingResult: Codable, Sendable, Equatable {
     public var summary: String {
         var lines = ["    epoch  train RMSE  test RMSE  seconds" + (costs.isEmpty ? "" : "  kernels  workers  overhead")]
         for (n, e) in epochs.enumerated() {
-            let train = algorithm == "als-implicit" ? "         -" : String(format: "%10.4f", e.trainRMSE)
+            let train = algorithm == "als-implicit" || algorithm == "baseline" ? "         -" : String(format: "%10.4f", e.trainRMSE)
             let test = e.testRMSE.map { String(format: "%9.4f", $0) } ?? "        -"
             var line = String(format: "%9d  ", e.epoch) + train + "  " + test + String(format: "  %7.3f", e.seconds)
             if n < costs.count {

@@ -44,7 +44,7 @@ public struct TaskRunners: Sendable {
     /// Every runner this build ships.
     public static let standard = TaskRunners(runners: [StatsJob.taskKind: statsBlock, SVDTrainingJob.taskKind: svdBlock,
                                                         SVDTrainingJob.collectKind: svdCollect, ALSTrainingJob.taskKind: alsRows,
-                                                        TuneJob.taskKind: tuneTrial])
+                                                        TuneJob.taskKind: tuneTrial, BaselineTrainingJob.taskKind: baselineRows])
 
     /// `stats-block`: the statistics of one shard file.
     static let statsBlock: Runner = { input in

@@ -35,6 +35,10 @@ extension TaskRunners {
                                                                  test: test.count > 0 ? test : nil, scale: scale) { epochs.append($0) }
             let e = test.errors(of: model, scale: scale)
             metrics = ["rmse": e.rmse, "mae": e.mae]
+        case .baseline:
+            let model = spec.baseline.fit(parts.train, users: users, items: items)
+            let e = test.errors(of: model, scale: scale)
+            metrics = ["rmse": e.rmse, "mae": e.mae]
         case .alsImplicit:
             let model = try ImplicitALSTrainer(parameters: spec.implicit).fit(parts.train, users: users, items: items)
             let ranking = RankingMetrics(model: model, train: parts.train, test: test, threshold: spec.implicit.positiveThreshold,

@@ -1,0 +1,116 @@
+import CineMeshData
+import CineMeshNumerics
+
+/// The `train` job for `baseline` (Surprise's BaselineOnly): per epoch an items stage (one task
+/// per grid column, with the column's shards in row order and every user bias) and a users stage
+/// (per grid row, with every item bias). Each task sums its range's residuals exactly as
+/// `BaselineTrainer.halfStep` does over the whole grid, so the model is the same bits as in one
+/// process, for any number of workers.
+public final class BaselineTrainingJob: JobDriver {
+    static let taskKind = "baseline-rows"
+
+
+    private let trainer: BaselineTrainer
+    private let spec: TrainSpec
+    private let dataset: Dataset
+    private let context: JobContext
+    private let train: [RatingBlock]
+    private let evaluation: EvaluationSet
+    private var model: BiasedFactorModel
+    private var epoch = 0
+    private var phase = AlternatingPhase.starting
+    private var started = MonotonicClock.milliseconds()
+    private var reports: [EpochReport] = []
+
+    init(spec: TrainSpec, dataset: Dataset, context: JobContext) throws {
+        self.spec = spec
+        trainer = spec.baseline
+        self.dataset = dataset
+        self.context = context
+        let parts = try spec.split.apply(try dataset.allBlocks(includeTimestamps: false), users: dataset.manifest.users, seed: spec.splitSeed)
+        train = parts.train
+        evaluation = EvaluationSet(blocks: parts.test)
+        let m = dataset.manifest
+        model = BiasedFactorModel(globalMean: BaselineTrainer.mean(train), users: FactorMatrix(rows: m.users, factors: 0),
+                                  items: FactorMatrix(rows: m.items, factors: 0))
+    }
+
+    public func nextStage() throws -> StagePlan? {
+        switch phase {
+        case .starting:
+            guard trainer.epochs > 0 else { return nil }
+            started = MonotonicClock.milliseconds()
+            phase = .items
+            return plan(users: false)
+        case .items:
+            phase = .users
+            return plan(users: true)
+        case .users:
+            epoch += 1
+            let testRMSE = evaluation.count > 0 ? evaluation.errors(of: model, scale: dataset.manifest.ratingScale).rmse : nil
+            reports.append(EpochReport(epoch: epoch, trainRMSE: 0, testRMSE: testRMSE,
+                                       seconds: Double(MonotonicClock.milliseconds() - started) / 1000, evaluationSeconds: 0))
+            guard epoch < trainer.epochs else { return nil }
+            started = MonotonicClock.milliseconds()
+            phase = .items
+            return plan(users: false)
+        }
+    }
+
+    private func plan(users: Bool) -> StagePlan {
+        let grid = dataset.grid, m = dataset.manifest
+        let given = FloatFrames.frame((users ? model.itemBias : model.userBias)[...])
+        let count = users ? grid.rows : grid.columns
+        let tasks = (0 ..< count).map { index -> TaskPlan in
+            TaskPlan(kind: Self.taskKind,
+                            parameters: ["side": users ? "user" : "item", "index": String(index), "split": spec.split.description,
+                                         "split_seed": String(spec.splitSeed), "mean": ExactFloat.text(model.globalMean),
+                                         "reg": ExactFloat.text(users ? trainer.regUser : trainer.regItem)],
+                            files: GridLine(users: users, index: index).shards(m), payload: [given])
+        }
+        return StagePlan(name: "epoch \(epoch + 1) \(users ? "users" : "items")", tasks: tasks)
+    }
+
+    public func accept(task index: Int, output: [String: String], payload: [Frame], worker: String) throws {
+        let users = try phase.solvingUsers()
+        let range = GridLine(users: users, index: index).range(dataset.grid)
+        let ok = users ? model.userBias.withUnsafeMutableBufferPointer { FloatFrames.copy(payload.first ?? [], to: $0.baseAddress! + Int(range.lowerBound), count: range.count) }
+                       : model.itemBias.withUnsafeMutableBufferPointer { FloatFrames.copy(payload.first ?? [], to: $0.baseAddress! + Int(range.lowerBound), count: range.count) }
+        guard ok else { throw JobError("train: biases of \(users ? "row" : "column") \(index) came back with the wrong size") }
+    }
+
+    public func finish() throws -> JobOutcome {
+        try TrainingResult.publish(algorithm: "baseline", hyperparameters: .baseline(trainer), model: model, reports: reports,
+                                   evaluation: evaluation, train: train, dataset: dataset, context: context, stoppedEarly: false)
+    }
+
+    public var metrics: [String: Double] {
+        var m: [String: Double] = ["epoch": Double(min(epoch + 1, max(trainer.epochs, 1)))]
+        if let t = reports.last?.testRMSE { m["test_rmse"] = t }
+        return m
+    }
+}
+
+extension TaskRunners {
+    /// `baseline-rows`: one half-step of the baseline for a grid row (user biases) or column (item
+    /// biases), from its shards and the other side's biases; returns the range's biases.
+    static let baselineRows: Runner = { input in
+        let p = input.parameters
+        guard let side = p["side"], side == "user" || side == "item", let index = p["index"].flatMap(Int.init),
+              let splitText = p["split"], let splitSeed = p["split_seed"].flatMap(UInt64.init), let mean = ExactFloat.float(p["mean"]),
+              let reg = ExactFloat.float(p["reg"]), let frame = input.payload.first, !input.files.isEmpty else {
+            throw TaskError("baseline-rows: missing or bad parameters")
+        }
+        let split: SplitSpec
+        do { split = try SplitSpec(parsing: splitText) } catch { throw TaskError("baseline-rows: \(error)") }
+        let users = side == "user"
+        let blocks = try input.files.map { try TrainingBlocks.shared.block(path: $0, split: split, seed: splitSeed) }
+        guard blocks.allSatisfy({ users ? $0.row == index : $0.column == index }), let first = blocks.first,
+              let bias = FloatFrames.floats(frame, count: frame.count / 4) else {
+            throw TaskError("baseline-rows: the shards are not those of \(users ? "row" : "column") \(index)")
+        }
+        let range = users ? first.userRange : first.itemRange
+        let out = BaselineTrainer.halfStep(blocks, range: range, users: users, bias: bias, mean: mean, reg: reg)
+        return TaskOutput(output: [:], payload: [FloatFrames.frame(out[...])])
+    }
+}
