@@ -45,6 +45,10 @@ public struct TrainingResult: Codable, Sendable, Equatable {
         if ratingMetrics && evaluation.count > 0 {
             let errors = evaluation.errors(of: model, scale: scale)
             metrics = ["rmse": errors.rmse, "mae": errors.mae]
+        } else if evaluation.count > 0, case .alsImplicit(let p) = hyperparameters {
+            // Scores are preferences: rank instead, as `cinemesh train` does in one process.
+            let ranking = RankingMetrics(model: model, train: train, test: evaluation, threshold: p.positiveThreshold, k: 10, maxUsers: 5000)
+            metrics = ["precision@10": ranking.precision, "ndcg@10": ranking.ndcg, "recall@10": ranking.recall, "map@10": ranking.map]
         }
         let timeless = reports.map { EpochReport(epoch: $0.epoch, trainRMSE: $0.trainRMSE, testRMSE: $0.testRMSE, seconds: 0, evaluationSeconds: 0) }
         let metadata = ModelFile.Metadata(algorithm: algorithm, hyperparameters: hyperparameters, epochs: ratingMetrics ? timeless : [],
@@ -74,6 +78,9 @@ public struct TrainingResult: Codable, Sendable, Equatable {
         }
         if let rmse = metrics["rmse"], let mae = metrics["mae"] {
             lines.append("\(algorithm): " + String(format: "test RMSE %.4f, MAE %.4f on %d ratings (trained on %d)", rmse, mae, testRatings, trainRatings))
+        }
+        if metrics["rmse"] == nil, let p = metrics["precision@10"], let n = metrics["ndcg@10"] {
+            lines.append("\(algorithm): top 10 " + String(format: "precision %.4f, recall %.4f, NDCG %.4f, MAP %.4f", p, metrics["recall@10"] ?? 0, n, metrics["map@10"] ?? 0))
         }
         if stoppedEarly { lines.append("stopped early: the model is the best epoch's") }
         lines.append("model version \(modelVersion): \(modelFile) (xxh64 \(modelXXH64))")
