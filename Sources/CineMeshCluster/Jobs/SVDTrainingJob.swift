@@ -63,6 +63,8 @@ public final class SVDTrainingJob: JobDriver {
     private var stoppedEarly = false
     /// Per epoch: SGD kernel time summed over tasks, and the worker sessions that ran them.
     private var kernelSeconds = 0.0
+    /// Per epoch: time spent in this driver on the coordinator (planning, merging, scoring).
+    private var driverSeconds = 0.0
     private var sessions = Set<String>()
     private var breakdown: [TrainingResult.EpochCost] = []
 
@@ -83,6 +85,8 @@ public final class SVDTrainingJob: JobDriver {
     }
 
     public func nextStage() throws -> StagePlan? {
+        let entered = MonotonicClock.nanoseconds()
+        defer { driverSeconds += Double(MonotonicClock.nanoseconds() - entered) / 1e9 }
         if rolledBack {
             rolledBack = false
             losses = []
@@ -113,6 +117,7 @@ public final class SVDTrainingJob: JobDriver {
         phase = .sweep(0)
         squared = 0
         kernelSeconds = 0
+        driverSeconds = 0
         sessions = []
         epochStarted = MonotonicClock.milliseconds()
         return plan(strata[0])
@@ -137,7 +142,8 @@ public final class SVDTrainingJob: JobDriver {
         let testRMSE = evaluation.count > 0 ? evaluation.errors(of: model, scale: dataset.manifest.ratingScale).rmse : nil
         reports.append(EpochReport(epoch: epoch + 1, trainRMSE: trainRMSE, testRMSE: testRMSE, seconds: seconds,
                                    evaluationSeconds: Double(MonotonicClock.milliseconds() - evaluated) / 1000))
-        breakdown.append(TrainingResult.EpochCost(seconds: seconds, kernelSeconds: kernelSeconds, workers: sessions.count))
+        breakdown.append(TrainingResult.EpochCost(seconds: seconds, kernelSeconds: kernelSeconds, workers: sessions.count,
+                                                  coordinatorSeconds: driverSeconds))
         epoch += 1
         if stopper.shouldStop(after: model, testRMSE: testRMSE) {
             stoppedEarly = true
@@ -192,6 +198,8 @@ public final class SVDTrainingJob: JobDriver {
     }
 
     public func accept(task index: Int, output: [String: String], payload: [Frame], worker: String) throws {
+        let entered = MonotonicClock.nanoseconds()
+        defer { driverSeconds += Double(MonotonicClock.nanoseconds() - entered) / 1e9 }
         let b = running[index]
         let grid = dataset.grid
         let u = grid.userRange(row: b.row)

@@ -26,6 +26,9 @@ public struct TrainingResult: Codable, Sendable, Equatable {
         public var kernelSeconds: Double
         /// Worker sessions that ran the epoch's tasks.
         public var workers: Int
+        /// Time the job's driver spent on the coordinator's loop (planning strata, merging rows,
+        /// scoring the held-out set), while workers may wait.
+        public var coordinatorSeconds: Double
 
         /// The share of the epoch not spent in kernels, had they been spread evenly over the
         /// workers: messages, coordination, waiting at stratum barriers.
@@ -65,14 +68,14 @@ public struct TrainingResult: Codable, Sendable, Equatable {
 
     /// The per-epoch table, held-out metrics and where the model went.
     public var summary: String {
-        var lines = ["    epoch  train RMSE  test RMSE  seconds" + (costs.isEmpty ? "" : "  kernels  workers  overhead")]
+        var lines = ["    epoch  train RMSE  test RMSE  seconds" + (costs.isEmpty ? "" : "  kernels  workers  overhead  driver")]
         for (n, e) in epochs.enumerated() {
             let train = algorithm == "als-implicit" || algorithm == "baseline" ? "         -" : String(format: "%10.4f", e.trainRMSE)
             let test = e.testRMSE.map { String(format: "%9.4f", $0) } ?? "        -"
             var line = String(format: "%9d  ", e.epoch) + train + "  " + test + String(format: "  %7.3f", e.seconds)
             if n < costs.count {
                 let c = costs[n]
-                line += String(format: "  %7.3f  %7d  %7.1f%%", c.kernelSeconds, c.workers, c.overhead * 100)
+                line += String(format: "  %7.3f  %7d  %7.1f%%  %6.3f", c.kernelSeconds, c.workers, c.overhead * 100, c.coordinatorSeconds)
             }
             lines.append(line)
         }
