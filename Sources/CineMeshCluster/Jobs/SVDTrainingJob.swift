@@ -214,7 +214,7 @@ public final class SVDTrainingJob: JobDriver {
         guard Self.store(payload[0], payload[1], into: &model, users: false, rows: i) else { throw JobError("train: block (\(b.row), \(b.column)) came back with item frames of the wrong size") }
         losses[index] = loss
         holder[b.row] = worker
-        kernelSeconds += Double(output["kernel_ms"].flatMap(Int.init) ?? 0) / 1000
+        kernelSeconds += Double(output["kernel_us"].flatMap(Int.init) ?? 0) / 1e6
         sessions.insert(worker)
     }
 

@@ -115,7 +115,7 @@ extension TaskRunners {
         steps.regBias = regBias
         steps.regFactors = regFactors
         steps.biased = biased
-        let started = MonotonicClock.milliseconds()
+        let started = MonotonicClock.nanoseconds()
         let loss = userRows.withUnsafeMutableBufferPointer { pu in
             itemRows.withUnsafeMutableBufferPointer { qi in
                 userBias.withUnsafeMutableBufferPointer { bu in
@@ -128,9 +128,9 @@ extension TaskRunners {
                 }
             }
         }
-        let kernel = MonotonicClock.milliseconds() - started
+        let kernel = (MonotonicClock.nanoseconds() - started) / 1000
         ResidentRows.shared.keep(job: input.job, row: row, factors: userRows, bias: userBias)
-        return TaskOutput(output: ["loss": ExactFloat.text(loss), "kernel_ms": String(kernel)],
+        return TaskOutput(output: ["loss": ExactFloat.text(loss), "kernel_us": String(kernel)],
                           payload: [FloatFrames.frame(itemRows[...]), FloatFrames.frame(itemBias[...])])
     }
 
