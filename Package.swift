@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CineMeshStore", targets: ["CineMeshStore"]),
         .library(name: "CineMeshAnalytics", targets: ["CineMeshAnalytics"]),
         .library(name: "CineMeshCluster", targets: ["CineMeshCluster"]),
+        .library(name: "CineMeshServing", targets: ["CineMeshServing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -68,6 +69,18 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        // The gateway: models ready to serve, hot swaps from the model store, the HTTP API.
+        .target(
+            name: "CineMeshServing",
+            dependencies: [
+                "CineMeshData",
+                "CineMeshNumerics",
+                "CineMeshStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         // The one executable: argument parsing and wiring only.
         .executableTarget(
             name: "cinemesh",
@@ -77,6 +90,7 @@ let package = Package(
                 "CineMeshStore",
                 "CineMeshAnalytics",
                 "CineMeshCluster",
+                "CineMeshServing",
                 "CZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -89,6 +103,7 @@ let package = Package(
         .testTarget(name: "CineMeshStoreTests", dependencies: ["CineMeshStore", "CineMeshNumerics", "CineMeshData"]),
         .testTarget(name: "CineMeshAnalyticsTests", dependencies: ["CineMeshAnalytics", "CineMeshData"]),
         .testTarget(name: "CineMeshClusterTests", dependencies: ["CineMeshCluster", "CineMeshAnalytics", "CineMeshData", "CZeroMQ"]),
+        .testTarget(name: "CineMeshServingTests", dependencies: ["CineMeshServing", "CineMeshNumerics", "CineMeshData"]),
         .testTarget(name: "CineMeshCLITests", dependencies: ["cinemesh", "CineMeshData", "CineMeshCluster", "CineMeshAnalytics"]),
     ]
 )

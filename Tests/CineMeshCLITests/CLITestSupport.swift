@@ -58,6 +58,11 @@ final class Scratch {
 
 /// GET over a plain TCP socket (HTTP/1.0, so the server closes when done): the body as text.
 func httpGet(host: String, port: Int, path: String) throws -> String {
+    try http(host: host, port: port, path: path).body
+}
+
+/// GET over a plain TCP socket: the status code and the body.
+func http(host: String, port: Int, path: String) throws -> (status: Int, body: String) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw POSIXError(.EIO) }
     defer { close(fd) }
@@ -81,6 +86,7 @@ func httpGet(host: String, port: Int, path: String) throws -> String {
         response += buffer[0 ..< n]
     }
     let text = String(decoding: response, as: UTF8.self)
-    guard let split = text.range(of: "\r\n\r\n") else { return text }
-    return String(text[split.upperBound...])
+    let status = text.split(separator: " ", maxSplits: 2).dropFirst().first.flatMap { Int($0) } ?? 0
+    guard let split = text.range(of: "\r\n\r\n") else { return (status, text) }
+    return (status, String(text[split.upperBound...]))
 }

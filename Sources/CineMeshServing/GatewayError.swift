@@ -1,0 +1,35 @@
+import Foundation
+import Hummingbird
+
+/// An error answer: `{"error": {"code": ..., "message": ...}}` with its HTTP status. Bad input is
+/// always a 4xx, never a 5xx.
+public struct GatewayError: Error, Sendable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    var response: Response {
+        struct Body: Encodable {
+            struct Inner: Encodable { var code: String; var message: String }
+            var error: Inner
+        }
+        return GatewayJSON.response(Body(error: .init(code: code, message: message)), status: status)
+    }
+}
+
+/// JSON answers: snake_case keys, sorted, UTF-8.
+enum GatewayJSON {
+    static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        let bytes = (try? encoder.encode(value)) ?? Data(#"{"error":{"code":"internal","message":"unencodable answer"}}"#.utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

@@ -1,0 +1,126 @@
+import CineMeshCluster
+import CineMeshData
+import Foundation
+import Testing
+
+/// The real gateway process on a loopback port, serving a model store, called over HTTP.
+@Suite(.serialized) struct GatewayTests {
+    /// Ingests data/sample, trains a small svd model into a store, starts the gateway on a free
+    /// port; returns the process, its port and the store.
+    func start(_ scratch: Scratch) throws -> (ChildProcess, Int, String) {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let ds = scratch.sub("sample"), store = scratch.sub("models")
+        #expect(try cinemesh(["ingest", repo + "/data/sample", "--out", ds]).status == 0)
+        let trained = try cinemesh(["train", ds, "--factors", "8", "--epochs", "3", "--store", store])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let log = scratch.sub("gateway.log")
+        let gateway = try ChildProcess.spawn(name: "gateway", executable: cinemeshBinary,
+                                             arguments: ["gateway", "--models", store, "--port", "0", "--poll-ms", "100"],
+                                             log: log, detached: false)
+        for _ in 0 ..< 400 {
+            if let text = try? String(contentsOfFile: log, encoding: .utf8),
+               let range = text.range(of: "gateway listening on http://127.0.0.1:"),
+               let port = Int(text[range.upperBound...].prefix { $0.isNumber }) {
+                return (gateway, port, store)
+            }
+            usleep(25_000)
+        }
+        gateway.signal(SIGKILL)
+        throw JobError("the gateway did not start: \(gateway.logTail())")
+    }
+
+    func json(_ body: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+    }
+
+    @Test func everyEndpointAndEveryErrorPath() throws {
+        let scratch = Scratch()
+        let (gateway, port, _) = try start(scratch)
+        defer { gateway.signal(SIGTERM); _ = gateway.waitForExit(milliseconds: 5000) }
+        func get(_ path: String) throws -> (Int, [String: Any]) {
+            let (status, body) = try http(host: "127.0.0.1", port: port, path: path)
+            return (status, try json(body))
+        }
+        let (s1, recs) = try get("/v1/users/1/recommendations?n=5")
+        #expect(s1 == 200 && recs["model_version"] as? Int == 1)
+        let items = try #require(recs["items"] as? [[String: Any]])
+        #expect(items.count == 5 && items[0]["title"] is String && items[0]["rank"] as? Int == 1)
+        let scores = items.compactMap { $0["score"] as? Double }
+        #expect(scores == scores.sorted(by: >))
+        // Seen items are left out unless asked for.
+        let (_, withSeen) = try get("/v1/users/1/recommendations?n=50&exclude_seen=false")
+        let (_, unseen) = try get("/v1/users/1/recommendations?n=50")
+        let seenIds = Set((withSeen["items"] as! [[String: Any]]).map { $0["item"] as! String })
+        let unseenIds = Set((unseen["items"] as! [[String: Any]]).map { $0["item"] as! String })
+        #expect(seenIds != unseenIds)
+        let (sg, drama) = try get("/v1/users/1/recommendations?n=5&genre=Drama")
+        #expect(sg == 200 && (drama["items"] as! [[String: Any]]).allSatisfy { ($0["genres"] as! [String]).contains("Drama") })
+        let (s2, similar) = try get("/v1/items/902/similar?n=3")
+        #expect(s2 == 200 && (similar["items"] as? [[String: Any]])?.count == 3)
+        let (s3, prediction) = try get("/v1/users/1/items/902/prediction")
+        let rating = try #require(prediction["rating"] as? Double)
+        #expect(s3 == 200 && rating >= 0.5 && rating <= 5)
+        let (s4, popular) = try get("/v1/popular?n=4")
+        #expect(s4 == 200 && (popular["items"] as? [[String: Any]])?.count == 4)
+        let (s5, model) = try get("/v1/model")
+        #expect(s5 == 200 && model["algorithm"] as? String == "svd" && model["users"] as? Int == 1000)
+        #expect(try http(host: "127.0.0.1", port: port, path: "/readyz").status == 200)
+        #expect(try http(host: "127.0.0.1", port: port, path: "/healthz").status == 200)
+        // Errors: JSON, 4xx, never 5xx.
+        for (path, status, code) in [("/v1/users/nobody/recommendations", 404, "unknown-user"),
+                                     ("/v1/items/nothing/similar", 404, "unknown-item"),
+                                     ("/v1/users/1/items/nothing/prediction", 404, "unknown-item"),
+                                     ("/v1/users/1/recommendations?n=0", 400, "bad-parameter"),
+                                     ("/v1/users/1/recommendations?n=1001", 400, "bad-parameter"),
+                                     ("/v1/users/1/recommendations?n=ten", 400, "bad-parameter"),
+                                     ("/v1/users/1/recommendations?exclude_seen=maybe", 400, "bad-parameter"),
+                                     ("/v1/users/1/recommendations?genre=Polka", 400, "unknown-genre"),
+                                     ("/v1/popular?genre=Polka", 400, "unknown-genre")] {
+            let (s, body) = try get(path)
+            #expect(s == status, "\(path)")
+            #expect((body["error"] as? [String: Any])?["code"] as? String == code, "\(path)")
+        }
+        #expect(try http(host: "127.0.0.1", port: port, path: "/v1/nowhere").status == 404)
+        let metrics = try http(host: "127.0.0.1", port: port, path: "/metrics").body
+        #expect(metrics.contains("hb_requests") && metrics.contains("cinemesh_gateway_model_version 1"))
+    }
+
+    @Test func aNewModelIsSwappedInDuringConcurrentRequestsWithoutOneFailure() throws {
+        let scratch = Scratch()
+        let (gateway, port, store) = try start(scratch)
+        defer { gateway.signal(SIGTERM); _ = gateway.waitForExit(milliseconds: 5000) }
+        let lock = Lock()
+        nonisolated(unsafe) var statuses: [Int: Int] = [:]
+        nonisolated(unsafe) var versions = Set<Int>()
+        nonisolated(unsafe) var running = true
+        let clients = (0 ..< 3).map { _ in
+            Thread {
+                while lock.withLock({ running }) {
+                    let answer = try? http(host: "127.0.0.1", port: port, path: "/v1/users/1/recommendations?n=10")
+                    let version = (answer.flatMap { try? JSONSerialization.jsonObject(with: Data($0.body.utf8)) } as? [String: Any])?["model_version"] as? Int
+                    lock.withLock {
+                        statuses[answer?.status ?? -1, default: 0] += 1
+                        if let version { versions.insert(version) }
+                    }
+                }
+            }
+        }
+        clients.forEach { $0.start() }
+        usleep(300_000)
+        let retrained = try cinemesh(["train", scratch.sub("sample"), "--factors", "8", "--epochs", "4", "--seed", "9", "--store", store])
+        #expect(retrained.status == 0)
+        var swapped = false
+        for _ in 0 ..< 100 where !swapped {
+            swapped = (try? http(host: "127.0.0.1", port: port, path: "/v1/model").body.contains("\"model_version\":2")) ?? false
+            usleep(50_000)
+        }
+        usleep(300_000)
+        lock.withLock { running = false }
+        usleep(200_000)
+        #expect(swapped)
+        let seen = lock.withLock { (statuses, versions) }
+        #expect(seen.0.keys.sorted() == [200], "every answer succeeded: \(seen.0)")
+        #expect(seen.0[200, default: 0] > 20)
+        #expect(seen.1 == [1, 2])
+    }
+}

@@ -1,0 +1,68 @@
+import CineMeshData
+import CineMeshNumerics
+import CineMeshServing
+import CineMeshStore
+import Foundation
+import Logging
+import Testing
+
+/// The serving model and hot swaps, without HTTP: a tiny hand-made model with known answers.
+@Suite struct ServingModelTests {
+    /// 3 users x 4 items, 2 factors; user 0 rated items 0 and 1.
+    func file(itemScale: Float = 1) throws -> ModelFile {
+        var users = FactorMatrix(rows: 3, factors: 2), items = FactorMatrix(rows: 4, factors: 2)
+        for (r, v) in [[1, 0], [0, 1], [1, 1]].enumerated() { users[r, 0] = Float(v[0]); users[r, 1] = Float(v[1]) }
+        for (r, v) in [[3, 0], [2, 0], [1, 0], [0, 1]].enumerated() { items[r, 0] = Float(v[0]) * itemScale; items[r, 1] = Float(v[1]) * itemScale }
+        let model = BiasedFactorModel(globalMean: 3, users: users, items: items)
+        let train = [RatingBlock(row: 0, column: 0, userRange: 0 ..< 3, itemRange: 0 ..< 4, users: [0, 0], items: [0, 1], ratings: [5, 4], timestamps: [])]
+        let metadata = ModelFile.Metadata(algorithm: "svd", hyperparameters: .svd(SVDParameters()), epochs: [], metrics: ["rmse": 1],
+                                          dataset: "tiny", datasetContentHash: "0", ratingScale: .oneToFive)
+        let catalog = ColumnTable(columns: [.init("item", .string(["a", "b", "c", "d"])), .init("title", .string(["A", "B", "C", "D"])),
+                                            .init("genres", .stringList([["Drama"], ["Comedy"], ["Drama"], ["Comedy", "Drama"]]))])
+        return ModelFile(metadata: metadata, model: model, users: IdMap(ids: ["u0", "u1", "u2"].map(ExternalId.init)),
+                         items: IdMap(ids: ["a", "b", "c", "d"].map(ExternalId.init)),
+                         catalog: catalog, training: train)
+    }
+
+    @Test func recommendsUnseenItemsByScoreWithGenreFilters() throws {
+        let m = ServingModel(version: 7, file: try file())
+        let u = try #require(m.user("u0"))
+        #expect(m.recommend(user: u, n: 10, includeSeen: false, genre: nil).map { m.itemId($0.item) } == ["c", "d"])
+        #expect(m.recommend(user: u, n: 2, includeSeen: true, genre: nil).map { m.itemId($0.item) } == ["a", "b"])
+        #expect(m.recommend(user: u, n: 10, includeSeen: true, genre: m.itemsByGenre["Comedy"]).map { m.itemId($0.item) } == ["b", "d"])
+        #expect(m.titles == ["A", "B", "C", "D"])
+        #expect(m.predict(user: u, item: 0) == 5)   // 3 + 3 = 6, clipped to the scale
+    }
+
+    @Test func similarItemsByCosine() throws {
+        let m = ServingModel(version: 1, file: try file())
+        let similar = m.similar(item: try #require(m.item("a")), n: 3)
+        #expect(similar.map { m.itemId($0.item) } == ["b", "c", "d"])
+        #expect(similar[0].score == 1 && similar[2].score == 0)
+    }
+
+    @Test func aDamagedNewVersionIsRefusedAndTheCurrentOneKeepsServing() throws {
+        let dir = "/tmp/cinemesh-serving-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        defer { FileSystem.removeTree(dir) }
+        let store = try ModelStore(directory: dir)
+        let holder = ModelHolder()
+        let logger = Logger(label: "test")
+        holder.refresh(from: store, logger: logger)
+        #expect(holder.current == nil)
+        try store.publish(try file())
+        holder.refresh(from: store, logger: logger)
+        #expect(holder.current?.version == 1)
+        let v2 = try store.publish(try file(itemScale: 2))
+        // Damage version 2 before the holder sees it.
+        let path = FileSystem.join(dir, v2.file)
+        var bytes = try FileSystem.readAll(path)
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        holder.refresh(from: store, logger: logger)
+        #expect(holder.current?.version == 1)
+        #expect(holder.swaps == 1)
+        try store.publish(try file(itemScale: 3))
+        holder.refresh(from: store, logger: logger)
+        #expect(holder.current?.version == 3)
+    }
+}
