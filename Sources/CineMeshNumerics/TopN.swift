@@ -6,6 +6,16 @@ public enum TopN {
     /// to the smaller item index. `exclude` must be ascending.
     public static func recommend<C: Collection>(model: BiasedFactorModel, user u: Int, n: Int, exclude: C) -> [(item: Int, score: Float)]
     where C.Element == UInt32 {
+        model.users.values.withUnsafeBufferPointer { p in
+            recommend(model: model, userRow: p.baseAddress! + u * model.users.stride, userBias: model.userBias[u], n: n, exclude: exclude)
+        }
+    }
+
+    /// The same for a user the model has not seen: `userRow` (stride floats, padding zero) and
+    /// `userBias` come from a fold-in.
+    public static func recommend<C: Collection>(model: BiasedFactorModel, userRow: UnsafePointer<Float>, userBias: Float, n: Int,
+                                                exclude: C) -> [(item: Int, score: Float)]
+    where C.Element == UInt32 {
         let items = model.items.rows
         let count = min(n, items)
         guard count > 0 else { return [] }
@@ -15,13 +25,12 @@ public enum TopN {
         // "a is worse than b": lower score, or equal score and larger index.
         @inline(__always) func worse(_ sa: Float, _ ia: Int, _ sb: Float, _ ib: Int) -> Bool { sa < sb || (sa == sb && ia > ib) }
         let stride = model.users.stride
-        let base = model.globalMean + model.userBias[u]
+        let base = model.globalMean + userBias
         var skip = exclude.makeIterator()
         var nextSkip = skip.next().map(Int.init) ?? Int.max
-        model.users.values.withUnsafeBufferPointer { p in
+        do {
             model.items.values.withUnsafeBufferPointer { q in
                 model.itemBias.withUnsafeBufferPointer { bi in
-                    let userRow = p.baseAddress! + u * stride
                     for i in 0 ..< items {
                         if i == nextSkip {
                             nextSkip = skip.next().map(Int.init) ?? Int.max

@@ -14,15 +14,48 @@ public enum GatewayRoutes {
         var year: Int64?
         var genres: [String]
         var score: Float
+        /// With `explain=true`: the user's rated titles nearest to this one.
+        var because: [Because]?
+    }
+
+    struct Because: Encodable {
+        var item: String
+        var title: String?
     }
 
     struct Picks: Encodable {
         var modelVersion: Int
         var user: String?
         var item: String?
-        var genre: String?
         var items: [Pick]
     }
+
+    /// `POST /v1/recommendations`: someone the model has never seen.
+    struct FoldInRequest: Decodable {
+        struct Rating: Decodable { var item: String; var rating: Float }
+        var ratings: [Rating]
+        var n: Int?
+        var genre: String?
+        var country: String?
+        var yearFrom: Int64?
+        var yearTo: Int64?
+    }
+
+    /// `POST /v1/recommendations/batch`: many known users at once.
+    struct BatchRequest: Decodable {
+        var users: [String]
+        var n: Int?
+        var excludeSeen: Bool?
+    }
+
+    struct BatchAnswer: Encodable {
+        struct Entry: Encodable { var user: String; var items: [Pick] }
+        var modelVersion: Int
+        var results: [Entry]
+    }
+
+    /// Largest request body accepted (413 above).
+    static let maxBody = 1 << 20
 
     public static func router(holder: ModelHolder, registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
         let router = Router()
@@ -64,16 +97,58 @@ public enum GatewayRoutes {
                 let q = request.uri.queryParameters
                 let n = try count(q.get("n"))
                 let includeSeen = try flag(q.get("exclude_seen"), name: "exclude_seen").map { !$0 } ?? false
-                let genre: String? = q.get("genre")
-                var allowed: [Int]?
-                if let genre {
-                    guard let items = m.itemsByGenre[genre] else {
-                        throw GatewayError(.badRequest, "unknown-genre", "no genre '\(genre)' (known: \(m.itemsByGenre.keys.sorted().joined(separator: ", ")))")
-                    }
-                    allowed = items
+                let explain = try flag(q.get("explain"), name: "explain") ?? false
+                let filter = try itemFilter(m, genre: q.get("genre"), country: q.get("country"),
+                                            yearFrom: year(q.get("year_from"), "year_from"), yearTo: year(q.get("year_to"), "year_to"))
+                let top = m.recommend(user: u, n: n, includeSeen: includeSeen, filter: filter)
+                let rated = explain ? m.file.seen(user: u).map(Int.init) : nil
+                return GatewayJSON.response(Picks(modelVersion: m.version, user: userId, item: nil, items: picks(m, top, explainFrom: rated)))
+            }
+        }
+        router.post("/v1/recommendations") { request, context -> Response in
+            let body: Data
+            do { body = try await collect(request) } catch { return (error as? GatewayError)?.response ?? GatewayError(.badRequest, "bad-body", "\(error)").response }
+            return answer(holder) { m in
+                let folded = try parse(FoldInRequest.self, body)
+                let n = try count(folded.n.map(String.init))
+                guard !folded.ratings.isEmpty, folded.ratings.count <= 10_000 else {
+                    throw GatewayError(.badRequest, "bad-body", "ratings must hold 1 to 10,000 entries")
                 }
-                let top = m.recommend(user: u, n: n, includeSeen: includeSeen, genre: allowed)
-                return GatewayJSON.response(Picks(modelVersion: m.version, user: userId, item: nil, genre: genre, items: picks(m, top)))
+                let scale = m.file.metadata.ratingScale
+                var pairs: [(item: Int, rating: Float)] = []
+                for r in folded.ratings {
+                    guard let i = m.item(r.item) else { throw GatewayError(.notFound, "unknown-item", "the model knows no item '\(r.item)'") }
+                    guard r.rating.isFinite, scale.contains(Double(r.rating)) else {
+                        throw GatewayError(.badRequest, "bad-rating", "rating \(r.rating) of item '\(r.item)' is off the scale \(scale)")
+                    }
+                    pairs.append((i, r.rating))
+                }
+                let filter = try itemFilter(m, genre: folded.genre, country: folded.country, yearFrom: folded.yearFrom, yearTo: folded.yearTo)
+                guard let user = m.foldIn(pairs) else { throw GatewayError(.badRequest, "unsolvable", "these ratings do not determine a user") }
+                return GatewayJSON.response(Picks(modelVersion: m.version, user: nil, item: nil, items: picks(m, m.recommend(folded: user, n: n, filter: filter))))
+            }
+        }
+        router.post("/v1/recommendations/batch") { request, context -> Response in
+            let body: Data
+            do { body = try await collect(request) } catch { return (error as? GatewayError)?.response ?? GatewayError(.badRequest, "bad-body", "\(error)").response }
+            guard let model = holder.current else { return GatewayError(.serviceUnavailable, "not-ready", "no model loaded yet").response }
+            // Up to 1,000 top-N lists: computed off the cooperative pool so other requests go on.
+            return await withCheckedContinuation { (done: CheckedContinuation<Response, Never>) in
+                DispatchQueue.global().async {
+                    done.resume(returning: answer(model) { m in
+                        let batch = try parse(BatchRequest.self, body)
+                        let n = try count(batch.n.map(String.init))
+                        guard !batch.users.isEmpty, batch.users.count <= 1000 else {
+                            throw GatewayError(.badRequest, "bad-body", "users must hold 1 to 1,000 ids")
+                        }
+                        let results = try batch.users.map { id -> BatchAnswer.Entry in
+                            guard let u = m.user(id) else { throw GatewayError(.notFound, "unknown-user", "the model knows no user '\(id)'") }
+                            let top = m.recommend(user: u, n: n, includeSeen: !(batch.excludeSeen ?? true), filter: ItemFilter())
+                            return .init(user: id, items: picks(m, top))
+                        }
+                        return GatewayJSON.response(BatchAnswer(modelVersion: m.version, results: results))
+                    })
+                }
             }
         }
         router.get("/v1/items/:itemId/similar") { request, context in
@@ -81,7 +156,7 @@ public enum GatewayRoutes {
                 let itemId = context.parameters.get("itemId") ?? ""
                 guard let i = m.item(itemId) else { throw GatewayError(.notFound, "unknown-item", "the model knows no item '\(itemId)'") }
                 let n = try count(request.uri.queryParameters.get("n"))
-                return GatewayJSON.response(Picks(modelVersion: m.version, user: nil, item: itemId, genre: nil, items: picks(m, m.similar(item: i, n: n))))
+                return GatewayJSON.response(Picks(modelVersion: m.version, user: nil, item: itemId, items: picks(m, m.similar(item: i, n: n))))
             }
         }
         router.get("/v1/users/:userId/items/:itemId/prediction") { _, context in
@@ -98,17 +173,15 @@ public enum GatewayRoutes {
             answer(holder) { m in
                 let q = request.uri.queryParameters
                 let n = try count(q.get("n"))
-                let genre: String? = q.get("genre")
+                let filter = try itemFilter(m, genre: q.get("genre"), country: q.get("country"),
+                                            yearFrom: year(q.get("year_from"), "year_from"), yearTo: year(q.get("year_to"), "year_to"))
                 var ranked = m.popular
-                if let genre {
-                    guard let items = m.itemsByGenre[genre] else {
-                        throw GatewayError(.badRequest, "unknown-genre", "no genre '\(genre)' (known: \(m.itemsByGenre.keys.sorted().joined(separator: ", ")))")
-                    }
-                    let allowed = Set(items)
-                    ranked = ranked.filter { allowed.contains($0.item) }
+                if !filter.isEmpty {
+                    let excluded = Set(m.exclusions(filter, plus: [UInt32]()))
+                    ranked = ranked.filter { !excluded.contains(UInt32($0.item)) }
                 }
                 let top = ranked.prefix(n).map { (item: $0.item, score: $0.score) }
-                return GatewayJSON.response(Picks(modelVersion: m.version, user: nil, item: nil, genre: genre, items: picks(m, Array(top))))
+                return GatewayJSON.response(Picks(modelVersion: m.version, user: nil, item: nil, items: picks(m, Array(top))))
             }
         }
         return router
@@ -118,6 +191,10 @@ public enum GatewayRoutes {
     /// model is loaded).
     static func answer(_ holder: ModelHolder, _ body: (ServingModel) throws -> Response) -> Response {
         guard let model = holder.current else { return GatewayError(.serviceUnavailable, "not-ready", "no model loaded yet").response }
+        return answer(model, body)
+    }
+
+    static func answer(_ model: ServingModel, _ body: (ServingModel) throws -> Response) -> Response {
         do {
             return try body(model)
         } catch let error as GatewayError {
@@ -145,9 +222,58 @@ public enum GatewayRoutes {
         }
     }
 
-    static func picks(_ m: ServingModel, _ top: [(item: Int, score: Float)]) -> [Pick] {
+    static func picks(_ m: ServingModel, _ top: [(item: Int, score: Float)], explainFrom rated: [Int]? = nil) -> [Pick] {
         top.enumerated().map { rank, p in
-            Pick(rank: rank + 1, item: m.itemId(p.item), title: m.titles[p.item], year: m.years[p.item], genres: m.genres[p.item], score: p.score)
+            Pick(rank: rank + 1, item: m.itemId(p.item), title: m.titles[p.item], year: m.years[p.item], genres: m.genres[p.item], score: p.score,
+                 because: rated.map { m.because(user: $0, item: p.item).map { Because(item: m.itemId($0), title: m.titles[$0]) } })
         }
+    }
+
+    /// The request body, at most `maxBody` bytes (413 above), JSON only (400 otherwise).
+    static func collect(_ request: Request) async throws -> Data {
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
+            throw GatewayError(.badRequest, "bad-content-type", "send the body as application/json")
+        }
+        var request = request
+        do {
+            return Data(buffer: try await request.collectBody(upTo: maxBody))
+        } catch {
+            throw GatewayError(.contentTooLarge, "body-too-large", "the body is larger than \(maxBody) bytes")
+        }
+    }
+
+    static func parse<T: Decodable>(_ type: T.Type, _ body: Data) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do {
+            return try decoder.decode(type, from: body)
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw GatewayError(.badRequest, "bad-body", "the body lacks '\(key.stringValue)'")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw GatewayError(.badRequest, "bad-body", "'\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
+        } catch {
+            throw GatewayError(.badRequest, "bad-body", "the body is not valid JSON for this endpoint")
+        }
+    }
+
+    static func itemFilter(_ m: ServingModel, genre: String?, country: String?, yearFrom: Int64?, yearTo: Int64?) throws -> ItemFilter {
+        if let genre, m.itemsByGenre[genre] == nil {
+            throw GatewayError(.badRequest, "unknown-genre", "no genre '\(genre)' (known: \(m.itemsByGenre.keys.sorted().joined(separator: ", ")))")
+        }
+        if let country, m.itemsByCountry[country] == nil {
+            throw GatewayError(.badRequest, "unknown-country", "no country '\(country)' in the catalog")
+        }
+        if let yearFrom, let yearTo, yearFrom > yearTo {
+            throw GatewayError(.badRequest, "bad-parameter", "year_from \(yearFrom) is after year_to \(yearTo)")
+        }
+        return ItemFilter(genre: genre, country: country, yearFrom: yearFrom, yearTo: yearTo)
+    }
+
+    static func year(_ text: String?, _ name: String) throws -> Int64? {
+        guard let text else { return nil }
+        guard let y = Int64(text), (0 ... 9999).contains(y) else {
+            throw GatewayError(.badRequest, "bad-parameter", "\(name) must be a year, not '\(text)'")
+        }
+        return y
     }
 }

@@ -61,8 +61,8 @@ func httpGet(host: String, port: Int, path: String) throws -> String {
     try http(host: host, port: port, path: path).body
 }
 
-/// GET over a plain TCP socket: the status code and the body.
-func http(host: String, port: Int, path: String) throws -> (status: Int, body: String) {
+/// A request over a plain TCP socket (GET, or POST with `body`): the status code and the body.
+func http(host: String, port: Int, path: String, body: [UInt8]? = nil, contentType: String = "application/json") throws -> (status: Int, body: String) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw POSIXError(.EIO) }
     defer { close(fd) }
@@ -76,8 +76,18 @@ func http(host: String, port: Int, path: String) throws -> (status: Int, body: S
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-    let request = Array("GET \(path) HTTP/1.0\r\nHost: \(host)\r\nConnection: close\r\n\r\n".utf8)
-    _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+    var request: [UInt8]
+    if let body {
+        request = Array("POST \(path) HTTP/1.0\r\nHost: \(host)\r\nConnection: close\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+    } else {
+        request = Array("GET \(path) HTTP/1.0\r\nHost: \(host)\r\nConnection: close\r\n\r\n".utf8)
+    }
+    var sent = 0
+    while sent < request.count {
+        let n = request.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+        if n <= 0 { break }
+        sent += n
+    }
     var response: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 65536)
     while true {

@@ -81,6 +81,45 @@ import Testing
             #expect((body["error"] as? [String: Any])?["code"] as? String == code, "\(path)")
         }
         #expect(try http(host: "127.0.0.1", port: port, path: "/v1/nowhere").status == 404)
+        // Filters and explanations.
+        let (sy, old) = try get("/v1/users/1/recommendations?n=5&year_from=1950&year_to=1990&explain=true")
+        let oldItems = try #require(old["items"] as? [[String: Any]])
+        #expect(sy == 200 && !oldItems.isEmpty && oldItems.allSatisfy { (1950 ... 1990).contains($0["year"] as? Int ?? 0) })
+        #expect(oldItems.allSatisfy { (($0["because"] as? [[String: Any]])?.count ?? 0) == 3 })
+        let (sc, japan) = try get("/v1/popular?n=3&country=Japan")
+        #expect(sc == 200 && (japan["items"] as? [[String: Any]])?.count == 3)
+        for (path, code) in [("/v1/users/1/recommendations?country=Atlantis", "unknown-country"),
+                             ("/v1/users/1/recommendations?year_from=1990&year_to=1950", "bad-parameter"),
+                             ("/v1/users/1/recommendations?year_from=soon", "bad-parameter")] {
+            let (s, body) = try get(path)
+            #expect(s == 400 && (body["error"] as? [String: Any])?["code"] as? String == code, "\(path)")
+        }
+        // Fold-in: someone new, from their ratings, with no retraining.
+        func post(_ path: String, _ text: String, type: String = "application/json") throws -> (Int, [String: Any]) {
+            let (status, body) = try http(host: "127.0.0.1", port: port, path: path, body: Array(text.utf8), contentType: type)
+            return (status, try json(body))
+        }
+        let (sf, folded) = try post("/v1/recommendations", #"{"ratings": [{"item": "902", "rating": 5}, {"item": "1032", "rating": 1}], "n": 4}"#)
+        let foldedItems = try #require(folded["items"] as? [[String: Any]])
+        #expect(sf == 200 && foldedItems.count == 4 && folded["model_version"] as? Int == 1)
+        #expect(!foldedItems.contains { ["902", "1032"].contains($0["item"] as? String) })
+        let (sb, batch) = try post("/v1/recommendations/batch", #"{"users": ["1", "2", "3"], "n": 2}"#)
+        #expect(sb == 200 && (batch["results"] as? [[String: Any]])?.count == 3)
+        for (path, text, type, status, code) in [
+            ("/v1/recommendations", #"{"ratings": [{"item": "nope", "rating": 3}]}"#, "application/json", 404, "unknown-item"),
+            ("/v1/recommendations", #"{"ratings": [{"item": "902", "rating": 9}]}"#, "application/json", 400, "bad-rating"),
+            ("/v1/recommendations", #"{"ratings": []}"#, "application/json", 400, "bad-body"),
+            ("/v1/recommendations", #"{"rating": 1"#, "application/json", 400, "bad-body"),
+            ("/v1/recommendations", #"{"ratings": [{"item": "902", "rating": 5}]}"#, "text/plain", 400, "bad-content-type"),
+            ("/v1/recommendations/batch", #"{"users": ["1", "ghost"]}"#, "application/json", 404, "unknown-user"),
+            ("/v1/recommendations/batch", #"{"users": []}"#, "application/json", 400, "bad-body"),
+        ] {
+            let (s, body) = try post(path, text, type: type)
+            #expect(s == status && (body["error"] as? [String: Any])?["code"] as? String == code, "\(path) \(text)")
+        }
+        let huge = "{\"ratings\": [" + String(repeating: "{\"item\": \"902\", \"rating\": 5},", count: 40_000) + "]}"
+        let (sh, tooLarge) = try post("/v1/recommendations", huge)
+        #expect(sh == 413 && (tooLarge["error"] as? [String: Any])?["code"] as? String == "body-too-large")
         let metrics = try http(host: "127.0.0.1", port: port, path: "/metrics").body
         #expect(metrics.contains("hb_requests") && metrics.contains("cinemesh_gateway_model_version 1"))
     }

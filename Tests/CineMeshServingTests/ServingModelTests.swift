@@ -27,11 +27,21 @@ import Testing
     @Test func recommendsUnseenItemsByScoreWithGenreFilters() throws {
         let m = ServingModel(version: 7, file: try file())
         let u = try #require(m.user("u0"))
-        #expect(m.recommend(user: u, n: 10, includeSeen: false, genre: nil).map { m.itemId($0.item) } == ["c", "d"])
-        #expect(m.recommend(user: u, n: 2, includeSeen: true, genre: nil).map { m.itemId($0.item) } == ["a", "b"])
-        #expect(m.recommend(user: u, n: 10, includeSeen: true, genre: m.itemsByGenre["Comedy"]).map { m.itemId($0.item) } == ["b", "d"])
+        #expect(m.recommend(user: u, n: 10, includeSeen: false, filter: ItemFilter()).map { m.itemId($0.item) } == ["c", "d"])
+        #expect(m.recommend(user: u, n: 2, includeSeen: true, filter: ItemFilter()).map { m.itemId($0.item) } == ["a", "b"])
+        #expect(m.recommend(user: u, n: 10, includeSeen: true, filter: ItemFilter(genre: "Comedy")).map { m.itemId($0.item) } == ["b", "d"])
         #expect(m.titles == ["A", "B", "C", "D"])
         #expect(m.predict(user: u, item: 0) == 5)   // 3 + 3 = 6, clipped to the scale
+    }
+
+    @Test func foldInRecoversAKnownUserFromTheirRatings() throws {
+        let m = ServingModel(version: 1, file: try file())
+        // Someone who loves item a and hates item d looks like user u0 (factor 1 on the first axis).
+        let folded = try #require(m.foldIn([(0, 5), (3, 1)], lambda: 0.01))
+        #expect(folded.row[0] > 0.3 && folded.row[1] < 0)
+        let top = m.recommend(folded: folded, n: 2, filter: ItemFilter())
+        #expect(top.map { m.itemId($0.item) } == ["b", "c"])
+        #expect(m.because(user: [0, 3], item: 1) == [0, 3])
     }
 
     @Test func similarItemsByCosine() throws {
