@@ -28,6 +28,61 @@ public enum GatewayRoutes {
         var user: String?
         var item: String?
         var items: [Pick]
+
+        var response: Response {
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+        }
+
+        /// The answer, written by hand: the hot path of the gateway, where JSONEncoder took a
+        /// third of each request. Same keys, order and number formatting as `GatewayJSON`.
+        var json: String {
+            var out = "{"
+            if let item {
+                out += "\"item\":"
+                GatewayJSON.quoted(item, into: &out)
+                out += ","
+            }
+            out += "\"items\":["
+            for (n, p) in items.enumerated() {
+                if n > 0 { out += "," }
+                out += "{"
+                if let because = p.because {
+                    out += "\"because\":["
+                    for (m, b) in because.enumerated() {
+                        if m > 0 { out += "," }
+                        out += "{\"item\":"
+                        GatewayJSON.quoted(b.item, into: &out)
+                        if let t = b.title {
+                            out += ",\"title\":"
+                            GatewayJSON.quoted(t, into: &out)
+                        }
+                        out += "}"
+                    }
+                    out += "],"
+                }
+                out += "\"genres\":["
+                for (m, g) in p.genres.enumerated() {
+                    if m > 0 { out += "," }
+                    GatewayJSON.quoted(g, into: &out)
+                }
+                out += "],\"item\":"
+                GatewayJSON.quoted(p.item, into: &out)
+                out += ",\"rank\":\(p.rank),\"score\":\(p.score.isFinite ? p.score.description : "null")"
+                if let t = p.title {
+                    out += ",\"title\":"
+                    GatewayJSON.quoted(t, into: &out)
+                }
+                if let y = p.year { out += ",\"year\":\(y)" }
+                out += "}"
+            }
+            out += "],\"model_version\":\(modelVersion)"
+            if let user {
+                out += ",\"user\":"
+                GatewayJSON.quoted(user, into: &out)
+            }
+            out += "}"
+            return out
+        }
     }
 
     /// `POST /v1/recommendations`: someone the model has never seen.
@@ -102,7 +157,7 @@ public enum GatewayRoutes {
                                             yearFrom: year(q.get("year_from"), "year_from"), yearTo: year(q.get("year_to"), "year_to"))
                 let top = m.recommend(user: u, n: n, includeSeen: includeSeen, filter: filter)
                 let rated = explain ? m.file.seen(user: u).map(Int.init) : nil
-                return GatewayJSON.response(Picks(modelVersion: m.version, user: userId, item: nil, items: picks(m, top, explainFrom: rated)))
+                return Picks(modelVersion: m.version, user: userId, item: nil, items: picks(m, top, explainFrom: rated)).response
             }
         }
         router.post("/v1/recommendations") { request, context -> Response in
@@ -125,7 +180,7 @@ public enum GatewayRoutes {
                 }
                 let filter = try itemFilter(m, genre: folded.genre, country: folded.country, yearFrom: folded.yearFrom, yearTo: folded.yearTo)
                 guard let user = m.foldIn(pairs) else { throw GatewayError(.badRequest, "unsolvable", "these ratings do not determine a user") }
-                return GatewayJSON.response(Picks(modelVersion: m.version, user: nil, item: nil, items: picks(m, m.recommend(folded: user, n: n, filter: filter))))
+                return Picks(modelVersion: m.version, user: nil, item: nil, items: picks(m, m.recommend(folded: user, n: n, filter: filter))).response
             }
         }
         router.post("/v1/recommendations/batch") { request, context -> Response in
@@ -156,7 +211,7 @@ public enum GatewayRoutes {
                 let itemId = context.parameters.get("itemId") ?? ""
                 guard let i = m.item(itemId) else { throw GatewayError(.notFound, "unknown-item", "the model knows no item '\(itemId)'") }
                 let n = try count(request.uri.queryParameters.get("n"))
-                return GatewayJSON.response(Picks(modelVersion: m.version, user: nil, item: itemId, items: picks(m, m.similar(item: i, n: n))))
+                return Picks(modelVersion: m.version, user: nil, item: itemId, items: picks(m, m.similar(item: i, n: n))).response
             }
         }
         router.get("/v1/users/:userId/items/:itemId/prediction") { _, context in
@@ -181,7 +236,7 @@ public enum GatewayRoutes {
                     ranked = ranked.filter { !excluded.contains(UInt32($0.item)) }
                 }
                 let top = ranked.prefix(n).map { (item: $0.item, score: $0.score) }
-                return GatewayJSON.response(Picks(modelVersion: m.version, user: nil, item: nil, items: picks(m, Array(top))))
+                return Picks(modelVersion: m.version, user: nil, item: nil, items: picks(m, Array(top))).response
             }
         }
         return router
