@@ -311,7 +311,9 @@ public enum GatewayRoutes {
         }
     }
 
+    /// An empty `genre` or `country` means no filter; an unknown one is a 400.
     static func itemFilter(_ m: ServingModel, genre: String?, country: String?, yearFrom: Int64?, yearTo: Int64?) throws -> ItemFilter {
+        let genre = genre?.isEmpty == true ? nil : genre, country = country?.isEmpty == true ? nil : country
         if let genre, m.itemsByGenre[genre] == nil {
             throw GatewayError(.badRequest, "unknown-genre", "no genre '\(genre)' (known: \(m.itemsByGenre.keys.sorted().joined(separator: ", ")))")
         }
