@@ -2,11 +2,9 @@
 final class ActiveJob {
     var record: JobRecord
     let driver: any JobDriver
-    let startedMilliseconds: UInt64
 
-    init(record: JobRecord, driver: any JobDriver, now: UInt64) {
+    init(record: JobRecord, driver: any JobDriver) {
         self.record = record
         self.driver = driver
-        startedMilliseconds = now
     }
 }

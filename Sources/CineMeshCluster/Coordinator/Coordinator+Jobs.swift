@@ -50,7 +50,7 @@ extension Coordinator {
             case .success(let driver):
                 record.state = .running
                 record.startedAt = now
-                let job = ActiveJob(record: record, driver: driver, now: MonotonicClock.milliseconds())
+                let job = ActiveJob(record: record, driver: driver)
                 jobs[id] = job
                 metrics.jobsRunning.record(jobs.count)
                 advance(job)

@@ -15,6 +15,4 @@ public struct ZMQError: Error, CustomStringConvertible, Sendable {
 
     /// True for EAGAIN (a timed-out or non-blocking operation that would have blocked).
     public var wouldBlock: Bool { code == EAGAIN }
-    /// True when the context is shutting down (ETERM).
-    public var terminated: Bool { code == ETERM }
 }

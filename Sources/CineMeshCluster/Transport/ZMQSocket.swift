@@ -7,14 +7,13 @@ public typealias Frame = [UInt8]
 /// Every socket gets ZMQ_LINGER 0, so closing never blocks on a peer that went away.
 public final class ZMQSocket {
     public enum Kind {
-        case router, dealer, push, pull, pair
+        case router, dealer, push, pull
         var raw: Int32 {
             switch self {
             case .router: ZMQ_ROUTER
             case .dealer: ZMQ_DEALER
             case .push: ZMQ_PUSH
             case .pull: ZMQ_PULL
-            case .pair: ZMQ_PAIR
             }
         }
     }
@@ -44,11 +43,6 @@ public final class ZMQSocket {
         guard zmq_setsockopt(handle, option, &v, MemoryLayout<Int32>.size) == 0 else {
             throw ZMQError("zmq_setsockopt(\(option))")
         }
-    }
-
-    public func setOption(_ option: Int32, bytes: [UInt8]) throws {
-        let rc = bytes.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
-        guard rc == 0 else { throw ZMQError("zmq_setsockopt(\(option))") }
     }
 
     /// Binds and returns the endpoint actually bound (a `*` port resolved to the real one).
