@@ -54,3 +54,20 @@ struct ClientOptions: ParsableArguments {
         try body(try ClusterClient(endpoint: running.endpoints.clients, timeoutMilliseconds: config.clientTimeoutMilliseconds))
     }
 }
+
+/// How a job names its dataset: a directory that exists here is sent as an absolute path (the
+/// coordinator on this box opens it); anything else is a name in the coordinator's datasets
+/// directory.
+func datasetReference(_ text: String) -> String {
+    FileSystem.isDirectory(text) ? URL(fileURLWithPath: text).standardizedFileURL.path : text
+}
+
+/// `--param key=value` flags as a dictionary.
+func keyValues(_ entries: [String], flag: String = "--param") throws -> [String: String] {
+    var out: [String: String] = [:]
+    for entry in entries {
+        guard let eq = entry.firstIndex(of: "="), eq != entry.startIndex else { throw DataError(.usage, "\(flag) \(entry): expected key=value") }
+        out[String(entry[..<eq])] = String(entry[entry.index(after: eq)...])
+    }
+    return out
+}

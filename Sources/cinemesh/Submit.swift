@@ -49,9 +49,7 @@ struct Submit: ParsableCommand {
     func run() throws {
         try reportingErrors {
             var spec = try makeSpec()
-            if FileSystem.isDirectory(spec.dataset) {
-                spec.dataset = URL(fileURLWithPath: spec.dataset).standardizedFileURL.path
-            }
+            spec.dataset = datasetReference(spec.dataset)
             if let local {
                 try client.withLocalCluster(workers: local) { try runJob(spec, client: $0, follow: true) }
             } else {
@@ -77,11 +75,7 @@ struct Submit: ParsableCommand {
     }
 
     private func makeSpec() throws -> JobSpec {
-        var params: [String: String] = [:]
-        for p in parameters {
-            guard let eq = p.firstIndex(of: "="), eq != p.startIndex else { throw DataError(.usage, "--param \(p): expected key=value") }
-            params[String(p[..<eq])] = String(p[p.index(after: eq)...])
-        }
+        let params = try keyValues(parameters)
         if let path = spec {
             guard type == nil, dataset == nil else { throw DataError(.usage, "give a spec file or --type/--dataset, not both") }
             var s = try JobSpec.read(path)

@@ -285,7 +285,7 @@ struct Train: ParsableCommand {
         }
         if let regBias, algo == .svd || algo == .als { parameters["reg_bias"] = String(regBias) }
         if let earlyStopping, algo == .svd || algo == .als { parameters["early_stopping"] = String(earlyStopping) }
-        let path = FileSystem.isDirectory(dataset) ? URL(fileURLWithPath: dataset).standardizedFileURL.path : dataset
+        let path = datasetReference(dataset)
         try client.run(JobSpec(type: "train", dataset: path, parameters: parameters), local: local, then: keep)
     }
 

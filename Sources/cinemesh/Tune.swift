@@ -62,11 +62,8 @@ struct Tune: ParsableCommand {
             if let random { p["search"] = "random"; p["trials"] = String(random) }
             if let epochs { p["epochs"] = String(epochs) }
             if let earlyStopping { p["early_stopping"] = String(earlyStopping) }
-            for entry in parameters {
-                guard let eq = entry.firstIndex(of: "="), eq != entry.startIndex else { throw DataError(.usage, "--param \(entry): expected key=value") }
-                p[String(entry[..<eq])] = String(entry[entry.index(after: eq)...])
-            }
-            let path = FileSystem.isDirectory(dataset) ? URL(fileURLWithPath: dataset).standardizedFileURL.path : dataset
+            p.merge(try keyValues(parameters)) { _, new in new }
+            let path = datasetReference(dataset)
             try client.run(JobSpec(type: "tune", dataset: path, parameters: p), local: local) { final in
                 print(json ? (final.result ?? "") : (final.summary ?? ""))
             }
