@@ -19,54 +19,22 @@ public enum TopN {
         let items = model.items.rows
         let count = min(n, items)
         guard count > 0 else { return [] }
-        var heapItems = [Int](repeating: 0, count: count)
-        var heapScores = [Float](repeating: 0, count: count)
-        var size = 0
-        // "a is worse than b": lower score, or equal score and larger index.
-        @inline(__always) func worse(_ sa: Float, _ ia: Int, _ sb: Float, _ ib: Int) -> Bool { sa < sb || (sa == sb && ia > ib) }
+        var heap = BoundedHeap(capacity: count)
         let stride = model.users.stride
         let base = model.globalMean + userBias
         var skip = exclude.makeIterator()
         var nextSkip = skip.next().map(Int.init) ?? Int.max
-        do {
-            model.items.values.withUnsafeBufferPointer { q in
-                model.itemBias.withUnsafeBufferPointer { bi in
-                    for i in 0 ..< items {
-                        if i == nextSkip {
-                            nextSkip = skip.next().map(Int.init) ?? Int.max
-                            continue
-                        }
-                        let score = base + bi[i] + (stride > 0 ? Kernels.dot(userRow, q.baseAddress! + i * stride, stride: stride) : 0)
-                        if size < count {
-                            // Sift up.
-                            var c = size
-                            size += 1
-                            while c > 0 {
-                                let parent = (c - 1) / 2
-                                if !worse(score, i, heapScores[parent], heapItems[parent]) { break }
-                                heapScores[c] = heapScores[parent]; heapItems[c] = heapItems[parent]
-                                c = parent
-                            }
-                            heapScores[c] = score; heapItems[c] = i
-                        } else if worse(heapScores[0], heapItems[0], score, i) {
-                            // Replace the worst and sift down.
-                            var c = 0
-                            while true {
-                                let l = 2 * c + 1
-                                if l >= size { break }
-                                var w = l
-                                if l + 1 < size && worse(heapScores[l + 1], heapItems[l + 1], heapScores[l], heapItems[l]) { w = l + 1 }
-                                if !worse(heapScores[w], heapItems[w], score, i) { break }
-                                heapScores[c] = heapScores[w]; heapItems[c] = heapItems[w]
-                                c = w
-                            }
-                            heapScores[c] = score; heapItems[c] = i
-                        }
+        model.items.values.withUnsafeBufferPointer { q in
+            model.itemBias.withUnsafeBufferPointer { bi in
+                for i in 0 ..< items {
+                    if i == nextSkip {
+                        nextSkip = skip.next().map(Int.init) ?? Int.max
+                        continue
                     }
+                    heap.offer(item: i, score: base + bi[i] + (stride > 0 ? Kernels.dot(userRow, q.baseAddress! + i * stride, stride: stride) : 0))
                 }
             }
         }
-        return (0 ..< size).map { (item: heapItems[$0], score: heapScores[$0]) }
-            .sorted { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }
+        return heap.sorted()
     }
 }

@@ -231,10 +231,7 @@ public enum GatewayRoutes {
                 let filter = try itemFilter(m, genre: q.get("genre"), country: q.get("country"),
                                             yearFrom: year(q.get("year_from"), "year_from"), yearTo: year(q.get("year_to"), "year_to"))
                 var ranked = m.popular
-                if !filter.isEmpty {
-                    let excluded = Set(m.exclusions(filter, plus: [UInt32]()))
-                    ranked = ranked.filter { !excluded.contains(UInt32($0.item)) }
-                }
+                if let allowed = m.mask(filter) { ranked = ranked.filter { allowed.contains($0.item) } }
                 let top = ranked.prefix(n).map { (item: $0.item, score: $0.score) }
                 return Picks(modelVersion: m.version, user: nil, item: nil, items: picks(m, Array(top))).response
             }
@@ -314,10 +311,10 @@ public enum GatewayRoutes {
     /// An empty `genre` or `country` means no filter; an unknown one is a 400.
     static func itemFilter(_ m: ServingModel, genre: String?, country: String?, yearFrom: Int64?, yearTo: Int64?) throws -> ItemFilter {
         let genre = genre?.isEmpty == true ? nil : genre, country = country?.isEmpty == true ? nil : country
-        if let genre, m.itemsByGenre[genre] == nil {
-            throw GatewayError(.badRequest, "unknown-genre", "no genre '\(genre)' (known: \(m.itemsByGenre.keys.sorted().joined(separator: ", ")))")
+        if let genre, m.genreMasks[genre] == nil {
+            throw GatewayError(.badRequest, "unknown-genre", "no genre '\(genre)' (known: \(m.genreMasks.keys.sorted().joined(separator: ", ")))")
         }
-        if let country, m.itemsByCountry[country] == nil {
+        if let country, m.countryMasks[country] == nil {
             throw GatewayError(.badRequest, "unknown-country", "no country '\(country)' in the catalog")
         }
         if let yearFrom, let yearTo, yearFrom > yearTo {

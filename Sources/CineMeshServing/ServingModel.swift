@@ -12,12 +12,14 @@ public final class ServingModel: Sendable {
     public let years: [Int64?]
     public let genres: [[String]]
     public let countries: [[String]]
-    /// Genre name -> dense items carrying it, ascending.
-    public let itemsByGenre: [String: [Int]]
-    /// Country name -> dense items carrying it, ascending.
-    public let itemsByCountry: [String: [Int]]
-    /// |q_i| of every item, for cosine similarities.
-    let itemNorms: [Float]
+    /// Genre name -> the items carrying it.
+    public let genreMasks: [String: ItemMask]
+    /// Country name -> the items carrying it.
+    public let countryMasks: [String: ItemMask]
+    /// (year, item) of every item with a year, ascending: a year range is one binary search.
+    let itemsByYear: [(year: Int64, item: Int)]
+    /// The item factors in the layout top-N scoring reads.
+    let panels: ItemPanels
     /// Dense items by Bayesian-average rating of their training ratings, best first.
     public let popular: [(item: Int, score: Float, ratings: Int)]
 
@@ -37,25 +39,19 @@ public final class ServingModel: Sendable {
                 countries[Int(i)] = c?[row] ?? []
             }
         }
-        func index(_ lists: [[String]]) -> [String: [Int]] {
-            var out: [String: [Int]] = [:]
-            for (i, names) in lists.enumerated() { for name in names { out[name, default: []].append(i) } }
+        func index(_ lists: [[String]]) -> [String: ItemMask] {
+            var out: [String: ItemMask] = [:]
+            for (i, names) in lists.enumerated() { for name in names { out[name, default: ItemMask(items: n)].insert(i) } }
             return out
         }
-        let items = file.model.items
-        itemNorms = items.values.withUnsafeBufferPointer { v in
-            (0 ..< items.rows).map { r in
-                var t: Float = 0
-                for f in 0 ..< items.factors { t += v[r * items.stride + f] * v[r * items.stride + f] }
-                return t.squareRoot()
-            }
-        }
+        panels = ItemPanels(model: file.model)
+        itemsByYear = years.enumerated().compactMap { i, y in y.map { (year: $0, item: i) } }.sorted { ($0.year, $0.item) < ($1.year, $1.item) }
         self.titles = titles
         self.years = years
         self.genres = genres
         self.countries = countries
-        itemsByGenre = index(genres)
-        itemsByCountry = index(countries)
+        genreMasks = index(genres)
+        countryMasks = index(countries)
         popular = Self.bayesianAverage(file)
     }
 
@@ -85,43 +81,43 @@ public final class ServingModel: Sendable {
     /// Top `n` items for user `u` (dense), the user's training items left out unless
     /// `includeSeen`, only items `filter` allows.
     public func recommend(user u: Int, n: Int, includeSeen: Bool, filter: ItemFilter) -> [(item: Int, score: Float)] {
-        let seen = includeSeen ? [] : file.seen(user: u)
-        guard !filter.isEmpty else { return TopN.recommend(model: file.model, user: u, n: n, exclude: seen) }
-        return TopN.recommend(model: file.model, user: u, n: n, exclude: exclusions(filter, plus: seen))
+        let model = file.model
+        return model.users.values.withUnsafeBufferPointer { p in
+            panels.top(p.baseAddress! + u * model.users.stride, scoring: .biased(offset: model.globalMean + model.userBias[u]), n: n,
+                       exclude: includeSeen ? [] : file.seen(user: u), allowed: mask(filter))
+        }
     }
 
     /// Top `n` items for someone the model has never seen, from a folded-in vector (`foldIn`), the
     /// rated items left out.
     public func recommend(folded: FoldedUser, n: Int, filter: ItemFilter) -> [(item: Int, score: Float)] {
-        let rated = folded.rated.sorted()
+        let rated = folded.rated.sorted().map { UInt32($0) }
         return folded.row.withUnsafeBufferPointer { row in
-            TopN.recommend(model: file.model, userRow: row.baseAddress!, userBias: folded.bias, n: n,
-                           exclude: filter.isEmpty ? rated.map { UInt32($0) } : exclusions(filter, plus: rated.map { UInt32($0) }))
+            panels.top(row.baseAddress!, scoring: .biased(offset: file.model.globalMean + folded.bias), n: n, exclude: rated[...], allowed: mask(filter))
         }
     }
 
-    /// One ascending list of every item `filter` rules out, and `extra`.
-    func exclusions<C: Collection>(_ filter: ItemFilter, plus extra: C) -> [UInt32] where C.Element == UInt32 {
-        var excluded = [Bool](repeating: false, count: file.items.count)
-        if let allowed = filter.genre.flatMap({ itemsByGenre[$0] }) {
-            var keep = [Bool](repeating: false, count: excluded.count)
-            for i in allowed { keep[i] = true }
-            for i in excluded.indices where !keep[i] { excluded[i] = true }
-        }
-        if let allowed = filter.country.flatMap({ itemsByCountry[$0] }) {
-            var keep = [Bool](repeating: false, count: excluded.count)
-            for i in allowed { keep[i] = true }
-            for i in excluded.indices where !keep[i] { excluded[i] = true }
-        }
+    /// The items `filter` allows, nil when it allows every item.
+    public func mask(_ filter: ItemFilter) -> ItemMask? {
+        guard !filter.isEmpty else { return nil }
+        var parts: [ItemMask] = []
+        if let genre = filter.genre { parts.append(genreMasks[genre] ?? ItemMask(items: file.items.count)) }
+        if let country = filter.country { parts.append(countryMasks[country] ?? ItemMask(items: file.items.count)) }
         if filter.yearFrom != nil || filter.yearTo != nil {
-            for i in excluded.indices {
-                guard let y = years[i] else { excluded[i] = true; continue }
-                if let from = filter.yearFrom, y < from { excluded[i] = true }
-                if let to = filter.yearTo, y > to { excluded[i] = true }
+            let from = filter.yearFrom ?? .min, to = filter.yearTo ?? .max
+            var lo = 0, hi = itemsByYear.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if itemsByYear[mid].year < from { lo = mid + 1 } else { hi = mid }
             }
+            var years = ItemMask(items: file.items.count)
+            while lo < itemsByYear.count, itemsByYear[lo].year <= to {
+                years.insert(itemsByYear[lo].item)
+                lo += 1
+            }
+            parts.append(years)
         }
-        for i in extra { excluded[Int(i)] = true }
-        return excluded.indices.filter { excluded[$0] }.map { UInt32($0) }
+        return parts.dropFirst().reduce(parts[0]) { $0.intersection($1) }
     }
 
     /// Folds in a new user: the factors p and bias b_u minimizing
@@ -152,13 +148,12 @@ public final class ServingModel: Sendable {
     /// Up to `count` of the user's rated items closest to `item` in factor space (cosine): the
     /// titles that pulled it up, best first.
     public func because(user rated: [Int], item: Int, count: Int = 3) -> [Int] {
-        let norms = itemNorms
         let items = file.model.items, k = items.factors, s = items.stride
         return items.values.withUnsafeBufferPointer { v in
             rated.filter { $0 != item }.map { j -> (Int, Float) in
                 var dot: Float = 0
                 for f in 0 ..< k { dot += v[j * s + f] * v[item * s + f] }
-                let d = norms[j] * norms[item]
+                let d = panels.norm(j) * panels.norm(item)
                 return (j, d > 0 ? dot / d : 0)
             }
             .sorted { ($0.1, -$0.0) > ($1.1, -$1.0) }
@@ -169,47 +164,14 @@ public final class ServingModel: Sendable {
     /// The `n` items nearest to item `i` by cosine similarity of their factors (the item itself
     /// left out).
     public func similar(item i: Int, n: Int) -> [(item: Int, score: Float)] {
-        let items = file.model.items, k = items.factors, s = items.stride
-        let norms = itemNorms
-        var scored: [(item: Int, score: Float)] = []
-        scored.reserveCapacity(items.rows)
-        items.values.withUnsafeBufferPointer { v in
-            for r in 0 ..< items.rows where r != i {
-                var dot: Float = 0
-                for f in 0 ..< k { dot += v[r * s + f] * v[i * s + f] }
-                let d = norms[r] * norms[i]
-                scored.append((r, d > 0 ? dot / d : 0))
-            }
-        }
-        return Array(scored.sorted { ($0.score, -$0.item) > ($1.score, -$1.item) }.prefix(n))
+        let items = file.model.items, s = items.stride
+        let norm = panels.norm(i)
+        let query = (0 ..< s).map { f in norm > 0 ? items.values[i * s + f] / norm : 0 }
+        return panels.top(query, scoring: .cosine, n: n, exclude: [UInt32(i)])
     }
 
     /// The predicted rating of user `u` for item `i`, clipped to the scale.
     public func predict(user u: Int, item i: Int) -> Float {
         file.model.predict(user: u, item: i, scale: file.metadata.ratingScale)
     }
-}
-
-/// Which items a request allows: a genre, a country, a range of years (each optional).
-public struct ItemFilter: Sendable, Equatable {
-    public var genre: String?
-    public var country: String?
-    public var yearFrom: Int64?
-    public var yearTo: Int64?
-
-    public init(genre: String? = nil, country: String? = nil, yearFrom: Int64? = nil, yearTo: Int64? = nil) {
-        self.genre = genre
-        self.country = country
-        self.yearFrom = yearFrom
-        self.yearTo = yearTo
-    }
-
-    public var isEmpty: Bool { genre == nil && country == nil && yearFrom == nil && yearTo == nil }
-}
-
-/// A user folded in from their ratings: a factor row (padded), a bias, and the items they rated.
-public struct FoldedUser: Sendable {
-    public var row: [Float]
-    public var bias: Float
-    public var rated: [Int]
 }

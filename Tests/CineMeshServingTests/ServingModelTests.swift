@@ -18,7 +18,9 @@ import Testing
         let metadata = ModelFile.Metadata(algorithm: "svd", hyperparameters: .svd(SVDParameters()), epochs: [], metrics: ["rmse": 1],
                                           dataset: "tiny", datasetContentHash: "0", ratingScale: .oneToFive)
         let catalog = ColumnTable(columns: [.init("item", .string(["a", "b", "c", "d"])), .init("title", .string(["A", "B", "C", "D"])),
-                                            .init("genres", .stringList([["Drama"], ["Comedy"], ["Drama"], ["Comedy", "Drama"]]))])
+                                            .init("genres", .stringList([["Drama"], ["Comedy"], ["Drama"], ["Comedy", "Drama"]])),
+                                            .init("year", .int([1990, 2001, nil, 2010])),
+                                            .init("countries", .stringList([["France"], ["France", "Japan"], [], ["Japan"]]))])
         return ModelFile(metadata: metadata, model: model, users: IdMap(ids: ["u0", "u1", "u2"].map(ExternalId.init)),
                          items: IdMap(ids: ["a", "b", "c", "d"].map(ExternalId.init)),
                          catalog: catalog, training: train)
@@ -30,6 +32,10 @@ import Testing
         #expect(m.recommend(user: u, n: 10, includeSeen: false, filter: ItemFilter()).map { m.itemId($0.item) } == ["c", "d"])
         #expect(m.recommend(user: u, n: 2, includeSeen: true, filter: ItemFilter()).map { m.itemId($0.item) } == ["a", "b"])
         #expect(m.recommend(user: u, n: 10, includeSeen: true, filter: ItemFilter(genre: "Comedy")).map { m.itemId($0.item) } == ["b", "d"])
+        #expect(m.recommend(user: u, n: 10, includeSeen: true, filter: ItemFilter(yearFrom: 1995)).map { m.itemId($0.item) } == ["b", "d"])
+        #expect(m.recommend(user: u, n: 10, includeSeen: true, filter: ItemFilter(yearFrom: 1990, yearTo: 2001)).map { m.itemId($0.item) } == ["a", "b"])
+        #expect(m.recommend(user: u, n: 10, includeSeen: true, filter: ItemFilter(country: "Japan", yearTo: 2005)).map { m.itemId($0.item) } == ["b"])
+        #expect(m.recommend(user: u, n: 10, includeSeen: false, filter: ItemFilter(genre: "Drama", country: "France")).isEmpty)
         #expect(m.titles == ["A", "B", "C", "D"])
         #expect(m.predict(user: u, item: 0) == 5)   // 3 + 3 = 6, clipped to the scale
     }

@@ -1,0 +1,54 @@
+/// The best `capacity` (item, score) pairs offered so far, in a min-heap held in two preallocated
+/// arrays: offering is O(log capacity) and allocates nothing. "Better" is a higher score, then the
+/// smaller item on equal scores.
+struct BoundedHeap {
+    private var items: [Int]
+    private var scores: [Float]
+    private(set) var size = 0
+
+    init(capacity: Int) {
+        items = [Int](repeating: 0, count: capacity)
+        scores = [Float](repeating: 0, count: capacity)
+    }
+
+    var isFull: Bool { size == items.count }
+
+    /// The score of the worst pair kept (meaningful once something was offered).
+    var worstScore: Float { scores[0] }
+
+    @inline(__always)
+    private static func worse(_ sa: Float, _ ia: Int, _ sb: Float, _ ib: Int) -> Bool { sa < sb || (sa == sb && ia > ib) }
+
+    @inline(__always)
+    mutating func offer(item: Int, score: Float) {
+        if size < items.count {
+            var c = size
+            size += 1
+            while c > 0 {
+                let parent = (c - 1) / 2
+                if !Self.worse(score, item, scores[parent], items[parent]) { break }
+                scores[c] = scores[parent]; items[c] = items[parent]
+                c = parent
+            }
+            scores[c] = score; items[c] = item
+        } else if size > 0, Self.worse(scores[0], items[0], score, item) {
+            var c = 0
+            while true {
+                let l = 2 * c + 1
+                if l >= size { break }
+                var w = l
+                if l + 1 < size && Self.worse(scores[l + 1], items[l + 1], scores[l], items[l]) { w = l + 1 }
+                if !Self.worse(scores[w], items[w], score, item) { break }
+                scores[c] = scores[w]; items[c] = items[w]
+                c = w
+            }
+            scores[c] = score; items[c] = item
+        }
+    }
+
+    /// The pairs kept, best first.
+    func sorted() -> [(item: Int, score: Float)] {
+        (0 ..< size).map { (item: items[$0], score: scores[$0]) }
+            .sorted { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }
+    }
+}
