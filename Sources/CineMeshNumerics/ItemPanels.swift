@@ -1,11 +1,13 @@
 /// A model's item factors laid out for top-N serving: panels of 16 items, factor-major inside a
-/// panel (factor f of the panel's 16 items is 16 consecutive floats). One query vector scores a
-/// whole panel with a broadcast multiply-add per factor and no horizontal sums, which is about
-/// 1.5x the throughput of one dot product per item (docs/BENCHMARKS.md, gateway). The top n are
-/// kept in a bounded heap that a panel only enters when one of its scores beats the current n-th.
+/// panel, each factor rounded to bfloat16 (the top 16 bits of a Float) so a pass over the items
+/// reads half the bytes. One query vector scores a whole panel with a broadcast multiply-add per
+/// factor and no horizontal sums; a panel's scores only reach the heap when an upper bound of the
+/// best of them can still make the top n.
 ///
-/// Scores are those of `BiasedFactorModel.score` up to float rounding (the sum runs in another
-/// order): equal-score ties go to the smaller item index.
+/// The rounded factors only choose candidates: every item whose approximate score is within twice
+/// the rounding error's bound of the n-th best approximate score is rescored from the exact
+/// Float factors, so the answer (items, order, scores, ties to the smaller index) is exactly the
+/// one an exhaustive `BiasedFactorModel.score` pass gives.
 public struct ItemPanels: Sendable {
     /// Items per panel.
     public static let width = 16
@@ -13,12 +15,19 @@ public struct ItemPanels: Sendable {
     public let factors: Int
     /// Factors per panel rounded up to even (the kernel takes two at a time); the extra one is zero.
     let depth: Int
-    /// panels x depth x 16 floats; padding items are zero.
-    let values: [Float]
-    /// b_i per item, zero on padding.
+    /// panels x depth x 8 words; word j of a (panel, factor) row holds items 2j (low half) and
+    /// 2j + 1 (high half) as bfloat16. Padding items are zero.
+    let values: [UInt32]
+    /// b_i and 1 / |q_i| (zero for a zero vector) per item, both in lane order: a panel's 8 even
+    /// items, then its 8 odd ones. Zero on padding.
     let bias: [Float]
-    /// 1 / |q_i| per item (zero for a zero vector and on padding), for cosine scores.
     let inverseNorm: [Float]
+    /// The exact factors and biases, for rescoring candidates.
+    let exact: FactorMatrix
+    let exactBias: [Float]
+    /// Largest |q_i| and |b_i|, for the bound on the rounding error.
+    let maxNorm: Float
+    let maxBias: Float
 
     /// How a panel's dot products become scores.
     public enum Scoring: Sendable {
@@ -34,9 +43,10 @@ public struct ItemPanels: Sendable {
         factors = m.factors
         depth = (m.factors + 1) / 2 * 2
         let panels = (m.rows + width - 1) / width
-        var values = [Float](repeating: 0, count: panels * depth * width)
+        var values = [UInt32](repeating: 0, count: panels * depth * width / 2)
         var bias = [Float](repeating: 0, count: panels * width)
         var inverseNorm = [Float](repeating: 0, count: panels * width)
+        var maxNorm: Float = 0
         let depth = depth
         m.values.withUnsafeBufferPointer { q in
             for i in 0 ..< m.rows {
@@ -44,36 +54,72 @@ public struct ItemPanels: Sendable {
                 var squares: Float = 0
                 for f in 0 ..< m.factors {
                     let v = q[i * m.stride + f]
-                    values[(p * depth + f) * width + lane] = v
+                    values[(p * depth + f) * width / 2 + lane / 2] |= UInt32(Self.bfloat16(v)) << (lane % 2 == 0 ? 0 : 16)
                     squares += v * v
                 }
-                bias[i] = model.itemBias[i]
-                inverseNorm[i] = squares > 0 ? 1 / squares.squareRoot() : 0
+                let slot = p * width + (lane % 2 == 0 ? lane / 2 : 8 + lane / 2)
+                bias[slot] = model.itemBias[i]
+                inverseNorm[slot] = squares > 0 ? 1 / squares.squareRoot() : 0
+                maxNorm = max(maxNorm, squares.squareRoot())
             }
         }
         self.values = values
         self.bias = bias
         self.inverseNorm = inverseNorm
+        exact = m
+        exactBias = model.itemBias
+        self.maxNorm = maxNorm
+        maxBias = model.itemBias.reduce(0) { max($0, $1.magnitude) }
+    }
+
+    /// v rounded to the nearest bfloat16 (ties to even): relative error at most 2^-9.
+    static func bfloat16(_ v: Float) -> UInt16 {
+        let bits = v.bitPattern
+        return UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
+    }
+
+    /// The exact score of item `i`.
+    @inline(__always)
+    func exactScore(_ x: UnsafePointer<Float>, _ i: Int, cosine: Bool, offset: Float) -> Float {
+        exact.values.withUnsafeBufferPointer { q in
+            let dot = exact.stride > 0 ? Kernels.dot(x, q.baseAddress! + i * exact.stride, stride: exact.stride) : 0
+            return cosine ? dot * inverseNorm[Self.slot(i)] : offset + exactBias[i] + dot
+        }
+    }
+
+    /// Where item i's per-item values sit in lane order.
+    @inline(__always)
+    static func slot(_ i: Int) -> Int {
+        let lane = i % width
+        return i - lane + (lane % 2 == 0 ? lane / 2 : 8 + lane / 2)
     }
 
     /// |q_i|.
-    public func norm(_ i: Int) -> Float { inverseNorm[i] > 0 ? 1 / inverseNorm[i] : 0 }
+    public func norm(_ i: Int) -> Float {
+        let inverse = inverseNorm[Self.slot(i)]
+        return inverse > 0 ? 1 / inverse : 0
+    }
 
     /// The n best items for query `x` (at least `depth` floats: a padded factor row), best first,
-    /// leaving out the ascending `exclude` and, with `allowed`, every item outside it. Nothing is
-    /// allocated per item; panels with no allowed item are skipped unscored.
+    /// leaving out the ascending `exclude` and, with `allowed`, every item outside it. Panels with
+    /// no allowed item are skipped unscored; nothing is allocated per item.
     public func top(_ x: UnsafePointer<Float>, scoring: Scoring, n: Int, exclude: ArraySlice<UInt32> = [], allowed: ItemMask? = nil)
         -> [(item: Int, score: Float)] {
         let count = min(n, items)
         guard count > 0 else { return [] }
         precondition(allowed.map { $0.items == items } ?? true, "mask over \(allowed!.items) items for \(items)")
-        var heap = BoundedHeap(capacity: count)
-        var threshold = -Float.infinity
-        let width = Self.width, depth = depth, panels = (items + width - 1) / width
         let (cosine, offset): (Bool, Float) = switch scoring {
         case .biased(let offset): (false, offset)
         case .cosine: (true, 0)
         }
+        // |approximate - exact| <= 2^-9 |q_i| |x| from the rounding (Cauchy-Schwarz), plus the
+        // float error of two differently ordered sums, far below the 1e-4 relative slack added.
+        var squares: Float = 0
+        for f in 0 ..< factors { squares += x[f] * x[f] }
+        let scale = cosine ? Float(1) : maxNorm
+        let slack = (Float(1) / 512 + 1e-4) * scale * squares.squareRoot() + 1e-4 * (offset.magnitude + maxBias + 1)
+        var search = CandidateSearch(capacity: count, margin: 2 * slack)
+        let width = Self.width, depth = depth, panels = (items + width - 1) / width
         values.withUnsafeBufferPointer { v in
             (cosine ? inverseNorm : bias).withUnsafeBufferPointer { perItem in
                 exclude.withUnsafeBufferPointer { skip in
@@ -87,56 +133,54 @@ public struct ItemPanels: Sendable {
                             s += 1
                         }
                         guard bits != 0 else { continue }
-                        let (low, high) = Self.panelScores(x, UnsafeRawPointer(v.baseAddress! + p * depth * width), depth: depth,
+                        let (even, odd) = Self.panelScores(x, v.baseAddress! + p * depth * width / 2, depth: depth,
                                                            perItem: UnsafeRawPointer(perItem.baseAddress! + p * width),
                                                            cosine: cosine, offset: offset)
-                        if bits == 0xFFFF, Self.bound(Self.pairwiseMax(low, high)) < threshold { continue }
-                        Self.offer(low, bits: bits & 0xFF, first: p * width, threshold: &threshold, to: &heap)
-                        Self.offer(high, bits: bits >> 8, first: p * width + 8, threshold: &threshold, to: &heap)
+                        if bits == 0xFFFF, Self.bound(Self.pairwiseMax(even, odd)) < search.cutoff { continue }
+                        search.offer(even, bits: Self.compact(bits), first: p * width)
+                        search.offer(odd, bits: Self.compact(bits >> 1), first: p * width + 1)
                     }
                 }
             }
         }
+        var heap = BoundedHeap(capacity: count)
+        for (item, approximate) in search.candidates where approximate >= search.cutoff {
+            heap.offer(item: item, score: exactScore(x, item, cosine: cosine, offset: offset))
+        }
         return heap.sorted()
     }
 
-    /// The 16 scores of one panel (two halves of 8).
+    /// The approximate scores of one panel: its 8 even items, then its 8 odd ones.
     @inline(__always)
-    static func panelScores(_ x: UnsafePointer<Float>, _ panel: UnsafeRawPointer, depth: Int, perItem: UnsafeRawPointer,
+    static func panelScores(_ x: UnsafePointer<Float>, _ panel: UnsafePointer<UInt32>, depth: Int, perItem: UnsafeRawPointer,
                             cosine: Bool, offset: Float) -> (SIMD8<Float>, SIMD8<Float>) {
-        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        let raw = UnsafeRawPointer(panel)
+        let high = SIMD8<UInt32>(repeating: 0xFFFF_0000)
+        var e0 = SIMD8<Float>(), o0 = SIMD8<Float>(), e1 = SIMD8<Float>(), o1 = SIMD8<Float>()
         var f = 0
         while f < depth {
             let s = SIMD8<Float>(repeating: x[f]), t = SIMD8<Float>(repeating: x[f + 1])
-            a0 += s * panel.loadUnaligned(fromByteOffset: f * 64, as: SIMD8<Float>.self)
-            a1 += s * panel.loadUnaligned(fromByteOffset: f * 64 + 32, as: SIMD8<Float>.self)
-            a2 += t * panel.loadUnaligned(fromByteOffset: f * 64 + 64, as: SIMD8<Float>.self)
-            a3 += t * panel.loadUnaligned(fromByteOffset: f * 64 + 96, as: SIMD8<Float>.self)
+            let a = raw.loadUnaligned(fromByteOffset: f * 32, as: SIMD8<UInt32>.self)
+            let b = raw.loadUnaligned(fromByteOffset: f * 32 + 32, as: SIMD8<UInt32>.self)
+            e0 += s * unsafeBitCast(a &<< 16, to: SIMD8<Float>.self)
+            o0 += s * unsafeBitCast(a & high, to: SIMD8<Float>.self)
+            e1 += t * unsafeBitCast(b &<< 16, to: SIMD8<Float>.self)
+            o1 += t * unsafeBitCast(b & high, to: SIMD8<Float>.self)
             f += 2
         }
-        let low = perItem.loadUnaligned(as: SIMD8<Float>.self), high = perItem.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-        if cosine { return ((a0 + a2) * low, (a1 + a3) * high) }
+        let evenItems = perItem.loadUnaligned(as: SIMD8<Float>.self), oddItems = perItem.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        if cosine { return ((e0 + e1) * evenItems, (o0 + o1) * oddItems) }
         let o = SIMD8<Float>(repeating: offset)
-        return ((o + low) + (a0 + a2), (o + high) + (a1 + a3))
+        return ((o + evenItems) + (e0 + e1), (o + oddItems) + (o0 + o1))
     }
 
-    /// Offers the allowed lanes (`bits`) of 8 scores to the heap, once it is full only those that
-    /// beat the n-th best (`threshold`, -infinity before). A half-panel with all lanes allowed is
-    /// first tested as a whole against an upper bound of its best score, so most cost no branch
-    /// per lane.
+    /// Bits 0, 2, 4, ..., 14 of `bits` moved to bits 0 ... 7.
     @inline(__always)
-    static func offer(_ scores: SIMD8<Float>, bits: UInt16, first: Int, threshold: inout Float, to heap: inout BoundedHeap) {
-        if bits == 0xFF, bound(scores) < threshold { return }
-        var bits = bits
-        while bits != 0 {
-            let lane = bits.trailingZeroBitCount
-            bits &= bits - 1
-            let score = scores[lane]
-            if score > threshold || !heap.isFull {
-                heap.offer(item: first + lane, score: score)
-                if heap.isFull { threshold = heap.worstScore }
-            }
-        }
+    static func compact(_ bits: UInt16) -> UInt16 {
+        var x = bits & 0x5555
+        x = (x | (x >> 1)) & 0x3333
+        x = (x | (x >> 2)) & 0x0F0F
+        return (x | (x >> 4)) & 0x00FF
     }
 
     /// A number no smaller than the largest of 8 scores, from pairwise maxima written as

@@ -45,6 +45,40 @@ import Testing
         }
     }
 
+    /// Real-valued factors: the rounded first pass must still give exactly the exhaustive answer.
+    @Test func topNIsExactlyTheExhaustiveAnswerOnRandomModels() {
+        var rng = SeededRandom(seed: 5)
+        for trial in 0 ..< 40 {
+            let items = 1 + rng.below(2000), k = 1 + rng.below(70)
+            var model = BiasedFactorModel(globalMean: 3.5, users: .normal(rows: 4, factors: k, mean: 0, std: 0.3, seed: UInt64(trial), salt: 1),
+                                          items: .normal(rows: items, factors: k, mean: 0, std: 0.3, seed: UInt64(trial), salt: 2))
+            for i in 0 ..< items { model.itemBias[i] = Float(rng.normal()) * 0.4 }
+            if trial % 7 == 0 { for i in stride(from: 0, to: items, by: 3) { model.itemBias[i] = 0.25 } }
+            let panels = ItemPanels(model: model)
+            let u = rng.below(4), n = 1 + rng.below(50)
+            let exclude = (0 ..< items).filter { _ in rng.below(10) == 0 }.map { UInt32($0) }
+            let expected = TopN.recommend(model: model, user: u, n: n, exclude: exclude)
+            let got = model.users.values.withUnsafeBufferPointer { p in
+                panels.top(p.baseAddress! + u * model.users.stride, scoring: .biased(offset: model.globalMean + model.userBias[u]),
+                           n: n, exclude: exclude[...])
+            }
+            let gotItems: [Int] = got.map { $0.item }, expectedItems: [Int] = expected.map { $0.item }
+            let gotScores: [Float] = got.map { $0.score }, expectedScores: [Float] = expected.map { $0.score }
+            #expect(gotItems == expectedItems, "trial \(trial)")
+            #expect(gotScores == expectedScores, "trial \(trial)")
+        }
+    }
+
+    @Test func roundsToTheNearestBfloat16() {
+        #expect(ItemPanels.bfloat16(1) == 0x3F80)
+        #expect(ItemPanels.bfloat16(Float(bitPattern: 0x3F80_8000)) == 0x3F80)   // a tie goes to even
+        #expect(ItemPanels.bfloat16(Float(bitPattern: 0x3F81_8000)) == 0x3F82)
+        #expect(ItemPanels.bfloat16(Float(bitPattern: 0x3F80_8001)) == 0x3F81)
+        #expect(ItemPanels.bfloat16(-2) == 0xC000)
+        #expect(ItemPanels.compact(0b1010_1010_1010_1011) == 0b0000_0000_0000_0001)
+        #expect(ItemPanels.compact(0b0101_0101_0101_0101 >> 0) == 0xFF)
+    }
+
     @Test func cosineRanksByAngleAndKeepsZeroVectorsLast() {
         var model = BiasedFactorModel(globalMean: 0, users: FactorMatrix(rows: 1, factors: 2), items: FactorMatrix(rows: 20, factors: 2))
         // Item i points at angle i * 10 degrees with length 1 + i (length must not matter); item 19 is zero.
