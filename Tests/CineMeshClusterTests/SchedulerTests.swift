@@ -5,8 +5,8 @@ import Testing
 @Suite struct SchedulerTests {
     let welcome = WelcomeBody(coordinatorId: "c", heartbeatMilliseconds: 100, liveness: 3, chunkBytes: 1024, window: 2)
 
-    func ready(_ id: String) -> ReadyBody {
-        ReadyBody(workerId: id, host: "h", pid: 1, capacity: WorkerCapacity(cores: 2, memoryBytes: 1, diskFreeBytes: 1), cached: [])
+    func ready(_ id: String, slots: Int? = nil) -> ReadyBody {
+        ReadyBody(workerId: id, host: "h", pid: 1, capacity: WorkerCapacity(cores: 2, memoryBytes: 1, diskFreeBytes: 1), cached: [], slots: slots)
     }
 
     func stage(_ n: Int) -> StagePlan {
@@ -48,7 +48,7 @@ import Testing
         let heard301 = s.heard(from: [2], now: 301)
         #expect(heard301)
         let actions = s.tick(now: 301)
-        #expect(actions.contains { if case .workerLost("a", _, _, .init(job: 1, task: 0)) = $0 { return true }; return false })
+        #expect(actions.contains { if case .workerLost("a", _, _, let requeued) = $0 { return requeued == [.init(job: 1, task: 0)] }; return false })
         let resent = tasks(actions)
         #expect(resent.count == 1 && resent[0].0 == [2] && resent[0].1.task == 0 && resent[0].1.attempt == 3)
         #expect(s.workers.count == 1)
@@ -181,5 +181,27 @@ extension SchedulerTests {
         #expect(!late.contains { if case .completed = $0 { return true }; return false })
         let fresh = tasks(late)
         #expect(fresh.count == 1 && fresh[0].1.attempt > old[1].1.attempt)
+    }
+
+    @Test func workersWithTwoSlotsGetASecondTaskOnlyOnceEveryWorkerHasOne() {
+        var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 3)
+        _ = s.register(routing: [1], ready: ready("a", slots: 2), welcome: welcome, now: 0)
+        _ = s.register(routing: [2], ready: ready("b", slots: 2), welcome: welcome, now: 0)
+        _ = s.register(routing: [3], ready: ready("c"), welcome: welcome, now: 0)
+        let sent = tasks(s.enqueue(job: 1, stage: stage(6), now: 0))
+        // One each first (a, b, c), then the second slots of a and b; task 5 waits.
+        #expect(sent.map(\.0) == [[1], [2], [3], [1], [2]])
+        #expect(sent.map(\.1.task) == [0, 1, 2, 3, 4])
+        #expect(s.queueDepth == 1)
+        // a answers its second task first (allowed: replies are matched by attempt, not order).
+        let next = tasks(s.completed(from: [1], ResultBody(job: 1, task: 3, attempt: sent[3].1.attempt, output: [:], seconds: 0), payload: [], now: 1))
+        #expect(next.map(\.0) == [[1]] && next.map(\.1.task) == [5])
+        // b dies holding two tasks: both go back to the front of the queue in the order sent.
+        let lost = s.disconnected([2], now: 2)
+        #expect(lost.contains { if case .workerLost("b", _, _, let requeued) = $0 { return requeued.map(\.task) == [1, 4] }; return false })
+        #expect(s.queueDepth == 2)
+        _ = s.completed(from: [3], ResultBody(job: 1, task: 2, attempt: sent[2].1.attempt, output: [:], seconds: 0), payload: [], now: 3)
+        #expect(s.queueDepth == 1)
+        #expect(s.workers[[3]]!.running.map(\.key.task) == [1])
     }
 }

@@ -41,7 +41,8 @@ extension Coordinator {
             let now = MonotonicClock.milliseconds()
             let infos = scheduler.workerList.map { w in
                 WorkerInfo(workerId: w.ready.workerId, host: w.ready.host, pid: w.ready.pid, capacity: w.ready.capacity,
-                           activity: w.running.map { "job \($0.key.job) task \($0.key.task) attempt \($0.attempt)" } ?? "idle",
+                           activity: w.running.isEmpty ? "idle"
+                               : w.running.map { "job \($0.key.job) task \($0.key.task) attempt \($0.attempt)" }.joined(separator: "; "),
                            tasksDone: w.tasksDone, silentMilliseconds: Int(now - min(now, w.lastHeard)),
                            upSeconds: Double(now - min(now, w.registeredAt)) / 1000)
             }

@@ -204,7 +204,7 @@ public final class Coordinator: @unchecked Sendable {
                 metrics.workersLost.increment()
                 if reason.hasPrefix("silent") { metrics.heartbeatsMissed.increment(by: Int64(config.heartbeatLiveness)) }
                 logger.warning("worker lost", metadata: ["worker": "\(workerId)", "reason": "\(reason)",
-                                                         "requeued": "\(requeued.map { "\($0)" } ?? "none")"])
+                                                         "requeued": "\(requeued.isEmpty ? "none" : requeued.map(\.description).joined(separator: ", "))"])
                 rollBack(lost: session)
             case .completed(let key, let body, let payload, let workerId, let session):
                 metrics.tasksRun.increment()

@@ -2,7 +2,8 @@
 /// method takes the time and returns the messages to send and the events to act on. Tested alone
 /// (SchedulerTests) with made-up times.
 ///
-/// Rules (docs/PROTOCOL.md): a worker runs one task at a time; a task pinned to a worker session
+/// Rules (docs/PROTOCOL.md): a worker holds at most its READY `slots` tasks (1 if it names none)
+/// and runs them in the order sent; a task pinned to a worker session
 /// (`TaskPlan.affinity`) goes to that session only; other tasks are handed out in the order
 /// they were queued, to idle workers in the order they registered, preferring data locality; every hand-out is a new attempt
 /// with a job-wide unique attempt id; a worker silent for `deadAfter` ms is dead and its task goes
@@ -23,7 +24,8 @@ public struct Scheduler: Sendable {
         public var registeredAt: UInt64
         public var lastHeard: UInt64
         public var lastSent: UInt64
-        public var running: (key: TaskKey, attempt: Int)?
+        /// Tasks handed to the worker and not yet answered, in the order sent.
+        public var running: [(key: TaskKey, attempt: Int)]
         public var tasksDone: Int
         /// Files this worker is known to hold: its READY list plus the files of tasks it finished.
         public var cached: Set<String>
@@ -32,13 +34,16 @@ public struct Scheduler: Sendable {
         /// This registration of the worker: its id and registration number. A worker that
         /// reconnects or restarts is a new session (whatever it held in memory is gone).
         public var session: String { "\(ready.workerId)#\(order)" }
+
+        /// Tasks the worker takes at once.
+        var slots: Int { min(max(ready.slots ?? 1, 1), Scheduler.maxSlots) }
     }
 
     public enum Action: Sendable {
         /// Send `message` to the worker with this routing id.
         case send(Frame, Message)
-        /// A worker was declared dead or left; `requeued` lists the task it held, if any.
-        case workerLost(workerId: String, session: String, reason: String, requeued: TaskKey?)
+        /// A worker was declared dead or left; `requeued` lists the tasks it held.
+        case workerLost(workerId: String, session: String, reason: String, requeued: [TaskKey])
         /// A task finished; hand its output to the job's driver.
         case completed(TaskKey, ResultBody, payload: [Frame], workerId: String, session: String)
         /// A task cannot succeed: fail its job.
@@ -92,7 +97,7 @@ public struct Scheduler: Sendable {
         }
         registrations += 1
         workers[routing] = Worker(routing: routing, ready: ready, registeredAt: now, lastHeard: now, lastSent: now,
-                                  running: nil, tasksDone: 0, cached: Set(ready.cached), order: registrations)
+                                  running: [], tasksDone: 0, cached: Set(ready.cached), order: registrations)
         actions.append(.send(routing, Message(.welcome, welcome)))
         return actions + dispatch(now: now)
     }
@@ -129,12 +134,10 @@ public struct Scheduler: Sendable {
 
     private mutating func lose(_ routing: Frame, reason: String) -> [Action] {
         guard let w = workers.removeValue(forKey: routing) else { return [] }
-        var requeued: TaskKey?
-        if let (key, attempt) = w.running, pending[key]?.attempt == attempt {
-            pending[key]!.attempt = nil
-            queue.insert(key, at: 0)
-            requeued = key
-        }
+        // Back to the front of the queue, in the order they were sent.
+        let requeued = w.running.filter { pending[$0.key]?.attempt == $0.attempt }.map(\.key)
+        for key in requeued { pending[key]!.attempt = nil }
+        queue.insert(contentsOf: requeued, at: 0)
         return [.workerLost(workerId: w.ready.workerId, session: w.session, reason: reason, requeued: requeued)]
     }
 
@@ -161,10 +164,10 @@ public struct Scheduler: Sendable {
     public mutating func completed(from routing: Frame, _ body: ResultBody, payload: [Frame], now: UInt64) -> [Action] {
         let key = TaskKey(job: body.job, task: body.task)
         guard let w = workers[routing] else { return [] }
-        guard let running = w.running, running.key == key, running.attempt == body.attempt else {
+        guard let slot = w.running.firstIndex(where: { $0.key == key && $0.attempt == body.attempt }) else {
             return [.stale(key, attempt: body.attempt, workerId: w.ready.workerId)]
         }
-        workers[routing]!.running = nil
+        workers[routing]!.running.remove(at: slot)
         guard pending[key]?.attempt == body.attempt else {
             return [.stale(key, attempt: body.attempt, workerId: w.ready.workerId)] + dispatch(now: now)
         }
@@ -178,10 +181,10 @@ public struct Scheduler: Sendable {
     public mutating func failed(from routing: Frame, _ body: FailedBody, now: UInt64) -> [Action] {
         let key = TaskKey(job: body.job, task: body.task)
         guard let w = workers[routing] else { return [] }
-        guard let running = w.running, running.key == key, running.attempt == body.attempt else {
+        guard let slot = w.running.firstIndex(where: { $0.key == key && $0.attempt == body.attempt }) else {
             return [.stale(key, attempt: body.attempt, workerId: w.ready.workerId)]
         }
-        workers[routing]!.running = nil
+        workers[routing]!.running.remove(at: slot)
         guard let p = pending[key], p.attempt == body.attempt else {
             return [.stale(key, attempt: body.attempt, workerId: w.ready.workerId)] + dispatch(now: now)
         }
@@ -195,25 +198,37 @@ public struct Scheduler: Sendable {
         return [.taskFailed(key, message: "\(key) on worker \(w.ready.workerId): \(why)")] + dispatch(now: now)
     }
 
-    /// Hands queued tasks to idle workers.
+    /// Hands queued tasks to workers with a free slot: first one task to each idle worker, then
+    /// fills the remaining slots, so a short stage is spread before any worker queues a second.
     private mutating func dispatch(now: UInt64) -> [Action] {
         var actions: [Action] = []
-        for w in workerList where w.running == nil {
-            guard let key = nextRunnable(for: w, &actions) else { continue }
-            var p = pending[key]!
-            if p.attemptsUsed > 0 { actions.append(.retrying(key, reason: "attempt \(p.attemptsUsed + 1) on \(w.ready.workerId)")) }
-            let attempt = nextAttempt[key.job, default: 1]
-            nextAttempt[key.job] = attempt + 1
-            p.attemptsUsed += 1
-            p.attempt = attempt
-            pending[key] = p
-            workers[w.routing]!.running = (key, attempt)
-            workers[w.routing]!.lastSent = now
-            let body = TaskBody(job: key.job, task: key.task, attempt: attempt, kind: p.plan.kind, stage: p.stage,
-                                parameters: p.plan.parameters, files: p.plan.files)
-            actions.append(.send(w.routing, Message(.task, body, payload: p.plan.payload)))
+        for round in 0 ..< Self.maxSlots {
+            for w in workerList where w.running.count == round && round < w.slots {
+                guard let key = nextRunnable(for: workers[w.routing]!, &actions) else { continue }
+                hand(key, to: w.routing, now: now, &actions)
+            }
         }
         return actions
+    }
+
+    /// Most tasks one worker is given at once, whatever it announces.
+    static let maxSlots = 4
+
+    /// Sends `key` to the worker at `routing` as a new attempt.
+    private mutating func hand(_ key: TaskKey, to routing: Frame, now: UInt64, _ actions: inout [Action]) {
+        let w = workers[routing]!
+        var p = pending[key]!
+        if p.attemptsUsed > 0 { actions.append(.retrying(key, reason: "attempt \(p.attemptsUsed + 1) on \(w.ready.workerId)")) }
+        let attempt = nextAttempt[key.job, default: 1]
+        nextAttempt[key.job] = attempt + 1
+        p.attemptsUsed += 1
+        p.attempt = attempt
+        pending[key] = p
+        workers[w.routing]!.running.append((key, attempt))
+        workers[w.routing]!.lastSent = now
+        let body = TaskBody(job: key.job, task: key.task, attempt: attempt, kind: p.plan.kind, stage: p.stage,
+                            parameters: p.plan.parameters, files: p.plan.files)
+        actions.append(.send(w.routing, Message(.task, body, payload: p.plan.payload)))
     }
 
     /// The task `worker` should run next, by locality: the first queued task whose files it

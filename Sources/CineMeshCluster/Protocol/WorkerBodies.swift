@@ -23,13 +23,17 @@ public struct ReadyBody: Codable, Sendable, Equatable {
     /// Content names (xxh64) of the files the worker's cache holds, so tasks can go where their
     /// data already is.
     public var cached: [String]
+    /// How many tasks the worker takes at once: it runs them one after another in the order
+    /// received, so the next task's input arrives while the current one runs. Absent means 1.
+    public var slots: Int?
 
-    public init(workerId: String, host: String, pid: Int32, capacity: WorkerCapacity, cached: [String]) {
+    public init(workerId: String, host: String, pid: Int32, capacity: WorkerCapacity, cached: [String], slots: Int? = nil) {
         self.workerId = workerId
         self.host = host
         self.pid = pid
         self.capacity = capacity
         self.cached = cached
+        self.slots = slots
     }
 }
 

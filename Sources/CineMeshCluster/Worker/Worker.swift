@@ -33,7 +33,11 @@ public final class Worker: @unchecked Sendable {
     private var chunkBytes: Int
     private var window: Int
     private var backoff: UInt64
-    private var current: (body: TaskBody, payload: [Frame])?
+    /// Tasks received and not started, in the order received (at most `slots` with the running one).
+    private var queued: [(body: TaskBody, payload: [Frame])] = []
+    /// Tasks this worker takes at once (READY `slots`): the next task's input arrives while the
+    /// current one runs.
+    static let slots = 2
     private var fetches: [String: FileFetch] = [:]
     private var running = false
 
@@ -99,7 +103,7 @@ public final class Worker: @unchecked Sendable {
         session &+= 1
         registered = false
         fetches.removeAll()
-        current = nil
+        queued.removeAll()
         do {
             let s = try ZMQSocket(context, .dealer)
             try s.connect(config.workerCoordinator)
@@ -108,7 +112,7 @@ public final class Worker: @unchecked Sendable {
                                   capacity: WorkerCapacity(cores: ProcessInfo.processInfo.activeProcessorCount,
                                                            memoryBytes: ProcessInfo.processInfo.physicalMemory,
                                                            diskFreeBytes: cache.freeBytes),
-                                  cached: cache.contents)
+                                  cached: cache.contents, slots: Self.slots)
             let now = MonotonicClock.milliseconds()
             lastHeard = now
             try send(Message(.ready, ready))
@@ -195,19 +199,19 @@ public final class Worker: @unchecked Sendable {
     }
 
     private func start(_ task: TaskBody, payload: [Frame]) throws {
-        guard current == nil else {
+        guard queued.count + (running ? 1 : 0) < Self.slots else {
             try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
-                                                 message: "worker busy with another task", retryable: true)))
+                                                 message: "worker busy with \(Self.slots) tasks", retryable: true)))
             return
         }
-        current = (task, payload)
+        queued.append((task, payload))
         for ref in task.files where !cache.contains(ref) && fetches[ref.xxh64] == nil {
             let fetch = try FileFetch(ref, cache: cache, chunkBytes: chunkBytes, window: window)
             fetches[ref.xxh64] = fetch
             logger.debug("fetching", metadata: ["file": "\(ref.name)", "bytes": "\(ref.bytes)"])
             for request in fetch.requests() { try send(Message(.fetch, request)) }
         }
-        if fetches.isEmpty { try execute() }
+        try execute()
     }
 
     private func receive(_ chunk: ChunkBody, payload: [Frame]) throws {
@@ -219,29 +223,32 @@ public final class Worker: @unchecked Sendable {
             if try fetch.accept(offset: chunk.offset, bytes: payload[0]) {
                 fetches[chunk.xxh64] = nil
                 logger.debug("file cached", metadata: ["file": "\(fetch.ref.name)"])
-                if fetches.isEmpty { try execute() }
+                try execute()
             } else {
                 for request in fetch.requests() { try send(Message(.fetch, request)) }
             }
         } catch {
+            // Every task waiting to start may need a transfer that is now abandoned: all fail.
             fetches.removeAll()
-            guard let (task, _) = current else { return }
-            current = nil
             let retryable = (error as? TaskError)?.retryable ?? true
-            try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
-                                                 message: "transfer of \(fetch.ref.name): \(error)", retryable: retryable)))
+            for (task, _) in queued {
+                try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
+                                                     message: "transfer of \(fetch.ref.name): \(error)", retryable: retryable)))
+            }
+            queued.removeAll()
         }
     }
 
     // MARK: Running tasks
 
+    /// Starts the first queued task once nothing runs and its files are in the cache.
     private func execute() throws {
-        guard let (task, payload) = current, !running else { return }
+        guard !running, let (task, payload) = queued.first, task.files.allSatisfy({ fetches[$0.xxh64] == nil }) else { return }
+        queued.removeFirst()
         guard let runner = runners.runners[task.kind] else {
-            current = nil
             try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
                                                  message: "this worker has no runner for task kind '\(task.kind)'", retryable: false)))
-            return
+            return try execute()
         }
         running = true
         let input = TaskInput(job: task.job, parameters: task.parameters, files: task.files.map(cache.path), payload: payload)
@@ -283,7 +290,6 @@ public final class Worker: @unchecked Sendable {
                 logger.info("dropped the result of a task from before a reconnect")
                 continue
             }
-            current = nil
             let message = Array(frames.dropFirst())
             if let m = try? Message(frames: message) {
                 m.command == .result ? metrics.tasksRun.increment() : metrics.tasksFailed.increment()
@@ -291,5 +297,6 @@ public final class Worker: @unchecked Sendable {
             try socket?.send(message, dontWait: true)
             lastSent = MonotonicClock.milliseconds()
         }
+        try execute()
     }
 }
