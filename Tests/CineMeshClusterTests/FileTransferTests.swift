@@ -33,7 +33,7 @@ import Testing
         let b = ds.manifest.blocks[0]
         let ref = FileRef(xxh64: b.xxh64, bytes: b.bytes, name: b.file)
         #expect(!cache.contains(ref))
-        let fetch = try FileFetch(ref, cache: cache, chunkBytes: 4096, window: 3)
+        let fetch = try FileFetch(ref, partialPath: cache.partialPath(ref), chunkBytes: 4096, window: 3)
         var pending = fetch.requests()
         #expect(pending.count == min(3, Int((b.bytes + 4095) / 4096)))
         var maxInFlight = pending.count
@@ -46,6 +46,7 @@ import Testing
             maxInFlight = max(maxInFlight, pending.count)
         }
         #expect(done && maxInFlight <= 3)
+        try cache.admit(fetch)
         #expect(cache.contains(ref))
         #expect(try FileSystem.readAll(cache.path(ref)) == FileSystem.readAll(ds.path + "/" + b.file))
         #expect(try ShardFile.read(cache.path(ref)) == ds.block(row: 0, column: 0))
@@ -56,12 +57,12 @@ import Testing
         defer { FileSystem.removeTree(dir) }
         let b = ds.manifest.blocks[1]
         let ref = FileRef(xxh64: b.xxh64, bytes: b.bytes, name: b.file)
-        let fetch = try FileFetch(ref, cache: cache, chunkBytes: Int(b.bytes), window: 1)
+        let fetch = try FileFetch(ref, partialPath: cache.partialPath(ref), chunkBytes: Int(b.bytes), window: 1)
         let request = fetch.requests()[0]
         var bytes = try server.read(request, maxLength: Int(b.bytes)).get()
         bytes[100] ^= 0x40
         #expect(throws: DataError.self) { try fetch.accept(offset: request.offset, bytes: bytes) }
-        #expect(!cache.contains(ref))
+        #expect(!fetch.verified && !cache.contains(ref))
     }
 
     @Test func theServerRefusesUnpublishedFilesAndBadRanges() throws {
