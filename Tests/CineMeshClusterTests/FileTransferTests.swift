@@ -73,6 +73,23 @@ import Testing
         #expect(e.code == "not-found")
     }
 
+    @Test func aPublishedFileIsServedUntilWithdrawn() throws {
+        let dir = "/tmp/cinemesh-transfer-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        try FileSystem.makeDirectories(dir)
+        defer { FileSystem.removeTree(dir) }
+        let bytes = Array("a model file's bytes".utf8)
+        try AtomicFile.write(bytes, to: dir + "/model")
+        let name = XXHash64.hash(bytes).hex16
+        let server = FileServer()
+        server.publish(file: dir + "/model", xxh64: name, bytes: UInt64(bytes.count))
+        #expect(try server.read(FetchBody(xxh64: name, offset: 2, length: 100), maxLength: 100).get() == Array(bytes[2...]))
+        server.withdraw(name)
+        guard case .failure(let e) = server.read(FetchBody(xxh64: name, offset: 0, length: 10), maxLength: 100) else {
+            Issue.record("served a withdrawn file"); return
+        }
+        #expect(e.code == "not-found")
+    }
+
     @Test func contentNamesCoverWholeFilesAndTrailerFiles() {
         let body: [UInt8] = Array("some shard bytes".utf8)
         let sum = XXHash64.hash(body)
