@@ -104,6 +104,6 @@ let package = Package(
         .testTarget(name: "CineMeshAnalyticsTests", dependencies: ["CineMeshAnalytics", "CineMeshData"]),
         .testTarget(name: "CineMeshClusterTests", dependencies: ["CineMeshCluster", "CineMeshAnalytics", "CineMeshData", "CZeroMQ"]),
         .testTarget(name: "CineMeshServingTests", dependencies: ["CineMeshServing", "CineMeshNumerics", "CineMeshData"]),
-        .testTarget(name: "CineMeshCLITests", dependencies: ["cinemesh", "CineMeshData", "CineMeshCluster", "CineMeshAnalytics"]),
+        .testTarget(name: "CineMeshCLITests", dependencies: ["cinemesh", "CineMeshData", "CineMeshCluster", "CineMeshAnalytics", "CineMeshStore"]),
     ]
 )

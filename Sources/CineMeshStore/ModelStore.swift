@@ -55,23 +55,50 @@ public final class ModelStore: Sendable {
     @discardableResult
     public func publish(_ model: ModelFile) throws -> ModelRecord {
         let bytes = try model.encoded()
-        let sum = XXHash64.hash(bytes).hex16
-        let metrics = String(decoding: try JSON.encode(model.metadata.metrics), as: UTF8.self)
-        let now = DatasetSummary.iso(Int64(time(nil)))
+        return try register(model.metadata, version: nil, bytes: bytes.count, xxh64: XXHash64.hash(bytes).hex16,
+                            createdAt: DatasetSummary.iso(Int64(time(nil)))) { try AtomicFile.write(bytes, to: $0) }
+    }
+
+    /// Installs a model file made by another store (a coordinator's) as version `version`, so this
+    /// store names the model as its origin does. The file must read as a model; it is moved
+    /// (renamed, so `path` must be on the store's file system) into the store inside the registry
+    /// transaction, then versions beyond `keep` are pruned. Installing a version the store already
+    /// holds with the same content does nothing; with other content it is an error.
+    @discardableResult
+    public func install(_ path: String, version: Int, createdAt: String) throws -> ModelRecord {
+        guard version >= 1 else { throw DataError(.usage, file: path, "model versions start at 1, not \(version)") }
+        let sum = XXHash64.hash(try FileSystem.readAll(path)).hex16
+        let metadata = try ModelFile.read(path).metadata
+        if let existing = try list(includePruned: true).first(where: { $0.version == version }) {
+            guard existing.xxh64 == sum else {
+                throw DataError(.damaged, file: directory, "already holds model version \(version) with other content (xxh64 \(existing.xxh64), offered \(sum))")
+            }
+            unlink(path)
+            return existing
+        }
+        return try register(metadata, version: version, bytes: Int(FileSystem.size(path) ?? 0), xxh64: sum,
+                            createdAt: createdAt) { try FileSystem.rename(path, $0) }
+    }
+
+    /// Adds the registry row of version `version` (nil: the next one) and has `place` put the
+    /// file at its path, in one transaction, so a failed write leaves no row; then prunes.
+    private func register(_ metadata: ModelFile.Metadata, version: Int?, bytes: Int, xxh64: String, createdAt: String,
+                          place: (String) throws -> Void) throws -> ModelRecord {
+        let metrics = String(decoding: try JSON.encode(metadata.metrics), as: UTF8.self)
         let directory = self.directory
         let record = try db.write { db -> ModelRecord in
             try db.execute(sql: """
-                INSERT INTO model (algorithm, dataset, dataset_hash, file, bytes, xxh64, metrics, created_at)
-                VALUES (?, ?, ?, '', ?, ?, ?, ?)
-                """, arguments: [model.metadata.algorithm, model.metadata.dataset, model.metadata.datasetContentHash,
-                                 bytes.count, sum, metrics, now])
+                INSERT INTO model (version, algorithm, dataset, dataset_hash, file, bytes, xxh64, metrics, created_at)
+                VALUES (?, ?, ?, ?, '', ?, ?, ?, ?)
+                """, arguments: [version, metadata.algorithm, metadata.dataset, metadata.datasetContentHash,
+                                 bytes, xxh64, metrics, createdAt])
             let version = Int(db.lastInsertedRowID)
             let file = "model-v\(Self.pad6(version)).cmmodel"
-            try AtomicFile.write(bytes, to: FileSystem.join(directory, file))
+            try place(FileSystem.join(directory, file))
             try db.execute(sql: "UPDATE model SET file = ? WHERE version = ?", arguments: [file, version])
-            return ModelRecord(version: version, algorithm: model.metadata.algorithm, dataset: model.metadata.dataset,
-                               datasetContentHash: model.metadata.datasetContentHash, file: file, bytes: bytes.count,
-                               xxh64: sum, metrics: model.metadata.metrics, createdAt: now, pruned: false)
+            return ModelRecord(version: version, algorithm: metadata.algorithm, dataset: metadata.dataset,
+                               datasetContentHash: metadata.datasetContentHash, file: file, bytes: bytes,
+                               xxh64: xxh64, metrics: metadata.metrics, createdAt: createdAt, pruned: false)
         }
         try prune()
         return record

@@ -12,23 +12,36 @@ import ServiceLifecycle
 struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway",
-        abstract: "Serve recommendations over HTTP from the newest model of a model store, hot-swapping to newer versions.",
+        abstract: "Serve recommendations over HTTP from the newest model of a model store, or of the coordinator, hot-swapping to newer versions.",
         discussion: """
         Endpoints: GET /v1/users/{user}/recommendations?n=&genre=&exclude_seen=, /v1/items/{item}/similar?n=, \
         /v1/users/{user}/items/{item}/prediction, /v1/popular?n=&genre=, /v1/model, /healthz, /readyz, /metrics. \
         Every answer names the model version that produced it; errors are JSON {"error": {"code", "message"}}. \
-        The store is checked for a newer version every --poll-ms; a damaged file is refused with a log line and \
-        the current model keeps serving.
+        A damaged model file is refused with a log line and the current model keeps serving.
 
-        Example:
+        Where new models come from: by default the --models store is checked for a newer version every --poll-ms. \
+        With --coordinator (or gateway.coordinator in the configuration) the gateway follows the coordinator \
+        instead, from any box: it is told of every model a training job publishes, fetches the file in checksummed \
+        chunks into --models (its local replica, created if missing, versions numbered as on the coordinator) and \
+        serves it; while the coordinator is away it keeps serving and reconnects with backoff \
+        (heartbeat.reconnect_initial_ms doubling to heartbeat.reconnect_max_ms).
+
+        Examples:
           cinemesh train datasets/ml-100k --local 2 --store models/ml-100k
           cinemesh gateway --models models/ml-100k --port 8080
           curl 'http://127.0.0.1:8080/v1/users/196/recommendations?n=5'
+
+          cinemesh gateway --coordinator tcp://10.0.0.5:7701 --models /var/lib/cinemesh/models --port 8080
         """
     )
 
-    @Option(help: "Model store directory (`cinemesh train --store`).")
+    @OptionGroup var cluster: ClusterOptions
+
+    @Option(help: "Model store directory (`cinemesh train --store`); with --coordinator, the local replica of the coordinator's models (created if missing).")
     var models: String
+
+    @Option(help: "Follow the coordinator at this clients endpoint for new models, e.g. tcp://10.0.0.5:7701 (gateway.coordinator).")
+    var coordinator: String?
 
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
@@ -36,7 +49,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port, printed at start).")
     var port = 8080
 
-    @Option(help: "How often to look for a newer model version, in milliseconds.")
+    @Option(help: "How often to look for a newer model version in --models, in milliseconds (without --coordinator).")
     var pollMs = 1000
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
@@ -45,7 +58,9 @@ struct GatewayCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrorsAsync {
             guard (50 ... 600_000).contains(pollMs) else { throw DataError(.usage, "--poll-ms takes 50 to 600000") }
-            guard FileSystem.isDirectory(models) else { throw DataError(.usage, file: models, "no such model store directory") }
+            let config = try cluster.load(coordinator.map { ["gateway.coordinator=\($0)"] } ?? [])
+            let following = !config.gatewayCoordinator.isEmpty
+            guard following || FileSystem.isDirectory(models) else { throw DataError(.usage, file: models, "no such model store directory") }
             Logs.bootstrap(level: logLevel)
             let registry = MetricsEndpoint.bootstrap()
             let logger = Logger(label: "cinemesh.gateway")
@@ -53,8 +68,6 @@ struct GatewayCommand: AsyncParsableCommand {
             let holder = ModelHolder()
             let swaps = Counter(label: "cinemesh_gateway_model_swaps_total")
             let version = Gauge(label: "cinemesh_gateway_model_version")
-            let stop = Lock(), interval = UInt32(pollMs) * 1000
-            nonisolated(unsafe) var stopped = false
             let refresh: @Sendable () -> Void = {
                 let before = holder.swaps
                 holder.refresh(from: store, logger: logger)
@@ -64,21 +77,36 @@ struct GatewayCommand: AsyncParsableCommand {
                 }
             }
             refresh()
-            let watcher = LoopService(name: "model-watcher", loop: {
-                while !stop.withLock({ stopped }) {
-                    usleep(interval)
-                    refresh()
-                }
-            }, stop: { stop.withLock { stopped = true } })
+            let feed = following ? try follow(config, store: store, logger: logger, refresh: refresh) : poll(refresh)
             let app = Application(router: GatewayRoutes.router(holder: holder, registry: registry),
                                   configuration: .init(address: .hostname(host, port: port), serverName: "cinemesh-gateway"),
                                   onServerRunning: { channel in
                                       logger.info("gateway listening on http://\(host):\(channel.localAddress?.port ?? port)")
                                   },
                                   logger: logger)
-            let group = ServiceGroup(configuration: .init(services: [.init(service: app), .init(service: watcher)],
+            let group = ServiceGroup(configuration: .init(services: [.init(service: app), .init(service: feed)],
                                                           gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }
+    }
+
+    /// Looks at the store for a newer version every --poll-ms, on a thread of its own.
+    private func poll(_ refresh: @escaping @Sendable () -> Void) -> LoopService {
+        let stop = Lock(), interval = UInt32(pollMs) * 1000
+        nonisolated(unsafe) var stopped = false
+        return LoopService(name: "model-watcher", loop: {
+            while !stop.withLock({ stopped }) {
+                usleep(interval)
+                refresh()
+            }
+        }, stop: { stop.withLock { stopped = true } })
+    }
+
+    /// Follows the coordinator: each model it publishes is installed into the replica `store`,
+    /// then served.
+    private func follow(_ config: ClusterConfig, store: ModelStore, logger: Logger,
+                        refresh: @escaping @Sendable () -> Void) throws -> LoopService {
+        let subscriber = try ModelSubscriber(config: config, store: store, logger: logger) { _ in refresh() }
+        return LoopService(name: "model-subscriber", loop: { subscriber.run() }, stop: { subscriber.requestStop() })
     }
 }

@@ -1,3 +1,4 @@
+import CineMeshCluster
 import Foundation
 
 /// The `cinemesh` binary built beside the test bundle (or `CINEMESH_BIN`).
@@ -99,4 +100,21 @@ func http(host: String, port: Int, path: String, body: [UInt8]? = nil, contentTy
     let status = text.split(separator: " ", maxSplits: 2).dropFirst().first.flatMap { Int($0) } ?? 0
     guard let split = text.range(of: "\r\n\r\n") else { return (status, text) }
     return (status, String(text[split.upperBound...]))
+}
+
+/// Starts `cinemesh gateway ARGS... --port 0` and waits until it listens; returns the process and
+/// the port it bound.
+func spawnGateway(_ arguments: [String], log: String) throws -> (ChildProcess, Int) {
+    let gateway = try ChildProcess.spawn(name: "gateway", executable: cinemeshBinary, arguments: ["gateway"] + arguments + ["--port", "0"],
+                                         log: log, detached: false)
+    for _ in 0 ..< 400 {
+        if let text = try? String(contentsOfFile: log, encoding: .utf8),
+           let range = text.range(of: "gateway listening on http://127.0.0.1:"),
+           let port = Int(text[range.upperBound...].prefix { $0.isNumber }) {
+            return (gateway, port)
+        }
+        usleep(25_000)
+    }
+    gateway.signal(SIGKILL)
+    throw JobError("the gateway did not start: \(gateway.logTail())")
 }

@@ -52,6 +52,19 @@ import Testing
         #expect(killed.waitForExit(milliseconds: 5000))
     }
 
+    /// Starts the coordinator of a cluster made by `start` again, on the same endpoints and state
+    /// (after it was killed); returns a client for it.
+    func restartCoordinator(_ cluster: inout LocalCluster, _ scratch: Scratch) throws -> ClusterClient {
+        cluster.coordinator = try ChildProcess.spawn(
+            name: "coordinator", executable: cinemeshBinary,
+            arguments: ["coordinator"] + Self.settings.flatMap { ["--set", $0] } + [
+                "--bind", cluster.endpoints.workers, "--clients", cluster.endpoints.clients, "--metrics", "",
+                "--state-dir", scratch.sub("cluster/coordinator"), "--datasets-dir", scratch.path,
+            ],
+            log: scratch.sub("cluster/logs/coordinator-2.log"), detached: false)
+        return try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+    }
+
     func stats(_ record: JobRecord) throws -> DatasetStats {
         let json = try #require(record.result)
         return try JSONDecoder().decode(DatasetStats.self, from: Data(json.utf8))
@@ -105,14 +118,7 @@ import Testing
         // The coordinator dies hard mid-job, then comes back on the same endpoints and state.
         cluster.coordinator.signal(SIGKILL)
         #expect(cluster.coordinator.waitForExit(milliseconds: 5000))
-        cluster.coordinator = try ChildProcess.spawn(
-            name: "coordinator", executable: cinemeshBinary,
-            arguments: ["coordinator"] + Self.settings.flatMap { ["--set", $0] } + [
-                "--bind", cluster.endpoints.workers, "--clients", cluster.endpoints.clients, "--metrics", "",
-                "--state-dir", scratch.sub("cluster/coordinator"), "--datasets-dir", scratch.path,
-            ],
-            log: scratch.sub("cluster/logs/coordinator-2.log"), detached: false)
-        client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+        client = try restartCoordinator(&cluster, scratch)
         var jobs: [JobRecord] = []
         for _ in 0 ..< 100 where jobs.isEmpty {
             jobs = (try? client.jobs()) ?? []

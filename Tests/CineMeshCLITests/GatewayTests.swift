@@ -13,20 +13,8 @@ import Testing
         #expect(try cinemesh(["ingest", repo + "/data/sample", "--out", ds]).status == 0)
         let trained = try cinemesh(["train", ds, "--factors", "8", "--epochs", "3", "--store", store])
         #expect(trained.status == 0, "\(trained.stderr)")
-        let log = scratch.sub("gateway.log")
-        let gateway = try ChildProcess.spawn(name: "gateway", executable: cinemeshBinary,
-                                             arguments: ["gateway", "--models", store, "--port", "0", "--poll-ms", "100"],
-                                             log: log, detached: false)
-        for _ in 0 ..< 400 {
-            if let text = try? String(contentsOfFile: log, encoding: .utf8),
-               let range = text.range(of: "gateway listening on http://127.0.0.1:"),
-               let port = Int(text[range.upperBound...].prefix { $0.isNumber }) {
-                return (gateway, port, store)
-            }
-            usleep(25_000)
-        }
-        gateway.signal(SIGKILL)
-        throw JobError("the gateway did not start: \(gateway.logTail())")
+        let (gateway, port) = try spawnGateway(["--models", store, "--poll-ms", "100"], log: scratch.sub("gateway.log"))
+        return (gateway, port, store)
     }
 
     func json(_ body: String) throws -> [String: Any] {

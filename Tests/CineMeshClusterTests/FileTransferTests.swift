@@ -33,7 +33,7 @@ import Testing
         let b = ds.manifest.blocks[0]
         let ref = FileRef(xxh64: b.xxh64, bytes: b.bytes, name: b.file)
         #expect(!cache.contains(ref))
-        let fetch = try FileFetch(ref, cache: cache, chunkBytes: 4096, window: 3)
+        let fetch = try FileFetch(ref, partialPath: cache.partialPath(ref), chunkBytes: 4096, window: 3)
         var pending = fetch.requests()
         #expect(pending.count == min(3, Int((b.bytes + 4095) / 4096)))
         var maxInFlight = pending.count
@@ -46,6 +46,7 @@ import Testing
             maxInFlight = max(maxInFlight, pending.count)
         }
         #expect(done && maxInFlight <= 3)
+        try cache.admit(fetch)
         #expect(cache.contains(ref))
         #expect(try FileSystem.readAll(cache.path(ref)) == FileSystem.readAll(ds.path + "/" + b.file))
         #expect(try ShardFile.read(cache.path(ref)) == ds.block(row: 0, column: 0))
@@ -56,18 +57,35 @@ import Testing
         defer { FileSystem.removeTree(dir) }
         let b = ds.manifest.blocks[1]
         let ref = FileRef(xxh64: b.xxh64, bytes: b.bytes, name: b.file)
-        let fetch = try FileFetch(ref, cache: cache, chunkBytes: Int(b.bytes), window: 1)
+        let fetch = try FileFetch(ref, partialPath: cache.partialPath(ref), chunkBytes: Int(b.bytes), window: 1)
         let request = fetch.requests()[0]
         var bytes = try server.read(request, maxLength: Int(b.bytes)).get()
         bytes[100] ^= 0x40
         #expect(throws: DataError.self) { try fetch.accept(offset: request.offset, bytes: bytes) }
-        #expect(!cache.contains(ref))
+        #expect(!fetch.verified && !cache.contains(ref))
     }
 
     @Test func theServerRefusesUnpublishedFilesAndBadRanges() throws {
         let server = FileServer()
         guard case .failure(let e) = server.read(FetchBody(xxh64: "0000000000000000", offset: 0, length: 10), maxLength: 100) else {
             Issue.record("served an unpublished file"); return
+        }
+        #expect(e.code == "not-found")
+    }
+
+    @Test func aPublishedFileIsServedUntilWithdrawn() throws {
+        let dir = "/tmp/cinemesh-transfer-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        try FileSystem.makeDirectories(dir)
+        defer { FileSystem.removeTree(dir) }
+        let bytes = Array("a model file's bytes".utf8)
+        try AtomicFile.write(bytes, to: dir + "/model")
+        let name = XXHash64.hash(bytes).hex16
+        let server = FileServer()
+        server.publish(file: dir + "/model", xxh64: name, bytes: UInt64(bytes.count))
+        #expect(try server.read(FetchBody(xxh64: name, offset: 2, length: 100), maxLength: 100).get() == Array(bytes[2...]))
+        server.withdraw(name)
+        guard case .failure(let e) = server.read(FetchBody(xxh64: name, offset: 0, length: 10), maxLength: 100) else {
+            Issue.record("served a withdrawn file"); return
         }
         #expect(e.code == "not-found")
     }

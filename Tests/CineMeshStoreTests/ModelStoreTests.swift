@@ -50,6 +50,40 @@ import Testing
         try AtomicFile.write(bytes, to: path)
         #expect(dataErrorOf { _ = try store.load() }?.description.hasPrefix("\(path): does not match the registry") == true)
     }
+
+    @Test func installKeepsTheOriginsVersionNumberAndRefusesConflictsAndNonModels() throws {
+        let origin = temp(), replica = temp()
+        defer { FileSystem.removeTree(origin); FileSystem.removeTree(replica) }
+        let source = try ModelStore(directory: origin)
+        for seed in 1 ... 3 { try source.publish(try model(seed: UInt64(seed))) }
+        let published = try source.list()[0]
+        let store = try ModelStore(directory: replica, keep: 2)
+        func arriving(_ record: ModelRecord) throws -> String {
+            let path = replica + "/incoming.partial"
+            try AtomicFile.write(try FileSystem.readAll(origin + "/" + record.file), to: path)
+            return path
+        }
+        let installed = try store.install(try arriving(published), version: published.version, createdAt: published.createdAt)
+        #expect(installed.version == 3 && installed.xxh64 == published.xxh64 && installed.createdAt == published.createdAt)
+        #expect(installed.metrics == ["rmse": 3] && installed.file == "model-v000003.cmmodel")
+        #expect(!FileSystem.exists(replica + "/incoming.partial"))
+        #expect(try store.load().0 == installed)
+        // The same version again is a no-op; other content under that number is refused.
+        #expect(try store.install(try arriving(published), version: 3, createdAt: "later") == installed)
+        let other = try source.list()[1]
+        #expect(dataErrorOf { _ = try store.install(try arriving(other), version: 3, createdAt: other.createdAt) }?.message
+            .hasPrefix("already holds model version 3 with other content") == true)
+        // A file that is not a model leaves no row.
+        let junk = replica + "/junk.partial"
+        try AtomicFile.write(Array(repeating: 7, count: 100), to: junk)
+        #expect(dataErrorOf { _ = try store.install(junk, version: 4, createdAt: "now") } != nil)
+        #expect(try store.list(includePruned: true).map(\.version) == [3])
+        // Later versions keep their numbers, and the window prunes as for published ones.
+        try store.install(try arriving(other), version: 5, createdAt: other.createdAt)
+        try store.install(try arriving(published), version: 6, createdAt: published.createdAt)
+        #expect(try store.list().map(\.version) == [6, 5])
+        #expect(try store.list(includePruned: true).map(\.version) == [6, 5, 3])
+    }
 }
 
 func dataErrorOf(_ body: () throws -> Void) -> DataError? {

@@ -32,6 +32,11 @@ public struct ClusterConfig: Sendable, Equatable {
     /// `HOST:PORT` of the worker's `/metrics` endpoint; empty turns it off.
     public var workerMetrics = ""
 
+    // [gateway]
+    /// The coordinator's clients endpoint a gateway follows for new models (`cinemesh gateway
+    /// --coordinator`); empty: the gateway polls its `--models` store instead.
+    public var gatewayCoordinator = ""
+
     // [heartbeat]
     public var heartbeatIntervalMilliseconds = 1000
     /// Intervals of silence after which a peer is declared dead.
@@ -81,6 +86,7 @@ extension ClusterConfig {
         "worker.cache_dir": .init(kind: .string, string: \.workerCacheDirectory, integer: nil),
         "worker.id": .init(kind: .string, string: \.workerId, integer: nil),
         "worker.metrics": .init(kind: .string, string: \.workerMetrics, integer: nil),
+        "gateway.coordinator": .init(kind: .string, string: \.gatewayCoordinator, integer: nil),
         "heartbeat.interval_ms": .init(kind: .integer(10 ... 60000), string: nil, integer: \.heartbeatIntervalMilliseconds),
         "heartbeat.liveness": .init(kind: .integer(1 ... 100), string: nil, integer: \.heartbeatLiveness),
         "heartbeat.reconnect_initial_ms": .init(kind: .integer(10 ... 600_000), string: nil, integer: \.reconnectInitialMilliseconds),
@@ -175,9 +181,10 @@ extension ClusterConfig {
     }
 
     func validate() throws(ConfigError) {
+        let optional = gatewayCoordinator.isEmpty ? [] : [("gateway.coordinator", gatewayCoordinator)]
         for (key, value) in [("coordinator.workers_endpoint", coordinatorWorkersEndpoint),
                              ("coordinator.clients_endpoint", coordinatorClientsEndpoint),
-                             ("worker.coordinator", workerCoordinator), ("client.coordinator", clientCoordinator)] {
+                             ("worker.coordinator", workerCoordinator), ("client.coordinator", clientCoordinator)] + optional {
             guard value.hasPrefix("tcp://") || value.hasPrefix("ipc://") || value.hasPrefix("inproc://") else {
                 throw ConfigError(origin: key, "'\(value)' is not a ZeroMQ endpoint (tcp://HOST:PORT)")
             }

@@ -7,10 +7,11 @@ extension Coordinator {
             guard let frames = try clientSocket.receive(dontWait: true) else { return }
             guard frames.count >= 2 else { continue }
             let routing = frames[0]
+            heard(subscriber: routing)
             let reply: Message
             do {
                 let message = try Message(frames: Array(frames.dropFirst()))
-                reply = try answer(message)
+                reply = try answer(message, from: routing)
             } catch let error as ProtocolError {
                 refuse(routing, error, on: clientSocket)
                 continue
@@ -23,7 +24,7 @@ extension Coordinator {
         }
     }
 
-    private func answer(_ message: Message) throws -> Message {
+    private func answer(_ message: Message, from routing: Frame) throws -> Message {
         switch message.command {
         case .submit:
             return Message(.reply, try submit(try message.decode(JobSpec.self)))
@@ -47,6 +48,10 @@ extension Coordinator {
                            upSeconds: Double(now - min(now, w.registeredAt)) / 1000)
             }
             return Message(.reply, infos)
+        case .watchModels:
+            return watch(routing, try message.decode(WatchModelsBody.self))
+        case .fetch:
+            return chunk(answering: try message.decode(FetchBody.self))
         default:
             throw ProtocolError.malformed(message.command, "not a client-channel command")
         }

@@ -22,7 +22,7 @@ extension Coordinator {
         let record = try registry.insert(spec, now: MonotonicClock.wallSeconds())
         preparing[record.id] = record
         logger.info("job submitted", metadata: ["job": "\(record.id)", "type": "\(spec.type)", "dataset": "\(path)"])
-        let context = JobContext(modelsDirectory: FileSystem.join(config.coordinatorStateDirectory, "models"))
+        let context = JobContext(modelsDirectory: models.directory)
         prepareQueue.async { [self] in
             let made = Result<any JobDriver, Error> { try type.makeDriver(spec, dataset, context) }
             preparedLock.withLock { prepared.append((record.id, UnsafeSendable(made))) }
@@ -101,6 +101,7 @@ extension Coordinator {
                 job.record.summary = outcome.summary
                 job.record.metrics = job.driver.metrics
                 end(job, event: "succeeded")
+                if let model = outcome.model { modelPublished(model) }
             case .failure(let error):
                 failJob(id, "\(error)")
             }

@@ -1,5 +1,6 @@
 import CZeroMQ
 import CineMeshData
+import CineMeshStore
 import Foundation
 import Logging
 
@@ -32,6 +33,12 @@ public final class Coordinator: @unchecked Sendable {
     /// Results made on `prepareQueue` for jobs whose stages are all done.
     var finished: [(id: Int64, outcome: Result<JobOutcome, Error>)] = []
     let files = FileServer()
+    /// The coordinator's model store, where training jobs publish (`<state dir>/models`).
+    let models: ModelStore
+    /// The newest model published, as subscribers are told of it.
+    var newestModel: ModelNotice?
+    /// Model subscribers (gateways) by routing id, with when each was last heard from.
+    var subscribers: [Frame: UInt64] = [:]
 
     /// Opens the registry (marking jobs a previous run left unfinished as interrupted) and binds
     /// both endpoints. The sockets move to the loop thread in `run()`.
@@ -45,6 +52,7 @@ public final class Coordinator: @unchecked Sendable {
         if !interrupted.isEmpty {
             logger.warning("jobs left unfinished by the previous coordinator marked interrupted", metadata: ["jobs": "\(interrupted)"])
         }
+        models = try ModelStore(directory: FileSystem.join(config.coordinatorStateDirectory, "models"))
         scheduler = Scheduler(heartbeatInterval: UInt64(config.heartbeatIntervalMilliseconds),
                               deadAfter: UInt64(config.deadAfterMilliseconds), maxAttempts: config.coordinatorMaxAttempts)
         context = try ZMQContext()
@@ -53,6 +61,7 @@ public final class Coordinator: @unchecked Sendable {
         // Bounded queues both ways: a slow peer cannot make the coordinator buffer without limit.
         try workerSocket.setOption(ZMQ_SNDHWM, 10_000)
         endpoints = (try workerSocket.bind(config.coordinatorWorkersEndpoint), try clientSocket.bind(config.coordinatorClientsEndpoint))
+        try servePublishedModels()
     }
 
     /// Asks the loop to stop; safe from any thread. `run()` returns within one poll interval.
@@ -75,6 +84,7 @@ public final class Coordinator: @unchecked Sendable {
                 startPreparedJobs()
                 endFinishedJobs()
                 perform(scheduler.tick(now: MonotonicClock.milliseconds()))
+                forgetSilentSubscribers(now: MonotonicClock.milliseconds())
                 metrics.queueDepth.record(scheduler.queueDepth)
                 metrics.workersAlive.record(scheduler.workers.count)
             } catch {
@@ -142,7 +152,7 @@ public final class Coordinator: @unchecked Sendable {
                     return
                 }
                 switch message.command {
-                case .fetch: serve(routing, try message.decode(FetchBody.self))
+                case .fetch: send(routing, chunk(answering: try message.decode(FetchBody.self)))
                 case .result:
                     perform(scheduler.completed(from: routing, try message.decode(ResultBody.self), payload: message.payload, now: now))
                 case .failed:
@@ -167,14 +177,15 @@ public final class Coordinator: @unchecked Sendable {
         }
     }
 
-    private func serve(_ routing: Frame, _ request: FetchBody) {
+    /// The CHUNK answering a FETCH (from a worker, or a model subscriber on the clients channel).
+    func chunk(answering request: FetchBody) -> Message {
         switch files.read(request, maxLength: max(config.transferChunkBytes, 64 << 20)) {
         case .success(let bytes):
             metrics.bytesShipped.increment(by: Int64(bytes.count))
-            send(routing, Message(.chunk, ChunkBody(xxh64: request.xxh64, offset: request.offset), payload: [bytes]))
+            return Message(.chunk, ChunkBody(xxh64: request.xxh64, offset: request.offset), payload: [bytes])
         case .failure(let error):
             logger.warning("cannot serve FETCH", metadata: ["file": "\(request.xxh64)", "error": "\(error.message)"])
-            send(routing, Message(.chunk, ChunkBody(xxh64: request.xxh64, offset: request.offset, error: error.message)))
+            return Message(.chunk, ChunkBody(xxh64: request.xxh64, offset: request.offset, error: error.message))
         }
     }
 

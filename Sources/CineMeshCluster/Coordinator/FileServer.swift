@@ -3,8 +3,9 @@ import CineMeshData
 import Glibc
 #endif
 
-/// Serves the byte ranges workers FETCH, by content hash. Only files a job has published (its
-/// dataset's shards) can be read, so a worker cannot ask for arbitrary paths. Reads use `pread`
+/// Serves the byte ranges workers and model subscribers FETCH, by content hash. Only files the
+/// coordinator has published (the shards and tables of submitted jobs' datasets, the models of its
+/// store) can be read, so a peer cannot ask for arbitrary paths. Reads use `pread`
 /// on demand: memory stays at one chunk however large the files are.
 public final class FileServer {
     private var paths: [String: (path: String, bytes: UInt64)] = [:]
@@ -25,6 +26,17 @@ public final class FileServer {
         for f in dataset.manifest.files {
             paths[f.xxh64] = (FileSystem.join(dataset.path, f.file), f.bytes)
         }
+    }
+
+    /// Makes one file servable under its content name `xxh64` (a model of the coordinator's store).
+    public func publish(file path: String, xxh64: String, bytes: UInt64) {
+        paths[xxh64] = (path, bytes)
+    }
+
+    /// Stops serving the file named `xxh64` (a pruned model).
+    public func withdraw(_ xxh64: String) {
+        paths[xxh64] = nil
+        if let fd = descriptors.removeValue(forKey: xxh64) { close(fd) }
     }
 
     /// Bytes [offset, offset + length) of the file with checksum `xxh64`, at most `maxLength`.

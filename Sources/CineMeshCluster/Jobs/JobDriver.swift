@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshStore
 
 /// One task of a stage, as the coordinator plans it.
 public struct TaskPlan: Sendable {
@@ -39,10 +40,14 @@ public struct JobOutcome: Sendable {
     public var result: String
     /// A few lines for people.
     public var summary: String
+    /// The model the job published into the coordinator's store, if any: model subscribers are
+    /// told of it.
+    public var model: ModelRecord?
 
-    public init(result: String, summary: String) {
+    public init(result: String, summary: String, model: ModelRecord? = nil) {
         self.result = result
         self.summary = summary
+        self.model = model
     }
 }
 

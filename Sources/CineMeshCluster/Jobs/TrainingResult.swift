@@ -63,7 +63,7 @@ public struct TrainingResult: Codable, Sendable, Equatable {
                                     modelFile: FileSystem.join(context.modelsDirectory, record.file), modelXXH64: record.xxh64,
                                     metrics: metrics, epochs: reports, trainRatings: train.reduce(0) { $0 + $1.count },
                                     testRatings: evaluation.count, stoppedEarly: stoppedEarly, costs: costs)
-        return JobOutcome(result: String(decoding: try JSON.encode(result), as: UTF8.self), summary: result.summary)
+        return JobOutcome(result: String(decoding: try JSON.encode(result), as: UTF8.self), summary: result.summary, model: record)
     }
 
     /// The per-epoch table, held-out metrics and where the model went.

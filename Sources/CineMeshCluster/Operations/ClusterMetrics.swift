@@ -14,6 +14,7 @@ public struct ClusterMetrics: Sendable {
     public let queueDepth = Gauge(label: "cinemesh_queue_depth")
     public let workersAlive = Gauge(label: "cinemesh_workers_alive")
     public let jobsRunning = Gauge(label: "cinemesh_jobs_running")
+    public let modelSubscribers = Gauge(label: "cinemesh_model_subscribers")
 
     public init() {}
 }

@@ -5,6 +5,7 @@ public enum Command: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case welcome = 0x02
     case heartbeat = 0x03
     case task = 0x04
+    /// Also on the client channel, where model subscribers fetch model files.
     case fetch = 0x05
     case chunk = 0x06
     case result = 0x07
@@ -20,6 +21,10 @@ public enum Command: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case jobStatus = 0x22
     case cancel = 0x23
     case listWorkers = 0x24
+    /// Model subscribers (gateways): the subscription and its keep-alive, its answer, the push.
+    case watchModels = 0x25
+    case watching = 0x26
+    case modelPublished = 0x27
     case reply = 0x2F
 
     public var description: String {
@@ -39,6 +44,9 @@ public enum Command: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .jobStatus: "JOB-STATUS"
         case .cancel: "CANCEL"
         case .listWorkers: "LIST-WORKERS"
+        case .watchModels: "WATCH-MODELS"
+        case .watching: "WATCHING"
+        case .modelPublished: "MODEL-PUBLISHED"
         case .reply: "REPLY"
         }
     }

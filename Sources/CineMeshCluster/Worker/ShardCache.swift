@@ -24,6 +24,11 @@ public final class ShardCache: Sendable {
     public func path(_ ref: FileRef) -> String { FileSystem.join(objects, ref.xxh64) }
     func partialPath(_ ref: FileRef) -> String { FileSystem.join(objects, ref.xxh64 + ".partial") }
 
+    /// Moves a fetched file, verified in its partial path, into the cache.
+    func admit(_ fetch: FileFetch) throws {
+        try FileSystem.rename(fetch.partialPath, path(fetch.ref))
+    }
+
     /// Whether the cache holds `ref` (by name and size; the content was verified on arrival).
     public func contains(_ ref: FileRef) -> Bool {
         FileSystem.size(path(ref)) == ref.bytes

@@ -23,16 +23,11 @@ public final class Worker: @unchecked Sendable {
     private var stopRequested = false
 
     // Loop-thread state.
-    private var socket: ZMQSocket?
+    private let link: CoordinatorLink
     private var session: UInt64 = 0
     private var registered = false
-    private var lastHeard: UInt64 = 0
-    private var lastSent: UInt64 = 0
-    private var heartbeat: UInt64
-    private var deadAfter: UInt64
     private var chunkBytes: Int
     private var window: Int
-    private var backoff: UInt64
     /// Tasks received and not started, in the order received (at most `slots` with the running one).
     private var queued: [(body: TaskBody, payload: [Frame])] = []
     /// Tasks this worker takes at once (READY `slots`): the next task's input arrives while the
@@ -50,12 +45,10 @@ public final class Worker: @unchecked Sendable {
         var l = logger
         l[metadataKey: "worker"] = "\(workerId)"
         self.logger = l
-        heartbeat = UInt64(config.heartbeatIntervalMilliseconds)
-        deadAfter = UInt64(config.deadAfterMilliseconds)
         chunkBytes = config.transferChunkBytes
         window = config.transferWindow
-        backoff = UInt64(config.reconnectInitialMilliseconds)
         context = try ZMQContext()
+        link = CoordinatorLink(endpoint: config.workerCoordinator, context: context, config: config)
         resultsEndpoint = "inproc://results-\(UInt64.random(in: 0 ... .max))"
         results = try ZMQSocket(context, .pull)
         try results.bind(resultsEndpoint)
@@ -75,13 +68,13 @@ public final class Worker: @unchecked Sendable {
         connect()
         while !shouldStop {
             do {
-                guard let socket else { break }
-                let ready = try ZMQPoll.readable([socket, results], timeoutMilliseconds: Int(max(5, min(100, heartbeat / 4))))
+                guard let socket = link.socket else { break }
+                let ready = try ZMQPoll.readable([socket, results], timeoutMilliseconds: link.pollMilliseconds)
                 if ready[0] {
                     for _ in 0 ..< 1000 {
                         guard let frames = try socket.receive(dontWait: true) else { break }
                         handle(frames)
-                        if self.socket == nil || shouldStop { break }
+                        if link.socket !== socket || shouldStop { break }
                     }
                 }
                 if ready[1] { try forwardResults() }
@@ -90,10 +83,8 @@ public final class Worker: @unchecked Sendable {
                 logger.error("worker loop: \(error)")
             }
         }
-        if let socket {
-            try? socket.send(Message(.disconnect, DisconnectBody(reason: "worker shutting down")).frames, dontWait: true)
-            socket.close()
-        }
+        try? link.send(Message(.disconnect, DisconnectBody(reason: "worker shutting down")))
+        link.close()
         logger.info("worker stopped")
     }
 
@@ -105,17 +96,12 @@ public final class Worker: @unchecked Sendable {
         fetches.removeAll()
         queued.removeAll()
         do {
-            let s = try ZMQSocket(context, .dealer)
-            try s.connect(config.workerCoordinator)
-            socket = s
             let ready = ReadyBody(workerId: workerId, host: ProcessInfo.processInfo.hostName, pid: getpid(),
                                   capacity: WorkerCapacity(cores: ProcessInfo.processInfo.activeProcessorCount,
                                                            memoryBytes: ProcessInfo.processInfo.physicalMemory,
                                                            diskFreeBytes: cache.freeBytes),
                                   cached: cache.contents, slots: Self.slots)
-            let now = MonotonicClock.milliseconds()
-            lastHeard = now
-            try send(Message(.ready, ready))
+            try link.open(saying: Message(.ready, ready))
         } catch {
             logger.error("cannot connect to \(config.workerCoordinator): \(error)")
         }
@@ -124,28 +110,23 @@ public final class Worker: @unchecked Sendable {
     /// Drops the connection and connects again after the current backoff (1 s, doubling to 32 s
     /// by default); the wait ends early on stop.
     private func reconnect(_ why: String) {
-        logger.warning("reconnecting", metadata: ["why": "\(why)", "after_ms": "\(backoff)"])
-        socket?.close()
-        socket = nil
-        let until = MonotonicClock.milliseconds() + backoff
-        while !shouldStop && MonotonicClock.milliseconds() < until { usleep(20_000) }
-        backoff = min(backoff * 2, UInt64(config.reconnectMaximumMilliseconds))
+        logger.warning("reconnecting", metadata: ["why": "\(why)", "after_ms": "\(link.backoff)"])
+        link.drop(waitingUnless: { shouldStop })
         if !shouldStop { connect() }
     }
 
     private func send(_ message: Message) throws {
-        try socket?.send(message.frames, dontWait: true)
-        lastSent = MonotonicClock.milliseconds()
+        try link.send(message)
     }
 
     private func tick() throws {
         let now = MonotonicClock.milliseconds()
-        if now - lastHeard > deadAfter {
+        if let silence = link.silence(now: now) {
             metrics.heartbeatsMissed.increment(by: Int64(config.heartbeatLiveness))
-            reconnect(registered ? "coordinator silent for \(now - lastHeard) ms" : "no WELCOME within \(now - lastHeard) ms")
+            reconnect(registered ? "coordinator silent for \(silence) ms" : "no WELCOME within \(silence) ms")
             return
         }
-        if registered && now - lastSent >= heartbeat {
+        if registered && link.heartbeatDue(now: now) {
             try send(Message(.heartbeat))
         }
     }
@@ -161,18 +142,16 @@ public final class Worker: @unchecked Sendable {
             logger.warning("refused a message from the coordinator: \(error)")
             return
         }
-        lastHeard = MonotonicClock.milliseconds()
+        link.heard()
         do {
             switch message.command {
             case .welcome:
                 let welcome = try message.decode(WelcomeBody.self)
                 registered = true
-                backoff = UInt64(config.reconnectInitialMilliseconds)
-                heartbeat = UInt64(welcome.heartbeatMilliseconds)
-                deadAfter = UInt64(welcome.heartbeatMilliseconds * welcome.liveness)
+                link.accepted(heartbeatMilliseconds: welcome.heartbeatMilliseconds, liveness: welcome.liveness)
                 chunkBytes = welcome.chunkBytes
                 window = welcome.window
-                logger.info("registered", metadata: ["coordinator": "\(welcome.coordinatorId)", "heartbeat_ms": "\(heartbeat)"])
+                logger.info("registered", metadata: ["coordinator": "\(welcome.coordinatorId)", "heartbeat_ms": "\(link.heartbeat)"])
             case .heartbeat:
                 break
             case .task:
@@ -206,7 +185,7 @@ public final class Worker: @unchecked Sendable {
         }
         queued.append((task, payload))
         for ref in task.files where !cache.contains(ref) && fetches[ref.xxh64] == nil {
-            let fetch = try FileFetch(ref, cache: cache, chunkBytes: chunkBytes, window: window)
+            let fetch = try FileFetch(ref, partialPath: cache.partialPath(ref), chunkBytes: chunkBytes, window: window)
             fetches[ref.xxh64] = fetch
             logger.debug("fetching", metadata: ["file": "\(ref.name)", "bytes": "\(ref.bytes)"])
             for request in fetch.requests() { try send(Message(.fetch, request)) }
@@ -221,6 +200,7 @@ public final class Worker: @unchecked Sendable {
             guard payload.count == 1 else { throw TaskError("CHUNK without its data frame", retryable: true) }
             metrics.bytesShipped.increment(by: Int64(payload[0].count))
             if try fetch.accept(offset: chunk.offset, bytes: payload[0]) {
+                try cache.admit(fetch)
                 fetches[chunk.xxh64] = nil
                 logger.debug("file cached", metadata: ["file": "\(fetch.ref.name)"])
                 try execute()
@@ -294,8 +274,7 @@ public final class Worker: @unchecked Sendable {
             if let m = try? Message(frames: message) {
                 m.command == .result ? metrics.tasksRun.increment() : metrics.tasksFailed.increment()
             }
-            try socket?.send(message, dontWait: true)
-            lastSent = MonotonicClock.milliseconds()
+            try link.send(frames: message)
         }
         try execute()
     }

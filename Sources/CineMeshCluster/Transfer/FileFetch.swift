@@ -5,30 +5,34 @@ import Glibc
 
 /// One file arriving from the coordinator: FETCH requests go out with at most `window` in flight
 /// (credit-based flow control, as in the ZeroMQ guide's file transfer), each CHUNK is written
-/// where it belongs, and the whole file is verified against its XXH64 before it enters the cache.
+/// where it belongs in `partialPath`, and the whole file is verified against its XXH64 once the
+/// last byte is in. The caller then moves the verified file where it belongs (a worker's cache, a
+/// gateway's model store); a transfer that is abandoned or fails leaves no partial file behind.
 /// Memory use is one chunk at a time whatever the file size.
 final class FileFetch {
     let ref: FileRef
-    private let cache: ShardCache
+    let partialPath: String
     private let chunkBytes: Int
     private let window: Int
     private let fd: Int32
     private var nextOffset: UInt64 = 0
     private var inFlight = 0
     private(set) var received: UInt64 = 0
+    /// True once every byte is in and verified: the partial file is then the caller's.
+    private(set) var verified = false
 
-    init(_ ref: FileRef, cache: ShardCache, chunkBytes: Int, window: Int) throws {
+    init(_ ref: FileRef, partialPath: String, chunkBytes: Int, window: Int) throws {
         self.ref = ref
-        self.cache = cache
+        self.partialPath = partialPath
         self.chunkBytes = chunkBytes
         self.window = window
-        fd = open(cache.partialPath(ref), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw DataError(.io, file: cache.partialPath(ref), String(cString: strerror(errno))) }
+        fd = open(partialPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw DataError(.io, file: partialPath, String(cString: strerror(errno))) }
     }
 
     deinit {
         close(fd)
-        if !FileSystem.exists(cache.path(ref)) { unlink(cache.partialPath(ref)) }
+        if !verified { unlink(partialPath) }
     }
 
     /// FETCH bodies to send now to keep `window` requests in flight.
@@ -43,7 +47,7 @@ final class FileFetch {
         return out
     }
 
-    /// Writes one CHUNK. Returns true when the file is complete, verified and in the cache.
+    /// Writes one CHUNK. Returns true when the file is complete and verified.
     func accept(offset: UInt64, bytes: Frame) throws -> Bool {
         guard offset + UInt64(bytes.count) <= ref.bytes, !bytes.isEmpty else {
             throw DataError(.damaged, file: ref.name, "chunk at \(offset)+\(bytes.count) is outside the file's \(ref.bytes) bytes")
@@ -52,7 +56,7 @@ final class FileFetch {
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done)) }
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw DataError(.io, file: cache.partialPath(ref), String(cString: strerror(errno))) }
+            guard n > 0 else { throw DataError(.io, file: partialPath, String(cString: strerror(errno))) }
             done += n
         }
         inFlight -= 1
@@ -63,13 +67,12 @@ final class FileFetch {
     }
 
     private func commit() throws {
-        guard fsync(fd) == 0 else { throw DataError(.io, file: cache.partialPath(ref), String(cString: strerror(errno))) }
-        let partial = cache.partialPath(ref)
-        let (whole, matched) = try Self.verify(partial, ref.xxh64)
+        guard fsync(fd) == 0 else { throw DataError(.io, file: partialPath, String(cString: strerror(errno))) }
+        let (whole, matched) = try Self.verify(partialPath, ref.xxh64)
         guard matched else {
             throw DataError(.damaged, file: ref.name, "arrived with xxh64 \(whole), expected \(ref.xxh64)")
         }
-        try FileSystem.rename(partial, cache.path(ref))
+        verified = true
     }
 
     /// Whether `bytes` carry the content named `xxh64`: either the XXH64 of the whole file (id
