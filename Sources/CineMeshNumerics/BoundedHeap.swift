@@ -1,26 +1,26 @@
 /// The best `capacity` (item, score) pairs offered so far, in a min-heap held in two preallocated
 /// arrays: offering is O(log capacity) and allocates nothing. "Better" is a higher score, then the
 /// smaller item on equal scores.
-struct BoundedHeap {
+public struct BoundedHeap: Sendable {
     private var items: [Int]
     private var scores: [Float]
-    private(set) var size = 0
+    public private(set) var size = 0
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         items = [Int](repeating: 0, count: capacity)
         scores = [Float](repeating: 0, count: capacity)
     }
 
-    var isFull: Bool { size == items.count }
+    public var isFull: Bool { size == items.count }
 
     /// The score of the worst pair kept (meaningful once something was offered).
-    var worstScore: Float { scores[0] }
+    public var worstScore: Float { scores[0] }
 
     @inline(__always)
     private static func worse(_ sa: Float, _ ia: Int, _ sb: Float, _ ib: Int) -> Bool { sa < sb || (sa == sb && ia > ib) }
 
     @inline(__always)
-    mutating func offer(item: Int, score: Float) {
+    public mutating func offer(item: Int, score: Float) {
         if size < items.count {
             var c = size
             size += 1
@@ -47,7 +47,7 @@ struct BoundedHeap {
     }
 
     /// The pairs kept, best first.
-    func sorted() -> [(item: Int, score: Float)] {
+    public func sorted() -> [(item: Int, score: Float)] {
         (0 ..< size).map { (item: items[$0], score: scores[$0]) }
             .sorted { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }
     }

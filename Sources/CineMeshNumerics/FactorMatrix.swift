@@ -45,6 +45,12 @@ public struct FactorMatrix: Sendable, Equatable {
         return m
     }
 
+    /// x . (row r), x a padded row of `stride` floats: the very sum `BiasedFactorModel.score` takes.
+    public func dot(_ x: UnsafePointer<Float>, row r: Int) -> Float {
+        guard stride > 0 else { return 0 }
+        return values.withUnsafeBufferPointer { Kernels.dot(x, $0.baseAddress! + r * stride, stride: stride) }
+    }
+
     /// Factor `f` of row `r`.
     public subscript(r: Int, f: Int) -> Float {
         get { values[r * stride + f] }

@@ -1,3 +1,5 @@
+import CineMeshNumerics
+
 /// A model's item factors laid out for top-N serving: panels of 16 items, factor-major inside a
 /// panel, each factor rounded to bfloat16 (the top 16 bits of a Float) so a pass over the items
 /// reads half the bytes. One query vector scores a whole panel with a broadcast multiply-add per
@@ -78,13 +80,11 @@ public struct ItemPanels: Sendable {
         return UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
     }
 
-    /// The exact score of item `i`.
-    @inline(__always)
+    /// The exact score of item `i`: the dot product comes from the numerics library, so it is the
+    /// very number `BiasedFactorModel.score` gives, whatever CPU this module was built for.
     func exactScore(_ x: UnsafePointer<Float>, _ i: Int, cosine: Bool, offset: Float) -> Float {
-        exact.values.withUnsafeBufferPointer { q in
-            let dot = exact.stride > 0 ? Kernels.dot(x, q.baseAddress! + i * exact.stride, stride: exact.stride) : 0
-            return cosine ? dot * inverseNorm[Self.slot(i)] : offset + exactBias[i] + dot
-        }
+        let dot = exact.dot(x, row: i)
+        return cosine ? dot * inverseNorm[Self.slot(i)] : offset + exactBias[i] + dot
     }
 
     /// Where item i's per-item values sit in lane order.

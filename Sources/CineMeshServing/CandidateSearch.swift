@@ -1,3 +1,5 @@
+import CineMeshNumerics
+
 /// The first pass of `ItemPanels.top`: keeps the n best approximate scores, which set a cutoff,
 /// and every item whose approximate score reaches `cutoff` (the n-th best so far minus `margin`).
 /// As the n-th best only grows, an item below the cutoff when offered is below it at the end too.

@@ -1,5 +1,6 @@
 @testable import CineMeshData
-@testable import CineMeshNumerics
+import CineMeshNumerics
+@testable import CineMeshServing
 import Foundation
 import Testing
 
