@@ -28,6 +28,12 @@ enum GatewayJSON {
     /// A JSON string literal.
     static func quoted(_ s: String, into out: inout String) {
         out.append("\"")
+        // Most titles and ids need no escape: appended whole.
+        guard s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            out.append(s)
+            out.append("\"")
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out.append("\\\"")

@@ -37,6 +37,7 @@ public enum GatewayRoutes {
         /// third of each request. Same keys, order and number formatting as `GatewayJSON`.
         var json: String {
             var out = "{"
+            out.reserveCapacity(64 + 160 * items.count)
             if let item {
                 out += "\"item\":"
                 GatewayJSON.quoted(item, into: &out)

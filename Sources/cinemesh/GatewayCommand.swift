@@ -7,6 +7,8 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 struct GatewayCommand: AsyncParsableCommand {
@@ -62,6 +64,11 @@ struct GatewayCommand: AsyncParsableCommand {
             let following = !config.gatewayCoordinator.isEmpty
             guard following || FileSystem.isDirectory(models) else { throw DataError(.usage, file: models, "no such model store directory") }
             Logs.bootstrap(level: logLevel)
+            // Request handlers then run on the event loop that read the request instead of hopping
+            // to Swift's own thread pool and back: about a fifth more requests per second here.
+            // Everything that blocks runs on threads of its own (model loading, the subscriber,
+            // batch requests).
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             let registry = MetricsEndpoint.bootstrap()
             let logger = Logger(label: "cinemesh.gateway")
             let store = try ModelStore(directory: models)
