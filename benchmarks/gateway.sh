@@ -5,6 +5,7 @@
 # ratings. Prints wrk's requests/s and latency percentiles.
 #
 #   benchmarks/gateway.sh [SECONDS=30]
+#   CINEMESH_TARGET_CPU=haswell benchmarks/gateway.sh   # kernels built for AVX2 (Package.swift)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
@@ -12,8 +13,10 @@ work=$PWD/benchmarks/work
 mkdir -p "$work"
 deploy/install-deps.sh
 command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && { apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }; }
-swift build -c release --product cinemesh >/dev/null
-bin=$PWD/.build/release/cinemesh
+scratch=.build${CINEMESH_TARGET_CPU:+-$CINEMESH_TARGET_CPU}
+swift build -c release --product cinemesh --scratch-path "$scratch" >/dev/null
+bin=$PWD/$scratch/release/cinemesh
+echo "binary: $bin (target CPU: ${CINEMESH_TARGET_CPU:-default x86-64})"
 port=18090
 for items in 20000 200000; do
   ds="$work/gateway-$items"
@@ -31,10 +34,12 @@ items = [p["item"] for p in json.load(sys.stdin)["items"]]
 body = json.dumps({"ratings": [{"item": i, "rating": r} for i, r in zip(items, [5, 4, 1, 3, 5])], "n": 10})
 print("wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = " + json.dumps(body))
 ' > "$work/foldin.lua"
-  echo "== $items items x 64 factors: GET /v1/users/1/recommendations?n=10"
-  wrk -t2 -c32 -d"${seconds}s" --latency "http://127.0.0.1:$port/v1/users/1/recommendations?n=10" | grep -E "Requests/sec|50%|90%|99%"
-  echo "== $items items x 64 factors: POST /v1/recommendations (fold-in of 5 ratings)"
-  wrk -t2 -c32 -d"${seconds}s" --latency -s "$work/foldin.lua" "http://127.0.0.1:$port/v1/recommendations" | grep -E "Requests/sec|50%|90%|99%|Non-2xx"
+  for c in 16 32; do
+    echo "== $items items x 64 factors, $c connections: GET /v1/users/1/recommendations?n=10"
+    wrk -t2 -c$c -d"${seconds}s" --latency "http://127.0.0.1:$port/v1/users/1/recommendations?n=10" | grep -E "Requests/sec|50%|90%|99%|Non-2xx"
+  done
+  echo "== $items items x 64 factors, 16 connections: POST /v1/recommendations (fold-in of 5 ratings)"
+  wrk -t2 -c16 -d"${seconds}s" --latency -s "$work/foldin.lua" "http://127.0.0.1:$port/v1/recommendations" | grep -E "Requests/sec|50%|90%|99%|Non-2xx"
   kill "$pid"
   wait "$pid" 2>/dev/null || true
 done

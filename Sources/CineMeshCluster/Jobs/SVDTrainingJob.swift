@@ -54,6 +54,10 @@ public final class SVDTrainingJob: JobDriver {
     private var checkpoint: BiasedFactorModel
     /// Per grid row: the worker session holding the newest user rows (nil: this model's are).
     private var holder: [String?]
+    /// Per grid column: the item rows and biases as the last task returned them (nil: this
+    /// model's are current). They go on to the next stratum's task as they are and are copied into
+    /// `model` once per epoch, at the collect stage, instead of in and out at every stratum.
+    private var itemFrames: [(factors: Frame, biases: Frame)?]
     private var rolledBack = false
     private var running: [(row: Int, column: Int)] = []
     private var losses: [Double] = []
@@ -82,6 +86,7 @@ public final class SVDTrainingJob: JobDriver {
         stopper = EarlyStopping(patience: self.spec.svd.earlyStoppingPatience)
         checkpoint = model
         holder = Array(repeating: nil, count: dataset.grid.rows)
+        itemFrames = Array(repeating: nil, count: dataset.grid.columns)
     }
 
     public func nextStage() throws -> StagePlan? {
@@ -106,6 +111,7 @@ public final class SVDTrainingJob: JobDriver {
             phase = .collect
             return planCollect()
         case .collect:
+            try storeItemFrames()
             if try endEpoch() { return nil }
             return startEpoch()
         }
@@ -127,6 +133,7 @@ public final class SVDTrainingJob: JobDriver {
         guard holder.contains(session) else { return false }
         model = checkpoint
         holder = Array(repeating: nil, count: holder.count)
+        itemFrames = Array(repeating: nil, count: itemFrames.count)
         rolledBack = true
         return true
     }
@@ -176,8 +183,9 @@ public final class SVDTrainingJob: JobDriver {
             } else {
                 parameters["users"] = "resident"
             }
-            payload += [FloatFrames.frame(model.items.values[Int(i.lowerBound) * stride ..< Int(i.upperBound) * stride]),
-                        FloatFrames.frame(model.itemBias[Int(i.lowerBound) ..< Int(i.upperBound)])]
+            let items = itemFrames[b.column] ?? (FloatFrames.frame(model.items.values[Int(i.lowerBound) * stride ..< Int(i.upperBound) * stride]),
+                                                 FloatFrames.frame(model.itemBias[Int(i.lowerBound) ..< Int(i.upperBound)]))
+            payload += [items.factors, items.biases]
             return TaskPlan(kind: Self.taskKind, parameters: parameters,
                             files: [FileRef(xxh64: entry.xxh64, bytes: entry.bytes, name: entry.file)],
                             payload: payload, affinity: holder[b.row])
@@ -211,11 +219,26 @@ public final class SVDTrainingJob: JobDriver {
         guard let loss = ExactFloat.double(output["loss"]), payload.count == 2 else {
             throw JobError("train: block (\(b.row), \(b.column)) came back without its loss and two item frames")
         }
-        guard Self.store(payload[0], payload[1], into: &model, users: false, rows: i) else { throw JobError("train: block (\(b.row), \(b.column)) came back with item frames of the wrong size") }
+        let stride = model.items.stride, floats = MemoryLayout<Float>.size
+        guard payload[0].count == i.count * stride * floats, payload[1].count == i.count * floats else {
+            throw JobError("train: block (\(b.row), \(b.column)) came back with item frames of the wrong size")
+        }
+        itemFrames[b.column] = (payload[0], payload[1])
         losses[index] = loss
         holder[b.row] = worker
         kernelSeconds += Double(output["kernel_us"].flatMap(Int.init) ?? 0) / 1e6
         sessions.insert(worker)
+    }
+
+    /// Copies the item rows the epoch's tasks returned into `model` (they stay the columns' current
+    /// frames: they equal the model's rows now).
+    private func storeItemFrames() throws {
+        for (column, frames) in itemFrames.enumerated() {
+            guard let frames else { continue }
+            guard Self.store(frames.factors, frames.biases, into: &model, users: false, rows: dataset.grid.itemRange(column: column)) else {
+                throw JobError("train: item rows of column \(column) have the wrong size")
+            }
+        }
     }
 
     /// Copies a frame of factor rows and a frame of biases over `rows` of the user (or item) side
