@@ -95,6 +95,11 @@ public enum GatewayRoutes {
         var country: String?
         var yearFrom: Int64?
         var yearTo: Int64?
+
+        /// Spelled out: JSONDecoder's convertFromSnakeCase rewrote every key of every body.
+        enum CodingKeys: String, CodingKey {
+            case ratings, n, genre, country, yearFrom = "year_from", yearTo = "year_to"
+        }
     }
 
     /// `POST /v1/recommendations/batch`: many known users at once.
@@ -102,6 +107,8 @@ public enum GatewayRoutes {
         var users: [String]
         var n: Int?
         var excludeSeen: Bool?
+
+        enum CodingKeys: String, CodingKey { case users, n, excludeSeen = "exclude_seen" }
     }
 
     struct BatchAnswer: Encodable {
@@ -296,10 +303,8 @@ public enum GatewayRoutes {
     }
 
     static func parse<T: Decodable>(_ type: T.Type, _ body: Data) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
         do {
-            return try decoder.decode(type, from: body)
+            return try JSONDecoder().decode(type, from: body)
         } catch let DecodingError.keyNotFound(key, _) {
             throw GatewayError(.badRequest, "bad-body", "the body lacks '\(key.stringValue)'")
         } catch let DecodingError.typeMismatch(_, context) {

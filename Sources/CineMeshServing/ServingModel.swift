@@ -125,24 +125,11 @@ public final class ServingModel: Sendable {
     /// against the model's fixed item side (one ridge regression, as an ALS half-step solves each
     /// user). No retraining.
     public func foldIn(_ ratings: [(item: Int, rating: Float)], lambda: Double = 0.1) -> FoldedUser? {
-        let items = file.model.items, k = items.factors, s = items.stride
-        let size = k + 1
-        var equation = NormalEquation(size: size)
-        var x = [Float](repeating: 0, count: size)
-        items.values.withUnsafeBufferPointer { q in
-            for (i, r) in ratings {
-                for f in 0 ..< k { x[f] = q[i * s + f] }
-                x[k] = 1
-                let target = Double(r - file.model.globalMean - file.model.itemBias[i])
-                x.withUnsafeBufferPointer { equation.add($0.baseAddress!, target: target) }
-            }
-        }
-        var solution = [Float](repeating: 0, count: size)
-        let reg = [Double](repeating: lambda * Double(max(1, ratings.count)), count: size)
-        guard solution.withUnsafeMutableBufferPointer({ equation.solve(lambda: reg, into: $0.baseAddress!) }) else { return nil }
-        var row = [Float](repeating: 0, count: s)
-        for f in 0 ..< k { row[f] = solution[f] }
-        return FoldedUser(row: row, bias: solution[k], rated: ratings.map(\.item))
+        let model = file.model
+        let targets = ratings.map { Double($0.rating - model.globalMean - model.itemBias[$0.item]) }
+        guard let (row, bias) = FoldIn.solve(items: model.items, rows: ratings.map(\.item), targets: targets,
+                                             lambda: lambda * Double(max(1, ratings.count))) else { return nil }
+        return FoldedUser(row: row, bias: bias, rated: ratings.map(\.item))
     }
 
     /// Up to `count` of the user's rated items closest to `item` in factor space (cosine): the

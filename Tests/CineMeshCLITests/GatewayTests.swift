@@ -91,8 +91,20 @@ import Testing
         let foldedItems = try #require(folded["items"] as? [[String: Any]])
         #expect(sf == 200 && foldedItems.count == 4 && folded["model_version"] as? Int == 1)
         #expect(!foldedItems.contains { ["902", "1032"].contains($0["item"] as? String) })
+        // Body keys are snake_case like the query parameters.
+        let (sr, ranged) = try post("/v1/recommendations", #"{"ratings": [{"item": "902", "rating": 5}], "n": 5, "year_from": 1980, "year_to": 1989}"#)
+        let rangedItems = try #require(ranged["items"] as? [[String: Any]])
+        #expect(sr == 200 && rangedItems.count == 5 && rangedItems.allSatisfy { (1980 ... 1989).contains($0["year"] as? Int ?? 0) })
         let (sb, batch) = try post("/v1/recommendations/batch", #"{"users": ["1", "2", "3"], "n": 2}"#)
         #expect(sb == 200 && (batch["results"] as? [[String: Any]])?.count == 3)
+        // With the titles user 1 rated allowed back, the top 50 changes.
+        let (_, seenToo) = try post("/v1/recommendations/batch", #"{"users": ["1"], "n": 50, "exclude_seen": false}"#)
+        let (_, unseenOnly) = try post("/v1/recommendations/batch", #"{"users": ["1"], "n": 50}"#)
+        func firstItems(_ answer: [String: Any]) -> [String] {
+            ((answer["results"] as? [[String: Any]])?.first?["items"] as? [[String: Any]])?.compactMap { $0["item"] as? String } ?? []
+        }
+        #expect(firstItems(seenToo).count == 50 && firstItems(unseenOnly).count == 50)
+        #expect(firstItems(seenToo) != firstItems(unseenOnly))
         for (path, text, type, status, code) in [
             ("/v1/recommendations", #"{"ratings": [{"item": "nope", "rating": 3}]}"#, "application/json", 404, "unknown-item"),
             ("/v1/recommendations", #"{"ratings": [{"item": "902", "rating": 9}]}"#, "application/json", 400, "bad-rating"),
