@@ -6,8 +6,8 @@ import CineMeshNumerics
 struct CandidateSearch {
     private var heap: BoundedHeap
     private let margin: Float
-    /// (item, approximate score) of everything that reached the cutoff when offered.
-    private(set) var candidates: [(item: Int, score: Float)] = []
+    /// (position, approximate score) of everything that reached the cutoff when offered.
+    private(set) var candidates: [(position: Int, score: Float)] = []
     /// The n-th best approximate score minus `margin` (-infinity until n were offered).
     private(set) var cutoff = -Float.infinity
 
@@ -18,7 +18,8 @@ struct CandidateSearch {
         candidates.reserveCapacity(4 * capacity + 64)
     }
 
-    /// Offers the lanes set in `bits` of 8 scores; lane l is item `first + 2 l`.
+    /// Offers the lanes set in `bits` of 8 scores; lane l is position `first + 2 l`. Positions
+    /// break ties in the running heap; only the cutoff comes out of it.
     @inline(__always)
     mutating func offer(_ scores: SIMD8<Float>, bits: UInt16, first: Int) {
         var bits = bits
@@ -27,10 +28,10 @@ struct CandidateSearch {
             bits &= bits - 1
             let score = scores[lane]
             guard score >= cutoff else { continue }
-            let item = first + 2 * lane
-            candidates.append((item, score))
+            let at = first + 2 * lane
+            candidates.append((at, score))
             if !heap.isFull || score > heap.worstScore {
-                heap.offer(item: item, score: score)
+                heap.offer(item: at, score: score)
                 if heap.isFull { cutoff = heap.worstScore - margin }
             }
         }

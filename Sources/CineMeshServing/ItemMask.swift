@@ -1,29 +1,19 @@
-/// A set of items as a bitset of one 16-bit word per panel of `ItemPanels.width` items: the shape
-/// `ItemPanels.top` consumes, so a filter costs one AND per 16 items and panels with no allowed
-/// item are not scored at all.
-public struct ItemMask: Sendable, Equatable {
+/// A set of a model's items as a bitset of one 16-bit word per panel of `ItemPanels`, in the
+/// panels' order: the shape `ItemPanels.top` consumes, so a filter costs one AND per 16 items and
+/// panels with no allowed item are not scored at all. Made by `ItemPanels.emptyMask()` or
+/// `ItemPanels.mask(allowing:)`; masks from different panels do not mix.
+public struct ItemMask: Sendable {
     /// Items the mask ranges over (dense indices 0 ..< items).
-    public let items: Int
-    /// Bit `l` of word `p` is item `p * 16 + l`. Bits past `items` are always clear.
-    public private(set) var words: [UInt16]
+    public var items: Int { positions.count }
+    /// Each item's bit.
+    let positions: [Int32]
+    /// Bit `l` of word `p` is position `p * 16 + l`. Bits past `items` are always clear.
+    private(set) var words: [UInt16]
 
-    /// The empty set over `items` items.
-    public init(items: Int) {
-        self.items = items
-        words = [UInt16](repeating: 0, count: (items + ItemPanels.width - 1) / ItemPanels.width)
-    }
-
-    /// The set of `allowed` (indices outside 0 ..< items are ignored).
-    public init<S: Sequence>(items: Int, allowing allowed: S) where S.Element == Int {
-        self.init(items: items)
-        for i in allowed where i >= 0 && i < items { insert(i) }
-    }
-
-    /// Every item.
-    public static func all(items: Int) -> ItemMask {
-        var mask = ItemMask(items: items)
-        for p in mask.words.indices { mask.words[p] = validBits(panel: p, items: items) }
-        return mask
+    /// The empty set; `positions` maps each item to its bit.
+    init(positions: [Int32]) {
+        self.positions = positions
+        words = [UInt16](repeating: 0, count: (positions.count + ItemPanels.width - 1) / ItemPanels.width)
     }
 
     /// The bits of panel `p` that name real items (all 16 but in a last, partial panel).
@@ -33,14 +23,17 @@ public struct ItemMask: Sendable, Equatable {
     }
 
     public mutating func insert(_ i: Int) {
-        words[i / ItemPanels.width] |= 1 << UInt16(i % ItemPanels.width)
+        let at = Int(positions[i])
+        words[at / ItemPanels.width] |= 1 << UInt16(at % ItemPanels.width)
     }
 
     public func contains(_ i: Int) -> Bool {
-        i >= 0 && i < items && words[i / ItemPanels.width] & (1 << UInt16(i % ItemPanels.width)) != 0
+        guard i >= 0 && i < items else { return false }
+        let at = Int(positions[i])
+        return words[at / ItemPanels.width] & (1 << UInt16(at % ItemPanels.width)) != 0
     }
 
-    /// Items in both masks (which must range over the same items).
+    /// Items in both masks (made by the same panels).
     public func intersection(_ other: ItemMask) -> ItemMask {
         precondition(items == other.items, "masks over \(items) and \(other.items) items")
         var out = self

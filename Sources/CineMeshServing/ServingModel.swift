@@ -39,12 +39,13 @@ public final class ServingModel: Sendable {
                 countries[Int(i)] = c?[row] ?? []
             }
         }
+        let panels = ItemPanels(model: file.model)
         func index(_ lists: [[String]]) -> [String: ItemMask] {
             var out: [String: ItemMask] = [:]
-            for (i, names) in lists.enumerated() { for name in names { out[name, default: ItemMask(items: n)].insert(i) } }
+            for (i, names) in lists.enumerated() { for name in names { out[name, default: panels.emptyMask()].insert(i) } }
             return out
         }
-        panels = ItemPanels(model: file.model)
+        self.panels = panels
         itemsByYear = years.enumerated().compactMap { i, y in y.map { (year: $0, item: i) } }.sorted { ($0.year, $0.item) < ($1.year, $1.item) }
         self.titles = titles
         self.years = years
@@ -101,8 +102,8 @@ public final class ServingModel: Sendable {
     public func mask(_ filter: ItemFilter) -> ItemMask? {
         guard !filter.isEmpty else { return nil }
         var parts: [ItemMask] = []
-        if let genre = filter.genre { parts.append(genreMasks[genre] ?? ItemMask(items: file.items.count)) }
-        if let country = filter.country { parts.append(countryMasks[country] ?? ItemMask(items: file.items.count)) }
+        if let genre = filter.genre { parts.append(genreMasks[genre] ?? panels.emptyMask()) }
+        if let country = filter.country { parts.append(countryMasks[country] ?? panels.emptyMask()) }
         if filter.yearFrom != nil || filter.yearTo != nil {
             let from = filter.yearFrom ?? .min, to = filter.yearTo ?? .max
             var lo = 0, hi = itemsByYear.count
@@ -110,7 +111,7 @@ public final class ServingModel: Sendable {
                 let mid = (lo + hi) / 2
                 if itemsByYear[mid].year < from { lo = mid + 1 } else { hi = mid }
             }
-            var years = ItemMask(items: file.items.count)
+            var years = panels.emptyMask()
             while lo < itemsByYear.count, itemsByYear[lo].year <= to {
                 years.insert(itemsByYear[lo].item)
                 lo += 1

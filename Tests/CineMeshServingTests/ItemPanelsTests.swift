@@ -26,7 +26,7 @@ import Testing
             let panels = ItemPanels(model: model)
             let u = rng.below(3)
             let exclude = (0 ..< items).filter { _ in rng.below(4) == 0 }.map { UInt32($0) }
-            let mask = trial % 3 == 0 ? nil : ItemMask(items: items, allowing: (0 ..< items).filter { _ in rng.below(3) > 0 })
+            let mask = trial % 3 == 0 ? nil : panels.mask(allowing: (0 ..< items).filter { _ in rng.below(3) > 0 })
             let n = rng.below(items + 3) - 1
             let got = model.users.values.withUnsafeBufferPointer { p in
                 panels.top(p.baseAddress! + u * model.users.stride, scoring: .biased(offset: model.globalMean + model.userBias[u]),
@@ -99,13 +99,20 @@ import Testing
     }
 
     @Test func masksIntersectCountAndIgnoreOutOfRangeItems() {
-        let a = ItemMask(items: 40, allowing: [0, 15, 16, 39, 40, -1])
-        let b = ItemMask(items: 40, allowing: [15, 39, 7])
+        // Biases that reverse the order: item 39 sits in the first panel.
+        var model = BiasedFactorModel(globalMean: 0, users: FactorMatrix(rows: 1, factors: 3), items: FactorMatrix(rows: 40, factors: 3))
+        for i in 0 ..< 40 { model.itemBias[i] = Float(i) }
+        let panels = ItemPanels(model: model)
+        let a = panels.mask(allowing: [0, 15, 16, 39, 40, -1])
+        let b = panels.mask(allowing: [15, 39, 7])
         #expect(a.count == 4)
         #expect(a.intersection(b).count == 2)
         #expect(a.intersection(b).contains(39) && !a.intersection(b).contains(0))
-        #expect(ItemMask.all(items: 40).count == 40)
-        #expect(ItemMask.all(items: 0).count == 0)
+        #expect(panels.mask(allowing: 0 ..< 40).count == 40 && panels.emptyMask().count == 0)
         #expect(!a.contains(40) && !a.contains(-1))
+        // Filtered and pruned: the best allowed items by bias, the others never scored.
+        let query = [Float](repeating: 0, count: model.items.stride)
+        #expect(panels.top(query, scoring: .biased(offset: 1), n: 2, allowed: a).map(\.item) == [39, 16])
+        #expect(panels.top(query, scoring: .biased(offset: 1), n: 3, exclude: [39], allowed: a).map(\.score) == [17, 16, 1])
     }
 }
