@@ -38,6 +38,14 @@ print("wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json
     echo "== $items items x 64 factors, $c connections: GET /v1/users/1/recommendations?n=10"
     wrk -t2 -c$c -d"${seconds}s" --latency "http://127.0.0.1:$port/v1/users/1/recommendations?n=10" | grep -E "Requests/sec|50%|90%|99%|Non-2xx"
   done
+  # A user drawn at random (ids 1 to 50,000) per request: how much of the catalog the bound prunes
+  # depends on the user.
+  cat > "$work/random-user.lua" <<'LUA'
+math.randomseed(7)
+request = function() return wrk.format(nil, "/v1/users/" .. math.random(1, 50000) .. "/recommendations?n=10") end
+LUA
+  echo "== $items items x 64 factors, 16 connections: GET /v1/users/RANDOM/recommendations?n=10"
+  wrk -t2 -c16 -d"${seconds}s" --latency -s "$work/random-user.lua" "http://127.0.0.1:$port" | grep -E "Requests/sec|50%|90%|99%|Non-2xx"
   echo "== $items items x 64 factors, 16 connections: POST /v1/recommendations (fold-in of 5 ratings)"
   wrk -t2 -c16 -d"${seconds}s" --latency -s "$work/foldin.lua" "http://127.0.0.1:$port/v1/recommendations" | grep -E "Requests/sec|50%|90%|99%|Non-2xx"
   kill "$pid"
