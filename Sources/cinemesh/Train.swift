@@ -17,7 +17,7 @@ struct Train: ParsableCommand {
           cinemesh train datasets/gen10m --local 2 --factors 100 --epochs 20 --store models/gen10m
 
         On the cluster (--local N, --cluster or --coordinator) the same flags apply; the model is the same bits \
-        as in one process, for any number of workers. --test and --split last:K run in one process only.
+        as in one process, for any number of workers. --split last:K runs in one process only.
         """
     )
 
@@ -256,8 +256,13 @@ struct Train: ParsableCommand {
     /// The same training as a `train` job on a cluster: submitted, followed with a progress line,
     /// and its model copied to --save / --store when given.
     private func runOnCluster() throws {
-        guard test == nil else { throw DataError(.usage, "--test is not supported on the cluster yet; use --split") }
-        var parameters: [String: String] = ["algo": algo.rawValue, "seed": String(seed), "split": split, "split_seed": String(splitSeed)]
+        var parameters: [String: String] = ["algo": algo.rawValue, "seed": String(seed), "split_seed": String(splitSeed)]
+        if let test {
+            // Read by the coordinator: a path on its box (as given here) or a name in its datasets directory.
+            parameters["test"] = datasetReference(test)
+        } else {
+            parameters["split"] = split
+        }
         switch algo {
         case .svd:
             parameters["factors"] = String(factors ?? 100)

@@ -32,6 +32,23 @@ import Testing
         #expect((try? FileSystem.list(scratch.sub("home")))?.isEmpty ?? true)
     }
 
+    @Test func trainWithATestDatasetOnTheClusterScoresItLikeOneProcess() throws {
+        let scratch = Scratch()
+        let dataset = try sample(scratch)
+        let home = ["CINEMESH_HOME": scratch.sub("home")]
+        func rmse(_ output: String) -> Substring? {
+            output.split(separator: "\n").last { $0.contains("test RMSE") }?.split(separator: ",").first
+        }
+        let flags = ["train", dataset, "--test", dataset, "--factors", "8", "--epochs", "3"]
+        let single = try cinemesh(flags, environment: home)
+        #expect(single.status == 0, "\(single.stderr)")
+        let cluster = try cinemesh(flags + ["--local", "2"] + Self.fast, environment: home)
+        #expect(cluster.status == 0, "\(cluster.stderr)")
+        #expect(rmse(single.stdout) != nil && rmse(single.stdout) == rmse(cluster.stdout), "\(single.stdout)\n\(cluster.stdout)")
+        let missing = try cinemesh(["train", dataset, "--test", scratch.sub("absent"), "--local", "1"] + Self.fast, environment: home)
+        #expect(missing.status != 0 && missing.stderr.contains("test dataset"), "\(missing.stderr)")
+    }
+
     @Test func upSubmitFollowJobsCancelDown() throws {
         let scratch = Scratch()
         let dataset = try sample(scratch)

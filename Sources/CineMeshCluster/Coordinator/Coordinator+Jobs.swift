@@ -11,7 +11,8 @@ extension Coordinator {
             throw ErrorBody(code: "bad-request", message: "unknown job type '\(spec.type)' (known: \(jobTypes.keys.sorted().joined(separator: ", ")))")
         }
         do { try type.validate(spec) } catch { throw ErrorBody(code: "bad-request", message: "\(error)") }
-        let path = spec.dataset.hasPrefix("/") ? spec.dataset : FileSystem.join(config.coordinatorDatasetsDirectory, spec.dataset)
+        let context = JobContext(modelsDirectory: models.directory, datasetsDirectory: config.coordinatorDatasetsDirectory)
+        let path = context.path(of: spec.dataset)
         let dataset: Dataset
         do {
             dataset = try Dataset(path: path)
@@ -22,7 +23,6 @@ extension Coordinator {
         let record = try registry.insert(spec, now: MonotonicClock.wallSeconds())
         preparing[record.id] = record
         logger.info("job submitted", metadata: ["job": "\(record.id)", "type": "\(spec.type)", "dataset": "\(path)"])
-        let context = JobContext(modelsDirectory: models.directory)
         prepareQueue.async { [self] in
             let made = Result<any JobDriver, Error> { try type.makeDriver(spec, dataset, context) }
             preparedLock.withLock { prepared.append((record.id, UnsafeSendable(made))) }

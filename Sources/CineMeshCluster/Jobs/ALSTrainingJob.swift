@@ -40,9 +40,7 @@ public final class ALSTrainingJob: JobDriver {
         self.spec = spec
         self.dataset = dataset
         self.context = context
-        let parts = try spec.split.apply(try dataset.allBlocks(includeTimestamps: false), users: dataset.manifest.users, seed: spec.splitSeed)
-        train = parts.train
-        evaluation = EvaluationSet(blocks: parts.test)
+        (train, evaluation) = try spec.trainingData(dataset, context: context)
         let m = dataset.manifest
         if spec.algorithm == .alsImplicit {
             let p = spec.implicit

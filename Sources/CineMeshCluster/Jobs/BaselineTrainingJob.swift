@@ -27,9 +27,7 @@ public final class BaselineTrainingJob: JobDriver {
         trainer = spec.baseline
         self.dataset = dataset
         self.context = context
-        let parts = try spec.split.apply(try dataset.allBlocks(includeTimestamps: false), users: dataset.manifest.users, seed: spec.splitSeed)
-        train = parts.train
-        evaluation = EvaluationSet(blocks: parts.test)
+        (train, evaluation) = try spec.trainingData(dataset, context: context)
         let m = dataset.manifest
         model = BiasedFactorModel(globalMean: BaselineTrainer.mean(train), users: FactorMatrix(rows: m.users, factors: 0),
                                   items: FactorMatrix(rows: m.items, factors: 0))

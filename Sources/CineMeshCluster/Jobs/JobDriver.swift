@@ -79,8 +79,19 @@ extension JobDriver {
 public struct JobContext: Sendable {
     /// The coordinator's model store, where training jobs publish their models.
     public var modelsDirectory: String
+    /// Where dataset names (not absolute paths) in job specs are looked up.
+    public var datasetsDirectory: String
 
-    public init(modelsDirectory: String) { self.modelsDirectory = modelsDirectory }
+    public init(modelsDirectory: String, datasetsDirectory: String) {
+        self.modelsDirectory = modelsDirectory
+        self.datasetsDirectory = datasetsDirectory
+    }
+
+    /// The directory a job spec's dataset reference names: an absolute path as it is, a name
+    /// inside the datasets directory.
+    public func path(of reference: String) -> String {
+        reference.hasPrefix("/") ? reference : FileSystem.join(datasetsDirectory, reference)
+    }
 }
 
 /// A job type: its name, a quick check of a spec's parameters, and how to make its driver.

@@ -76,10 +76,7 @@ public final class SVDTrainingJob: JobDriver {
         self.spec = spec
         self.dataset = dataset
         self.context = context
-        let parts = try self.spec.split.apply(try dataset.allBlocks(includeTimestamps: false), users: dataset.manifest.users,
-                                              seed: self.spec.splitSeed)
-        train = parts.train
-        evaluation = EvaluationSet(blocks: parts.test)
+        (train, evaluation) = try spec.trainingData(dataset, context: context)
         trainCount = train.reduce(0) { $0 + $1.count }
         schedule = StratifiedSchedule(grid: dataset.grid, seed: self.spec.svd.seed)
         model = SVDTrainer.initialModel(self.spec.svd, train: train, users: dataset.manifest.users, items: dataset.manifest.items)

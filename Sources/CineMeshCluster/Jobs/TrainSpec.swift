@@ -5,7 +5,9 @@ import CineMeshNumerics
 /// `cinemesh train` flags in snake case: `algo` (svd, als, als-implicit), `factors`, `epochs`
 /// (iterations for ALS), `lr`, `reg`, `lr_bias`, `reg_bias`, `lr_decay`, `init_std`, `seed`,
 /// `early_stopping`, `no_bias`, `alpha`, `positive_threshold`, `cg_steps`, `split` (random:F or
-/// kfold:K:I), `split_seed`. Defaults are the command's (and Surprise's, for svd).
+/// kfold:K:I), `split_seed`, `test` (a dataset of held-out ratings, as a path on the coordinator or
+/// a name in its datasets directory: all of the job's dataset is then trained on). Defaults are
+/// the command's (and Surprise's, for svd).
 public struct TrainSpec: Sendable, Equatable {
     public enum Algorithm: String, Sendable {
         case svd, als, alsImplicit = "als-implicit", baseline
@@ -18,9 +20,11 @@ public struct TrainSpec: Sendable, Equatable {
     public var baseline = BaselineTrainer()
     public var split = SplitSpec.random(testFraction: 0.2)
     public var splitSeed: UInt64 = 42
+    /// The held-out dataset replacing the split, if any.
+    public var test: String?
 
     public static let keys = ["algo", "factors", "epochs", "lr", "reg", "lr_bias", "reg_bias", "lr_decay", "init_std", "seed",
-                              "early_stopping", "no_bias", "alpha", "positive_threshold", "cg_steps", "split", "split_seed"]
+                              "early_stopping", "no_bias", "alpha", "positive_threshold", "cg_steps", "split", "split_seed", "test"]
 
     public init() {}
 
@@ -84,5 +88,22 @@ public struct TrainSpec: Sendable, Equatable {
             }
         }
         if let v: UInt64 = try number("split_seed", { _ in true }) { splitSeed = v }
+        if let text = parameters["test"] {
+            guard !text.isEmpty else { throw JobError("train: test names no dataset") }
+            guard parameters["split"] == nil else { throw JobError("train: give test or split, not both") }
+            test = text
+            split = .random(testFraction: 0)
+        }
+    }
+
+    /// The job's training blocks and held-out set: the split of `dataset`, or with `test` all of
+    /// `dataset` and the test dataset's ratings matched to its ids (users or items it lacks are
+    /// predicted from the biases, as in one process).
+    func trainingData(_ dataset: Dataset, context: JobContext) throws -> (train: [RatingBlock], evaluation: EvaluationSet) {
+        let parts = try split.apply(try dataset.allBlocks(includeTimestamps: false), users: dataset.manifest.users, seed: splitSeed)
+        guard let test else { return (parts.train, EvaluationSet(blocks: parts.test)) }
+        let held: Dataset
+        do { held = try Dataset(path: context.path(of: test)) } catch { throw JobError("train: test dataset '\(test)': \(error)") }
+        return (parts.train, try EvaluationSet(dataset: held, trainUsers: dataset.users, trainItems: dataset.items))
     }
 }
