@@ -35,6 +35,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
     var metrics: String?
 
     func run() async throws {
+        HeapTuning.keepFreedMemory()
         try await reportingErrorsAsync {
             var extra: [String] = []
             if let bind { extra.append("coordinator.workers_endpoint=\(bind)") }

@@ -32,6 +32,7 @@ struct WorkerCommand: AsyncParsableCommand {
     var metrics: String?
 
     func run() async throws {
+        HeapTuning.keepFreedMemory()
         try await reportingErrorsAsync {
             var extra: [String] = []
             if let coordinator { extra.append("worker.coordinator=\(coordinator)") }
