@@ -268,6 +268,29 @@ import Testing
         #expect(try ModelFile.read(path).model == single)
     }
 
+    /// The held-out set is scored beside the next epoch on the cluster, so early stopping is
+    /// decided a stage later: the model must still be the best epoch's, as in one process.
+    @Test func earlyStoppingOnTheClusterKeepsTheOneProcessBestModel() throws {
+        let scratch = Scratch()
+        let ds = try sampleDataset(scratch)
+        // A learning rate high enough to overfit within a few epochs.
+        var parameters = Self.svdParameters
+        parameters["epochs"] = "40"; parameters["lr"] = "0.05"; parameters["reg"] = "0.001"; parameters["early_stopping"] = "2"
+        let (record, file, _) = try trainOnCluster(scratch, workers: 2, parameters: parameters)
+        var p = SVDParameters()
+        p.factors = 16; p.epochs = 40; p.learningRate = 0.05; p.regularization = 0.001; p.seed = 3; p.earlyStoppingPatience = 2
+        let split = RatingSplit.random(try ds.allBlocks(includeTimestamps: false), testFraction: 0.2, seed: 42)
+        var epochs = 0
+        let single = try SVDTrainer(parameters: p).fit(split.train, grid: ds.grid, users: ds.manifest.users, items: ds.manifest.items,
+                                                       test: EvaluationSet(blocks: split.test), scale: ds.manifest.ratingScale) { _ in epochs += 1 }
+        #expect(epochs < 40, "the one-process run never stopped early: nothing tested")
+        let path = scratch.sub("early.cmmodel")
+        _ = try AtomicFile.write(file, to: path)
+        let model = try ModelFile.read(path)
+        #expect(model.model == single)
+        #expect(model.metadata.epochs.count == epochs, "\(record.summary ?? "")")
+    }
+
     @Test(arguments: ["svd", "als"])
     func aWorkerKilledMidTrainingChangesNotOneBitOfTheModel(algo: String) throws {
         let scratch = Scratch()

@@ -17,8 +17,9 @@ import Foundation
 /// stratum is the same bits whichever workers ran which blocks, and the same as `SVDTrainer` in one
 /// process. A retried task gets the same inputs again. A worker session that dies holding user rows
 /// takes the epoch with it: the job rolls back to the epoch's checkpoint and runs the epoch again,
-/// to the same bits. Losses are added in stratum order, the held-out RMSE is computed here after
-/// each epoch, and the final model (the best epoch's with early stopping) is published to the
+/// to the same bits. Losses are added in stratum order, the held-out RMSE of each epoch is computed
+/// here on a snapshot while the next epoch runs (early stopping then ends training one stage
+/// later, with the same best model), and the final model (the best epoch's with early stopping) is published to the
 /// coordinator's model store. Timings are kept in the job record, not in the model file, so the
 /// file is byte-identical for any number of workers.
 public final class SVDTrainingJob: JobDriver {
@@ -71,6 +72,8 @@ public final class SVDTrainingJob: JobDriver {
     private var driverSeconds = 0.0
     private var sessions = Set<String>()
     private var breakdown: [TrainingResult.EpochCost] = []
+    /// The epoch that ended last, while its held-out set is scored beside the next epoch.
+    private var pending: (report: EpochReport, cost: TrainingResult.EpochCost, snapshot: BiasedFactorModel, scoring: HeldOutScoring)?
 
     init(spec: TrainSpec, dataset: Dataset, context: JobContext) throws {
         self.spec = spec
@@ -89,6 +92,7 @@ public final class SVDTrainingJob: JobDriver {
     public func nextStage() throws -> StagePlan? {
         let entered = MonotonicClock.nanoseconds()
         defer { driverSeconds += Double(MonotonicClock.nanoseconds() - entered) / 1e9 }
+        if pending?.scoring.isDone == true, try closePending() { return nil }
         if rolledBack {
             rolledBack = false
             losses = []
@@ -135,25 +139,41 @@ public final class SVDTrainingJob: JobDriver {
         return true
     }
 
-    /// Closes the epoch: training and held-out RMSE, early stopping. True when training is over.
+    /// Closes the epoch: training RMSE and timings now; its held-out RMSE (and the early-stopping
+    /// decision on it) once scored. The scoring runs on a snapshot beside the next epoch, off the
+    /// critical path, except after the last epoch. True when training is over.
     private func endEpoch() throws -> Bool {
+        if pending != nil, try closePending() { return true }
         let trainRMSE = trainCount > 0 ? (squared / Double(trainCount)).squareRoot() : 0
         guard trainRMSE.isFinite else {
             throw JobError("training diverged in epoch \(epoch + 1) (training RMSE is \(trainRMSE)); lower the learning rate")
         }
         let seconds = Double(MonotonicClock.milliseconds() - epochStarted) / 1000
-        let evaluated = MonotonicClock.milliseconds()
-        let testRMSE = evaluation.count > 0 ? evaluation.errors(of: model, scale: dataset.manifest.ratingScale).rmse : nil
-        reports.append(EpochReport(epoch: epoch + 1, trainRMSE: trainRMSE, testRMSE: testRMSE, seconds: seconds,
-                                   evaluationSeconds: Double(MonotonicClock.milliseconds() - evaluated) / 1000))
-        breakdown.append(TrainingResult.EpochCost(seconds: seconds, kernelSeconds: kernelSeconds, workers: sessions.count,
-                                                  coordinatorSeconds: driverSeconds))
+        let report = EpochReport(epoch: epoch + 1, trainRMSE: trainRMSE, testRMSE: nil, seconds: seconds, evaluationSeconds: 0)
+        let cost = TrainingResult.EpochCost(seconds: seconds, kernelSeconds: kernelSeconds, workers: sessions.count, coordinatorSeconds: driverSeconds)
         epoch += 1
-        if stopper.shouldStop(after: model, testRMSE: testRMSE) {
+        pending = (report, cost, model, HeldOutScoring(evaluation, model: model, scale: dataset.manifest.ratingScale))
+        guard epoch >= spec.svd.epochs else { return false }
+        _ = try closePending()
+        return true
+    }
+
+    /// Waits for the pending epoch's held-out RMSE (long done by the time this is called, but for
+    /// the last epoch) and records the epoch. True when early stopping ends training.
+    private func closePending() throws -> Bool {
+        guard let (report, cost, snapshot, scoring) = pending else { return false }
+        pending = nil
+        let (testRMSE, evaluationSeconds) = scoring.result()
+        var closed = report
+        closed.testRMSE = testRMSE
+        closed.evaluationSeconds = evaluationSeconds
+        reports.append(closed)
+        breakdown.append(cost)
+        if stopper.shouldStop(after: snapshot, testRMSE: testRMSE) {
             stoppedEarly = true
             return true
         }
-        return epoch >= spec.svd.epochs
+        return false
     }
 
     private func plan(_ blocks: [(row: Int, column: Int)]) -> StagePlan {
