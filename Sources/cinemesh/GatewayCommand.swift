@@ -34,6 +34,9 @@ struct GatewayCommand: AsyncParsableCommand {
           curl 'http://127.0.0.1:8080/v1/users/196/recommendations?n=5'
 
           cinemesh gateway --coordinator tcp://10.0.0.5:7701 --models /var/lib/cinemesh/models --port 8080
+
+          cinemesh up --workers 2 && cinemesh gateway --cluster --models models/replica &
+          cinemesh train datasets/ml-100k --cluster      # the gateway serves the model when the job ends
         """
     )
 
@@ -44,6 +47,9 @@ struct GatewayCommand: AsyncParsableCommand {
 
     @Option(help: "Follow the coordinator at this clients endpoint for new models, e.g. tcp://10.0.0.5:7701 (gateway.coordinator).")
     var coordinator: String?
+
+    @Flag(name: .customLong("cluster"), help: "Follow the lasting local cluster (`cinemesh up`) in $CINEMESH_HOME, as `train --cluster` submits to it.")
+    var followCluster = false
 
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
@@ -60,7 +66,15 @@ struct GatewayCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrorsAsync {
             guard (50 ... 600_000).contains(pollMs) else { throw DataError(.usage, "--poll-ms takes 50 to 600000") }
-            let config = try cluster.load(coordinator.map { ["gateway.coordinator=\($0)"] } ?? [])
+            var endpoint = coordinator
+            if followCluster {
+                guard coordinator == nil else { throw DataError(.usage, "give --cluster or --coordinator, not both") }
+                guard let running = LocalCluster.running(in: CineMeshHome.cluster) else {
+                    throw DataError(.usage, "--cluster: no local cluster runs in \(CineMeshHome.cluster) (start one with cinemesh up)")
+                }
+                endpoint = running.endpoints.clients
+            }
+            let config = try cluster.load(endpoint.map { ["gateway.coordinator=\($0)"] } ?? [])
             let following = !config.gatewayCoordinator.isEmpty
             guard following || FileSystem.isDirectory(models) else { throw DataError(.usage, file: models, "no such model store directory") }
             Logs.bootstrap(level: logLevel)

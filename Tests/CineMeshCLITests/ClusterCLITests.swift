@@ -1,6 +1,7 @@
 import CineMeshAnalytics
 import CineMeshCluster
 import CineMeshData
+import CineMeshStore
 import Foundation
 import Testing
 
@@ -47,6 +48,25 @@ import Testing
         #expect(rmse(single.stdout) != nil && rmse(single.stdout) == rmse(cluster.stdout), "\(single.stdout)\n\(cluster.stdout)")
         let missing = try cinemesh(["train", dataset, "--test", scratch.sub("absent"), "--local", "1"] + Self.fast, environment: home)
         #expect(missing.status != 0 && missing.stderr.contains("test dataset"), "\(missing.stderr)")
+    }
+
+    @Test func aGatewayWithClusterFollowsTheLocalClusterThatUpStarted() throws {
+        let scratch = Scratch()
+        let dataset = try sample(scratch)
+        let home = ["CINEMESH_HOME": scratch.sub("home")]
+        let gatewayFlags = ["gateway", "--cluster", "--models", scratch.sub("replica"), "--port", "0"]
+        let alone = try cinemesh(gatewayFlags, environment: home)
+        #expect(alone.status == 64 && alone.stderr.contains("no local cluster runs"), "\(alone.stderr)")
+        let up = try cinemesh(["up", "--workers", "1"] + Self.fast, environment: home)
+        #expect(up.status == 0, "\(up.stderr)")
+        defer { _ = try? cinemesh(["down"], environment: home) }
+        let trained = try cinemesh(["train", dataset, "--cluster", "--factors", "4", "--epochs", "1"], environment: home)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        // Runs until the timeout stops it (SIGTERM, a clean shutdown): long enough to fetch version 1.
+        let gateway = try cinemesh(gatewayFlags + Self.fast, timeout: 8, environment: home)
+        let log = gateway.stdout + gateway.stderr
+        #expect(log.contains("serving model") && log.contains("version=1"), "\(log)")
+        #expect(try ModelStore(directory: scratch.sub("replica")).latest()?.version == 1)
     }
 
     @Test func upSubmitFollowJobsCancelDown() throws {
