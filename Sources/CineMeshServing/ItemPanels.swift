@@ -159,6 +159,7 @@ public struct ItemPanels: Sendable {
         let width = Self.width, depth = depth, panels = (items + width - 1) / width
         // The panel bound, widened for the float error of computing it.
         let length = squares.squareRoot() * (1 + 1e-5)
+        let reach = slack + 1e-5 * (offset.magnitude + maxBias + 1)
         let skip = exclude.compactMap { Int($0) < items ? position[Int($0)] : nil }.sorted()
         values.withUnsafeBufferPointer { v in
             (cosine ? inverseNorm : bias).withUnsafeBufferPointer { perItem in
@@ -167,7 +168,6 @@ public struct ItemPanels: Sendable {
                     let words = allowed?.words
                     for p in 0 ..< panels {
                         if !cosine {
-                            let reach = slack + 1e-5 * (offset.magnitude + maxBias + 1)
                             if offset + panelBias[p] + tailNorm[p] * length + reach < search.cutoff { break }
                             if offset + panelBias[p] + panelNorm[p] * length + reach < search.cutoff { continue }
                         }

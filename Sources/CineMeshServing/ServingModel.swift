@@ -92,7 +92,7 @@ public final class ServingModel: Sendable {
     /// Top `n` items for someone the model has never seen, from a folded-in vector (`foldIn`), the
     /// rated items left out.
     public func recommend(folded: FoldedUser, n: Int, filter: ItemFilter) -> [(item: Int, score: Float)] {
-        let rated = folded.rated.sorted().map { UInt32($0) }
+        let rated = folded.rated.map { UInt32($0) }   // top() orders its exclusions itself
         return folded.row.withUnsafeBufferPointer { row in
             panels.top(row.baseAddress!, scoring: .biased(offset: file.model.globalMean + folded.bias), n: n, exclude: rated[...], allowed: mask(filter))
         }
