@@ -18,17 +18,17 @@ struct CandidateSearch {
         candidates.reserveCapacity(4 * capacity + 64)
     }
 
-    /// Offers the lanes set in `bits` of 8 scores; lane l is position `first + 2 l`. Positions
+    /// Offers the lanes set in `bits` of 16 scores; lane l is position `first + l`. Positions
     /// break ties in the running heap; only the cutoff comes out of it.
     @inline(__always)
-    mutating func offer(_ scores: SIMD8<Float>, bits: UInt16, first: Int) {
+    mutating func offer(_ scores: SIMD16<Float>, bits: UInt16, first: Int) {
         var bits = bits
         while bits != 0 {
             let lane = bits.trailingZeroBitCount
             bits &= bits - 1
             let score = scores[lane]
             guard score >= cutoff else { continue }
-            let at = first + 2 * lane
+            let at = first + lane
             candidates.append((at, score))
             if !heap.isFull || score > heap.worstScore {
                 heap.offer(item: at, score: score)

@@ -1,39 +1,45 @@
 import CineMeshNumerics
 
-/// A model's item factors laid out for top-N serving: panels of 16 items, factor-major inside a
-/// panel, each factor rounded to bfloat16 (the top 16 bits of a Float) so a pass over the items
-/// reads half the bytes. One query vector scores a whole panel with a broadcast multiply-add per
-/// factor and no horizontal sums; a panel's scores only reach the heap when an upper bound of the
-/// best of them can still make the top n.
+/// A model's item factors laid out for top-N serving: panels of 16 items holding, for each pair of
+/// factors, the 16 items' two factors side by side as 16-bit integers (each item scaled so its
+/// largest factor is 32767). A query is quantized the same way once per request, and a panel's 16
+/// dot products are exact integer sums: one multiply-add of pairs (`pmaddwd` on x86-64, which the
+/// portable SSE2 target has) and one add per 4 items and 2 factors, with no conversion of the
+/// stored values and half the bytes of Float factors.
 ///
 /// Items sit in the panels by descending bias, and each panel knows its largest bias and factor
 /// norm: b_i + q_i . x <= max b + max |q| |x| bounds a whole panel before it is scored
 /// (Cauchy-Schwarz), and once the n-th best score passes the bound of every panel left, the pass
-/// ends. The best items are mostly the high-bias ones, met first, so most panels are never scored
-/// (on the benchmark's 20,000-item model about one in eight is).
+/// ends. The best items are mostly the high-bias ones, met first, so for most users most panels
+/// are never scored (on the benchmark's 20,000-item model about one in eight is).
 ///
-/// The rounded factors only choose candidates: every item whose approximate score is within twice
-/// the rounding error's bound of the n-th best approximate score is rescored from the exact
-/// Float factors, so the answer (items, order, scores, ties to the smaller index) is exactly the
-/// one an exhaustive `BiasedFactorModel.score` pass gives.
+/// The quantized factors only choose candidates: every item whose approximate score is within
+/// twice the quantization error's bound of the n-th best approximate score is rescored from the
+/// exact Float factors, so the answer (items, order, scores, ties to the smaller index) is exactly
+/// the one an exhaustive `BiasedFactorModel.score` pass gives.
 public struct ItemPanels: Sendable {
     /// Items per panel.
     public static let width = 16
+    /// The largest quantized value of a factor.
+    static let unit: Float = 32767
     public let items: Int
     public let factors: Int
-    /// Factors per panel rounded up to even (the kernel takes two at a time); the extra one is zero.
-    let depth: Int
+    /// Factor pairs per panel (factors rounded up to even, halved); a missing last factor is zero.
+    let pairs: Int
     /// The item at each position of the panels (descending bias, then ascending item), and the
     /// position of each item.
     let order: [Int32]
     let position: [Int32]
-    /// panels x depth x 8 words; word j of a (panel, factor) row holds positions 2j (low half) and
-    /// 2j + 1 (high half) as bfloat16. Padding positions are zero.
-    let values: [UInt32]
-    /// b_i and 1 / |q_i| (zero for a zero vector) per position, both in lane order: a panel's 8
-    /// even positions, then its 8 odd ones. Zero on padding.
+    /// panels x pairs x 16 items x 2 factors. Padding positions are zero.
+    let values: [Int16]
+    /// Per position: b_i; the factor of item i's quantization, max_f |q_if| / 32767; that factor
+    /// over |q_i|, for cosine scores; and 1 / |q_i|. All zero for a zero vector and on padding.
     let bias: [Float]
+    let dotScale: [Float]
+    let cosineScale: [Float]
     let inverseNorm: [Float]
+    /// Per factor, the largest quantized magnitude of any item: it bounds the integer sums.
+    let columnMax: [Int32]
     /// Per panel: the largest b_i, the largest |q_i|, and the largest |q_i| of it and every panel
     /// after it.
     let panelBias: [Float]
@@ -42,9 +48,18 @@ public struct ItemPanels: Sendable {
     /// The exact factors and biases, for rescoring candidates.
     let exact: FactorMatrix
     let exactBias: [Float]
-    /// Largest |q_i| and |b_i|, for the bound on the rounding error.
+    /// For the bound on the quantization error: the largest |q_i|, |b_i|, sum_f |q_if| and
+    /// max_f |q_if|, and the last two over |q_i| (for cosine scores).
     let maxNorm: Float
     let maxBias: Float
+    let maxL1: Float
+    let maxInf: Float
+    let maxL1Ratio: Float
+    let maxInfRatio: Float
+
+    /// Four lanes of scores: SIMD4 is the widest vector whose Int32-to-Float conversion Swift
+    /// inlines (one `cvtdq2ps`); SIMD16's is an out-of-line call.
+    typealias Quarter = SIMD4<Float>
 
     /// How a panel's dot products become scores.
     public enum Scoring: Sendable {
@@ -58,30 +73,46 @@ public struct ItemPanels: Sendable {
         let m = model.items, width = Self.width
         items = m.rows
         factors = m.factors
-        depth = (m.factors + 1) / 2 * 2
+        pairs = (m.factors + 1) / 2
         let order = (0 ..< m.rows).sorted { (model.itemBias[$0], -$0) > (model.itemBias[$1], -$1) }
         var position = [Int32](repeating: 0, count: m.rows)
         for (p, i) in order.enumerated() { position[i] = Int32(p) }
-        let panels = (m.rows + width - 1) / width
-        var values = [UInt32](repeating: 0, count: panels * depth * width / 2)
-        var bias = [Float](repeating: 0, count: panels * width)
-        var inverseNorm = [Float](repeating: 0, count: panels * width)
+        let panels = (m.rows + width - 1) / width, slots = panels * width
+        var values = [Int16](repeating: 0, count: slots * pairs * 2)
+        var bias = [Float](repeating: 0, count: slots), dotScale = bias, cosineScale = bias, inverseNorm = bias
+        var columnMax = [Int32](repeating: 0, count: m.factors)
         var panelBias = [Float](repeating: -.infinity, count: panels), panelNorm = [Float](repeating: 0, count: panels)
-        let depth = depth
+        var maxL1: Float = 0, maxInf: Float = 0, maxL1Ratio: Float = 0, maxInfRatio: Float = 0
+        let pairs = pairs
         m.values.withUnsafeBufferPointer { q in
             for (at, i) in order.enumerated() {
-                let p = at / width, lane = at % width
-                var squares: Float = 0
+                let p = at / width, lane = at % width, row = q.baseAddress! + i * m.stride
+                var squares: Float = 0, l1: Float = 0, largest: Float = 0
                 for f in 0 ..< m.factors {
-                    let v = q[i * m.stride + f]
-                    values[(p * depth + f) * width / 2 + lane / 2] |= UInt32(Self.bfloat16(v)) << (lane % 2 == 0 ? 0 : 16)
-                    squares += v * v
+                    squares += row[f] * row[f]
+                    l1 += row[f].magnitude
+                    largest = max(largest, row[f].magnitude)
                 }
-                let slot = Self.slot(at)
-                bias[slot] = model.itemBias[i]
-                inverseNorm[slot] = squares > 0 ? 1 / squares.squareRoot() : 0
+                let norm = squares.squareRoot()
+                if largest > 0 {
+                    for f in 0 ..< m.factors {
+                        let v = Int16((row[f] / largest * Self.unit).rounded())
+                        values[((p * pairs + f / 2) * width + lane) * 2 + f % 2] = v
+                        columnMax[f] = max(columnMax[f], Int32(v.magnitude))
+                    }
+                }
+                bias[at] = model.itemBias[i]
+                dotScale[at] = largest / Self.unit
+                inverseNorm[at] = norm > 0 ? 1 / norm : 0
+                cosineScale[at] = dotScale[at] * inverseNorm[at]
                 panelBias[p] = max(panelBias[p], model.itemBias[i])
-                panelNorm[p] = max(panelNorm[p], squares.squareRoot())
+                panelNorm[p] = max(panelNorm[p], norm)
+                maxL1 = max(maxL1, l1)
+                maxInf = max(maxInf, largest)
+                if norm > 0 {
+                    maxL1Ratio = max(maxL1Ratio, l1 / norm)
+                    maxInfRatio = max(maxInfRatio, largest / norm)
+                }
             }
         }
         var tailNorm = panelNorm
@@ -90,7 +121,10 @@ public struct ItemPanels: Sendable {
         self.position = position
         self.values = values
         self.bias = bias
+        self.dotScale = dotScale
+        self.cosineScale = cosineScale
         self.inverseNorm = inverseNorm
+        self.columnMax = columnMax
         self.panelBias = panelBias
         self.panelNorm = panelNorm
         self.tailNorm = tailNorm
@@ -98,6 +132,10 @@ public struct ItemPanels: Sendable {
         exactBias = model.itemBias
         maxNorm = panelNorm.max() ?? 0
         maxBias = model.itemBias.reduce(0) { max($0, $1.magnitude) }
+        self.maxL1 = maxL1
+        self.maxInf = maxInf
+        self.maxL1Ratio = maxL1Ratio
+        self.maxInfRatio = maxInfRatio
     }
 
     /// An empty set of this model's items, to fill with `ItemMask.insert`.
@@ -110,36 +148,48 @@ public struct ItemPanels: Sendable {
         return mask
     }
 
-    /// v rounded to the nearest bfloat16 (ties to even): relative error at most 2^-9.
-    static func bfloat16(_ v: Float) -> UInt16 {
-        let bits = v.bitPattern
-        return UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
-    }
-
     /// The exact score of item `i` (an item, not a position): the dot product comes from the
     /// numerics library, so it is the very number `BiasedFactorModel.score` gives, whatever CPU
     /// this module was built for.
     func exactScore(_ x: UnsafePointer<Float>, _ i: Int, cosine: Bool, offset: Float) -> Float {
         let dot = exact.dot(x, row: i)
-        return cosine ? dot * inverseNorm[Self.slot(Int(position[i]))] : offset + exactBias[i] + dot
-    }
-
-    /// Where position `at`'s per-item values sit in lane order.
-    @inline(__always)
-    static func slot(_ at: Int) -> Int {
-        let lane = at % width
-        return at - lane + (lane % 2 == 0 ? lane / 2 : 8 + lane / 2)
+        return cosine ? dot * inverseNorm[Int(position[i])] : offset + exactBias[i] + dot
     }
 
     /// |q_i|.
     public func norm(_ i: Int) -> Float {
-        let inverse = inverseNorm[Self.slot(Int(position[i]))]
+        let inverse = inverseNorm[Int(position[i])]
         return inverse > 0 ? 1 / inverse : 0
     }
 
-    /// The n best items for query `x` (at least `depth` floats: a padded factor row), best first,
-    /// leaving out `exclude` and, with `allowed` (a mask made by these panels), every item outside
-    /// it. Panels with no allowed item are skipped unscored; nothing is allocated per item.
+    /// The query quantized for the panels: x~_f = round(x_f s), with s as large as keeps every
+    /// |x~_f| <= 32767 and every item's sum_f |q~_if| |x~_f| below 2^31, so the integer dot
+    /// products cannot overflow. Writes the pairs (x~_2j, x~_2j+1) as words and returns 1 / s.
+    func quantize(_ x: UnsafePointer<Float>, into words: UnsafeMutablePointer<UInt32>) -> Float {
+        var weighted = 0.0, columns = 0.0, largest: Float = 0
+        for f in 0 ..< factors {
+            weighted += Double(columnMax[f]) * Double(x[f].magnitude)
+            columns += Double(columnMax[f])
+            largest = max(largest, x[f].magnitude)
+        }
+        guard largest > 0, weighted > 0 else {
+            for j in 0 ..< pairs { words[j] = 0 }
+            return 1
+        }
+        // |x~_f| <= |x_f| s + 1/2, so sum_f columnMax_f |x~_f| <= s weighted + columns / 2.
+        let scale = min(Double(Self.unit) / Double(largest), (Double(Int32.max) - columns) / weighted) * (1 - 1e-6)
+        for j in 0 ..< pairs {
+            let f = 2 * j
+            let low = Int16((Double(x[f]) * scale).rounded())
+            let high = f + 1 < factors ? Int16((Double(x[f + 1]) * scale).rounded()) : 0
+            words[j] = UInt32(UInt16(bitPattern: low)) | UInt32(UInt16(bitPattern: high)) << 16
+        }
+        return Float(1 / scale)
+    }
+
+    /// The n best items for query `x` (at least `factors` floats), best first, leaving out
+    /// `exclude` and, with `allowed` (a mask made by these panels), every item outside it. Panels
+    /// with no allowed item are skipped unscored; nothing is allocated per item.
     public func top(_ x: UnsafePointer<Float>, scoring: Scoring, n: Int, exclude: ArraySlice<UInt32> = [], allowed: ItemMask? = nil)
         -> [(item: Int, score: Float)] {
         let count = min(n, items)
@@ -149,104 +199,112 @@ public struct ItemPanels: Sendable {
         case .biased(let offset): (false, offset)
         case .cosine: (true, 0)
         }
-        // |approximate - exact| <= 2^-9 |q_i| |x| from the rounding (Cauchy-Schwarz), plus the
-        // float error of two differently ordered sums, far below the 1e-4 relative slack added.
-        var squares: Float = 0
-        for f in 0 ..< factors { squares += x[f] * x[f] }
-        let scale = cosine ? Float(1) : maxNorm
-        let slack = (Float(1) / 512 + 1e-4) * scale * squares.squareRoot() + 1e-4 * (offset.magnitude + maxBias + 1)
-        var search = CandidateSearch(capacity: count, margin: 2 * slack)
-        let width = Self.width, depth = depth, panels = (items + width - 1) / width
-        // The panel bound, widened for the float error of computing it.
-        let length = squares.squareRoot() * (1 + 1e-5)
-        let reach = slack + 1e-5 * (offset.magnitude + maxBias + 1)
-        let skip = exclude.compactMap { Int($0) < items ? position[Int($0)] : nil }.sorted()
-        values.withUnsafeBufferPointer { v in
-            (cosine ? inverseNorm : bias).withUnsafeBufferPointer { perItem in
-                skip.withUnsafeBufferPointer { skip in
-                    var s = 0
-                    let words = allowed?.words
-                    for p in 0 ..< panels {
-                        if !cosine {
-                            if offset + panelBias[p] + tailNorm[p] * length + reach < search.cutoff { break }
-                            if offset + panelBias[p] + panelNorm[p] * length + reach < search.cutoff { continue }
+        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: max(1, pairs)) { query in
+            let step = quantize(x, into: query.baseAddress!)
+            var squares: Float = 0, l1: Float = 0
+            for f in 0 ..< factors {
+                squares += x[f] * x[f]
+                l1 += x[f].magnitude
+            }
+            let length = squares.squareRoot()
+            // With q~ = q + e (|e_f| <= max_f |q_f| / 32767 / 2) and x~ step = x + d (|d_f| <= step / 2):
+            // |q~ . x~ step - q . x| <= sum |q| step / 2 + max |q| / 32767 (|x|_1 + pairs step) / 2,
+            // plus the rounding of the integer sum (< 2^31) to Float, 2^6 units; per unit length of
+            // q_i for cosine scores. Then the float error of the two differently ordered sums, far
+            // below the 1e-4 relative slack added.
+            let (l1Bound, infBound) = cosine ? (maxL1Ratio, maxInfRatio) : (maxL1, maxInf)
+            let quantization = 0.51 * step * l1Bound + infBound / Self.unit * (0.51 * l1 + (Float(pairs) + 128) * step)
+            let slack = quantization * (1 + 1e-3) + 1e-4 * (cosine ? 1 : maxNorm) * length + 1e-4 * (offset.magnitude + maxBias + 1)
+            var search = CandidateSearch(capacity: count, margin: 2 * slack)
+            let width = Self.width, pairs = pairs, panels = (items + width - 1) / width
+            // The panel bound, widened for the float error of computing it.
+            let bound = length * (1 + 1e-5)
+            let reach = slack + 1e-5 * (offset.magnitude + maxBias + 1)
+            let skip = exclude.compactMap { Int($0) < items ? position[Int($0)] : nil }.sorted()
+            values.withUnsafeBufferPointer { v in
+                (cosine ? cosineScale : dotScale).withUnsafeBufferPointer { scale in
+                    bias.withUnsafeBufferPointer { bias in
+                        skip.withUnsafeBufferPointer { skip in
+                            var s = 0
+                            let words = allowed?.words
+                            let base = Quarter(repeating: cosine ? 0 : offset), unit = Quarter(repeating: step)
+                            for p in 0 ..< panels {
+                                if !cosine {
+                                    if offset + panelBias[p] + tailNorm[p] * bound + reach < search.cutoff { break }
+                                    if offset + panelBias[p] + panelNorm[p] * bound + reach < search.cutoff { continue }
+                                }
+                                var bits = words?[p] ?? ItemMask.validBits(panel: p, items: items)
+                                let end = Int32(truncatingIfNeeded: (p + 1) * width)
+                                while s < skip.count && skip[s] < end {
+                                    if Int(skip[s]) >= p * width { bits &= ~(1 << UInt16(Int(skip[s]) - p * width)) }
+                                    s += 1
+                                }
+                                guard bits != 0 else { continue }
+                                let dots = Self.panelDots(query.baseAddress!, v.baseAddress! + p * pairs * width * 2, pairs: pairs)
+                                let first = p * width
+                                let scales = UnsafeRawPointer(scale.baseAddress! + first), biases = UnsafeRawPointer(bias.baseAddress! + first)
+                                var scores = [4 of Quarter](repeating: Quarter())
+                                for q in 0 ..< 4 {
+                                    let perItem = scales.loadUnaligned(fromByteOffset: 16 * q, as: Quarter.self)
+                                    var quarter = Quarter(dots[q]) * (perItem * unit)
+                                    if !cosine { quarter += base + biases.loadUnaligned(fromByteOffset: 16 * q, as: Quarter.self) }
+                                    scores[q] = quarter
+                                }
+                                if bits == 0xFFFF,
+                                   Self.bound(Self.pairwiseMax(Self.pairwiseMax(scores[0], scores[1]), Self.pairwiseMax(scores[2], scores[3]))) < search.cutoff {
+                                    continue
+                                }
+                                let all = SIMD16(lowHalf: SIMD8(lowHalf: scores[0], highHalf: scores[1]), highHalf: SIMD8(lowHalf: scores[2], highHalf: scores[3]))
+                                search.offer(all, bits: bits, first: first)
+                            }
                         }
-                        var bits = words?[p] ?? ItemMask.validBits(panel: p, items: items)
-                        let end = Int32(truncatingIfNeeded: (p + 1) * width)
-                        while s < skip.count && skip[s] < end {
-                            if Int(skip[s]) >= p * width { bits &= ~(1 << UInt16(Int(skip[s]) - p * width)) }
-                            s += 1
-                        }
-                        guard bits != 0 else { continue }
-                        let (even, odd) = Self.panelScores(x, v.baseAddress! + p * depth * width / 2, depth: depth,
-                                                           perItem: UnsafeRawPointer(perItem.baseAddress! + p * width),
-                                                           cosine: cosine, offset: offset)
-                        if bits == 0xFFFF, Self.bound(Self.pairwiseMax(even, odd)) < search.cutoff { continue }
-                        search.offer(even, bits: Self.compact(bits), first: p * width)
-                        search.offer(odd, bits: Self.compact(bits >> 1), first: p * width + 1)
                     }
                 }
             }
+            var heap = BoundedHeap(capacity: count)
+            for (at, approximate) in search.candidates where approximate >= search.cutoff {
+                let item = Int(order[at])
+                heap.offer(item: item, score: exactScore(x, item, cosine: cosine, offset: offset))
+            }
+            return heap.sorted()
         }
-        var heap = BoundedHeap(capacity: count)
-        for (at, approximate) in search.candidates where approximate >= search.cutoff {
-            let item = Int(order[at])
-            heap.offer(item: item, score: exactScore(x, item, cosine: cosine, offset: offset))
-        }
-        return heap.sorted()
     }
 
-    /// The approximate scores of one panel: its 8 even items, then its 8 odd ones.
+    /// The integer dot products of one panel's 16 items with the quantized query `pairs`: for
+    /// each pair of factors, 16-bit products summed in pairs into 32-bit lanes (a single
+    /// `pmaddwd` per 4 items on x86-64), accumulated exactly.
     @inline(__always)
-    static func panelScores(_ x: UnsafePointer<Float>, _ panel: UnsafePointer<UInt32>, depth: Int, perItem: UnsafeRawPointer,
-                            cosine: Bool, offset: Float) -> (SIMD8<Float>, SIMD8<Float>) {
+    static func panelDots(_ query: UnsafePointer<UInt32>, _ panel: UnsafePointer<Int16>, pairs: Int) -> [4 of SIMD4<Int32>] {
         let raw = UnsafeRawPointer(panel)
-        let high = SIMD8<UInt32>(repeating: 0xFFFF_0000)
-        var e0 = SIMD8<Float>(), o0 = SIMD8<Float>(), e1 = SIMD8<Float>(), o1 = SIMD8<Float>()
-        var f = 0
-        while f < depth {
-            let s = SIMD8<Float>(repeating: x[f]), t = SIMD8<Float>(repeating: x[f + 1])
-            let a = raw.loadUnaligned(fromByteOffset: f * 32, as: SIMD8<UInt32>.self)
-            let b = raw.loadUnaligned(fromByteOffset: f * 32 + 32, as: SIMD8<UInt32>.self)
-            e0 += s * unsafeBitCast(a &<< 16, to: SIMD8<Float>.self)
-            o0 += s * unsafeBitCast(a & high, to: SIMD8<Float>.self)
-            e1 += t * unsafeBitCast(b &<< 16, to: SIMD8<Float>.self)
-            o1 += t * unsafeBitCast(b & high, to: SIMD8<Float>.self)
-            f += 2
+        var a0 = SIMD4<Int32>(), a1 = SIMD4<Int32>(), a2 = SIMD4<Int32>(), a3 = SIMD4<Int32>()
+        for j in 0 ..< pairs {
+            let x = SIMD8<Int32>(truncatingIfNeeded: unsafeBitCast(SIMD4<UInt32>(repeating: query[j]), to: SIMD8<Int16>.self))
+            a0 &+= Self.pairSums(raw.loadUnaligned(fromByteOffset: j * 64, as: SIMD8<Int16>.self), x)
+            a1 &+= Self.pairSums(raw.loadUnaligned(fromByteOffset: j * 64 + 16, as: SIMD8<Int16>.self), x)
+            a2 &+= Self.pairSums(raw.loadUnaligned(fromByteOffset: j * 64 + 32, as: SIMD8<Int16>.self), x)
+            a3 &+= Self.pairSums(raw.loadUnaligned(fromByteOffset: j * 64 + 48, as: SIMD8<Int16>.self), x)
         }
-        let evenItems = perItem.loadUnaligned(as: SIMD8<Float>.self), oddItems = perItem.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-        if cosine { return ((e0 + e1) * evenItems, (o0 + o1) * oddItems) }
-        let o = SIMD8<Float>(repeating: offset)
-        return ((o + evenItems) + (e0 + e1), (o + oddItems) + (o0 + o1))
+        return [a0, a1, a2, a3]
     }
 
-    /// Bits 0, 2, 4, ..., 14 of `bits` moved to bits 0 ... 7.
+    /// Lane l: q_2l x_2l + q_2l+1 x_2l+1, the shape LLVM turns into one `pmaddwd`.
     @inline(__always)
-    static func compact(_ bits: UInt16) -> UInt16 {
-        var x = bits & 0x5555
-        x = (x | (x >> 1)) & 0x3333
-        x = (x | (x >> 2)) & 0x0F0F
-        return (x | (x >> 4)) & 0x00FF
+    static func pairSums(_ q: SIMD8<Int16>, _ x: SIMD8<Int32>) -> SIMD4<Int32> {
+        let products = SIMD8<Int32>(truncatingIfNeeded: q) &* x
+        return products.evenHalf &+ products.oddHalf
     }
 
-    /// A number no smaller than the largest of 8 scores, from pairwise maxima written as
+    /// A number no smaller than the largest of 4 scores, from pairwise maxima written as
     /// (a + b + |a - b|) / 2 (plain vector arithmetic: Swift's SIMD reductions and masks compile
     /// lane by lane here), widened by far more than the few ulps that formula can lose.
     @inline(__always)
-    static func bound(_ v: SIMD8<Float>) -> Float {
-        let m4 = pairwiseMax(v.lowHalf, v.highHalf)
-        let m2 = pairwiseMax(m4, SIMD4<Float>(m4.z, m4.w, m4.x, m4.y))
+    static func bound(_ v: Quarter) -> Float {
+        let m2 = pairwiseMax(v, Quarter(v.z, v.w, v.x, v.y))
         let m = max(m2.x, m2.y)
-        return m + (m.magnitude + 1) * 1e-5
+        return m + (m.magnitude + 1) * 2e-5
     }
 
     /// Lane-wise (a + b + |a - b|) / 2: max(a, b) up to a few ulps.
-    @inline(__always)
-    static func pairwiseMax(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
-        let magnitude = unsafeBitCast(unsafeBitCast(a - b, to: SIMD8<UInt32>.self) & SIMD8(repeating: 0x7FFF_FFFF), to: SIMD8<Float>.self)
-        return (a + b + magnitude) * 0.5
-    }
-
     @inline(__always)
     static func pairwiseMax(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> {
         let magnitude = unsafeBitCast(unsafeBitCast(a - b, to: SIMD4<UInt32>.self) & SIMD4(repeating: 0x7FFF_FFFF), to: SIMD4<Float>.self)

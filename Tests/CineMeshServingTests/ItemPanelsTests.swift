@@ -70,14 +70,40 @@ import Testing
         }
     }
 
-    @Test func roundsToTheNearestBfloat16() {
-        #expect(ItemPanels.bfloat16(1) == 0x3F80)
-        #expect(ItemPanels.bfloat16(Float(bitPattern: 0x3F80_8000)) == 0x3F80)   // a tie goes to even
-        #expect(ItemPanels.bfloat16(Float(bitPattern: 0x3F81_8000)) == 0x3F82)
-        #expect(ItemPanels.bfloat16(Float(bitPattern: 0x3F80_8001)) == 0x3F81)
-        #expect(ItemPanels.bfloat16(-2) == 0xC000)
-        #expect(ItemPanels.compact(0b1010_1010_1010_1011) == 0b0000_0000_0000_0001)
-        #expect(ItemPanels.compact(0b0101_0101_0101_0101 >> 0) == 0xFF)
+    /// Items whose factors all have the same magnitude make every column reach 32767, the worst
+    /// case for the integer sums: the quantized query keeps them below 2^31, the kernel's pairwise
+    /// multiply-adds equal a 64-bit scalar sum, and the dequantized dot stays within the bound
+    /// `top` uses.
+    @Test func quantizedDotsCannotOverflowAndStayNearTheExactOnes() {
+        var rng = SeededRandom(seed: 9)
+        for trial in 0 ..< 30 {
+            let k = 1 + rng.below(130), rows = 1 + rng.below(40)
+            var items = FactorMatrix(rows: rows, factors: k)
+            for i in 0 ..< rows { for f in 0 ..< k { items[i, f] = (rng.below(2) == 0 ? -1 : 1) * (trial % 2 == 0 ? 0.7 : Float(rng.normal())) } }
+            let model = BiasedFactorModel(globalMean: 0, users: FactorMatrix(rows: 1, factors: k), items: items)
+            let panels = ItemPanels(model: model)
+            let x = (0 ..< k).map { _ in (rng.below(2) == 0 ? -1 : 1) * (trial % 3 == 0 ? 3 : Float(rng.normal()) * 2) }
+            var words = [UInt32](repeating: 0, count: panels.pairs)
+            let step = x.withUnsafeBufferPointer { x in words.withUnsafeMutableBufferPointer { panels.quantize(x.baseAddress!, into: $0.baseAddress!) } }
+            let quantized = (0 ..< 2 * panels.pairs).map { f in Int64(Int16(bitPattern: UInt16(truncatingIfNeeded: words[f / 2] >> (f % 2 == 0 ? 0 : 16)))) }
+            let worst = (0 ..< k).reduce(Int64(0)) { $0 + Int64(panels.columnMax[$1]) * abs(quantized[$1]) }
+            #expect(worst < Int64(Int32.max), "trial \(trial)")
+            for i in 0 ..< rows {
+                let at = Int(panels.position[i]), p = at / ItemPanels.width, lane = at % ItemPanels.width
+                let quarters = panels.values.withUnsafeBufferPointer { v in
+                    words.withUnsafeBufferPointer { ItemPanels.panelDots($0.baseAddress!, v.baseAddress! + p * panels.pairs * 32, pairs: panels.pairs) }
+                }
+                let dot = quarters[lane / 4][lane % 4]
+                var expected: Int64 = 0
+                for f in 0 ..< k { expected += Int64(panels.values[((p * panels.pairs + f / 2) * 16 + lane) * 2 + f % 2]) * quantized[f] }
+                #expect(Int64(dot) == expected, "trial \(trial) item \(i)")
+                let exact = (0 ..< k).reduce(0.0) { $0 + Double(items[i, $1]) * Double(x[$1]) }
+                let approximate = Double(dot) * Double(panels.dotScale[at]) * Double(step)
+                let l1 = x.reduce(0) { $0 + Double($1.magnitude) }
+                let bound = 0.51 * Double(step) * Double(panels.maxL1) + Double(panels.maxInf) / 32767 * (0.51 * l1 + Double(panels.pairs + 128) * Double(step))
+                #expect(abs(approximate - exact) <= bound, "trial \(trial) item \(i)")
+            }
+        }
     }
 
     @Test func cosineRanksByAngleAndKeepsZeroVectorsLast() {
