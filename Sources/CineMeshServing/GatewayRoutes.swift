@@ -87,8 +87,8 @@ public enum GatewayRoutes {
     }
 
     /// `POST /v1/recommendations`: someone the model has never seen.
-    struct FoldInRequest: Decodable {
-        struct Rating: Decodable { var item: String; var rating: Float }
+    struct FoldInRequest: Decodable, Equatable {
+        struct Rating: Decodable, Equatable { var item: String; var rating: Float }
         var ratings: [Rating]
         var n: Int?
         var genre: String?
@@ -172,7 +172,7 @@ public enum GatewayRoutes {
             let body: Data
             do { body = try await collect(request) } catch { return (error as? GatewayError)?.response ?? GatewayError(.badRequest, "bad-body", "\(error)").response }
             return answer(holder) { m in
-                let folded = try parse(FoldInRequest.self, body)
+                let folded = try FoldInRequest(plainJSON: body) ?? parse(FoldInRequest.self, body)
                 let n = try count(folded.n.map(String.init))
                 guard !folded.ratings.isEmpty, folded.ratings.count <= 10_000 else {
                     throw GatewayError(.badRequest, "bad-body", "ratings must hold 1 to 10,000 entries")

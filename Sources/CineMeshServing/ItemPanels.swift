@@ -164,8 +164,9 @@ public struct ItemPanels: Sendable {
 
     /// The query quantized for the panels: x~_f = round(x_f s), with s as large as keeps every
     /// |x~_f| <= 32767 and every item's sum_f |q~_if| |x~_f| below 2^31, so the integer dot
-    /// products cannot overflow. Writes the pairs (x~_2j, x~_2j+1) as words and returns 1 / s.
-    func quantize(_ x: UnsafePointer<Float>, into words: UnsafeMutablePointer<UInt32>) -> Float {
+    /// products cannot overflow. Writes each pair (x~_2j, x~_2j+1) as a word repeated in 4 lanes
+    /// (what the kernel multiplies 4 items by) and returns 1 / s.
+    func quantize(_ x: UnsafePointer<Float>, into words: UnsafeMutablePointer<SIMD4<UInt32>>) -> Float {
         var weighted = 0.0, columns = 0.0, largest: Float = 0
         for f in 0 ..< factors {
             weighted += Double(columnMax[f]) * Double(x[f].magnitude)
@@ -173,7 +174,7 @@ public struct ItemPanels: Sendable {
             largest = max(largest, x[f].magnitude)
         }
         guard largest > 0, weighted > 0 else {
-            for j in 0 ..< pairs { words[j] = 0 }
+            for j in 0 ..< pairs { words[j] = SIMD4() }
             return 1
         }
         // |x~_f| <= |x_f| s + 1/2, so sum_f columnMax_f |x~_f| <= s weighted + columns / 2.
@@ -182,7 +183,7 @@ public struct ItemPanels: Sendable {
             let f = 2 * j
             let low = Int16((Double(x[f]) * scale).rounded())
             let high = f + 1 < factors ? Int16((Double(x[f + 1]) * scale).rounded()) : 0
-            words[j] = UInt32(UInt16(bitPattern: low)) | UInt32(UInt16(bitPattern: high)) << 16
+            words[j] = SIMD4(repeating: UInt32(UInt16(bitPattern: low)) | UInt32(UInt16(bitPattern: high)) << 16)
         }
         return Float(1 / scale)
     }
@@ -199,7 +200,7 @@ public struct ItemPanels: Sendable {
         case .biased(let offset): (false, offset)
         case .cosine: (true, 0)
         }
-        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: max(1, pairs)) { query in
+        return withUnsafeTemporaryAllocation(of: SIMD4<UInt32>.self, capacity: max(1, pairs)) { query in
             let step = quantize(x, into: query.baseAddress!)
             var squares: Float = 0, l1: Float = 0
             for f in 0 ..< factors {
@@ -274,11 +275,11 @@ public struct ItemPanels: Sendable {
     /// each pair of factors, 16-bit products summed in pairs into 32-bit lanes (a single
     /// `pmaddwd` per 4 items on x86-64), accumulated exactly.
     @inline(__always)
-    static func panelDots(_ query: UnsafePointer<UInt32>, _ panel: UnsafePointer<Int16>, pairs: Int) -> [4 of SIMD4<Int32>] {
+    static func panelDots(_ query: UnsafePointer<SIMD4<UInt32>>, _ panel: UnsafePointer<Int16>, pairs: Int) -> [4 of SIMD4<Int32>] {
         let raw = UnsafeRawPointer(panel)
         var a0 = SIMD4<Int32>(), a1 = SIMD4<Int32>(), a2 = SIMD4<Int32>(), a3 = SIMD4<Int32>()
         for j in 0 ..< pairs {
-            let x = SIMD8<Int32>(truncatingIfNeeded: unsafeBitCast(SIMD4<UInt32>(repeating: query[j]), to: SIMD8<Int16>.self))
+            let x = SIMD8<Int32>(truncatingIfNeeded: unsafeBitCast(query[j], to: SIMD8<Int16>.self))
             a0 &+= Self.pairSums(raw.loadUnaligned(fromByteOffset: j * 64, as: SIMD8<Int16>.self), x)
             a1 &+= Self.pairSums(raw.loadUnaligned(fromByteOffset: j * 64 + 16, as: SIMD8<Int16>.self), x)
             a2 &+= Self.pairSums(raw.loadUnaligned(fromByteOffset: j * 64 + 32, as: SIMD8<Int16>.self), x)

@@ -83,9 +83,9 @@ import Testing
             let model = BiasedFactorModel(globalMean: 0, users: FactorMatrix(rows: 1, factors: k), items: items)
             let panels = ItemPanels(model: model)
             let x = (0 ..< k).map { _ in (rng.below(2) == 0 ? -1 : 1) * (trial % 3 == 0 ? 3 : Float(rng.normal()) * 2) }
-            var words = [UInt32](repeating: 0, count: panels.pairs)
+            var words = [SIMD4<UInt32>](repeating: SIMD4(), count: panels.pairs)
             let step = x.withUnsafeBufferPointer { x in words.withUnsafeMutableBufferPointer { panels.quantize(x.baseAddress!, into: $0.baseAddress!) } }
-            let quantized = (0 ..< 2 * panels.pairs).map { f in Int64(Int16(bitPattern: UInt16(truncatingIfNeeded: words[f / 2] >> (f % 2 == 0 ? 0 : 16)))) }
+            let quantized = (0 ..< 2 * panels.pairs).map { f in Int64(Int16(bitPattern: UInt16(truncatingIfNeeded: words[f / 2].x >> (f % 2 == 0 ? 0 : 16)))) }
             let worst = (0 ..< k).reduce(Int64(0)) { $0 + Int64(panels.columnMax[$1]) * abs(quantized[$1]) }
             #expect(worst < Int64(Int32.max), "trial \(trial)")
             for i in 0 ..< rows {
