@@ -2,6 +2,9 @@
 final class ActiveJob {
     var record: JobRecord
     let driver: any JobDriver
+    /// Tasks of the current stage handed to the scheduler so far (a dataflow stage adds tasks as
+    /// it goes, up to `record.tasksTotal`).
+    var tasksQueued = 0
 
     init(record: JobRecord, driver: any JobDriver) {
         self.record = record

@@ -67,7 +67,8 @@ extension Coordinator {
                 job.record.stage = stage.name
                 job.record.stageIndex += 1
                 job.record.tasksDone = 0
-                job.record.tasksTotal = stage.tasks.count
+                job.record.tasksTotal = stage.total
+                job.tasksQueued = stage.tasks.count
                 job.record.metrics = job.driver.metrics
                 try registry.update(job.record, event: "stage \(job.record.stageIndex) '\(stage.name)': \(stage.tasks.count) tasks",
                                     now: MonotonicClock.wallSeconds())
@@ -118,6 +119,17 @@ extension Coordinator {
         }
         job.record.tasksDone += 1
         job.record.metrics = job.driver.metrics
+        let released = job.driver.releasedTasks()
+        if !released.isEmpty {
+            let first = job.tasksQueued
+            job.tasksQueued += released.count
+            guard job.tasksQueued <= job.record.tasksTotal else {
+                failJob(key.job, "the job's driver added more tasks than its stage declared (\(job.record.tasksTotal))")
+                return
+            }
+            perform(scheduler.enqueue(job: key.job, stage: StagePlan(name: job.record.stage, tasks: released), first: first,
+                                      now: MonotonicClock.milliseconds()))
+        }
         if job.record.tasksDone == job.record.tasksTotal { advance(job) }
     }
 

@@ -143,10 +143,11 @@ public struct Scheduler: Sendable {
 
     // MARK: Tasks
 
-    /// Queues a stage's tasks (indices 0..<count of `stage`) behind anything already queued.
-    public mutating func enqueue(job: Int64, stage: StagePlan, now: UInt64) -> [Action] {
+    /// Queues a stage's tasks behind anything already queued, as task indices `first`,
+    /// `first + 1`, ... (tasks a dataflow stage adds later take the indices after its first ones).
+    public mutating func enqueue(job: Int64, stage: StagePlan, first: Int = 0, now: UInt64) -> [Action] {
         for (i, plan) in stage.tasks.enumerated() {
-            let key = TaskKey(job: job, task: i)
+            let key = TaskKey(job: job, task: first + i)
             pending[key] = Pending(plan: plan, stage: stage.name, attemptsUsed: 0)
             queue.append(key)
         }

@@ -23,14 +23,20 @@ public struct TaskPlan: Sendable {
     }
 }
 
-/// A stage: tasks that may run in any order and on any workers.
+/// A stage: tasks that may run in any order and on any workers. A dataflow stage starts with
+/// the tasks that can run now and declares how many it will have in all (`total`): the driver
+/// adds the rest through `JobDriver.releasedTasks()` as the tasks they wait for finish, and the
+/// stage ends once all `total` are accepted.
 public struct StagePlan: Sendable {
     public var name: String
     public var tasks: [TaskPlan]
+    /// Tasks in the stage in all, added ones included (at least `tasks.count`).
+    public var total: Int
 
-    public init(name: String, tasks: [TaskPlan]) {
+    public init(name: String, tasks: [TaskPlan], total: Int? = nil) {
         self.name = name
         self.tasks = tasks
+        self.total = max(total ?? tasks.count, tasks.count)
     }
 }
 
@@ -60,6 +66,9 @@ public protocol JobDriver: AnyObject {
     /// Merges the output of task `index` of the current stage, run by worker session `worker`.
     /// Called exactly once per task.
     func accept(task index: Int, output: [String: String], payload: [Frame], worker: String) throws
+    /// Tasks of the current (dataflow) stage made ready by the tasks accepted since the last call:
+    /// queued at once, with the stage's next task indices in order. Called after each `accept`.
+    func releasedTasks() -> [TaskPlan]
     /// A worker session ended (died, left, reconnected). Returns true when the driver has lost
     /// state it needs and rolled itself back: the coordinator then drops the current stage and asks
     /// `nextStage()` again.
@@ -73,6 +82,8 @@ public protocol JobDriver: AnyObject {
 extension JobDriver {
     /// Jobs whose tasks hold no state on workers lose nothing with a worker.
     public func workerLost(_ session: String) -> Bool { false }
+    /// Stage-by-stage jobs plan every task of a stage up front.
+    public func releasedTasks() -> [TaskPlan] { [] }
 }
 
 /// What a job's driver may use on the coordinator besides its spec and dataset.

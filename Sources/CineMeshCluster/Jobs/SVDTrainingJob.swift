@@ -5,17 +5,18 @@ import Foundation
 
 /// The `train` job for `svd`: stratified distributed SGD (Gemulla et al., KDD 2011).
 ///
-/// Each epoch visits the strata of `StratifiedSchedule` in order; a stratum is a stage whose tasks
-/// are its non-empty blocks. The worker runs `SGDBlockKernel.sweep` on the block's training
+/// Each epoch visits the strata of `StratifiedSchedule` in order, as one dataflow stage: a block
+/// (a task) is released as soon as the blocks before it in its grid row and its grid column are
+/// done, not when its whole stratum before is. The worker runs `SGDBlockKernel.sweep` on the block's training
 /// ratings (its shard split locally by the seeded per-rating hash). Item rows travel: every task
 /// carries its item range's rows and returns them updated. User rows stay: the worker that swept
 /// row i keeps its user rows, and later tasks on row i are pinned to that worker session and carry
 /// no user rows (Gemulla's scheme; per epoch the user factors cross the network once, in the
 /// closing `collect` stage that copies them back as the epoch's checkpoint).
 ///
-/// The blocks of a stratum share no rows, so their updates commute exactly: the model after each
-/// stratum is the same bits whichever workers ran which blocks, and the same as `SVDTrainer` in one
-/// process. A retried task gets the same inputs again. A worker session that dies holding user rows
+/// The blocks of a stratum share no rows, so their updates commute exactly, and each block starts
+/// from the rows its row's and column's earlier blocks left: the model is the same bits whichever
+/// workers ran which blocks when, and the same as `SVDTrainer` in one process. A retried task gets the same inputs again. A worker session that dies holding user rows
 /// takes the epoch with it: the job rolls back to the epoch's checkpoint and runs the epoch again,
 /// to the same bits. Losses are added in stratum order, the held-out RMSE of each epoch is computed
 /// here on a snapshot while the next epoch runs (early stopping then ends training one stage
@@ -36,7 +37,7 @@ public final class SVDTrainingJob: JobDriver {
     static let taskKind = "svd-block"
     static let collectKind = "svd-collect"
 
-    private enum Phase { case starting, sweep(Int), collect }
+    private enum Phase { case starting, sweep, collect }
 
     private let spec: TrainSpec
     private let dataset: Dataset
@@ -49,8 +50,22 @@ public final class SVDTrainingJob: JobDriver {
     private var stopper: EarlyStopping
 
     private var epoch = 0
-    private var strata: [[(row: Int, column: Int)]] = []
     private var phase = Phase.starting
+    /// The epoch's blocks that hold training ratings, stratum by stratum in the schedule's order
+    /// (the order their losses are added in), and per block the block before it in its grid row
+    /// and in its grid column (-1: none this epoch), whose user and item rows it starts from.
+    private var blocks: [(row: Int, column: Int)] = []
+    private var previous: [(row: Int, column: Int)] = []
+    /// Per block: the blocks that start from it (in its row, in its column; -1: none).
+    private var following: [(row: Int, column: Int)] = []
+    private var released: [Bool] = []
+    private var done: [Bool] = []
+    /// Tasks made ready by accepted blocks, for `releasedTasks()`.
+    private var ready: [TaskPlan] = []
+    /// Per task index of the current stage: the block it sweeps (sweep) or the grid row it
+    /// copies back (collect). Indices are given in the order tasks are released.
+    private var running: [Int] = []
+    private var common: [String: String] = [:]
     /// The model at the start of the current epoch, to roll back to.
     private var checkpoint: BiasedFactorModel
     /// Per grid row: the worker session holding the newest user rows (nil: this model's are).
@@ -67,7 +82,7 @@ public final class SVDTrainingJob: JobDriver {
     private var collecting: (users: FactorMatrix, bias: [Float])?
     private var spare: (users: FactorMatrix, bias: [Float])?
     private var rolledBack = false
-    private var running: [(row: Int, column: Int)] = []
+    /// Per block: its loss (sum of squared errors before each update).
     private var losses: [Double] = []
     private var squared = 0.0
     private var epochStarted = MonotonicClock.milliseconds()
@@ -102,20 +117,13 @@ public final class SVDTrainingJob: JobDriver {
         if pending?.scoring.isDone == true, try closePending() { return nil }
         if rolledBack {
             rolledBack = false
-            losses = []
             return startEpoch()
         }
         switch phase {
         case .starting:
             return epoch < spec.svd.epochs ? startEpoch() : nil
-        case .sweep(let k):
-            // The stratum that just ended: its losses, in stratum (row) order.
+        case .sweep:
             for loss in losses { squared += loss }
-            losses = []
-            if k + 1 < strata.count {
-                phase = .sweep(k + 1)
-                return plan(strata[k + 1])
-            }
             phase = .collect
             return planCollect()
         case .collect:
@@ -131,16 +139,47 @@ public final class SVDTrainingJob: JobDriver {
         }
     }
 
+    /// The epoch's sweep as one dataflow stage: a block is released as soon as the blocks before
+    /// it in its grid row and column are accepted (Gemulla's strata impose nothing more: blocks
+    /// of a stratum share no rows), so no worker waits at a stratum's end for the slowest block.
+    /// Every block still starts from exactly the rows it would after a barrier, so the model is
+    /// the same bits.
     private func startEpoch() -> StagePlan {
         checkpoint = model
-        strata = schedule.strata(epoch: epoch)
-        phase = .sweep(0)
+        let grid = dataset.grid
+        let strata = schedule.strata(epoch: epoch)
+        blocks = strata.joined().filter { train[$0.row * grid.columns + $0.column].count > 0 }
+        var lastInRow = [Int](repeating: -1, count: grid.rows), lastInColumn = [Int](repeating: -1, count: grid.columns)
+        previous = []
+        following = Array(repeating: (-1, -1), count: blocks.count)
+        for (b, block) in blocks.enumerated() {
+            let before = (row: lastInRow[block.row], column: lastInColumn[block.column])
+            previous.append(before)
+            if before.row >= 0 { following[before.row].row = b }
+            if before.column >= 0 { following[before.column].column = b }
+            lastInRow[block.row] = b
+            lastInColumn[block.column] = b
+        }
+        released = Array(repeating: false, count: blocks.count)
+        done = released
+        losses = Array(repeating: 0, count: blocks.count)
+        ready = []
+        running = []
+        phase = .sweep
         squared = 0
         kernelSeconds = 0
         driverSeconds = 0
         sessions = []
         epochStarted = MonotonicClock.milliseconds()
-        return plan(strata[0])
+        let steps = SGDSteps(spec.svd, epoch: epoch)
+        common = [
+            "split": spec.split.description, "split_seed": String(spec.splitSeed), "stride": String(model.users.stride),
+            "mean": ExactFloat.text(model.globalMean), "lr_bias": ExactFloat.text(steps.lrBias),
+            "lr_factors": ExactFloat.text(steps.lrFactors), "reg_bias": ExactFloat.text(steps.regBias),
+            "reg_factors": ExactFloat.text(steps.regFactors), "biased": String(steps.biased),
+        ]
+        let first = blocks.indices.filter { previous[$0] == (-1, -1) }.map(release)
+        return StagePlan(name: "epoch \(epoch + 1) sweep (\(strata.count) strata)", tasks: first, total: blocks.count)
     }
 
     public func workerLost(_ session: String) -> Bool {
@@ -191,41 +230,43 @@ public final class SVDTrainingJob: JobDriver {
         return false
     }
 
-    private func plan(_ blocks: [(row: Int, column: Int)]) -> StagePlan {
+    /// The task for block `b`, now that the blocks before it are accepted: it takes the next task
+    /// index. User rows travel only while no worker holds the row; item rows go as the column's
+    /// last block returned them.
+    private func release(_ b: Int) -> TaskPlan {
         let grid = dataset.grid, stride = model.users.stride
-        let steps = SGDSteps(spec.svd, epoch: epoch)
-        running = blocks.filter { train[$0.row * grid.columns + $0.column].count > 0 }
-        let common: [String: String] = [
-            "split": spec.split.description, "split_seed": String(spec.splitSeed), "stride": String(stride),
-            "mean": ExactFloat.text(model.globalMean), "lr_bias": ExactFloat.text(steps.lrBias),
-            "lr_factors": ExactFloat.text(steps.lrFactors), "reg_bias": ExactFloat.text(steps.regBias),
-            "reg_factors": ExactFloat.text(steps.regFactors), "biased": String(steps.biased),
-        ]
-        let tasks = running.map { b -> TaskPlan in
-            let entry = dataset.manifest.block(row: b.row, column: b.column)!
-            let u = grid.userRange(row: b.row), i = grid.itemRange(column: b.column)
-            var parameters = common
-            parameters["row"] = String(b.row)
-            parameters["column"] = String(b.column)
-            var payload: [Frame] = []
-            if holder[b.row] == nil {
-                parameters["users"] = "payload"
-                payload = [FloatFrames.frame(model.users.values[Int(u.lowerBound) * stride ..< Int(u.upperBound) * stride]),
-                           FloatFrames.frame(model.userBias[Int(u.lowerBound) ..< Int(u.upperBound)])]
-            } else {
-                parameters["users"] = "resident"
-            }
-            let items = itemFrames[b.column] ?? (FloatFrames.frame(model.items.values[Int(i.lowerBound) * stride ..< Int(i.upperBound) * stride]),
-                                                 FloatFrames.frame(model.itemBias[Int(i.lowerBound) ..< Int(i.upperBound)]))
-            payload += [items.factors, items.biases]
-            return TaskPlan(kind: Self.taskKind, parameters: parameters,
-                            files: [FileRef(xxh64: entry.xxh64, bytes: entry.bytes, name: entry.file)],
-                            payload: payload, affinity: holder[b.row])
+        let (row, column) = blocks[b]
+        released[b] = true
+        running.append(b)
+        let entry = dataset.manifest.block(row: row, column: column)!
+        let u = grid.userRange(row: row), i = grid.itemRange(column: column)
+        var parameters = common
+        parameters["row"] = String(row)
+        parameters["column"] = String(column)
+        var payload: [Frame] = []
+        if holder[row] == nil {
+            parameters["users"] = "payload"
+            payload = [FloatFrames.frame(model.users.values[Int(u.lowerBound) * stride ..< Int(u.upperBound) * stride]),
+                       FloatFrames.frame(model.userBias[Int(u.lowerBound) ..< Int(u.upperBound)])]
+        } else {
+            parameters["users"] = "resident"
         }
-        losses = Array(repeating: 0, count: tasks.count)
-        let k: Int
-        if case .sweep(let n) = phase { k = n } else { k = 0 }
-        return StagePlan(name: "epoch \(epoch + 1) stratum \(k + 1)/\(strata.count)", tasks: tasks)
+        let items = itemFrames[column] ?? (FloatFrames.frame(model.items.values[Int(i.lowerBound) * stride ..< Int(i.upperBound) * stride]),
+                                           FloatFrames.frame(model.itemBias[Int(i.lowerBound) ..< Int(i.upperBound)]))
+        payload += [items.factors, items.biases]
+        return TaskPlan(kind: Self.taskKind, parameters: parameters,
+                        files: [FileRef(xxh64: entry.xxh64, bytes: entry.bytes, name: entry.file)],
+                        payload: payload, affinity: holder[row])
+    }
+
+    /// Block `b` is released once the blocks before it in its row and column are accepted.
+    private func isReady(_ b: Int) -> Bool {
+        !released[b] && (previous[b].row < 0 || done[previous[b].row]) && (previous[b].column < 0 || done[previous[b].column])
+    }
+
+    public func releasedTasks() -> [TaskPlan] {
+        defer { ready = [] }
+        return ready
     }
 
     /// The epoch's checkpoint: every held row range copied back from its worker into the spare
@@ -240,9 +281,9 @@ public final class SVDTrainingJob: JobDriver {
             buffers.bias[Int(u.lowerBound) ..< Int(u.upperBound)] = model.userBias[Int(u.lowerBound) ..< Int(u.upperBound)]
         }
         collecting = buffers
-        running = holder.indices.filter { holder[$0] != nil }.map { (row: $0, column: -1) }
-        let tasks = running.map { b in
-            TaskPlan(kind: Self.collectKind, parameters: ["row": String(b.row)], affinity: holder[b.row])
+        running = holder.indices.filter { holder[$0] != nil }
+        let tasks = running.map { row in
+            TaskPlan(kind: Self.collectKind, parameters: ["row": String(row)], affinity: holder[row])
         }
         return StagePlan(name: "epoch \(epoch + 1) collect", tasks: tasks)
     }
@@ -250,31 +291,35 @@ public final class SVDTrainingJob: JobDriver {
     public func accept(task index: Int, output: [String: String], payload: [Frame], worker: String) throws {
         let entered = MonotonicClock.nanoseconds()
         defer { driverSeconds += Double(MonotonicClock.nanoseconds() - entered) / 1e9 }
-        let b = running[index]
         let grid = dataset.grid
-        let u = grid.userRange(row: b.row)
         if case .collect = phase {
+            let row = running[index]
             // Taken out while written, so the buffers are not shared and nothing is copied.
-            guard payload.count == 2, var buffers = collecting else { throw JobError("train: user rows of row \(b.row) came back without their two frames") }
+            guard payload.count == 2, var buffers = collecting else { throw JobError("train: user rows of row \(row) came back without their two frames") }
             collecting = nil
-            let stored = Self.store(payload[0], payload[1], into: &buffers.users, &buffers.bias, rows: u)
+            let stored = Self.store(payload[0], payload[1], into: &buffers.users, &buffers.bias, rows: grid.userRange(row: row))
             collecting = buffers
-            guard stored else { throw JobError("train: user rows of row \(b.row) came back with the wrong size") }
+            guard stored else { throw JobError("train: user rows of row \(row) came back with the wrong size") }
             return
         }
-        let i = grid.itemRange(column: b.column)
+        let b = running[index], (row, column) = blocks[b]
+        let i = grid.itemRange(column: column)
         guard let loss = ExactFloat.double(output["loss"]), payload.count == 2 else {
-            throw JobError("train: block (\(b.row), \(b.column)) came back without its loss and two item frames")
+            throw JobError("train: block (\(row), \(column)) came back without its loss and two item frames")
         }
         let stride = model.items.stride, floats = MemoryLayout<Float>.size
         guard payload[0].count == i.count * stride * floats, payload[1].count == i.count * floats else {
-            throw JobError("train: block (\(b.row), \(b.column)) came back with item frames of the wrong size")
+            throw JobError("train: block (\(row), \(column)) came back with item frames of the wrong size")
         }
-        itemFrames[b.column] = (payload[0], payload[1])
-        losses[index] = loss
-        holder[b.row] = worker
+        itemFrames[column] = (payload[0], payload[1])
+        losses[b] = loss
+        holder[row] = worker
+        done[b] = true
         kernelSeconds += Double(output["kernel_us"].flatMap(Int.init) ?? 0) / 1e6
         sessions.insert(worker)
+        for next in [following[b].row, following[b].column] where next >= 0 && isReady(next) {
+            ready.append(release(next))
+        }
     }
 
     /// Copies the item rows the epoch's tasks returned into `model` (they stay the columns' current
