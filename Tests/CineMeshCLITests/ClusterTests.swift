@@ -254,9 +254,22 @@ import Testing
     @Test func svdModelFilesAreByteIdenticalOnOneTwoAndThreeWorkersAndEqualTheSingleProcessModel() throws {
         let scratch = Scratch()
         let ds = try sampleDataset(scratch)
-        let files = try (1 ... 3).map { try trainOnCluster(scratch, workers: $0, parameters: Self.svdParameters).1 }
+        let runs = try (1 ... 3).map { try trainOnCluster(scratch, workers: $0, parameters: Self.svdParameters) }
+        let files = runs.map(\.1)
         #expect(files[0] == files[1])
         #expect(files[0] == files[2])
+        // Item rows wait on a worker when their column's next block runs there: from the second
+        // epoch, one worker is sent each column's rows once and returns them once, plus the
+        // collect stage's user rows; with more workers, never more than a trip on every block.
+        let row = FactorMatrix(rows: 1, factors: 16).stride + 1
+        let itemBytes = ds.manifest.items * row * 4, userBytes = ds.manifest.users * row * 4
+        for (n, run) in runs.enumerated() {
+            let costs = try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(run.0.result).utf8)).costs
+            for cost in costs.dropFirst() {
+                if n == 0 { #expect(cost.factorBytes == 2 * itemBytes + userBytes) }
+                #expect(try #require(cost.factorBytes) <= ds.grid.rows * 2 * itemBytes + userBytes, "\(n + 1) workers")
+            }
+        }
         // The same bits as the in-process trainer on the same split.
         var p = SVDParameters()
         p.factors = 16; p.epochs = 4; p.learningRate = 0.01; p.regularization = 0.05; p.seed = 3

@@ -81,6 +81,11 @@ public final class SVDTrainingJob: JobDriver {
     /// Two buffers take turns instead, and neither is shared when it is written.
     private var collecting: (users: FactorMatrix, bias: [Float])?
     private var spare: (users: FactorMatrix, bias: [Float])?
+    /// Per grid column: the worker session holding the column's newest item rows, because its last
+    /// block was told to keep them (`keep_items`) for the column's next block, pinned to the same
+    /// session (nil: `itemFrames` or the model have them). Per block: whether it keeps them.
+    private var itemsHeldBy: [String?]
+    private var keeps: [Bool] = []
     private var rolledBack = false
     /// Per block: its loss (sum of squared errors before each update).
     private var losses: [Double] = []
@@ -93,6 +98,8 @@ public final class SVDTrainingJob: JobDriver {
     /// Per epoch: time spent in this driver on the coordinator (planning, merging, scoring).
     private var driverSeconds = 0.0
     private var sessions = Set<String>()
+    /// Per epoch: bytes of factor rows sent to and received from workers.
+    private var movedBytes = 0
     private var breakdown: [TrainingResult.EpochCost] = []
     /// The epoch that ended last, while its held-out set is scored beside the next epoch.
     private var pending: (report: EpochReport, cost: TrainingResult.EpochCost, snapshot: BiasedFactorModel, scoring: HeldOutScoring)?
@@ -109,6 +116,7 @@ public final class SVDTrainingJob: JobDriver {
         checkpoint = model
         holder = Array(repeating: nil, count: dataset.grid.rows)
         itemFrames = Array(repeating: nil, count: dataset.grid.columns)
+        itemsHeldBy = Array(repeating: nil, count: dataset.grid.columns)
     }
 
     public func nextStage() throws -> StagePlan? {
@@ -162,6 +170,8 @@ public final class SVDTrainingJob: JobDriver {
         }
         released = Array(repeating: false, count: blocks.count)
         done = released
+        keeps = released
+        itemsHeldBy = Array(repeating: nil, count: grid.columns)
         losses = Array(repeating: 0, count: blocks.count)
         ready = []
         running = []
@@ -169,6 +179,7 @@ public final class SVDTrainingJob: JobDriver {
         squared = 0
         kernelSeconds = 0
         driverSeconds = 0
+        movedBytes = 0
         sessions = []
         epochStarted = MonotonicClock.milliseconds()
         let steps = SGDSteps(spec.svd, epoch: epoch)
@@ -189,6 +200,7 @@ public final class SVDTrainingJob: JobDriver {
         model = checkpoint
         holder = Array(repeating: nil, count: holder.count)
         itemFrames = Array(repeating: nil, count: itemFrames.count)
+        itemsHeldBy = Array(repeating: nil, count: itemsHeldBy.count)
         rolledBack = true
         return true
     }
@@ -204,7 +216,8 @@ public final class SVDTrainingJob: JobDriver {
         }
         let seconds = Double(MonotonicClock.milliseconds() - epochStarted) / 1000
         let report = EpochReport(epoch: epoch + 1, trainRMSE: trainRMSE, testRMSE: nil, seconds: seconds, evaluationSeconds: 0)
-        let cost = TrainingResult.EpochCost(seconds: seconds, kernelSeconds: kernelSeconds, workers: sessions.count, coordinatorSeconds: driverSeconds)
+        let cost = TrainingResult.EpochCost(seconds: seconds, kernelSeconds: kernelSeconds, workers: sessions.count, coordinatorSeconds: driverSeconds,
+                                            factorBytes: movedBytes)
         epoch += 1
         pending = (report, cost, model, HeldOutScoring(evaluation, model: model, scale: dataset.manifest.ratingScale))
         guard epoch >= spec.svd.epochs else { return false }
@@ -251,9 +264,23 @@ public final class SVDTrainingJob: JobDriver {
         } else {
             parameters["users"] = "resident"
         }
-        let items = itemFrames[column] ?? (FloatFrames.frame(model.items.values[Int(i.lowerBound) * stride ..< Int(i.upperBound) * stride]),
-                                           FloatFrames.frame(model.itemBias[Int(i.lowerBound) ..< Int(i.upperBound)]))
-        payload += [items.factors, items.biases]
+        if let session = itemsHeldBy[column] {
+            precondition(session == holder[row], "item rows of column \(column) are on \(session), block (\(row), \(column)) runs on \(holder[row] ?? "any")")
+            parameters["items"] = "resident"
+        } else {
+            let items = itemFrames[column] ?? (FloatFrames.frame(model.items.values[Int(i.lowerBound) * stride ..< Int(i.upperBound) * stride]),
+                                               FloatFrames.frame(model.itemBias[Int(i.lowerBound) ..< Int(i.upperBound)]))
+            payload += [items.factors, items.biases]
+        }
+        // The column's next block runs on this row's worker too (rows stay pinned to the session
+        // that holds them): the item rows wait there instead of crossing the network twice. The
+        // epoch's last block of a column always returns them, for the checkpoint.
+        let next = following[b].column
+        if next >= 0, let session = holder[row], holder[blocks[next].row] == session {
+            keeps[b] = true
+            parameters["keep_items"] = "true"
+        }
+        movedBytes += payload.reduce(0) { $0 + $1.count }
         return TaskPlan(kind: Self.taskKind, parameters: parameters,
                         files: [FileRef(xxh64: entry.xxh64, bytes: entry.bytes, name: entry.file)],
                         payload: payload, affinity: holder[row])
@@ -292,6 +319,7 @@ public final class SVDTrainingJob: JobDriver {
         let entered = MonotonicClock.nanoseconds()
         defer { driverSeconds += Double(MonotonicClock.nanoseconds() - entered) / 1e9 }
         let grid = dataset.grid
+        movedBytes += payload.reduce(0) { $0 + $1.count }
         if case .collect = phase {
             let row = running[index]
             // Taken out while written, so the buffers are not shared and nothing is copied.
@@ -304,14 +332,19 @@ public final class SVDTrainingJob: JobDriver {
         }
         let b = running[index], (row, column) = blocks[b]
         let i = grid.itemRange(column: column)
-        guard let loss = ExactFloat.double(output["loss"]), payload.count == 2 else {
-            throw JobError("train: block (\(row), \(column)) came back without its loss and two item frames")
+        guard let loss = ExactFloat.double(output["loss"]), payload.count == (keeps[b] ? 0 : 2) else {
+            throw JobError("train: block (\(row), \(column)) came back without its loss and \(keeps[b] ? "with item frames it was to keep" : "two item frames")")
         }
-        let stride = model.items.stride, floats = MemoryLayout<Float>.size
-        guard payload[0].count == i.count * stride * floats, payload[1].count == i.count * floats else {
-            throw JobError("train: block (\(row), \(column)) came back with item frames of the wrong size")
+        if keeps[b] {
+            itemsHeldBy[column] = worker
+        } else {
+            let stride = model.items.stride, floats = MemoryLayout<Float>.size
+            guard payload[0].count == i.count * stride * floats, payload[1].count == i.count * floats else {
+                throw JobError("train: block (\(row), \(column)) came back with item frames of the wrong size")
+            }
+            itemFrames[column] = (payload[0], payload[1])
+            itemsHeldBy[column] = nil
         }
-        itemFrames[column] = (payload[0], payload[1])
         losses[b] = loss
         holder[row] = worker
         done[b] = true

@@ -29,6 +29,17 @@ public struct TrainingResult: Codable, Sendable, Equatable {
         /// Time the job's driver spent on the coordinator's loop (planning strata, merging rows,
         /// scoring the held-out set), while workers may wait.
         public var coordinatorSeconds: Double
+        /// Bytes of factor rows the epoch's tasks carried to and from workers (nil in records
+        /// written before it was measured).
+        public var factorBytes: Int?
+
+        public init(seconds: Double, kernelSeconds: Double, workers: Int, coordinatorSeconds: Double, factorBytes: Int? = nil) {
+            self.seconds = seconds
+            self.kernelSeconds = kernelSeconds
+            self.workers = workers
+            self.coordinatorSeconds = coordinatorSeconds
+            self.factorBytes = factorBytes
+        }
 
         /// The share of the epoch not spent in kernels, had they been spread evenly over the
         /// workers: messages, coordination, waiting at stratum barriers.
@@ -68,7 +79,7 @@ public struct TrainingResult: Codable, Sendable, Equatable {
 
     /// The per-epoch table, held-out metrics and where the model went.
     public var summary: String {
-        var lines = ["    epoch  train RMSE  test RMSE  seconds" + (costs.isEmpty ? "" : "  kernels  workers  overhead  driver")]
+        var lines = ["    epoch  train RMSE  test RMSE  seconds" + (costs.isEmpty ? "" : "  kernels  workers  overhead  driver  moved MB")]
         for (n, e) in epochs.enumerated() {
             let train = algorithm == "als-implicit" || algorithm == "baseline" ? "         -" : String(format: "%10.4f", e.trainRMSE)
             let test = e.testRMSE.map { String(format: "%9.4f", $0) } ?? "        -"
@@ -76,6 +87,7 @@ public struct TrainingResult: Codable, Sendable, Equatable {
             if n < costs.count {
                 let c = costs[n]
                 line += String(format: "  %7.3f  %7d  %7.1f%%  %6.3f", c.kernelSeconds, c.workers, c.overhead * 100, c.coordinatorSeconds)
+                line += c.factorBytes.map { String(format: "  %8.1f", Double($0) / 1e6) } ?? "         -"
             }
             lines.append(line)
         }

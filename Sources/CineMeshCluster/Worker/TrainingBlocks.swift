@@ -33,12 +33,14 @@ final class TrainingBlocks: @unchecked Sendable {
     }
 }
 
-/// User factor rows a worker keeps between the tasks of one training job: after sweeping block
-/// (i, j) it holds the newest rows of user range i, so the next task on row i (pinned to this
-/// worker session) needs only the item rows. Rows of older jobs are dropped when a newer job's
-/// rows arrive.
+/// Factor rows a worker keeps between the tasks of one training job. `shared` holds user rows:
+/// after sweeping block (i, j) the worker holds the newest rows of user range i, so the next task
+/// on row i (pinned to this worker session) needs only the item rows. `items` holds item rows by
+/// grid column, kept when the coordinator says the column's next block runs on this worker too.
+/// Rows of older jobs are dropped when a newer job's rows arrive.
 final class ResidentRows: @unchecked Sendable {
     static let shared = ResidentRows()
+    static let items = ResidentRows()
 
     private let lock = Lock()
     private var job: Int64 = -1
@@ -67,10 +69,11 @@ final class ResidentRows: @unchecked Sendable {
 }
 
 extension TaskRunners {
-    /// `svd-block`: one SGD sweep over a block's training ratings. The item rows come in the task;
-    /// the user rows too (`users=payload`), or from this worker's memory (`users=resident`). The
-    /// worker keeps the updated user rows and returns the updated item rows and the sweep's
-    /// squared-error sum.
+    /// `svd-block`: one SGD sweep over a block's training ratings. The item rows come in the task
+    /// (`items=payload`, the default) or from this worker's memory (`items=resident`); the user
+    /// rows likewise (`users=payload` or `users=resident`). The worker keeps the updated user rows,
+    /// keeps the updated item rows too with `keep_items=true` (the column's next block runs here)
+    /// and otherwise returns them, with the sweep's squared-error sum.
     static let svdBlock: Runner = { input in
         let p = input.parameters
         guard let path = input.files.first, let row = p["row"].flatMap(Int.init), let column = p["column"].flatMap(Int.init),
@@ -78,7 +81,9 @@ extension TaskRunners {
               let mean = ExactFloat.float(p["mean"]), let lrBias = ExactFloat.float(p["lr_bias"]),
               let lrFactors = ExactFloat.float(p["lr_factors"]), let regBias = ExactFloat.float(p["reg_bias"]),
               let regFactors = ExactFloat.float(p["reg_factors"]), let biased = p["biased"].flatMap(Bool.init),
-              let source = p["users"], source == "payload" || source == "resident" else {
+              let source = p["users"], source == "payload" || source == "resident",
+              case let itemSource = p["items"] ?? "payload", itemSource == "payload" || itemSource == "resident",
+              case let keepItems = p["keep_items"] ?? "false", let keep = Bool(keepItems) else {
             throw TaskError("svd-block: missing or bad parameters")
         }
         let split: SplitSpec
@@ -89,11 +94,25 @@ extension TaskRunners {
         }
         let users = block.userRange.count, items = block.itemRange.count
         let frames = input.payload, itemsAt = source == "payload" ? 2 : 0
-        guard frames.count == itemsAt + 2, var itemRows = FloatFrames.floats(frames[itemsAt], count: items * stride),
-              var itemBias = FloatFrames.floats(frames[itemsAt + 1], count: items) else {
-            throw TaskError("svd-block: the item frames do not fit block (\(row), \(column))")
+        guard frames.count == itemsAt + (itemSource == "payload" ? 2 : 0) else {
+            throw TaskError("svd-block: \(frames.count) payload frames do not fit users=\(source) items=\(itemSource)")
         }
-        var userRows: [Float], userBias: [Float]
+        var userRows: [Float], userBias: [Float], itemRows: [Float], itemBias: [Float]
+        if itemSource == "payload" {
+            guard let f = FloatFrames.floats(frames[itemsAt], count: items * stride), let b = FloatFrames.floats(frames[itemsAt + 1], count: items) else {
+                throw TaskError("svd-block: the item frames do not fit block (\(row), \(column))")
+            }
+            (itemRows, itemBias) = (f, b)
+        } else {
+            guard let kept = ResidentRows.items.take(job: input.job, row: column) else {
+                throw TaskError("svd-block: this worker holds no item rows of column \(column) for job \(input.job)")
+            }
+            guard kept.factors.count == items * stride else {
+                ResidentRows.items.keep(job: input.job, row: column, factors: kept.factors, bias: kept.bias)
+                throw TaskError("svd-block: the item rows held for column \(column) do not fit the block")
+            }
+            (itemRows, itemBias) = kept
+        }
         if source == "payload" {
             guard let f = FloatFrames.floats(frames[0], count: users * stride), let b = FloatFrames.floats(frames[1], count: users) else {
                 throw TaskError("svd-block: the user frames do not fit block (\(row), \(column))")
@@ -101,10 +120,12 @@ extension TaskRunners {
             (userRows, userBias) = (f, b)
         } else {
             guard let kept = ResidentRows.shared.take(job: input.job, row: row) else {
+                if itemSource == "resident" { ResidentRows.items.keep(job: input.job, row: column, factors: itemRows, bias: itemBias) }
                 throw TaskError("svd-block: this worker holds no user rows of row \(row) for job \(input.job)")
             }
             guard kept.factors.count == users * stride else {
                 ResidentRows.shared.keep(job: input.job, row: row, factors: kept.factors, bias: kept.bias)
+                if itemSource == "resident" { ResidentRows.items.keep(job: input.job, row: column, factors: itemRows, bias: itemBias) }
                 throw TaskError("svd-block: the user rows held for row \(row) do not fit the block")
             }
             (userRows, userBias) = kept
@@ -130,8 +151,12 @@ extension TaskRunners {
         }
         let kernel = (MonotonicClock.nanoseconds() - started) / 1000
         ResidentRows.shared.keep(job: input.job, row: row, factors: userRows, bias: userBias)
-        return TaskOutput(output: ["loss": ExactFloat.text(loss), "kernel_us": String(kernel)],
-                          payload: [FloatFrames.frame(itemRows[...]), FloatFrames.frame(itemBias[...])])
+        let output = ["loss": ExactFloat.text(loss), "kernel_us": String(kernel)]
+        if keep {
+            ResidentRows.items.keep(job: input.job, row: column, factors: itemRows, bias: itemBias)
+            return TaskOutput(output: output, payload: [])
+        }
+        return TaskOutput(output: output, payload: [FloatFrames.frame(itemRows[...]), FloatFrames.frame(itemBias[...])])
     }
 
     /// `svd-collect`: the user rows of one grid row this worker holds for a job (a checkpoint copy;
