@@ -1,9 +1,14 @@
 import CineMeshData
 import CineMeshNumerics
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// A held-out RMSE computed on a background queue from a model snapshot, so a training job's
-/// loop can plan the next epoch meanwhile; read once, waiting if it is not done.
+/// A held-out RMSE computed on a thread of its own from a model snapshot, so a training job's
+/// loop can plan the next epoch meanwhile; read once, waiting if it is not done. The thread runs
+/// at the lowest priority (nice 19; on Linux a thread's nice value is its own), so on a box the
+/// coordinator shares with workers the scoring takes the CPU time they leave, not theirs.
 final class HeldOutScoring: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
@@ -17,7 +22,10 @@ final class HeldOutScoring: @unchecked Sendable {
             done.signal()
             return
         }
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
+        Thread { [self] in
+            #if canImport(Glibc)
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+            #endif
             let started = MonotonicClock.nanoseconds()
             let value = evaluation.errors(of: model, scale: scale).rmse
             lock.withLock {
@@ -26,7 +34,7 @@ final class HeldOutScoring: @unchecked Sendable {
                 finished = true
             }
             done.signal()
-        }
+        }.start()
     }
 
     var isDone: Bool { lock.withLock { finished } }
