@@ -17,7 +17,8 @@ struct Train: ParsableCommand {
           cinemesh train datasets/gen10m --local 2 --factors 100 --epochs 20 --store models/gen10m
 
         On the cluster (--local N, --cluster or --coordinator) the same flags apply; the model is the same bits \
-        as in one process, for any number of workers. --split last:K runs in one process only.
+        as in one process, for any number of workers (with --split last:K each worker reads the whole grid row of \
+        the blocks it trains, since a user's latest ratings may lie in any of them).
         """
     )
 

@@ -326,6 +326,37 @@ import Testing
         #expect(survived == reference)
     }
 
+    /// last:K needs every rating of a user, and a user's ratings lie in every block of the user's
+    /// grid row: workers are sent the whole row's shards and split it as the whole dataset splits.
+    @Test func leaveLastSplitsTrainTheOneProcessModelsOnTheCluster() throws {
+        let scratch = Scratch()
+        let ds = try sampleDataset(scratch)
+        let split = try RatingSplit.leaveLast(try ds.allBlocks(includeTimestamps: true), count: 2, users: ds.manifest.users)
+        var svd = SVDParameters()
+        svd.factors = 16; svd.epochs = 4; svd.learningRate = 0.01; svd.regularization = 0.05; svd.seed = 3
+        var als = ALSParameters()
+        als.factors = 8; als.iterations = 3; als.seed = 5; als.regularization = 0.1
+        let singles = [
+            try SVDTrainer(parameters: svd).fit(split.train, grid: ds.grid, users: ds.manifest.users, items: ds.manifest.items,
+                                                scale: ds.manifest.ratingScale),
+            try ALSTrainer(parameters: als).fit(split.train, users: ds.manifest.users, items: ds.manifest.items, scale: ds.manifest.ratingScale),
+            BaselineTrainer().fit(split.train, users: ds.manifest.users, items: ds.manifest.items),
+        ]
+        let parameters = [
+            ["algo": "svd", "factors": "16", "epochs": "4", "lr": "0.01", "reg": "0.05", "seed": "3", "split": "last:2"],
+            ["algo": "als", "factors": "8", "epochs": "3", "seed": "5", "reg": "0.1", "split": "last:2"],
+            ["algo": "baseline", "split": "last:2"],
+        ]
+        for (p, single) in zip(parameters, singles) {
+            let (record, file, _) = try trainOnCluster(scratch, workers: 2, parameters: p)
+            let path = scratch.sub("\(p["algo"]!)-last.cmmodel")
+            _ = try AtomicFile.write(file, to: path)
+            #expect(try ModelFile.read(path).model == single, "\(p["algo"]!)")
+            let result = try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(record.result).utf8))
+            #expect(result.testRatings == split.test.reduce(0) { $0 + $1.count }, "\(p["algo"]!)")
+        }
+    }
+
     @Test func alsImplicitALSAndBaselineModelFilesAreByteIdenticalForAnyWorkerCountAndEqualTheSingleProcessModels() throws {
         let scratch = Scratch()
         let ds = try sampleDataset(scratch)

@@ -136,8 +136,9 @@ public final class ALSTrainingJob: JobDriver {
                 let own = users ? model.users : model.items
                 payload.append(FloatFrames.frame(own.values[Int(range.lowerBound) * stride ..< Int(range.upperBound) * stride]))
             }
-            return TaskPlan(kind: Self.taskKind, parameters: p,
-                            files: line.shards(m), payload: payload)
+            let (files, splitParameters) = spec.taskFiles(own: line.blocks(grid), m)
+            return TaskPlan(kind: Self.taskKind, parameters: p.merging(splitParameters) { _, new in new },
+                            files: files, payload: payload)
         }
         return StagePlan(name: "iteration \(iteration + 1) \(users ? "users" : "items")", tasks: tasks)
     }

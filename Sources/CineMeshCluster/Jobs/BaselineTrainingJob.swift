@@ -60,11 +60,12 @@ public final class BaselineTrainingJob: JobDriver {
         let given = FloatFrames.frame((users ? model.itemBias : model.userBias)[...])
         let count = users ? grid.rows : grid.columns
         let tasks = (0 ..< count).map { index -> TaskPlan in
-            TaskPlan(kind: Self.taskKind,
+            let (files, splitParameters) = spec.taskFiles(own: GridLine(users: users, index: index).blocks(grid), m)
+            return TaskPlan(kind: Self.taskKind,
                             parameters: ["side": users ? "user" : "item", "index": String(index), "split": spec.split.description,
                                          "split_seed": String(spec.splitSeed), "mean": ExactFloat.text(model.globalMean),
-                                         "reg": ExactFloat.text(users ? trainer.regUser : trainer.regItem)],
-                            files: GridLine(users: users, index: index).shards(m), payload: [given])
+                                         "reg": ExactFloat.text(users ? trainer.regUser : trainer.regItem)].merging(splitParameters) { _, new in new },
+                            files: files, payload: [given])
         }
         return StagePlan(name: "epoch \(epoch + 1) \(users ? "users" : "items")", tasks: tasks)
     }
@@ -102,7 +103,7 @@ extension TaskRunners {
         let split: SplitSpec
         do { split = try SplitSpec(parsing: splitText) } catch { throw TaskError("baseline-rows: \(error)") }
         let users = side == "user"
-        let blocks = try input.files.map { try TrainingBlocks.shared.block(path: $0, split: split, seed: splitSeed) }
+        let blocks = try TrainingBlocks.shared.blocks(input.files, own: p["own_files"].flatMap(Int.init) ?? input.files.count, split: split, seed: splitSeed)
         guard blocks.allSatisfy({ users ? $0.row == index : $0.column == index }), let first = blocks.first,
               let bias = FloatFrames.floats(frame, count: frame.count / 4) else {
             throw TaskError("baseline-rows: the shards are not those of \(users ? "row" : "column") \(index)")

@@ -7,11 +7,9 @@ struct GridLine {
     let users: Bool
     let index: Int
 
-    /// The line's shard files, in block order.
-    func shards(_ m: DatasetManifest) -> [FileRef] {
-        let entries = users ? (0 ..< m.grid.columns).map { m.block(row: index, column: $0)! }
-                            : (0 ..< m.grid.rows).map { m.block(row: $0, column: index)! }
-        return entries.map { FileRef(xxh64: $0.xxh64, bytes: $0.bytes, name: $0.file) }
+    /// The line's blocks, in block order.
+    func blocks(_ grid: Grid) -> [(row: Int, column: Int)] {
+        users ? (0 ..< grid.columns).map { (index, $0) } : (0 ..< grid.rows).map { ($0, index) }
     }
 
     /// The user (or item) indices the line solves.

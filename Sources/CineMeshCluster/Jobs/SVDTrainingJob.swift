@@ -251,7 +251,6 @@ public final class SVDTrainingJob: JobDriver {
         let (row, column) = blocks[b]
         released[b] = true
         running.append(b)
-        let entry = dataset.manifest.block(row: row, column: column)!
         let u = grid.userRange(row: row), i = grid.itemRange(column: column)
         var parameters = common
         parameters["row"] = String(row)
@@ -281,9 +280,9 @@ public final class SVDTrainingJob: JobDriver {
             parameters["keep_items"] = "true"
         }
         movedBytes += payload.reduce(0) { $0 + $1.count }
-        return TaskPlan(kind: Self.taskKind, parameters: parameters,
-                        files: [FileRef(xxh64: entry.xxh64, bytes: entry.bytes, name: entry.file)],
-                        payload: payload, affinity: holder[row])
+        let (files, splitParameters) = spec.taskFiles(own: [(row, column)], dataset.manifest)
+        return TaskPlan(kind: Self.taskKind, parameters: parameters.merging(splitParameters) { _, new in new },
+                        files: files, payload: payload, affinity: holder[row])
     }
 
     /// Block `b` is released once the blocks before it in its row and column are accepted.

@@ -83,9 +83,6 @@ public struct TrainSpec: Sendable, Equatable {
         }
         if let text = parameters["split"] {
             do { split = try SplitSpec(parsing: text) } catch { throw JobError("train: \(error)") }
-            guard split.isPerRating else {
-                throw JobError("train: split \(text) needs every block of a user at once; on the cluster use random:F or kfold:K:I")
-            }
         }
         if let v: UInt64 = try number("split_seed", { _ in true }) { splitSeed = v }
         if let text = parameters["test"] {
@@ -100,10 +97,31 @@ public struct TrainSpec: Sendable, Equatable {
     /// `dataset` and the test dataset's ratings matched to its ids (users or items it lacks are
     /// predicted from the biases, as in one process).
     func trainingData(_ dataset: Dataset, context: JobContext) throws -> (train: [RatingBlock], evaluation: EvaluationSet) {
-        let parts = try split.apply(try dataset.allBlocks(includeTimestamps: false), users: dataset.manifest.users, seed: splitSeed)
+        let parts = try split.apply(try dataset.allBlocks(includeTimestamps: split.needsTimestamps), users: dataset.manifest.users, seed: splitSeed)
         guard let test else { return (parts.train, EvaluationSet(blocks: parts.test)) }
         let held: Dataset
         do { held = try Dataset(path: context.path(of: test)) } catch { throw JobError("train: test dataset '\(test)': \(error)") }
         return (parts.train, try EvaluationSet(dataset: held, trainUsers: dataset.users, trainItems: dataset.items))
+    }
+
+    /// The shard files of a training task over blocks `own` (in the order the task reads them),
+    /// and the parameter that says how many of them are its own. A split decided per rating
+    /// needs only those. A split that is not (last:K: a user's latest ratings may lie in any block
+    /// of the user's grid row) also names every other shard of the grid rows involved, which the
+    /// worker reads to split the task's blocks exactly as the whole dataset splits.
+    func taskFiles(own: [(row: Int, column: Int)], _ m: DatasetManifest) -> (files: [FileRef], parameters: [String: String]) {
+        func ref(_ row: Int, _ column: Int) -> FileRef {
+            let entry = m.block(row: row, column: column)!
+            return FileRef(xxh64: entry.xxh64, bytes: entry.bytes, name: entry.file)
+        }
+        let files = own.map { ref($0.row, $0.column) }
+        guard !split.isPerRating else { return (files, [:]) }
+        var companions: [FileRef] = []
+        for row in Set(own.map(\.row)).sorted() {
+            for column in 0 ..< m.grid.columns where !own.contains(where: { $0 == (row, column) }) {
+                companions.append(ref(row, column))
+            }
+        }
+        return (files + companions, ["own_files": String(files.count)])
     }
 }

@@ -16,7 +16,7 @@ extension TaskRunners {
         let split: SplitSpec
         do { split = try SplitSpec(parsing: splitText) } catch { throw TaskError("als-rows: \(error)") }
         let users = side == "user"
-        var blocks = try input.files.map { try TrainingBlocks.shared.block(path: $0, split: split, seed: splitSeed) }
+        var blocks = try TrainingBlocks.shared.blocks(input.files, own: p["own_files"].flatMap(Int.init) ?? input.files.count, split: split, seed: splitSeed)
         guard let first = blocks.first, blocks.allSatisfy({ users ? $0.row == index : $0.column == index }) else {
             throw TaskError("als-rows: the shards are not those of \(side == "user" ? "row" : "column") \(index)")
         }

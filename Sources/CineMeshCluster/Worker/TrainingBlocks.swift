@@ -14,22 +14,47 @@ final class TrainingBlocks: @unchecked Sendable {
 
     init(capacity: Int) { self.capacity = capacity }
 
-    /// The training part of the shard at `path` under `split` and `seed`.
-    func block(path: String, split: SplitSpec, seed: UInt64) throws -> RatingBlock {
-        let key = "\(path)|\(split)|\(seed)"
-        if let b = lock.withLock({ blocks[key] }) { return b }
-        let whole = try ShardFile.read(path, includeTimestamps: false)
-        let train = try split.apply([whole], users: Int(whole.userRange.upperBound), seed: seed).train[0]
-        lock.withLock {
-            let size = train.count * 12
-            if bytes + size > capacity {
-                blocks.removeAll()
-                bytes = 0
+    /// The training parts of the first `own` shards of `paths` under `split` and `seed`. A split
+    /// decided per rating reads only those. One that is not (last:K) needs every shard of their
+    /// grid rows, which the rest of `paths` must supply: each grid row is split as a whole, as the
+    /// whole dataset would be (a user's ratings all lie in one grid row), and every block of it is
+    /// kept for later tasks.
+    func blocks(_ paths: [String], own: Int, split: SplitSpec, seed: UInt64) throws -> [RatingBlock] {
+        guard own >= 1, own <= paths.count else { throw TaskError("\(own) own files of \(paths.count)") }
+        func key(_ path: String) -> String { "\(path)|\(split)|\(seed)" }
+        let mine = Array(paths.prefix(own))
+        if let cached = lock.withLock({ () -> [RatingBlock]? in
+            let found = mine.compactMap { blocks[key($0)] }
+            return found.count == mine.count ? found : nil
+        }) { return cached }
+        var train: [String: RatingBlock] = [:]
+        if split.isPerRating {
+            for path in mine {
+                let whole = try ShardFile.read(path, includeTimestamps: false)
+                train[path] = try split.apply([whole], users: Int(whole.userRange.upperBound), seed: seed).train[0]
             }
-            blocks[key] = train
-            bytes += size
+        } else {
+            let wholes = try paths.map { try ShardFile.read($0, includeTimestamps: true) }
+            let rows = Set(mine.map { path in wholes[paths.firstIndex(of: path)!].row })
+            for row in rows {
+                let line = paths.indices.filter { wholes[$0].row == row }.sorted { wholes[$0].column < wholes[$1].column }
+                let users = line.map { Int(wholes[$0].userRange.upperBound) }.max() ?? 0
+                let parts = try split.apply(line.map { wholes[$0] }, users: users, seed: seed).train
+                for (n, at) in line.enumerated() { train[paths[at]] = parts[n] }
+            }
         }
-        return train
+        lock.withLock {
+            for (path, block) in train {
+                let size = block.count * 12
+                if bytes + size > capacity {
+                    blocks.removeAll()
+                    bytes = 0
+                }
+                blocks[key(path)] = block
+                bytes += size
+            }
+        }
+        return mine.map { train[$0]! }
     }
 }
 
@@ -76,7 +101,7 @@ extension TaskRunners {
     /// and otherwise returns them, with the sweep's squared-error sum.
     static let svdBlock: Runner = { input in
         let p = input.parameters
-        guard let path = input.files.first, let row = p["row"].flatMap(Int.init), let column = p["column"].flatMap(Int.init),
+        guard !input.files.isEmpty, let row = p["row"].flatMap(Int.init), let column = p["column"].flatMap(Int.init),
               let stride = p["stride"].flatMap(Int.init), let splitText = p["split"], let splitSeed = p["split_seed"].flatMap(UInt64.init),
               let mean = ExactFloat.float(p["mean"]), let lrBias = ExactFloat.float(p["lr_bias"]),
               let lrFactors = ExactFloat.float(p["lr_factors"]), let regBias = ExactFloat.float(p["reg_bias"]),
@@ -88,7 +113,7 @@ extension TaskRunners {
         }
         let split: SplitSpec
         do { split = try SplitSpec(parsing: splitText) } catch { throw TaskError("svd-block: \(error)") }
-        let block = try TrainingBlocks.shared.block(path: path, split: split, seed: splitSeed)
+        let block = try TrainingBlocks.shared.blocks(input.files, own: 1, split: split, seed: splitSeed)[0]
         guard block.row == row, block.column == column else {
             throw TaskError("svd-block: the shard holds block (\(block.row), \(block.column)), not (\(row), \(column))")
         }

@@ -18,7 +18,7 @@ extension TaskRunners {
         }
         let spec: TrainSpec
         do { spec = try TrainSpec(parameters: trainParameters) } catch { throw TaskError("tune-trial: \(error)") }
-        let blocks = try input.files.map { try ShardFile.read($0, includeTimestamps: false) }
+        let blocks = try input.files.map { try ShardFile.read($0, includeTimestamps: spec.split.needsTimestamps) }
         let parts = try spec.split.apply(blocks, users: users, seed: spec.splitSeed)
         let test = EvaluationSet(blocks: parts.test)
         let started = MonotonicClock.milliseconds()
