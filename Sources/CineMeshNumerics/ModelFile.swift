@@ -118,9 +118,16 @@ public struct ModelFile: Sendable {
         guard k <= 4096, u <= r.remaining, i <= r.remaining else { throw DataError(.damaged, file: path, "impossible sizes in the header") }
         let jsonLength = Int(try r.get(UInt64.self, "metadata length"))
         let metadata = try JSON.decode(Metadata.self, from: Array(try r.getBytes(jsonLength, "metadata")), file: path)
+        // A finite model only: an infinite or NaN factor would poison every score it touches
+        // (and the gateway's integer panels), so such a file is refused, not served.
         func floats(_ n: Int, _ what: String) throws -> [Float] {
-            try r.getArray(UInt32.self, count: n, what).map { Float(bitPattern: UInt32(littleEndian: $0)) }
+            let values = try r.getArray(UInt32.self, count: n, what).map { Float(bitPattern: UInt32(littleEndian: $0)) }
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw DataError(.damaged, file: path, "\(what): value \(bad) is \(values[bad]), not a finite number")
+            }
+            return values
         }
+        guard mean.isFinite else { throw DataError(.damaged, file: path, "the global mean is \(mean), not a finite number") }
         var model = BiasedFactorModel(globalMean: mean, users: FactorMatrix(rows: u, factors: k), items: FactorMatrix(rows: i, factors: k))
         model.userBias = try floats(u, "user biases")
         model.itemBias = try floats(i, "item biases")

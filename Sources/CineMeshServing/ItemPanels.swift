@@ -188,7 +188,8 @@ public struct ItemPanels: Sendable {
         return Float(1 / scale)
     }
 
-    /// The n best items for query `x` (at least `factors` floats), best first, leaving out
+    /// The n best items for query `x` (a padded factor row: the exact rescoring reads the
+    /// model's `stride` floats), best first, leaving out
     /// `exclude` and, with `allowed` (a mask made by these panels), every item outside it. Panels
     /// with no allowed item are skipped unscored; nothing is allocated per item.
     public func top(_ x: UnsafePointer<Float>, scoring: Scoring, n: Int, exclude: ArraySlice<UInt32> = [], allowed: ItemMask? = nil)

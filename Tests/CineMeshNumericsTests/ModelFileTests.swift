@@ -57,6 +57,23 @@ import Testing
         #expect(dataErrorOf { _ = try ModelFile.read(path) }?.description == "\(path): model format version 2 is not supported (this build reads version 1)")
     }
 
+    /// A well-formed, checksummed file whose factors are not all finite is refused by name: it
+    /// would poison every score it touches.
+    @Test func aNonFiniteFactorIsRefused() throws {
+        let dir = "/tmp/cinemesh-model-\(UInt32.random(in: 0 ... .max))"
+        try FileSystem.makeDirectories(dir)
+        defer { FileSystem.removeTree(dir) }
+        let path = dir + "/m.cmmodel"
+        for bad in [Float.infinity, -.infinity, .nan] {
+            var file = try sample()
+            file.model.items[1, 2] = bad
+            try AtomicFile.write(try file.encoded(), to: path)
+            let error = dataErrorOf { _ = try ModelFile.read(path) }
+            #expect(error?.kind == .damaged)
+            #expect(error?.description.contains("item factors: value 7 is \(bad), not a finite number") == true, "\(error.map { "\($0)" } ?? "")")
+        }
+    }
+
     @Test func npyHeaderIsAlignedAndDescribesTheArray() {
         let bytes = ModelFile.npy([1, 2, 3, 4, 5, 6], shape: [2, 3])
         #expect(Array(bytes.prefix(8)) == [0x93] + Array("NUMPY".utf8) + [1, 0])

@@ -21,7 +21,10 @@ final class TrainingBlocks: @unchecked Sendable {
     /// kept for later tasks.
     func blocks(_ paths: [String], own: Int, split: SplitSpec, seed: UInt64) throws -> [RatingBlock] {
         guard own >= 1, own <= paths.count else { throw TaskError("\(own) own files of \(paths.count)") }
-        func key(_ path: String) -> String { "\(path)|\(split)|\(seed)" }
+        // Under a split that is not per rating a block's training part depends on the other
+        // shards of its row too, so they are part of its key (cache paths name shard contents).
+        let context = split.isPerRating ? "" : "|" + paths.sorted().joined(separator: ",")
+        func key(_ path: String) -> String { "\(path)|\(split)|\(seed)\(context)" }
         let mine = Array(paths.prefix(own))
         if let cached = lock.withLock({ () -> [RatingBlock]? in
             let found = mine.compactMap { blocks[key($0)] }
@@ -40,7 +43,11 @@ final class TrainingBlocks: @unchecked Sendable {
                 let line = paths.indices.filter { wholes[$0].row == row }.sorted { wholes[$0].column < wholes[$1].column }
                 let users = line.map { Int(wholes[$0].userRange.upperBound) }.max() ?? 0
                 let parts = try split.apply(line.map { wholes[$0] }, users: users, seed: seed).train
-                for (n, at) in line.enumerated() { train[paths[at]] = parts[n] }
+                for (n, at) in line.enumerated() {
+                    var part = parts[n]
+                    part.timestamps = []   // only the split needed them
+                    train[paths[at]] = part
+                }
             }
         }
         lock.withLock {
