@@ -7,20 +7,25 @@ import Foundation
 ///
 /// Each epoch visits the strata of `StratifiedSchedule` in order, as one dataflow stage: a block
 /// (a task) is released as soon as the blocks before it in its grid row and its grid column are
-/// done, not when its whole stratum before is. The worker runs `SGDBlockKernel.sweep` on the block's training
-/// ratings (its shard split locally by the seeded per-rating hash). Item rows travel: every task
-/// carries its item range's rows and returns them updated. User rows stay: the worker that swept
-/// row i keeps its user rows, and later tasks on row i are pinned to that worker session and carry
-/// no user rows (Gemulla's scheme; per epoch the user factors cross the network once, in the
-/// closing `collect` stage that copies them back as the epoch's checkpoint).
+/// done, not when its whole stratum before is. The worker runs `SGDBlockKernel.sweep` on the
+/// block's training ratings (its shard split locally: by the seeded per-rating hash, or with the
+/// rest of its grid row for last:K).
+///
+/// User rows stay: the worker that swept row i keeps its user rows, and later tasks on row i are
+/// pinned to that worker session and carry no user rows (Gemulla's scheme; per epoch the user
+/// factors cross the network once, in the closing `collect` stage that copies them back as the
+/// epoch's checkpoint). Rows are evened out between sessions at an epoch's start. Item rows
+/// travel with the tasks, except that a block whose column's next block runs on the same session
+/// keeps them there.
 ///
 /// The blocks of a stratum share no rows, so their updates commute exactly, and each block starts
 /// from the rows its row's and column's earlier blocks left: the model is the same bits whichever
-/// workers ran which blocks when, and the same as `SVDTrainer` in one process. A retried task gets the same inputs again. A worker session that dies holding user rows
-/// takes the epoch with it: the job rolls back to the epoch's checkpoint and runs the epoch again,
-/// to the same bits. Losses are added in stratum order, the held-out RMSE of each epoch is computed
-/// here on a snapshot while the next epoch runs (early stopping then ends training one stage
-/// later, with the same best model), and the final model (the best epoch's with early stopping) is published to the
+/// workers ran which blocks when, and the same as `SVDTrainer` in one process. A retried task gets
+/// the same inputs again. A worker session that dies holding user rows takes the epoch with it:
+/// the job rolls back to the epoch's checkpoint and runs the epoch again, to the same bits.
+/// Losses are added in stratum order. The held-out RMSE of each epoch is computed on a snapshot
+/// while the next epoch runs (early stopping then ends training one stage later, with the same
+/// best model), and the final model (the best epoch's with early stopping) is published to the
 /// coordinator's model store. Timings are kept in the job record, not in the model file, so the
 /// file is byte-identical for any number of workers.
 public final class SVDTrainingJob: JobDriver {
