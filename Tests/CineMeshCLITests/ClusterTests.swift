@@ -326,6 +326,38 @@ import Testing
         #expect(survived == reference)
     }
 
+    /// Grid rows stay pinned to the worker that holds them, so a worker that joins a running svd
+    /// job would idle; it gets its share of rows at the next epoch, and the model is still the
+    /// same bits.
+    @Test func aWorkerThatJoinsARunningSVDJobTakesItsShareOfRows() throws {
+        let scratch = Scratch()
+        _ = try sampleDataset(scratch)
+        var parameters = Self.svdParameters
+        parameters["epochs"] = "40"
+        let (_, reference, _) = try trainOnCluster(scratch, workers: 1, parameters: parameters)
+        let (_, joined, _) = try trainOnCluster(scratch, workers: 1, parameters: parameters) { cluster, client, id in
+            let deadline = Date().addingTimeInterval(60)
+            while try client.status(id).metrics["epoch", default: 0] < 3 && Date() < deadline { usleep(5_000) }
+            let late = try ChildProcess.spawn(
+                name: "worker-late", executable: cinemeshBinary,
+                arguments: ["worker"] + Self.settings.flatMap { ["--set", $0] } + [
+                    "--set", "worker.coordinator=\(cluster.endpoints.workers)", "--set", "worker.cache_dir=\(scratch.sub("late-cache"))",
+                    "--set", "worker.id=late", "--set", "worker.metrics=",
+                ],
+                log: scratch.sub("late.log"), detached: false)
+            defer {
+                late.signal(SIGKILL)
+                _ = late.waitForExit(milliseconds: 5000)
+            }
+            let done = try wait(client, id, seconds: 120)
+            #expect(done.state == .succeeded)
+            #expect(done.metrics["epoch", default: 0] == 40)
+            let tasks = try client.workers().first { $0.workerId == "late" }?.tasksDone ?? 0
+            #expect(tasks > 50, "the late worker ran \(tasks) tasks")
+        }
+        #expect(joined == reference)
+    }
+
     /// last:K needs every rating of a user, and a user's ratings lie in every block of the user's
     /// grid row: workers are sent the whole row's shards and split it as the whole dataset splits.
     @Test func leaveLastSplitsTrainTheOneProcessModelsOnTheCluster() throws {

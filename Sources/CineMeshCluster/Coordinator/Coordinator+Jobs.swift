@@ -62,6 +62,7 @@ extension Coordinator {
     func advance(_ job: ActiveJob) {
         let id = job.record.id
         do {
+            job.driver.workersAvailable(scheduler.workerList.map(\.session))
             while let stage = try job.driver.nextStage() {
                 guard !stage.tasks.isEmpty else { continue }
                 job.record.stage = stage.name

@@ -66,6 +66,9 @@ public protocol JobDriver: AnyObject {
     /// Merges the output of task `index` of the current stage, run by worker session `worker`.
     /// Called exactly once per task.
     func accept(task index: Int, output: [String: String], payload: [Frame], worker: String) throws
+    /// The worker sessions registered now, told before each `nextStage()`: a driver that places
+    /// state on workers may spread it over ones that joined since.
+    func workersAvailable(_ sessions: [String])
     /// Tasks of the current (dataflow) stage made ready by the tasks accepted since the last call:
     /// queued at once, with the stage's next task indices in order. Called after each `accept`.
     func releasedTasks() -> [TaskPlan]
@@ -82,6 +85,8 @@ public protocol JobDriver: AnyObject {
 extension JobDriver {
     /// Jobs whose tasks hold no state on workers lose nothing with a worker.
     public func workerLost(_ session: String) -> Bool { false }
+    /// Jobs that keep no state on workers let the scheduler spread their tasks.
+    public func workersAvailable(_ sessions: [String]) {}
     /// Stage-by-stage jobs plan every task of a stage up front.
     public func releasedTasks() -> [TaskPlan] { [] }
 }

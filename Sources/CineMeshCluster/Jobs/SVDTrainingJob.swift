@@ -78,6 +78,8 @@ public final class SVDTrainingJob: JobDriver {
     /// Per grid row no session holds: the session its next block must go to, set when rows are
     /// moved to even out the sessions' shares (nil: any session).
     private var assigned: [String?]
+    /// The worker sessions registered when the coordinator last asked for a stage.
+    private var available: [String] = []
     /// Per grid column: the item rows and biases as the last task returned them (nil: this
     /// model's are current). They go on to the next stratum's task as they are and are copied into
     /// `model` once per epoch, at the collect stage, instead of in and out at every stratum.
@@ -214,7 +216,7 @@ public final class SVDTrainingJob: JobDriver {
     public func workerLost(_ session: String) -> Bool {
         // Once the last stage is merged the model is complete: the rows a worker still holds are
         // no longer needed (and `finish` may be reading the model on another thread).
-        guard !trained, holder.contains(session) else { return false }
+        guard !trained, holder.contains(session) || assigned.contains(session) else { return false }
         if let buffers = collecting { spare = buffers }
         collecting = nil
         model = checkpoint
@@ -264,14 +266,20 @@ public final class SVDTrainingJob: JobDriver {
         return false
     }
 
-    /// Moves grid rows between the sessions holding them until their counts differ by at most
-    /// one. The first epoch hands rows to whichever worker is free, and a 5 to 3 split of 8 rows
-    /// costs every later epoch about an eighth of its time. Called at an epoch's start, when the
-    /// model has every row's newest user rows (the collect stage just copied them back): a moved
-    /// row's next block carries them to its new session. Placement never changes the numbers.
+    public func workersAvailable(_ sessions: [String]) { available = sessions }
+
+    /// Moves grid rows between worker sessions until their counts differ by at most one, over the
+    /// sessions holding rows and any registered since (a worker that joins a running job gets its
+    /// share at the next epoch). The first epoch hands rows to whichever worker is free, and a 5
+    /// to 3 split of 8 rows costs every later epoch about an eighth of its time. Called at an
+    /// epoch's start, when the model has every row's newest user rows (the collect stage just
+    /// copied them back): a moved row's next block carries them to its new session. Placement
+    /// never changes the numbers.
     private func evenOutRows() {
         var rows: [String: [Int]] = [:]
         for (row, session) in holder.enumerated() { if let session { rows[session, default: []].append(row) } }
+        guard !rows.isEmpty else { return }   // the first epoch: rows go to whoever is free
+        for session in available where rows[session] == nil { rows[session] = [] }
         guard rows.count >= 2 else { return }
         while true {
             let order = rows.sorted { ($0.value.count, $0.key) < ($1.value.count, $1.key) }
