@@ -5,6 +5,8 @@ final class ActiveJob {
     /// Tasks of the current stage handed to the scheduler so far (a dataflow stage adds tasks as
     /// it goes, up to `record.tasksTotal`).
     var tasksQueued = 0
+    /// Every stage is merged and `finish` runs off the loop: a lost worker can take nothing away.
+    var finishing = false
 
     init(record: JobRecord, driver: any JobDriver) {
         self.record = record

@@ -78,6 +78,7 @@ extension Coordinator {
                 return
             }
             // The result (a model file of hundreds of MB, say) is made off the loop, like drivers.
+            job.finishing = true
             let driver = UnsafeSendable(job.driver)
             prepareQueue.async { [self] in
                 let outcome = Result { try driver.value.finish() }
@@ -137,7 +138,7 @@ extension Coordinator {
     /// Tells every running job that a worker session ended; a job whose driver rolled back has its
     /// current stage dropped (outstanding attempts become stale) and is asked for its next stage.
     func rollBack(lost session: String) {
-        for job in jobs.values.sorted(by: { $0.record.id < $1.record.id }) where job.driver.workerLost(session) {
+        for job in jobs.values.sorted(by: { $0.record.id < $1.record.id }) where !job.finishing && job.driver.workerLost(session) {
             logger.warning("job rolled back after losing a worker's state", metadata: ["job": "\(job.record.id)", "worker": "\(session)"])
             scheduler.removeJob(job.record.id)
             job.record.retries += 1

@@ -74,7 +74,7 @@ public protocol JobDriver: AnyObject {
     func releasedTasks() -> [TaskPlan]
     /// A worker session ended (died, left, reconnected). Returns true when the driver has lost
     /// state it needs and rolled itself back: the coordinator then drops the current stage and asks
-    /// `nextStage()` again.
+    /// `nextStage()` again. Not called once `nextStage()` has returned nil (`finish` may be running).
     func workerLost(_ session: String) -> Bool
     /// The job's result, after `nextStage()` returned nil.
     func finish() throws -> JobOutcome

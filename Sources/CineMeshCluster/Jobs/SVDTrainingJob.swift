@@ -97,8 +97,6 @@ public final class SVDTrainingJob: JobDriver {
     private var itemsHeldBy: [String?]
     private var keeps: [Bool] = []
     private var rolledBack = false
-    /// Set when `nextStage` has returned nil: training is over.
-    private var trained = false
     /// Per block: its loss (sum of squared errors before each update).
     private var losses: [Double] = []
     private var squared = 0.0
@@ -135,12 +133,6 @@ public final class SVDTrainingJob: JobDriver {
     public func nextStage() throws -> StagePlan? {
         let entered = MonotonicClock.nanoseconds()
         defer { driverSeconds += Double(MonotonicClock.nanoseconds() - entered) / 1e9 }
-        let stage = try plannedStage()
-        trained = stage == nil
-        return stage
-    }
-
-    private func plannedStage() throws -> StagePlan? {
         if pending?.scoring.isDone == true, try closePending() { return nil }
         if rolledBack {
             rolledBack = false
@@ -214,9 +206,7 @@ public final class SVDTrainingJob: JobDriver {
     }
 
     public func workerLost(_ session: String) -> Bool {
-        // Once the last stage is merged the model is complete: the rows a worker still holds are
-        // no longer needed (and `finish` may be reading the model on another thread).
-        guard !trained, holder.contains(session) || assigned.contains(session) else { return false }
+        guard holder.contains(session) || assigned.contains(session) else { return false }
         if let buffers = collecting { spare = buffers }
         collecting = nil
         model = checkpoint
