@@ -39,6 +39,8 @@ let package = Package(
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]
         ),
+        // A cache prefetch hint for memory-bound numerics loops (Swift has none of its own).
+        .target(name: "CPrefetch"),
         // Rating data: parsers, id maps, columnar tables, shard files, datasets, the generator.
         .target(
             name: "CineMeshData",
@@ -47,7 +49,7 @@ let package = Package(
         // Recommender math: factor models, SGD and ALS kernels on one block, metrics. No sockets.
         .target(
             name: "CineMeshNumerics",
-            dependencies: ["CineMeshData"],
+            dependencies: ["CineMeshData", "CPrefetch"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         // The model store: versioned model files and their SQLite registry.

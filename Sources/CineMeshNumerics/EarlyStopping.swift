@@ -9,14 +9,22 @@ public struct EarlyStopping: Sendable {
     public init(patience: Int?) { self.patience = patience }
 
     public mutating func shouldStop(after model: BiasedFactorModel, testRMSE: Double?) -> Bool {
-        guard let patience, let rmse = testRMSE else { return false }
+        let verdict = observe(testRMSE: testRMSE)
+        if verdict.improved { best = model }
+        return verdict.stop
+    }
+
+    /// What one epoch's held-out RMSE means, for a trainer that gets hold of the epoch's model
+    /// only later (distributed training, where the rows are on the workers): whether the epoch is
+    /// the best so far (its model is the one to keep), and whether training stops now.
+    public mutating func observe(testRMSE: Double?) -> (improved: Bool, stop: Bool) {
+        guard let patience, let rmse = testRMSE else { return (false, false) }
         if rmse < bestRMSE {
             bestRMSE = rmse
-            best = model
             sinceBest = 0
-            return false
+            return (true, false)
         }
         sinceBest += 1
-        return sinceBest >= patience
+        return (false, sinceBest >= patience)
     }
 }

@@ -11,17 +11,18 @@ public struct EvaluationSet: Sendable {
 
     public init() {}
 
-    /// All ratings of held-out blocks that share the training dataset's ids.
+    /// All ratings of held-out blocks that share the training dataset's ids, ordered by user.
     public init(blocks: [RatingBlock]) {
         for b in blocks {
             users += b.users.map { Int32($0) }
             items += b.items.map { Int32($0) }
             ratings += b.ratings
         }
+        sortByUser()
     }
 
     /// The ratings of another dataset (e.g. the test file of a predefined split), mapped through
-    /// the training dataset's id maps.
+    /// the training dataset's id maps, ordered by user (unknown users first).
     public init(dataset: Dataset, trainUsers: IdMap, trainItems: IdMap) throws {
         for b in try dataset.allBlocks(includeTimestamps: false) {
             for k in 0 ..< b.count {
@@ -30,6 +31,33 @@ public struct EvaluationSet: Sendable {
                 ratings.append(b.ratings[k])
             }
         }
+        sortByUser()
+    }
+
+    /// Orders the ratings by (user, item): a user's row is then read once for all the user's
+    /// ratings instead of once per rating (scoring is memory-bound), and each grid row's users
+    /// are one contiguous range (`range(users:)`).
+    public mutating func sortByUser() {
+        // Keys (user + 1, item + 1) in 64 bits, ties kept in their order: unknown users (-1) first.
+        let (u, i, r) = (users, items, ratings)
+        var keyed = (0 ..< u.count).map { k in (key: UInt64(UInt32(bitPattern: u[k] &+ 1)) << 32 | UInt64(UInt32(bitPattern: i[k] &+ 1)), at: k) }
+        keyed.sort { ($0.key, $0.at) < ($1.key, $1.at) }
+        users = keyed.map { u[$0.at] }
+        items = keyed.map { i[$0.at] }
+        ratings = keyed.map { r[$0.at] }
+    }
+
+    /// The indices of the ratings whose user lies in `range` (the set must be ordered by user).
+    public func range(users range: Range<Int32>) -> Range<Int> {
+        func first(atLeast user: Int32) -> Int {
+            var (lo, hi) = (0, users.count)
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if users[mid] < user { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+        return first(atLeast: range.lowerBound) ..< first(atLeast: range.upperBound)
     }
 
     public var count: Int { ratings.count }
@@ -38,50 +66,27 @@ public struct EvaluationSet: Sendable {
     public var unknownCount: Int { zip(users, items).filter { $0 < 0 || $1 < 0 }.count }
 
     /// The model's prediction for every rating, clipped to the scale: exactly `model.score`'s
-    /// number for a known user and item, computed four ratings at a time (`Kernels.dot4`).
+    /// number for a known user and item (`HeldOutScorer`).
     public func predictions(of model: BiasedFactorModel, scale: RatingScale) -> [Float] {
-        let low = Float(scale.min), high = Float(scale.max), s = model.users.stride
-        func fallback(_ k: Int) -> Float {
-            let u = Int(users[k]), i = Int(items[k])
-            let estimate = u >= 0 && i >= 0 ? model.score(user: u, item: i)
-                : model.globalMean + (u >= 0 ? model.userBias[u] : 0) + (i >= 0 ? model.itemBias[i] : 0)
-            return min(high, max(low, estimate))
-        }
         var out = [Float](repeating: 0, count: count)
-        model.users.values.withUnsafeBufferPointer { p in
-            model.items.values.withUnsafeBufferPointer { q in
-                let userBase = UInt(bitPattern: p.baseAddress), itemBase = UInt(bitPattern: q.baseAddress), row = UInt(s * 4)
-                var k = 0
-                while k + 4 <= count {
-                    let u = SIMD4<Int32>(users[k], users[k + 1], users[k + 2], users[k + 3])
-                    let i = SIMD4<Int32>(items[k], items[k + 1], items[k + 2], items[k + 3])
-                    guard s > 0, u.min() >= 0, i.min() >= 0 else {
-                        for j in k ..< k + 4 { out[j] = fallback(j) }
-                        k += 4
-                        continue
-                    }
-                    let dots = Kernels.dot4(SIMD4(repeating: userBase) &+ SIMD4<UInt>(truncatingIfNeeded: u) &* row,
-                                            SIMD4(repeating: itemBase) &+ SIMD4<UInt>(truncatingIfNeeded: i) &* row, stride: s)
-                    for j in 0 ..< 4 {
-                        let estimate = model.globalMean + model.userBias[Int(u[j])] + model.itemBias[Int(i[j])] + dots[j]
-                        out[k + j] = min(high, max(low, estimate))
-                    }
-                    k += 4
-                }
-                for j in k ..< count { out[j] = fallback(j) }
-            }
+        out.withUnsafeMutableBufferPointer { o in
+            withColumns { u, i, _ in model.withScorer(scale: scale) { $0.forEach(users: u, items: i) { k, p in o[k] = p } } }
         }
         return out
     }
 
+    /// The errors of `model` on these ratings: their sums do not depend on the ratings' order or
+    /// on how the set is split and merged (`ErrorSum`).
+    public func errorSum(of model: BiasedFactorModel, scale: RatingScale) -> ErrorSum {
+        withColumns { u, i, r in model.withScorer(scale: scale) { $0.errors(users: u, items: i, ratings: r) } }
+    }
+
     /// RMSE and MAE of `model` on these ratings.
     public func errors(of model: BiasedFactorModel, scale: RatingScale) -> PredictionErrors {
-        var se = 0.0, ae = 0.0
-        for (k, estimate) in predictions(of: model, scale: scale).enumerated() {
-            let e = Double(ratings[k] - estimate)
-            se += e * e
-            ae += abs(e)
-        }
-        return PredictionErrors(count: count, rmse: count > 0 ? (se / Double(count)).squareRoot() : 0, mae: count > 0 ? ae / Double(count) : 0)
+        errorSum(of: model, scale: scale).errors
+    }
+
+    private func withColumns<R>(_ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) -> R) -> R {
+        users.withUnsafeBufferPointer { u in items.withUnsafeBufferPointer { i in ratings.withUnsafeBufferPointer { r in body(u, i, r) } } }
     }
 }
