@@ -37,6 +37,22 @@ import Testing
         #expect(schedule.strata(epoch: 0).map { $0.map(\.row) } == StratifiedSchedule(grid: grid, seed: 9).strata(epoch: 0).map { $0.map(\.row) })
     }
 
+    /// Distributed training relies on the cyclic order: from one stratum to the next, across
+    /// epochs too, every grid column is visited by the row before, so workers holding ranges of
+    /// rows rarely pass item rows on and no epoch's start waits on the end of the one before.
+    @Test func strataRunInOneCycleFromASeededStart() {
+        let grid = Grid(userBoundaries: (0 ... 8).map { UInt32($0 * 10) }, itemBoundaries: (0 ... 8).map { UInt32($0 * 10) })
+        let starts = Set((0 ..< 16).map { StratifiedSchedule(grid: grid, seed: UInt64($0)).strata(epoch: 0)[0][0].column })
+        #expect(starts.count > 3, "the start should vary with the seed: \(starts)")
+        let schedule = StratifiedSchedule(grid: grid, seed: 9)
+        let sequence = (0 ..< 3).flatMap { schedule.strata(epoch: $0) }
+        for (a, b) in zip(sequence, sequence.dropFirst()) {
+            for (x, y) in zip(a, b) {
+                #expect(y.row == x.row && y.column == (x.column + 1) % 8)
+            }
+        }
+    }
+
     /// Blocks of one stratum touch disjoint rows, so any order (or parallel workers) gives the
     /// same bits: the property distributed training relies on.
     @Test func blocksOfAStratumCommuteBitwise() throws {
