@@ -107,6 +107,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Train on the running cluster (`cinemesh up`, or --coordinator) instead of in this process.")
     var cluster = false
 
+    @Option(help: "svd on the cluster: epochs between checkpoints of the model on the coordinator (a worker lost with rows costs the epochs since the last one).")
+    var checkpointEvery: Int?
+
     @OptionGroup var client: ClientOptions
 
     func run() throws {
@@ -114,6 +117,7 @@ struct Train: ParsableCommand {
             return try reportingErrors { try runOnCluster() }
         }
         try reportingErrors {
+            guard checkpointEvery == nil else { throw DataError(.usage, "--checkpoint-every applies to svd on a cluster (--local, --cluster)") }
             let ds = try Dataset(path: dataset)
             let loaded = monotonicSeconds()
             let train: [RatingBlock]
@@ -273,6 +277,7 @@ struct Train: ParsableCommand {
             parameters["lr_decay"] = String(lrDecay)
             parameters["init_std"] = String(initStd)
             if let lrBias { parameters["lr_bias"] = String(lrBias) }
+            if let checkpointEvery { parameters["checkpoint_every"] = String(checkpointEvery) }
         case .als:
             parameters["factors"] = String(factors ?? 20)
             parameters["epochs"] = String(epochs ?? 10)

@@ -21,9 +21,9 @@ import Testing
         return try Dataset(path: scratch.sub("sample"))
     }
 
-    func start(_ scratch: Scratch, workers: Int) throws -> LocalCluster {
+    func start(_ scratch: Scratch, workers: Int, settings: [String] = Self.settings) throws -> LocalCluster {
         try LocalCluster.start(binary: cinemeshBinary, directory: scratch.sub("cluster"), workers: workers,
-                               datasetsDirectory: scratch.path, configFile: nil, settings: Self.settings, detached: false)
+                               datasetsDirectory: scratch.path, configFile: nil, settings: settings, detached: false)
     }
 
     /// Polls the job until it ends (at most `seconds`).
@@ -158,9 +158,9 @@ import Testing
                 return try reply.decode(ErrorBody.self)
             }
             #expect(try ask([Array("GET / HTTP/1.1\r\n\r\n".utf8)]).code == "not-cinemesh")
-            let other = try ask([Array("CMSH".utf8) + [2, Command.ready.rawValue], Array("{}".utf8)])
+            let other = try ask([Array("CMSH".utf8) + [3, Command.ready.rawValue], Array("{}".utf8)])
             #expect(other.code == "version-mismatch")
-            #expect(other.message.contains("this peer speaks version 1"))
+            #expect(other.message.contains("this peer speaks version 2"))
             #expect(try ask(Message(.submit, body: Array("{\"type\": 5}".utf8)).frames).code == "malformed")
         }
         let client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
@@ -197,7 +197,9 @@ import Testing
     @Test func sigtermStopsEachProcessCleanlyTellingItsPeers() throws {
         let scratch = Scratch()
         _ = try sampleDataset(scratch)
-        let cluster = try start(scratch, workers: 2)
+        // Liveness well above a loaded machine's stalls (tests run side by side on two cores): a
+        // survivor that took the coordinator for dead would be reconnecting, not told it stops.
+        let cluster = try start(scratch, workers: 2, settings: Self.settings.filter { !$0.hasPrefix("heartbeat.liveness") } + ["heartbeat.liveness=15"])
         defer { cluster.stop() }
         let client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
         let job = try client.submit(JobSpec(type: "stats", dataset: "sample", parameters: ["task_delay_ms": "400"]))
@@ -256,18 +258,22 @@ import Testing
         let ds = try sampleDataset(scratch)
         let runs = try (1 ... 3).map { try trainOnCluster(scratch, workers: $0, parameters: Self.svdParameters) }
         let files = runs.map(\.1)
-        #expect(files[0] == files[1])
-        #expect(files[0] == files[2])
+        #expect(XXHash64.hash(files[0]) == XXHash64.hash(files[1]), "1 and 2 workers")
+        #expect(XXHash64.hash(files[0]) == XXHash64.hash(files[2]), "1 and 3 workers")
         // Item rows wait on a worker when their column's next block runs there: from the second
-        // epoch, one worker is sent each column's rows once and returns them once, plus the
-        // collect stage's user rows; with more workers, never more than a trip on every block.
+        // epoch, one worker returns each column's rows once an epoch (the epoch's final rows) and
+        // is sent them all once to score the held-out set; user rows come back only for the
+        // checkpoint (the last epoch here). With W workers a column changes workers at most W
+        // times an epoch (cyclic strata over contiguous rows), and each worker is sent the item
+        // rows to score.
         let row = FactorMatrix(rows: 1, factors: 16).stride + 1
         let itemBytes = ds.manifest.items * row * 4, userBytes = ds.manifest.users * row * 4
         for (n, run) in runs.enumerated() {
             let costs = try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(run.0.result).utf8)).costs
-            for cost in costs.dropFirst() {
-                if n == 0 { #expect(cost.factorBytes == 2 * itemBytes + userBytes) }
-                #expect(try #require(cost.factorBytes) <= ds.grid.rows * 2 * itemBytes + userBytes, "\(n + 1) workers")
+            for (e, cost) in costs.enumerated().dropFirst() {
+                let collected = e == costs.count - 1 ? userBytes : 0
+                if n == 0 { #expect(cost.factorBytes == 2 * itemBytes + collected) }
+                #expect(try #require(cost.factorBytes) <= (3 * (n + 1) + 1) * itemBytes + collected, "\(n + 1) workers")
             }
         }
         // The same bits as the in-process trainer on the same split.
@@ -278,7 +284,8 @@ import Testing
                                                        scale: ds.manifest.ratingScale)
         let path = scratch.sub("model.cmmodel")
         _ = try AtomicFile.write(files[0], to: path)
-        #expect(try ModelFile.read(path).model == single)
+        let same = try ModelFile.read(path).model == single
+        #expect(same, "the cluster's model is not the one-process model")
     }
 
     /// The held-out set is scored beside the next epoch on the cluster, so early stopping is
@@ -300,7 +307,8 @@ import Testing
         let path = scratch.sub("early.cmmodel")
         _ = try AtomicFile.write(file, to: path)
         let model = try ModelFile.read(path)
-        #expect(model.model == single)
+        let same = model.model == single
+        #expect(same, "the cluster's model is not the one-process best model")
         #expect(model.metadata.epochs.count == epochs, "\(record.summary ?? "")")
     }
 
@@ -320,15 +328,15 @@ import Testing
             }
         }
         #expect(record.retries >= 1)
-        // svd: the dead worker held user rows, so the epoch was rolled back to its checkpoint and
-        // rerun. als keeps no state on workers: only the lost task ran again.
+        // svd: the dead worker held user rows, so the job went back to its last checkpoint and ran
+        // the epochs since again. als keeps no state on workers: only the lost task ran again.
         #expect(log.contains("job rolled back after losing a worker's state") == (algo == "svd"))
-        #expect(survived == reference)
+        #expect(XXHash64.hash(survived) == XXHash64.hash(reference), "the model changed with a worker killed")
     }
 
     /// Grid rows stay pinned to the worker that holds them, so a worker that joins a running svd
-    /// job would idle; it gets its share of rows at the next epoch, and the model is still the
-    /// same bits.
+    /// job would idle; the job checkpoints the epoch in flight and goes on from there with rows
+    /// spread over both, and the model is still the same bits.
     @Test func aWorkerThatJoinsARunningSVDJobTakesItsShareOfRows() throws {
         let scratch = Scratch()
         _ = try sampleDataset(scratch)
@@ -355,7 +363,7 @@ import Testing
             let tasks = try client.workers().first { $0.workerId == "late" }?.tasksDone ?? 0
             #expect(tasks > 50, "the late worker ran \(tasks) tasks")
         }
-        #expect(joined == reference)
+        #expect(XXHash64.hash(joined) == XXHash64.hash(reference), "the model changed with a worker joining")
     }
 
     /// last:K needs every rating of a user, and a user's ratings lie in every block of the user's
@@ -383,7 +391,8 @@ import Testing
             let (record, file, _) = try trainOnCluster(scratch, workers: 2, parameters: p)
             let path = scratch.sub("\(p["algo"]!)-last.cmmodel")
             _ = try AtomicFile.write(file, to: path)
-            #expect(try ModelFile.read(path).model == single, "\(p["algo"]!)")
+            let same = try ModelFile.read(path).model == single
+            #expect(same, "\(p["algo"]!)")
             let result = try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(record.result).utf8))
             #expect(result.testRatings == split.test.reduce(0) { $0 + $1.count }, "\(p["algo"]!)")
         }
@@ -411,11 +420,12 @@ import Testing
             parameters["reg"] = ["als": "0.1", "als-implicit": "0.05"][algo]
             if algo == "baseline" { parameters["factors"] = nil; parameters["seed"] = nil }
             let files = try [1, 3].map { try trainOnCluster(scratch, workers: $0, parameters: parameters).1 }
-            #expect(files[0] == files[1], "\(algo): 1 and 3 workers")
+            #expect(XXHash64.hash(files[0]) == XXHash64.hash(files[1]), "\(algo): 1 and 3 workers")
             let path = scratch.sub("\(algo).cmmodel")
             _ = try AtomicFile.write(files[0], to: path)
             let model = try ModelFile.read(path)
-            #expect(model.model == single, "\(algo): cluster and one process")
+            let same = model.model == single
+            #expect(same, "\(algo): cluster and one process")
             #expect(model.metadata.algorithm == algo)
         }
     }

@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct ProtocolTests {
     @Test func headerIsSignatureVersionCommand() {
-        #expect(WireHeader(.task).bytes == Array("CMSH".utf8) + [1, 0x04])
+        #expect(WireHeader(.task).bytes == Array("CMSH".utf8) + [2, 0x04])
     }
 
     @Test func messagesRoundTripWithRawPayload() throws {
@@ -19,8 +19,8 @@ import Testing
     @Test func refusesOtherProtocolsVersionsAndCommands() {
         #expect(throws: ProtocolError.notCineMesh) { try Message(frames: [Array("GET / HTTP/1.1".utf8)]) }
         #expect(throws: ProtocolError.notCineMesh) { try Message(frames: []) }
-        #expect(throws: ProtocolError.versionMismatch(theirs: 2)) { try Message(frames: [Array("CMSH".utf8) + [2, 0x01], []]) }
-        #expect(throws: ProtocolError.unknownCommand(0x77)) { try Message(frames: [Array("CMSH".utf8) + [1, 0x77], []]) }
+        #expect(throws: ProtocolError.versionMismatch(theirs: 1)) { try Message(frames: [Array("CMSH".utf8) + [1, 0x01], []]) }
+        #expect(throws: ProtocolError.unknownCommand(0x77)) { try Message(frames: [Array("CMSH".utf8) + [2, 0x77], []]) }
         #expect(throws: ProtocolError.malformed(.ready, "no body frame")) { try Message(frames: [WireHeader(.ready).bytes]) }
     }
 

@@ -168,6 +168,23 @@ extension SchedulerTests {
         #expect(next.map(\.0) == [[2]] && next.map(\.1.task) == [1])
     }
 
+    /// Of the tasks pinned to one session, the lowest priority goes first whatever the queue
+    /// order (svd sends first the blocks whose rows other workers wait for); ties keep the order.
+    @Test func pinnedTasksGoLowestPriorityFirst() {
+        var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 3)
+        _ = s.register(routing: [1], ready: ready("a", slots: 1), welcome: welcome, now: 0)
+        let session = s.workers[[1]]!.session
+        let priorities = [5, 2, 9, 2, 0]
+        let stage = StagePlan(name: "s", tasks: priorities.map { TaskPlan(kind: "k", affinity: session, priority: $0) })
+        var order = tasks(s.enqueue(job: 1, stage: stage, now: 0))
+        for _ in 1 ..< priorities.count {
+            let last = order.last!.1
+            order += tasks(s.completed(from: [1], ResultBody(job: 1, task: last.task, attempt: last.attempt, output: [:], seconds: 0), payload: [], now: 1))
+        }
+        #expect(order.map(\.1.task) == [4, 1, 3, 0, 2])
+        #expect(order.map(\.1.priority) == [nil, 2, 2, 5, 9], "the TASK body carries the priority (0 left out)")
+    }
+
     @Test func aReplyFromAnAbandonedStageNeverCompletesTheNextStagesTaskOfTheSameIndex() {
         var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 3)
         _ = s.register(routing: [1], ready: ready("a"), welcome: welcome, now: 0)

@@ -122,6 +122,15 @@ extension Coordinator {
         job.record.tasksDone += 1
         job.record.metrics = job.driver.metrics
         let released = job.driver.releasedTasks()
+        let extent = job.driver.stageExtent
+        if let extent {
+            job.record.tasksTotal = max(extent.total, job.tasksQueued + released.count)
+            if extent.isOver {
+                scheduler.removeJob(key.job)   // outstanding attempts of the stage become stale
+                advance(job)
+                return
+            }
+        }
         if !released.isEmpty {
             let first = job.tasksQueued
             job.tasksQueued += released.count
@@ -132,7 +141,13 @@ extension Coordinator {
             perform(scheduler.enqueue(job: key.job, stage: StagePlan(name: job.record.stage, tasks: released), first: first,
                                       now: MonotonicClock.milliseconds()))
         }
-        if job.record.tasksDone == job.record.tasksTotal { advance(job) }
+        if extent == nil && job.record.tasksDone == job.record.tasksTotal { advance(job) }
+    }
+
+    /// Tells every running job which worker sessions are registered (a worker just registered).
+    func announceWorkers() {
+        let sessions = scheduler.workerList.map(\.session)
+        for job in jobs.values where !job.finishing { job.driver.workersAvailable(sessions) }
     }
 
     /// Tells every running job that a worker session ended; a job whose driver rolled back has its

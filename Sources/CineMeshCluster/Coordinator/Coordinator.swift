@@ -145,6 +145,7 @@ public final class Coordinator: @unchecked Sendable {
                                           liveness: config.heartbeatLiveness, chunkBytes: config.transferChunkBytes,
                                           window: config.transferWindow)
                 perform(scheduler.register(routing: routing, ready: ready, welcome: welcome, now: now))
+                announceWorkers()
             case .heartbeat, .fetch, .result, .failed:
                 guard scheduler.heard(from: routing, now: now) else {
                     // MDP's rule: a peer we do not know is told to register again.

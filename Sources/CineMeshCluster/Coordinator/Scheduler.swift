@@ -4,7 +4,8 @@
 ///
 /// Rules (docs/PROTOCOL.md): a worker holds at most its READY `slots` tasks (1 if it names none)
 /// and runs them in the order sent; a task pinned to a worker session
-/// (`TaskPlan.affinity`) goes to that session only; other tasks are handed out in the order
+/// (`TaskPlan.affinity`) goes to that session only, the one with the lowest `priority` first among
+/// those pinned there; other tasks are handed out in the order
 /// they were queued, to idle workers in the order they registered, preferring data locality; every hand-out is a new attempt
 /// with a job-wide unique attempt id; a worker silent for `deadAfter` ms is dead and its task goes
 /// back to the front of the queue; a reply naming an attempt that is no longer running is stale and
@@ -228,7 +229,7 @@ public struct Scheduler: Sendable {
         workers[w.routing]!.running.append((key, attempt))
         workers[w.routing]!.lastSent = now
         let body = TaskBody(job: key.job, task: key.task, attempt: attempt, kind: p.plan.kind, stage: p.stage,
-                            parameters: p.plan.parameters, files: p.plan.files)
+                            parameters: p.plan.parameters, files: p.plan.files, priority: p.plan.priority == 0 ? nil : p.plan.priority)
         actions.append(.send(w.routing, Message(.task, body, payload: p.plan.payload)))
     }
 
@@ -249,7 +250,7 @@ public struct Scheduler: Sendable {
         for (i, key) in queue.enumerated() {
             let plan = pending[key]!.plan
             if let affinity = plan.affinity {
-                if affinity == worker.session { return queue.remove(at: i) }
+                if affinity == worker.session { return queue.remove(at: pinnedFirst(from: i, for: worker.session)) }
                 continue
             }
             if first == nil { first = i }
@@ -261,6 +262,17 @@ public struct Scheduler: Sendable {
         }
         guard let chosen = fallback ?? first else { return nil }
         return queue.remove(at: chosen)
+    }
+
+    /// Of the tasks pinned to `session` from queue position `start` on, the one with the lowest
+    /// `TaskPlan.priority` (the first of them in the queue on a tie).
+    private func pinnedFirst(from start: Int, for session: String) -> Int {
+        var best = start
+        for i in queue.indices.dropFirst(start + 1) {
+            guard let plan = pending[queue[i]]?.plan, plan.affinity == session else { continue }
+            if plan.priority < pending[queue[best]]!.plan.priority { best = i }
+        }
+        return best
     }
 
     /// How deep into the queue dispatch looks for a task whose data is local.

@@ -148,7 +148,7 @@ public final class ALSTrainingJob: JobDriver {
         let range = GridLine(users: users, index: running[index]).range(dataset.grid)
         let bias = implicit ? FloatFrames.frame([Float](repeating: 0, count: range.count)[...]) : (payload.count == 2 ? payload[1] : [])
         guard payload.count == (implicit ? 1 : 2),
-              SVDTrainingJob.store(payload[0], bias, into: &model, users: users, rows: range) else {
+              FactorFrames.store(payload[0], bias, into: &model, users: users, rows: range) else {
             throw JobError("train: \(users ? "user" : "item") rows of \(running[index]) came back with the wrong frames")
         }
     }

@@ -13,13 +13,18 @@ public struct TaskPlan: Sendable {
     /// The worker session (`Scheduler.Worker.session`) that must run it, because it holds state
     /// the task needs; nil: any worker.
     public var affinity: String?
+    /// Among the tasks waiting for the same session, lower goes first (then queue order): a
+    /// driver whose tasks feed other sessions' tasks sends those first.
+    public var priority: Int
 
-    public init(kind: String, parameters: [String: String] = [:], files: [FileRef] = [], payload: [Frame] = [], affinity: String? = nil) {
+    public init(kind: String, parameters: [String: String] = [:], files: [FileRef] = [], payload: [Frame] = [], affinity: String? = nil,
+                priority: Int = 0) {
         self.kind = kind
         self.parameters = parameters
         self.files = files
         self.payload = payload
         self.affinity = affinity
+        self.priority = priority
     }
 }
 
@@ -37,6 +42,22 @@ public struct StagePlan: Sendable {
         self.name = name
         self.tasks = tasks
         self.total = max(total ?? tasks.count, tasks.count)
+    }
+}
+
+/// How far a dataflow stage has come whose length depends on its own results (a training run
+/// that may stop early, or start again from a checkpoint): the tasks it now expects in all, and
+/// whether the driver needs no more of them.
+public struct StageExtent: Sendable, Equatable {
+    /// Tasks the stage has had and still expects (shown as its progress).
+    public var total: Int
+    /// The stage is over: the coordinator drops its outstanding tasks (their replies become
+    /// stale) and asks for the next stage.
+    public var isOver: Bool
+
+    public init(total: Int, isOver: Bool) {
+        self.total = total
+        self.isOver = isOver
     }
 }
 
@@ -66,12 +87,16 @@ public protocol JobDriver: AnyObject {
     /// Merges the output of task `index` of the current stage, run by worker session `worker`.
     /// Called exactly once per task.
     func accept(task index: Int, output: [String: String], payload: [Frame], worker: String) throws
-    /// The worker sessions registered now, told before each `nextStage()`: a driver that places
-    /// state on workers may spread it over ones that joined since.
+    /// The worker sessions registered now, told before each `nextStage()` and whenever a worker
+    /// registers: a driver that places state on workers may spread it over ones that joined since.
     func workersAvailable(_ sessions: [String])
     /// Tasks of the current (dataflow) stage made ready by the tasks accepted since the last call:
     /// queued at once, with the stage's next task indices in order. Called after each `accept`.
     func releasedTasks() -> [TaskPlan]
+    /// For a stage whose length the driver decides as it goes, its extent, read after each
+    /// `accept`; nil (the default) for stages that have their plan's `total` tasks and end when
+    /// all of them are merged.
+    var stageExtent: StageExtent? { get }
     /// A worker session ended (died, left, reconnected). Returns true when the driver has lost
     /// state it needs and rolled itself back: the coordinator then drops the current stage and asks
     /// `nextStage()` again. Not called once `nextStage()` has returned nil (`finish` may be running).
@@ -89,6 +114,7 @@ extension JobDriver {
     public func workersAvailable(_ sessions: [String]) {}
     /// Stage-by-stage jobs plan every task of a stage up front.
     public func releasedTasks() -> [TaskPlan] { [] }
+    public var stageExtent: StageExtent? { nil }
 }
 
 /// What a job's driver may use on the coordinator besides its spec and dataset.

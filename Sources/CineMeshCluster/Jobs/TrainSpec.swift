@@ -6,8 +6,10 @@ import CineMeshNumerics
 /// (iterations for ALS), `lr`, `reg`, `lr_bias`, `reg_bias`, `lr_decay`, `init_std`, `seed`,
 /// `early_stopping`, `no_bias`, `alpha`, `positive_threshold`, `cg_steps`, `split` (random:F or
 /// kfold:K:I), `split_seed`, `test` (a dataset of held-out ratings, as a path on the coordinator or
-/// a name in its datasets directory: all of the job's dataset is then trained on). Defaults are
-/// the command's (and Surprise's, for svd).
+/// a name in its datasets directory: all of the job's dataset is then trained on), and for svd on
+/// the cluster `checkpoint_every` (epochs between checkpoints of the model on the coordinator; a
+/// worker lost with rows costs the epochs since the last one). Defaults are the command's (and
+/// Surprise's, for svd).
 public struct TrainSpec: Sendable, Equatable {
     public enum Algorithm: String, Sendable {
         case svd, als, alsImplicit = "als-implicit", baseline
@@ -22,9 +24,12 @@ public struct TrainSpec: Sendable, Equatable {
     public var splitSeed: UInt64 = 42
     /// The held-out dataset replacing the split, if any.
     public var test: String?
+    /// svd on the cluster: epochs between checkpoints.
+    public var checkpointEvery = 5
 
     public static let keys = ["algo", "factors", "epochs", "lr", "reg", "lr_bias", "reg_bias", "lr_decay", "init_std", "seed",
-                              "early_stopping", "no_bias", "alpha", "positive_threshold", "cg_steps", "split", "split_seed", "test"]
+                              "early_stopping", "no_bias", "alpha", "positive_threshold", "cg_steps", "split", "split_seed", "test",
+                              "checkpoint_every"]
 
     public init() {}
 
@@ -85,6 +90,7 @@ public struct TrainSpec: Sendable, Equatable {
             do { split = try SplitSpec(parsing: text) } catch { throw JobError("train: \(error)") }
         }
         if let v: UInt64 = try number("split_seed", { _ in true }) { splitSeed = v }
+        if let v: Int = try number("checkpoint_every", { $0 >= 1 }) { checkpointEvery = v }
         if let text = parameters["test"] {
             guard !text.isEmpty else { throw JobError("train: test names no dataset") }
             guard parameters["split"] == nil else { throw JobError("train: give test or split, not both") }

@@ -19,19 +19,28 @@ public struct TrainingResult: Codable, Sendable, Equatable {
     /// Per epoch, where the time went (svd): empty for the other algorithms.
     public var costs: [EpochCost]
 
-    /// One epoch's wall time against the SGD kernels' own time.
+    /// Where one epoch's time went on the workers (svd on the cluster).
     public struct EpochCost: Codable, Sendable, Equatable {
+        /// From the end of the epoch before (or the start) to the epoch's last block merged.
         public var seconds: Double
-        /// Kernel time summed over all tasks.
+        /// SGD kernel wall time summed over the epoch's blocks.
         public var kernelSeconds: Double
-        /// Worker sessions that ran the epoch's tasks.
+        /// Worker sessions that ran the epoch's blocks.
         public var workers: Int
-        /// Time the job's driver spent on the coordinator's loop (planning strata, merging rows,
-        /// scoring the held-out set), while workers may wait.
+        /// Time the job's driver spent on the coordinator's loop for the epoch's tasks.
         public var coordinatorSeconds: Double
         /// Bytes of factor rows the epoch's tasks carried to and from workers (nil in records
-        /// written before it was measured).
+        /// written before it was measured; so for the fields below).
         public var factorBytes: Int?
+        /// SGD kernel CPU time summed over the epoch's blocks: below `kernelSeconds` by the time
+        /// other threads (messaging, the coordinator) had the kernels' cores.
+        public var kernelCPUSeconds: Double?
+        /// CPU time of the epoch's held-out scoring, summed over workers (it runs beside the
+        /// blocks, on a thread of lowest priority).
+        public var scoringSeconds: Double?
+        /// Time of the epoch's block and collect tasks from start to end, summed (kernels, frames
+        /// copied in and out, snapshots).
+        public var taskSeconds: Double?
 
         public init(seconds: Double, kernelSeconds: Double, workers: Int, coordinatorSeconds: Double, factorBytes: Int? = nil) {
             self.seconds = seconds
@@ -41,11 +50,17 @@ public struct TrainingResult: Codable, Sendable, Equatable {
             self.factorBytes = factorBytes
         }
 
-        /// The share of the epoch not spent in kernels, had they been spread evenly over the
-        /// workers: messages, coordination, waiting at stratum barriers.
-        public var overhead: Double {
-            seconds > 0 && workers > 0 ? max(0, 1 - kernelSeconds / Double(workers) / seconds) : 0
-        }
+        /// The workers' time over the epoch (seconds x workers).
+        private var capacity: Double { seconds * Double(workers) }
+
+        /// Shares of the workers' time over the epoch: computing SGD updates (kernel CPU time),
+        /// scoring the held-out set, and the rest, which is messaging: waiting for rows to arrive,
+        /// copying them in and out of frames, and cores taken by the messaging threads and the
+        /// coordinator while kernels ran.
+        public var sgdShare: Double { capacity > 0 ? min(1, (kernelCPUSeconds ?? kernelSeconds) / capacity) : 0 }
+        public var scoringShare: Double { capacity > 0 ? min(1 - sgdShare, (scoringSeconds ?? 0) / capacity) : 0 }
+        public var messagingShare: Double { capacity > 0 ? max(0, 1 - sgdShare - scoringShare) : 0 }
+
     }
 
     /// Writes the model into the coordinator's model store and makes the job's outcome. The file
@@ -79,14 +94,15 @@ public struct TrainingResult: Codable, Sendable, Equatable {
 
     /// The per-epoch table, held-out metrics and where the model went.
     public var summary: String {
-        var lines = ["    epoch  train RMSE  test RMSE  seconds" + (costs.isEmpty ? "" : "  kernels  workers  overhead  driver  moved MB")]
+        var lines = ["    epoch  train RMSE  test RMSE  seconds" + (costs.isEmpty ? "" : "  kernels  workers     sgd  scoring  messaging  driver  moved MB")]
         for (n, e) in epochs.enumerated() {
             let train = algorithm == "als-implicit" || algorithm == "baseline" ? "         -" : String(format: "%10.4f", e.trainRMSE)
             let test = e.testRMSE.map { String(format: "%9.4f", $0) } ?? "        -"
             var line = String(format: "%9d  ", e.epoch) + train + "  " + test + String(format: "  %7.3f", e.seconds)
             if n < costs.count {
                 let c = costs[n]
-                line += String(format: "  %7.3f  %7d  %7.1f%%  %6.3f", c.kernelSeconds, c.workers, c.overhead * 100, c.coordinatorSeconds)
+                line += String(format: "  %7.3f  %7d  %5.1f%%  %6.1f%%  %8.1f%%  %6.3f", c.kernelCPUSeconds ?? c.kernelSeconds, c.workers,
+                               c.sgdShare * 100, c.scoringShare * 100, c.messagingShare * 100, c.coordinatorSeconds)
                 line += c.factorBytes.map { String(format: "  %8.1f", Double($0) / 1e6) } ?? "         -"
             }
             lines.append(line)

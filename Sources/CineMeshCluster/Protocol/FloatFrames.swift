@@ -1,18 +1,22 @@
-/// Raw little-endian Float32 arrays as payload frames (factor rows, biases): the bytes as they lie
-/// in memory, no encoding. CineMesh runs on little-endian machines only (x86-64, arm64).
+/// Raw little-endian arrays as payload frames (Float32 factor rows and biases, Int32 indices):
+/// the bytes as they lie in memory, no encoding. CineMesh runs on little-endian machines only
+/// (x86-64, arm64).
 public enum FloatFrames {
-    public static func frame(_ values: UnsafeBufferPointer<Float>) -> Frame {
+    public static func frame<T: BitwiseCopyable>(_ values: UnsafeBufferPointer<T>) -> Frame {
         Array(UnsafeRawBufferPointer(values))
     }
 
-    public static func frame(_ values: ArraySlice<Float>) -> Frame {
+    public static func frame<T: BitwiseCopyable>(_ values: ArraySlice<T>) -> Frame {
         values.withUnsafeBufferPointer { frame($0) }
     }
 
     /// The floats of `frame`; nil when its size is not `count` floats.
-    public static func floats(_ frame: Frame, count: Int) -> [Float]? {
-        guard frame.count == count * MemoryLayout<Float>.size else { return nil }
-        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+    public static func floats(_ frame: Frame, count: Int) -> [Float]? { values(frame, count: count) }
+
+    /// The values of `frame`; nil when its size is not `count` values.
+    public static func values<T: BitwiseCopyable>(_ frame: Frame, count: Int, as: T.Type = T.self) -> [T]? {
+        guard frame.count == count * MemoryLayout<T>.stride else { return nil }
+        return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             frame.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
             initialized = count
         }

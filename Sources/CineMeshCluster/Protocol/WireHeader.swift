@@ -3,7 +3,7 @@
 public struct WireHeader: Equatable, Sendable {
     public static let signature: [UInt8] = Array("CMSH".utf8)
     /// The protocol version this build speaks (docs/PROTOCOL.md).
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
     public static let size = 6
 
     public var version: UInt8

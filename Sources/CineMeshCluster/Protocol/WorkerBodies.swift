@@ -80,8 +80,11 @@ public struct TaskBody: Codable, Sendable, Equatable {
     /// Runner-specific parameters.
     public var parameters: [String: String]
     public var files: [FileRef]
+    /// Of the tasks a worker holds, lower runs first (then the order received); absent: 0.
+    public var priority: Int?
 
-    public init(job: Int64, task: Int, attempt: Int, kind: String, stage: String, parameters: [String: String], files: [FileRef]) {
+    public init(job: Int64, task: Int, attempt: Int, kind: String, stage: String, parameters: [String: String], files: [FileRef],
+                priority: Int? = nil) {
         self.job = job
         self.task = task
         self.attempt = attempt
@@ -89,6 +92,7 @@ public struct TaskBody: Codable, Sendable, Equatable {
         self.stage = stage
         self.parameters = parameters
         self.files = files
+        self.priority = priority
     }
 }
 

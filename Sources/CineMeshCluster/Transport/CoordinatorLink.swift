@@ -52,6 +52,21 @@ final class CoordinatorLink {
         lastSent = MonotonicClock.milliseconds()
     }
 
+    /// Moves a message waiting on `source` to the coordinator without copying its frames
+    /// (`ZMQSocket.forward`); nil when none is waiting. Without a connection `decide` still sees
+    /// the message, which is then dropped.
+    func forward(from source: ZMQSocket, inspect: Int, drop: Int, decide: ([Frame]) -> Bool) throws -> Bool? {
+        guard let socket else {
+            return try source.receive(dontWait: true).map { frames in
+                _ = decide(Array(frames.prefix(inspect)))
+                return false
+            }
+        }
+        let sent = try source.forward(to: socket, inspect: inspect, drop: drop, decide: decide)
+        if sent == true { lastSent = MonotonicClock.milliseconds() }
+        return sent
+    }
+
     /// A message arrived from the coordinator.
     func heard() {
         lastHeard = MonotonicClock.milliseconds()

@@ -60,15 +60,86 @@ public final class ZMQSocket {
     }
 
     /// Sends `frames` as one multipart message. With `dontWait`, a full queue throws EAGAIN
-    /// instead of blocking (ROUTER sockets drop to unknown peers silently either way).
+    /// instead of blocking (ROUTER sockets drop to unknown peers silently either way). Frames of
+    /// `zeroCopyBytes` or more are not copied: libzmq reads them from the array's storage, which
+    /// stays alive (and, shared, is never written in place) until libzmq lets go of it.
     public func send(_ frames: [Frame], dontWait: Bool = false) throws {
         precondition(!frames.isEmpty, "a message has at least one frame")
         for (i, frame) in frames.enumerated() {
             var flags: Int32 = i < frames.count - 1 ? ZMQ_SNDMORE : 0
             if dontWait { flags |= ZMQ_DONTWAIT }
+            if frame.count >= Self.zeroCopyBytes {
+                try sendWithoutCopy(frame, flags: flags)
+                continue
+            }
             let rc = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
             guard rc >= 0 else { throw ZMQError("zmq_send") }
         }
+    }
+
+    /// Frames from this size on are sent without a copy (below it a copy is cheaper than the
+    /// bookkeeping).
+    public static let zeroCopyBytes = 32 * 1024
+
+    /// Keeps a frame's storage alive while libzmq sends from it.
+    private final class Held {
+        let frame: Frame
+        init(_ frame: Frame) { self.frame = frame }
+    }
+
+    private func sendWithoutCopy(_ frame: Frame, flags: Int32) throws {
+        let msg = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
+        defer { msg.deallocate() }
+        let held = Unmanaged.passRetained(Held(frame))
+        let data = held.takeUnretainedValue().frame.withUnsafeBytes { UnsafeMutableRawPointer(mutating: $0.baseAddress!) }
+        let release: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Void = { _, hint in
+            Unmanaged<Held>.fromOpaque(hint!).release()
+        }
+        guard zmq_msg_init_data(msg, data, frame.count, release, held.toOpaque()) == 0 else {
+            held.release()
+            throw ZMQError("zmq_msg_init_data")
+        }
+        guard zmq_msg_send(msg, handle, flags) >= 0 else {
+            let error = ZMQError("zmq_msg_send")
+            zmq_msg_close(msg)   // not sent: libzmq lets go of the frame here
+            throw error
+        }
+    }
+
+    /// Moves one whole multipart message from this socket to `destination` without copying its
+    /// frames: `decide` sees copies of the first `inspect` frames and says whether to send it on,
+    /// less its first `drop` frames. nil when no message is waiting.
+    public func forward(to destination: ZMQSocket, inspect: Int, drop: Int, decide: ([Frame]) -> Bool) throws -> Bool? {
+        var parts: [UnsafeMutablePointer<zmq_msg_t>] = []
+        defer {
+            for m in parts {
+                zmq_msg_close(m)
+                m.deallocate()
+            }
+        }
+        while true {
+            let m = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
+            zmq_msg_init(m)
+            parts.append(m)
+            if zmq_msg_recv(m, handle, parts.count == 1 ? ZMQ_DONTWAIT : 0) < 0 {
+                let error = ZMQError("zmq_msg_recv")
+                if parts.count == 1 && (error.wouldBlock || error.code == EINTR) { return nil }
+                throw error
+            }
+            if zmq_msg_more(m) == 0 { break }
+        }
+        let seen = parts.prefix(inspect).map { m -> Frame in
+            let size = zmq_msg_size(m)
+            return size == 0 ? [] : Array(UnsafeRawBufferPointer(start: zmq_msg_data(m), count: size))
+        }
+        guard decide(seen), drop < parts.count else { return false }
+        for (i, m) in parts.enumerated().dropFirst(drop) {
+            // A sent zmq_msg_t is left empty, and closing it after is harmless.
+            guard zmq_msg_send(m, destination.handle, (i < parts.count - 1 ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT) >= 0 else {
+                throw ZMQError("zmq_msg_send")
+            }
+        }
+        return true
     }
 
     /// Receives one whole multipart message, or nil when `dontWait` and nothing is queued.

@@ -34,17 +34,24 @@ public struct TaskError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
-/// The worker side of job types: task kind -> code. Runs on the worker's task thread.
+/// The worker side of job types: task kind -> code. Runs on the worker's task thread in the order
+/// tasks arrive, or for the `background` kinds on a thread of their own at the lowest priority,
+/// beside and out of order with the others: such a kind may only read what tasks before it left.
 public struct TaskRunners: Sendable {
     public typealias Runner = @Sendable (TaskInput) throws -> TaskOutput
     public var runners: [String: Runner]
+    public var background: Set<String>
 
-    public init(runners: [String: Runner]) { self.runners = runners }
+    public init(runners: [String: Runner], background: Set<String> = []) {
+        self.runners = runners
+        self.background = background
+    }
 
     /// Every runner this build ships.
     public static let standard = TaskRunners(runners: [StatsJob.taskKind: statsBlock, SVDTrainingJob.taskKind: svdBlock,
-                                                        SVDTrainingJob.collectKind: svdCollect, ALSTrainingJob.taskKind: alsRows,
-                                                        TuneJob.taskKind: tuneTrial, BaselineTrainingJob.taskKind: baselineRows])
+                                                        SVDTrainingJob.collectKind: svdCollect, SVDTrainingJob.scoreKind: svdScore, ALSTrainingJob.taskKind: alsRows,
+                                                        TuneJob.taskKind: tuneTrial, BaselineTrainingJob.taskKind: baselineRows],
+                                           background: [SVDTrainingJob.scoreKind])
 
     /// `stats-block`: the statistics of one shard file.
     static let statsBlock: Runner = { input in

@@ -4,9 +4,13 @@ import Foundation
 import Logging
 
 /// A worker: one loop thread owns the DEALER socket to the coordinator; tasks run on a separate
-/// task thread so heartbeats go on during long tasks. Task results come back to the loop over an
-/// inproc socket, tagged with the session they belong to: a result from before a reconnect is
-/// dropped (the coordinator has given that attempt to someone else).
+/// task thread so heartbeats go on during long tasks, one at a time, lowest priority first, in the
+/// order received on a tie (tasks a worker holds at once never depend on each other). Kinds
+/// the runners call background (scoring a held-out set) run instead on a thread of their own at
+/// the lowest priority, beside the task thread: they take the time it spends waiting for its next
+/// task's rows, not the time of the tasks other workers wait on. Task results come back to the
+/// loop over an inproc socket, tagged with the session they belong to: a result from before a
+/// reconnect is dropped (the coordinator has given that attempt to someone else).
 public final class Worker: @unchecked Sendable {
     public let config: ClusterConfig
     public let workerId: String
@@ -31,10 +35,11 @@ public final class Worker: @unchecked Sendable {
     /// Tasks received and not started, in the order received (at most `slots` with the running one).
     private var queued: [(body: TaskBody, payload: [Frame])] = []
     /// Tasks this worker takes at once (READY `slots`): the next task's input arrives while the
-    /// current one runs.
-    static let slots = 2
+    /// current one runs, and a background task may run beside them.
+    static let slots = 3
     private var fetches: [String: FileFetch] = [:]
     private var running = false
+    private var backgroundRunning = 0
 
     /// Opens the cache and reads (or creates) the worker's id. Call `run()` on a dedicated thread.
     public init(config: ClusterConfig, runners: TaskRunners = .standard, logger: Logger) throws {
@@ -178,7 +183,7 @@ public final class Worker: @unchecked Sendable {
     }
 
     private func start(_ task: TaskBody, payload: [Frame]) throws {
-        guard queued.count + (running ? 1 : 0) < Self.slots else {
+        guard queued.count + (running ? 1 : 0) + backgroundRunning < Self.slots else {
             try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
                                                  message: "worker busy with \(Self.slots) tasks", retryable: true)))
             return
@@ -221,22 +226,35 @@ public final class Worker: @unchecked Sendable {
 
     // MARK: Running tasks
 
-    /// Starts the first queued task once nothing runs and its files are in the cache.
+    /// Starts the queued task of lowest priority (the first received on a tie) once nothing runs
+    /// and its files are in the cache; a background task once no other background task runs (they
+    /// run one at a time too, beside the others: a later one may need what an earlier one left).
     private func execute() throws {
-        guard !running, let (task, payload) = queued.first, task.files.allSatisfy({ fetches[$0.xxh64] == nil }) else { return }
-        queued.removeFirst()
-        guard let runner = runners.runners[task.kind] else {
-            try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
-                                                 message: "this worker has no runner for task kind '\(task.kind)'", retryable: false)))
-            return try execute()
+        func startable(_ task: TaskBody) -> Bool {
+            task.files.allSatisfy { fetches[$0.xxh64] == nil } && (runners.background.contains(task.kind) ? backgroundRunning == 0 : !running)
         }
-        running = true
+        while let at = queued.indices.filter({ startable(queued[$0].body) }).min(by: { (queued[$0].body.priority ?? 0, $0) < (queued[$1].body.priority ?? 0, $1) }) {
+            let (task, payload) = queued.remove(at: at)
+            guard let runner = runners.runners[task.kind] else {
+                try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
+                                                     message: "this worker has no runner for task kind '\(task.kind)'", retryable: false)))
+                continue
+            }
+            let background = runners.background.contains(task.kind)
+            if background { backgroundRunning += 1 } else { running = true }
+            run(task, payload: payload, runner: runner, background: background)
+        }
+    }
+
+    /// Runs a task on the task thread (or a background thread) and hands its reply to the loop.
+    private func run(_ task: TaskBody, payload: [Frame], runner: @escaping TaskRunners.Runner, background: Bool) {
         let input = TaskInput(job: task.job, parameters: task.parameters, files: task.files.map(cache.path), payload: payload)
-        let session = self.session, endpoint = resultsEndpoint, context = self.context
+        let tag = withUnsafeBytes(of: session.littleEndian) { Array($0) } + [background ? 1 : 0]
+        let endpoint = resultsEndpoint, context = self.context
         let logger = self.logger
         let files = task.files
         let cache = self.cache
-        taskQueue.async {
+        let work: @Sendable () -> Void = {
             let started = MonotonicClock.milliseconds()
             let reply: Message
             do {
@@ -253,29 +271,37 @@ public final class Worker: @unchecked Sendable {
             do {
                 let push = try ZMQSocket(context, .push)
                 try push.connect(endpoint)
-                try push.send([withUnsafeBytes(of: session.littleEndian) { Array($0) }] + reply.frames)
+                try push.send([tag] + reply.frames)
                 push.close()
             } catch {
                 logger.error("cannot hand a task result to the loop: \(error)")
             }
         }
+        if background {
+            Thread {
+                #if canImport(Glibc)
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)   // this thread's nice value
+                #endif
+                work()
+            }.start()
+        } else {
+            taskQueue.async(execute: work)
+        }
     }
 
+    /// Sends finished tasks' replies on to the coordinator, moving their frames without a copy.
     private func forwardResults() throws {
-        while let frames = try results.receive(dontWait: true) {
-            running = false
-            guard frames.count >= 2, frames[0].count == 8 else { continue }
+        while try link.forward(from: results, inspect: 2, drop: 1, decide: { frames in
+            guard frames.count == 2, frames[0].count == 9 else { return false }
+            if frames[0][8] == 1 { backgroundRunning -= 1 } else { running = false }
             let tag = frames[0].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
             guard tag == session else {
                 logger.info("dropped the result of a task from before a reconnect")
-                continue
+                return false
             }
-            let message = Array(frames.dropFirst())
-            if let m = try? Message(frames: message) {
-                m.command == .result ? metrics.tasksRun.increment() : metrics.tasksFailed.increment()
-            }
-            try link.send(frames: message)
-        }
+            (try? WireHeader(parsing: frames[1]))?.command == .result ? metrics.tasksRun.increment() : metrics.tasksFailed.increment()
+            return true
+        }) != nil {}
         try execute()
     }
 }

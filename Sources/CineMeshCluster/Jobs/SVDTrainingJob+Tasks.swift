@@ -1,0 +1,166 @@
+import CineMeshData
+import CineMeshNumerics
+
+extension SVDTrainingJob {
+    /// Starts a run from the checkpoint: rows placed over the registered sessions, every row at
+    /// the coordinator, and the blocks that can run released.
+    func startRun() -> StagePlan {
+        let grid = dataset.grid
+        start = checkpoint.model
+        reports = checkpoint.reports
+        costs = checkpoint.costs
+        stopper = checkpoint.stopper
+        bestEpoch = checkpoint.best?.epoch
+        collectedModels = [:]
+        if let b = checkpoint.best { collectedModels[b.epoch] = b.model }
+        if checkpoint.epochs > 0 { collectedModels[checkpoint.epochs - 1] = checkpoint.model }
+        stopping = false
+        finalEpoch = nil
+        flow = SVDBlockFlow(grid: grid, schedule: schedule, nonEmpty: nonEmpty, epochs: checkpoint.epochs ..< spec.svd.epochs)
+        owner = RowPlacement.contiguous(rows: grid.rows, sessions: available)
+        usersOn = Array(repeating: nil, count: grid.rows)
+        itemsOn = Array(repeating: nil, count: grid.columns)
+        itemFrames = Array(repeating: nil, count: grid.columns)
+        tasks = []
+        blocksReleased = 0
+        ready = []
+        ledgers = [:]
+        heldOutSent = []
+        lastEpochEnded = MonotonicClock.milliseconds()
+        runs += 1
+        releaseBlocks()
+        let first = ready
+        ready = []
+        result = nil
+        let restarted = checkpoint.epochs > 0 ? " from the checkpoint after epoch \(checkpoint.epochs)" : ""
+        return StagePlan(name: "epochs \(checkpoint.epochs + 1)-\(spec.svd.epochs)\(restarted)", tasks: first, total: first.count + expectedTasks)
+    }
+
+    /// Releases the blocks that can run, up to `lookahead` epochs beyond the oldest epoch not yet
+    /// closed (scored): scoring runs beside the blocks, at the lowest priority, and may lag a
+    /// little; early stopping wastes at most that many epochs and snapshots stay few.
+    func releaseBlocks() {
+        for block in flow.release(through: reports.count + Self.lookahead) { releaseBlock(block) }
+    }
+
+    /// Epochs beyond the oldest one not yet closed whose blocks may run.
+    static let lookahead = 2
+
+    /// Tasks the stage still expects besides those released: blocks, one scoring task per
+    /// session and epoch, and the collects of the checkpoints ahead (an estimate for progress).
+    var expectedTasks: Int {
+        let epochsLeft = max(0, spec.svd.epochs - checkpoint.epochs)
+        let sessions = max(1, Set(owner.compactMap { $0 }).count)
+        let scoring = heldOut.evaluation.count > 0 ? sessions * max(0, spec.svd.epochs - reports.count) : 0
+        let checkpoints = (epochsLeft + checkpointEvery - 1) / checkpointEvery
+        return max(0, flow.perEpoch * epochsLeft - blocksReleased) + scoring + checkpoints * dataset.grid.rows
+    }
+
+    /// The task of `block`. User rows travel until a session holds the row; item rows come from
+    /// the session that kept them, else from the coordinator. The block keeps its item rows for
+    /// the column's next block when that runs on the same session, returns them otherwise and
+    /// always at the column's last block of the epoch (the epoch's item rows are then all at the
+    /// coordinator), and keeps a snapshot of its user rows when it is its row's last of the epoch.
+    func releaseBlock(_ block: SVDBlockFlow.Block) {
+        let (row, column) = flow.cell(block)
+        let grid = dataset.grid
+        let session = owner[row]
+        if ledgers[block.epoch] == nil {
+            ledgers[block.epoch] = SVDEpochLedger(blocks: flow.perEpoch, rows: grid.rows, columns: grid.columns)
+        }
+        var parameters = stepParameters(epoch: block.epoch)
+        parameters["row"] = String(row)
+        parameters["column"] = String(column)
+        var payload: [Frame] = []
+        if usersOn[row] == nil {
+            parameters["users"] = "payload"
+            payload = start.userFrames(row: row)
+        } else {
+            parameters["users"] = "resident"
+        }
+        if itemsOn[column] != nil {
+            parameters["items"] = "resident"
+        } else {
+            payload += itemPayload(column)
+        }
+        let keep = session != nil && flow.nextInColumn(block).map { owner[flow.cell($0).row] == session } == true
+        let last = flow.isLastInColumn(block)
+        parameters["keep_items"] = String(keep)
+        parameters["return_items"] = String(!keep || last)
+        if flow.isLastInRow(block) {
+            parameters["snapshot"] = String(block.epoch)
+            parameters["keep_snapshots"] = ledgers.filter { $0.key != block.epoch && $0.value.needsSnapshots }.keys.sorted().map(String.init).joined(separator: ",")
+        }
+        ledgers[block.epoch]!.movedBytes += payload.reduce(0) { $0 + $1.count }
+        let (files, split) = spec.taskFiles(own: [(row, column)], dataset.manifest)
+        blocksReleased += 1
+        enqueue(.block(block, keeps: keep, returns: !keep || last),
+                TaskPlan(kind: Self.taskKind, parameters: parameters.merging(split) { _, new in new }, files: files, payload: payload,
+                         affinity: session, priority: runs << 40 | (block.epoch * flow.perEpoch + block.index)))
+    }
+
+    /// Adds a task to the stage: its index is the next one, in the order tasks are released.
+    func enqueue(_ task: RunTask, _ plan: TaskPlan) {
+        tasks.append(task)
+        ready.append(plan)
+    }
+
+    /// The scoring tasks of `epoch`, once all its blocks are in: one per session holding snapshots
+    /// of rows with held-out ratings, with every item row at the epoch's end and the held-out
+    /// ratings of its rows not sent to it before.
+    func releaseScoring(epoch: Int) -> Int {
+        guard let ledger = ledgers[epoch] else { return 0 }
+        var rowsOf: [String: [Int]] = [:]
+        for (row, session) in ledger.snapshots.enumerated() where !heldOut.rows[row].isEmpty {
+            if let session { rowsOf[session, default: []].append(row) }
+        }
+        let final = start.replacing(columns: ledger.items)
+        let items = (0 ..< dataset.grid.columns).flatMap { final.itemFrames(column: $0) }
+        for (session, rows) in rowsOf.sorted(by: { $0.key < $1.key }) {
+            let unsent = rows.filter { !heldOutSent.contains("\(session)|\($0)") }
+            unsent.forEach { heldOutSent.insert("\(session)|\($0)") }
+            let parameters = [
+                "epoch": String(epoch), "rows": rows.map(String.init).joined(separator: ","),
+                "held_out": unsent.map(String.init).joined(separator: ","), "stride": String(start.stride),
+                "columns": String(dataset.grid.columns), "mean": ExactFloat.text(start.base.globalMean),
+                "scale": StatsJob.scaleParameter(dataset.manifest.ratingScale),
+            ]
+            let payload = items + unsent.flatMap { heldOut.frames(row: $0) }
+            ledgers[epoch]!.movedBytes += payload.reduce(0) { $0 + $1.count }
+            enqueue(.score(epoch: epoch, rows: rows), TaskPlan(kind: Self.scoreKind, parameters: parameters, payload: payload, affinity: session))
+        }
+        return rowsOf.count
+    }
+
+    /// Asks for `epoch`'s model (a checkpoint, the best epoch's, the result): each row's user rows
+    /// from the session that snapshotted them. Once is enough.
+    func collect(epoch: Int) {
+        guard var ledger = ledgers.removeValue(forKey: epoch) else { return }
+        defer { ledgers[epoch] = ledger }
+        guard ledger.collected == nil, collectedModels[epoch] == nil else { return }
+        for (row, session) in ledger.snapshots.enumerated() {
+            guard let session else { continue }
+            enqueue(.collect(epoch: epoch, row: row), TaskPlan(kind: Self.collectKind, parameters: ["row": String(row), "epoch": String(epoch)], affinity: session))
+            ledger.collectsOut += 1
+        }
+        // Rows no worker holds never change: the run's starting values are the epoch's.
+        ledger.collected = Array(repeating: nil, count: dataset.grid.rows)
+    }
+
+    /// A column's newest item rows as payload frames (from the last block that returned them, or
+    /// the run's start).
+    func itemPayload(_ column: Int) -> [Frame] {
+        itemFrames[column].map { [$0.factors, $0.biases] } ?? start.itemFrames(column: column)
+    }
+
+    /// The epoch's SGD parameters, as exact bit patterns.
+    func stepParameters(epoch: Int) -> [String: String] {
+        let steps = SGDSteps(spec.svd, epoch: epoch)
+        return [
+            "split": spec.split.description, "split_seed": String(spec.splitSeed), "stride": String(start.stride),
+            "mean": ExactFloat.text(start.base.globalMean), "lr_bias": ExactFloat.text(steps.lrBias),
+            "lr_factors": ExactFloat.text(steps.lrFactors), "reg_bias": ExactFloat.text(steps.regBias),
+            "reg_factors": ExactFloat.text(steps.regFactors), "biased": String(steps.biased),
+        ]
+    }
+}

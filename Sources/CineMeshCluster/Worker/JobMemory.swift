@@ -1,0 +1,88 @@
+import CineMeshData
+
+/// State a worker keeps between the tasks of one training job, by key: the user rows of the grid
+/// rows it holds, item rows waiting for their column's next block, snapshots of user rows at an
+/// epoch's end, held-out ratings. Only the newest job's values are kept: the first value of a
+/// newer job drops the older job's.
+final class JobMemory<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
+    private let lock = Lock()
+    private var job: Int64 = -1
+    private var values: [Key: Value] = [:]
+
+    /// The value, left in place (arrays in it share storage with the kept one).
+    func peek(job: Int64, _ key: Key) -> Value? {
+        lock.withLock { self.job == job ? values[key] : nil }
+    }
+
+    /// The value, removed: the caller holds the only reference, so updating arrays in it in place
+    /// copies nothing. The caller gives it back with `keep`.
+    func take(job: Int64, _ key: Key) -> Value? {
+        lock.withLock { self.job == job ? values.removeValue(forKey: key) : nil }
+    }
+
+    func keep(job: Int64, _ key: Key, _ value: Value) {
+        lock.withLock {
+            if job != self.job {
+                values.removeAll()
+                self.job = job
+            }
+            values[key] = value
+        }
+    }
+
+    /// Drops the job's values whose key `drop` selects.
+    func forget(job: Int64, where drop: (Key) -> Bool) {
+        lock.withLock {
+            guard self.job == job else { return }
+            values = values.filter { !drop($0.key) }
+        }
+    }
+}
+
+/// Factor rows and their biases, as a task left them.
+struct FactorRows: Sendable {
+    var factors: [Float]
+    var bias: [Float]
+}
+
+/// User rows of one grid row as an epoch left them (`first` is the first user they hold).
+struct RowSnapshot: Sendable {
+    var first: Int
+    var rows: FactorRows
+}
+
+/// The held-out ratings of one grid row, ordered by user, with the span of their indices (checked
+/// against the rows they are scored on).
+struct HeldOutRatings: Sendable {
+    var users: [Int32]
+    var items: [Int32]
+    var ratings: [Float]
+    let userBounds: Range<Int>
+    let itemBounds: Range<Int>
+
+    init(users: [Int32], items: [Int32], ratings: [Float]) {
+        self.users = users
+        self.items = items
+        self.ratings = ratings
+        userBounds = Int(users.min() ?? 0) ..< Int(users.max() ?? -1) + 1
+        itemBounds = Int(items.min() ?? 0) ..< Int(items.max() ?? -1) + 1
+    }
+}
+
+/// The worker's memory for svd jobs.
+enum SVDMemory {
+    /// User rows by grid row: after sweeping block (i, j) the worker holds row i's newest rows, so
+    /// the next task on row i (pinned to this session) needs only item rows.
+    static let users = JobMemory<Int, FactorRows>()
+    /// Item rows by grid column, kept when the column's next block runs here too.
+    static let items = JobMemory<Int, FactorRows>()
+    /// User rows by (grid row, epoch) at the epoch's end, for scoring and checkpoints.
+    static let snapshots = JobMemory<SnapshotKey, RowSnapshot>()
+    /// Held-out ratings by grid row, sent once per job and session.
+    static let heldOut = JobMemory<Int, HeldOutRatings>()
+
+    struct SnapshotKey: Hashable, Sendable {
+        var row: Int
+        var epoch: Int
+    }
+}

@@ -1,0 +1,191 @@
+import CineMeshData
+import CineMeshNumerics
+
+extension TaskRunners {
+    /// `svd-block`: one SGD sweep over a block's training ratings (docs/PROTOCOL.md section 8).
+    /// The user rows come in the task (`users=payload`) or from this worker's memory
+    /// (`users=resident`), the item rows likewise (`items=payload`, the default, or `resident`).
+    /// The worker keeps the updated user rows for the row's next block; it keeps the item rows too
+    /// with `keep_items=true`, and returns them unless `return_items=false` (the default is to
+    /// return what it does not keep). `snapshot=E` keeps a copy of the updated user rows as epoch
+    /// E's (the block is its row's last of epoch E), and `keep_snapshots` lists the other epochs
+    /// whose snapshots are still wanted: the rest are dropped.
+    static let svdBlock: Runner = { input in
+        let entered = MonotonicClock.nanoseconds()
+        let p = input.parameters
+        guard !input.files.isEmpty, let row = p["row"].flatMap(Int.init), let column = p["column"].flatMap(Int.init),
+              let stride = p["stride"].flatMap(Int.init), stride > 0, let splitText = p["split"], let splitSeed = p["split_seed"].flatMap(UInt64.init),
+              let mean = ExactFloat.float(p["mean"]), let lrBias = ExactFloat.float(p["lr_bias"]),
+              let lrFactors = ExactFloat.float(p["lr_factors"]), let regBias = ExactFloat.float(p["reg_bias"]),
+              let regFactors = ExactFloat.float(p["reg_factors"]), let biased = p["biased"].flatMap(Bool.init),
+              let source = p["users"], source == "payload" || source == "resident",
+              case let itemSource = p["items"] ?? "payload", itemSource == "payload" || itemSource == "resident",
+              let keep = Bool(p["keep_items"] ?? "false"), let returning = Bool(p["return_items"] ?? String(!keep)),
+              case let snapshot = p["snapshot"].flatMap(Int.init), p["snapshot"] == nil || snapshot != nil,
+              let wanted = integers(p["keep_snapshots"]) else {
+            throw TaskError("svd-block: missing or bad parameters")
+        }
+        let split: SplitSpec
+        do { split = try SplitSpec(parsing: splitText) } catch { throw TaskError("svd-block: \(error)") }
+        let block = try TrainingBlocks.shared.blocks(input.files, own: 1, split: split, seed: splitSeed)[0]
+        guard block.row == row, block.column == column else {
+            throw TaskError("svd-block: the shard holds block (\(block.row), \(block.column)), not (\(row), \(column))")
+        }
+        let users = block.userRange.count, items = block.itemRange.count
+        let frames = input.payload, itemsAt = source == "payload" ? 2 : 0
+        guard frames.count == itemsAt + (itemSource == "payload" ? 2 : 0) else {
+            throw TaskError("svd-block: \(frames.count) payload frames do not fit users=\(source) items=\(itemSource)")
+        }
+        // Rows taken from memory go back there if the task fails before its sweep.
+        var restore: [() -> Void] = []
+        defer { restore.forEach { $0() } }
+        func rows(_ source: String, at: Int, count: Int, memory: JobMemory<Int, FactorRows>, key: Int, what: String) throws -> FactorRows {
+            if source == "payload" {
+                guard let f = FloatFrames.floats(frames[at], count: count * stride), let b = FloatFrames.floats(frames[at + 1], count: count) else {
+                    throw TaskError("svd-block: the \(what) frames do not fit block (\(row), \(column))")
+                }
+                return FactorRows(factors: f, bias: b)
+            }
+            guard let kept = memory.take(job: input.job, key) else {
+                throw TaskError("svd-block: this worker holds no \(what) rows of \(what == "user" ? "row" : "column") \(key) for job \(input.job)")
+            }
+            restore.append { memory.keep(job: input.job, key, kept) }
+            guard kept.factors.count == count * stride, kept.bias.count == count else {
+                throw TaskError("svd-block: the \(what) rows held for \(what == "user" ? "row" : "column") \(key) do not fit the block")
+            }
+            return kept
+        }
+        var u = try rows(source, at: 0, count: users, memory: SVDMemory.users, key: row, what: "user")
+        var q = try rows(itemSource, at: itemsAt, count: items, memory: SVDMemory.items, key: column, what: "item")
+        restore = []
+        var steps = SGDSteps(SVDParameters(), epoch: 0)
+        steps.lrBias = lrBias
+        steps.lrFactors = lrFactors
+        steps.regBias = regBias
+        steps.regFactors = regFactors
+        steps.biased = biased
+        let started = MonotonicClock.nanoseconds(), cpu = MonotonicClock.threadCPUNanoseconds()
+        let loss = u.factors.withUnsafeMutableBufferPointer { pu in
+            q.factors.withUnsafeMutableBufferPointer { qi in
+                u.bias.withUnsafeMutableBufferPointer { bu in
+                    q.bias.withUnsafeMutableBufferPointer { bi in
+                        SGDBlockKernel.sweep(block, rows: SGDBlockKernel.Rows(
+                            userRows: pu.baseAddress!, itemRows: qi.baseAddress!, userBias: bu.baseAddress!, itemBias: bi.baseAddress!,
+                            userBase: Int(block.userRange.lowerBound), itemBase: Int(block.itemRange.lowerBound), stride: stride),
+                            mean: mean, steps: steps)
+                    }
+                }
+            }
+        }
+        let kernel = (MonotonicClock.nanoseconds() - started) / 1000, kernelCPU = (MonotonicClock.threadCPUNanoseconds() - cpu) / 1000
+        if let snapshot {
+            let first = Int(block.userRange.lowerBound)
+            SVDMemory.snapshots.forget(job: input.job) { $0.epoch != snapshot && !wanted.contains($0.epoch) }
+            SVDMemory.snapshots.keep(job: input.job, SVDMemory.SnapshotKey(row: row, epoch: snapshot), RowSnapshot(first: first, rows: u))
+        }
+        SVDMemory.users.keep(job: input.job, row, u)
+        let payload = returning ? [FloatFrames.frame(q.factors[...]), FloatFrames.frame(q.bias[...])] : []
+        if keep { SVDMemory.items.keep(job: input.job, column, q) }
+        return TaskOutput(output: ["loss": ExactFloat.text(loss), "kernel_us": String(kernel), "kernel_cpu_us": String(kernelCPU),
+                                   "task_us": String((MonotonicClock.nanoseconds() - entered) / 1000)], payload: payload)
+    }
+
+    /// `svd-score`: the held-out errors of epoch E (`epoch`) on the grid rows `rows`, from this
+    /// worker's snapshots of their user rows and every item row (payload: per grid column its item
+    /// rows and item biases, in column order; then for each row in `held_out`, that row's held-out
+    /// users, items and ratings, which the worker keeps for later epochs). Returns each row's
+    /// `ErrorSum` as `errors.ROW`, and the task's wall and CPU time (`score_us`, `score_cpu_us`:
+    /// it runs in the background, so the two differ by the time it waited for a core).
+    static let svdScore: Runner = { input in
+        let p = input.parameters
+        guard let epoch = p["epoch"].flatMap(Int.init), let rows = integers(p["rows"]), let sent = integers(p["held_out"]),
+              let stride = p["stride"].flatMap(Int.init), stride > 0, let columns = p["columns"].flatMap(Int.init), columns > 0,
+              let mean = ExactFloat.float(p["mean"]), let scale = p["scale"].flatMap(RatingScale.init(parsing:)),
+              Set(sent).isSubset(of: rows), input.payload.count == 2 * columns + 3 * sent.count else {
+            throw TaskError("svd-score: missing or bad parameters, or payload frames that do not fit them")
+        }
+        let started = MonotonicClock.nanoseconds(), cpu = MonotonicClock.threadCPUNanoseconds()
+        let factorFrames = (0 ..< columns).map { input.payload[2 * $0] }, biasFrames = (0 ..< columns).map { input.payload[2 * $0 + 1] }
+        guard let itemBias = joined(biasFrames, as: Float.self), let itemRows = joined(factorFrames, as: Float.self),
+              itemRows.count == itemBias.count * stride else {
+            throw TaskError("svd-score: the item frames do not fit \(columns) columns of rows with stride \(stride)")
+        }
+        for (n, row) in sent.enumerated() {
+            let at = 2 * columns + 3 * n, count = input.payload[at].count / 4
+            guard let users = FloatFrames.values(input.payload[at], count: count, as: Int32.self),
+                  let items = FloatFrames.values(input.payload[at + 1], count: count, as: Int32.self),
+                  let ratings = FloatFrames.values(input.payload[at + 2], count: count, as: Float.self) else {
+                throw TaskError("svd-score: the held-out frames of row \(row) do not fit")
+            }
+            SVDMemory.heldOut.keep(job: input.job, row, HeldOutRatings(users: users, items: items, ratings: ratings))
+        }
+        var output: [String: String] = [:]
+        for row in rows {
+            guard let snapshot = SVDMemory.snapshots.peek(job: input.job, SVDMemory.SnapshotKey(row: row, epoch: epoch)) else {
+                throw TaskError("svd-score: this worker holds no user rows of row \(row) at the end of epoch \(epoch + 1) for job \(input.job)")
+            }
+            guard let held = SVDMemory.heldOut.peek(job: input.job, row) else {
+                throw TaskError("svd-score: this worker holds no held-out ratings of row \(row) for job \(input.job)")
+            }
+            guard held.users.isEmpty || held.userBounds.lowerBound >= snapshot.first, held.userBounds.upperBound <= snapshot.first + snapshot.rows.bias.count,
+                  held.itemBounds.lowerBound >= -1, held.itemBounds.upperBound <= itemBias.count else {
+                throw TaskError("svd-score: held-out ratings of row \(row) name users or items outside its rows")
+            }
+            let errors = snapshot.rows.factors.withUnsafeBufferPointer { pu in
+                snapshot.rows.bias.withUnsafeBufferPointer { bu in
+                    itemRows.withUnsafeBufferPointer { qi in
+                        itemBias.withUnsafeBufferPointer { bi in
+                            held.users.withUnsafeBufferPointer { hu in
+                                held.items.withUnsafeBufferPointer { hi in
+                                    held.ratings.withUnsafeBufferPointer { hr in
+                                        HeldOutScorer(userRows: pu.baseAddress!, userBias: bu.baseAddress!, userBase: snapshot.first,
+                                                      itemRows: qi.baseAddress!, itemBias: bi.baseAddress!, stride: stride, mean: mean, scale: scale)
+                                            .errors(users: hu, items: hi, ratings: hr)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            output["errors.\(row)"] = errors.text
+        }
+        output["score_us"] = String((MonotonicClock.nanoseconds() - started) / 1000)
+        output["score_cpu_us"] = String((MonotonicClock.threadCPUNanoseconds() - cpu) / 1000)
+        return TaskOutput(output: output)
+    }
+
+    /// `svd-collect`: the user rows of grid row `row` as epoch `epoch` left them (this worker's
+    /// snapshot), for a checkpoint or the final model.
+    static let svdCollect: Runner = { input in
+        let entered = MonotonicClock.nanoseconds()
+        guard let row = input.parameters["row"].flatMap(Int.init), let epoch = input.parameters["epoch"].flatMap(Int.init),
+              let kept = SVDMemory.snapshots.peek(job: input.job, SVDMemory.SnapshotKey(row: row, epoch: epoch)) else {
+            throw TaskError("svd-collect: this worker holds no user rows of that row and epoch for job \(input.job)")
+        }
+        let payload = [FloatFrames.frame(kept.rows.factors[...]), FloatFrames.frame(kept.rows.bias[...])]
+        return TaskOutput(output: ["task_us": String((MonotonicClock.nanoseconds() - entered) / 1000)], payload: payload)
+    }
+
+    /// The frames' values one after the other (nil when a frame is not a whole number of them).
+    private static func joined<T: BitwiseCopyable>(_ frames: [Frame], as: T.Type) -> [T]? {
+        let size = MemoryLayout<T>.stride
+        guard frames.allSatisfy({ $0.count % size == 0 }) else { return nil }
+        let count = frames.reduce(0) { $0 + $1.count } / size
+        return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var at = UnsafeMutableRawPointer(buffer.baseAddress)
+            for frame in frames {
+                frame.withUnsafeBytes { at?.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                at = at.map { $0 + frame.count }
+            }
+            initialized = count
+        }
+    }
+
+    /// A comma-separated list of integers ("" or absent: none); nil when it is not one.
+    private static func integers(_ text: String?) -> [Int]? {
+        guard let text, !text.isEmpty else { return [] }
+        let values = text.split(separator: ",").map { Int($0) }
+        return values.contains(nil) ? nil : values.map { $0! }
+    }
+}
