@@ -6,14 +6,16 @@ import CineMeshData
 public struct FactorMatrix: Sendable, Equatable {
     public let rows: Int
     public let factors: Int
-    /// Floats per row in `values` (factors rounded up to a multiple of 8).
+    /// Floats per row in `values` (factors rounded up to a multiple of `strideMultiple`).
     public let stride: Int
+    /// What every stride is a multiple of: the kernels read and write rows in steps of 8 floats.
+    public static let strideMultiple = 8
     public var values: [Float]
 
     public init(rows: Int, factors: Int) {
         self.rows = rows
         self.factors = factors
-        stride = (factors + 7) / 8 * 8
+        stride = (factors + Self.strideMultiple - 1) / Self.strideMultiple * Self.strideMultiple
         values = [Float](repeating: 0, count: rows * stride)
     }
 

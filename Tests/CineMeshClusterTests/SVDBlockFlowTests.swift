@@ -102,4 +102,43 @@ import Testing
             #expect(moves <= sessions.count * 8 * 4, "\(moves) moves of item rows for \(sessions.count) sessions")
         }
     }
+
+    /// Blocks whose unfinished predecessors all run on the same session are released at once; a
+    /// session running its released blocks in sequence order (as a worker does) always finds the
+    /// first one runnable, and the chains still follow the schedule.
+    @Test(arguments: [2, 3])
+    func blocksGoAheadToTheSessionThatRunsTheirPredecessors(sessions count: Int) {
+        let g = grid(8, 8), schedule = StratifiedSchedule(grid: g, seed: 3)
+        let sessions = (0 ..< count).map { "s\($0)" }, owner = RowPlacement.contiguous(rows: 8, sessions: sessions)
+        var rng = SeededRandom(seed: UInt64(count))
+        let nonEmpty = (0 ..< 64).map { _ in rng.below(8) != 0 }
+        let epochs = 0 ..< 3
+        var eager = SVDBlockFlow(grid: g, schedule: schedule, nonEmpty: nonEmpty, epochs: epochs)
+        var plain = eager
+        let serial = drain(&plain, seed: 0, inFlight: 1)
+        var queues = [String: [SVDBlockFlow.Block]](), order: [SVDBlockFlow.Block] = [], early = 0, outstanding = 0
+        while true {
+            let released = eager.release(through: epochs.upperBound) { a, b in owner[a] == owner[b] }
+            if outstanding > 0 { early += released.count }
+            for b in released { queues[owner[eager.cell(b).row]!, default: []].append(b) }
+            outstanding += released.count
+            let busy = queues.keys.filter { !queues[$0]!.isEmpty }.sorted()
+            guard !busy.isEmpty else { break }
+            let session = busy[rng.below(busy.count)]
+            let at = queues[session]!.indices.min { queues[session]![$0].epoch * eager.perEpoch + queues[session]![$0].index
+                < queues[session]![$1].epoch * eager.perEpoch + queues[session]![$1].index }!
+            let b = queues[session]!.remove(at: at)
+            eager.complete(b)   // traps if a predecessor were not done
+            outstanding -= 1
+            order.append(b)
+        }
+        #expect(order.count == serial.count)
+        let byRow = { (blocks: [SVDBlockFlow.Block], row: Int) in blocks.filter { plain.cell($0).row == row } }
+        let byColumn = { (blocks: [SVDBlockFlow.Block], column: Int) in blocks.filter { plain.cell($0).column == column } }
+        for i in 0 ..< 8 {
+            #expect(byRow(order, i) == byRow(serial, i))
+            #expect(byColumn(order, i) == byColumn(serial, i))
+        }
+        #expect(early > order.count / 4, "\(early) of \(order.count) blocks went out before the blocks they wait for were done")
+    }
 }

@@ -9,6 +9,12 @@ import CineMeshNumerics
 /// so the model is the same bits as a sweep of the strata one after the other. No block waits for
 /// the rest of its stratum or of its epoch.
 ///
+/// A block may also be released before the blocks it waits for are done, when those all run where
+/// it will (the caller's `local`): a worker runs the tasks it holds in the sequential order, so it
+/// finishes them first, and the block is on its way instead of waiting for their results to reach
+/// the coordinator. Each chain's released, unfinished blocks are then all on one worker, and
+/// finish in order.
+///
 /// A pure value: no sockets, no clocks (tested alone, `SVDBlockFlowTests`). Empty blocks (no
 /// training ratings) are left out of the chains.
 struct SVDBlockFlow: Sendable {
@@ -40,10 +46,12 @@ struct SVDBlockFlow: Sendable {
     let perEpoch: Int
 
     private var layouts: [Int: Layout] = [:]
-    /// Per grid row and column: the first block of its chain not yet done (nil: the chain is over).
+    /// Per grid row and column: the first block of its chain not yet released (nil: none left),
+    /// and the blocks released and not done, in chain order.
     private var rowNext: [Block?]
     private var columnNext: [Block?]
-    private var released = Set<Block>()
+    private var rowOut: [[Block]]
+    private var columnOut: [[Block]]
     /// Per epoch in the flow: blocks done.
     private var doneCount: [Int]
 
@@ -57,6 +65,8 @@ struct SVDBlockFlow: Sendable {
         perEpoch = nonEmpty.filter { $0 }.count
         rowNext = Array(repeating: nil, count: grid.rows)
         columnNext = Array(repeating: nil, count: grid.columns)
+        rowOut = Array(repeating: [], count: grid.rows)
+        columnOut = Array(repeating: [], count: grid.columns)
         doneCount = Array(repeating: 0, count: epochs.count)
         guard !epochs.isEmpty, perEpoch > 0 else { return }
         let first = layout(firstEpoch)
@@ -76,43 +86,57 @@ struct SVDBlockFlow: Sendable {
 
     /// The next block of `block`'s grid column, in this epoch or the next (nil: none in the flow).
     mutating func nextInColumn(_ block: Block) -> Block? {
-        let l = layout(block.epoch), next = l.nextInColumn[block.index]
-        if next >= 0 { return Block(epoch: block.epoch, index: next) }
-        return block.epoch + 1 < endEpoch ? Block(epoch: block.epoch + 1, index: layout(block.epoch + 1).firstInColumn[l.cells[block.index].column]) : nil
+        following(block, inRow: false)
     }
 
     /// Whether every block of `epoch` is done.
     func isDone(epoch: Int) -> Bool { doneCount[epoch - firstEpoch] == perEpoch }
 
-    /// Blocks of epochs up to `through` that may run now and were not released before; they are
-    /// released. Ordered by grid row.
-    mutating func release(through epoch: Int) -> [Block] {
+    /// Blocks of epochs up to `through` that may run now, or may be sent on because every
+    /// unfinished block before them runs where they will (`local(earlier block's grid row, the
+    /// block's grid row)`), and were not released before; they are released. Ordered by grid row,
+    /// then release.
+    mutating func release(through epoch: Int, local: (Int, Int) -> Bool = { _, _ in false }) -> [Block] {
         var out: [Block] = []
-        for next in rowNext {
-            guard let b = next, b.epoch <= epoch, !released.contains(b), columnNext[cell(b).column] == b else { continue }
-            released.insert(b)
-            out.append(b)
+        var progress = true
+        while progress {
+            progress = false
+            for r in 0 ..< grid.rows {
+                guard let b = rowNext[r], b.epoch <= epoch else { continue }
+                let c = cell(b).column
+                let waiting = rowOut[r] + columnOut[c]
+                guard columnNext[c] == b, waiting.allSatisfy({ local(cell($0).row, r) }) else { continue }
+                rowOut[r].append(b)
+                columnOut[c].append(b)
+                rowNext[r] = following(b, inRow: true)
+                columnNext[c] = following(b, inRow: false)
+                out.append(b)
+                progress = true
+            }
         }
         return out
     }
 
-    /// Records `block` (released before) as done: its chains move on to their next blocks.
+    /// Records `block` (released before) as done.
     mutating func complete(_ block: Block) {
-        precondition(released.remove(block) != nil, "\(block) completed without being released")
         let (row, column) = cell(block)
-        precondition(rowNext[row] == block && columnNext[column] == block, "\(block) completed out of order")
-        let l = layout(block.epoch)
+        precondition(rowOut[row].first == block && columnOut[column].first == block, "\(block) completed out of order")
+        rowOut[row].removeFirst()
+        columnOut[column].removeFirst()
         doneCount[block.epoch - firstEpoch] += 1
-        func following(_ within: Int, first: (Layout) -> Int) -> Block? {
-            if within >= 0 { return Block(epoch: block.epoch, index: within) }
-            guard block.epoch + 1 < endEpoch else { return nil }
-            return Block(epoch: block.epoch + 1, index: first(layout(block.epoch + 1)))
-        }
-        rowNext[row] = following(l.nextInRow[block.index]) { $0.firstInRow[row] }
-        columnNext[column] = following(l.nextInColumn[block.index]) { $0.firstInColumn[column] }
         // Layouts behind every chain are no longer needed.
-        let oldest = (rowNext + columnNext).compactMap { $0?.epoch }.min() ?? endEpoch
+        let oldest = (rowOut.compactMap { $0.first } + columnOut.compactMap { $0.first } + rowNext.compactMap { $0 } + columnNext.compactMap { $0 })
+            .map(\.epoch).min() ?? endEpoch
         for e in layouts.keys where e < oldest - 1 { layouts[e] = nil }
+    }
+
+    /// The block after `block` in its row's (or column's) chain, in this epoch or the next.
+    private mutating func following(_ block: Block, inRow: Bool) -> Block? {
+        let l = layout(block.epoch), within = inRow ? l.nextInRow[block.index] : l.nextInColumn[block.index]
+        if within >= 0 { return Block(epoch: block.epoch, index: within) }
+        guard block.epoch + 1 < endEpoch else { return nil }
+        let (row, column) = l.cells[block.index], next = layout(block.epoch + 1)
+        return Block(epoch: block.epoch + 1, index: inRow ? next.firstInRow[row] : next.firstInColumn[column])
     }
 
     private mutating func layout(_ epoch: Int) -> Layout {

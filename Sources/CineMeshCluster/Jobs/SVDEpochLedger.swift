@@ -24,8 +24,9 @@ struct SVDEpochLedger {
     /// Per grid column: the item rows and biases as the column's last block of the epoch left them.
     var items: [(factors: Frame, biases: Frame)?]
     /// Per grid row: the worker session that kept a snapshot of the row's user rows at the end of
-    /// the epoch.
+    /// the epoch; per grid column, of the column's item rows.
     var snapshots: [String?]
+    var itemSnapshots: [String?]
     var trainRMSE: Double?
     /// Held-out errors merged so far, and the scoring tasks still out (nil: none released yet).
     var errors = ErrorSum()
@@ -46,6 +47,7 @@ struct SVDEpochLedger {
         losses = Array(repeating: 0, count: blocks)
         items = Array(repeating: nil, count: columns)
         snapshots = Array(repeating: nil, count: rows)
+        itemSnapshots = Array(repeating: nil, count: columns)
     }
 
     var isDone: Bool { blocksDone == losses.count }

@@ -4,7 +4,8 @@ import CineMeshNumerics
 extension SVDTrainingJob {
     /// A block's result: its loss, where its rows are now, and, once the epoch's blocks are all
     /// in, the epoch's training RMSE, scoring and checkpoint.
-    func acceptBlock(_ block: SVDBlockFlow.Block, keeps: Bool, returns: Bool, output: [String: String], payload: [Frame], worker: String) throws {
+    func acceptBlock(_ block: SVDBlockFlow.Block, keeps: Bool, returns: Bool, snapshotsItems: Bool, output: [String: String], payload: [Frame],
+                     worker: String) throws {
         let (row, column) = flow.cell(block), e = block.epoch
         guard ledgers[e] != nil else { throw JobError("train: a result for \(block), which is not running") }
         guard let loss = ExactFloat.double(output["loss"]), payload.count == (returns ? 2 : 0) else {
@@ -24,14 +25,12 @@ extension SVDTrainingJob {
         ledgers[e]!.sessions.insert(worker)
         usersOn[row] = worker
         if owner[row] == nil { owner[row] = worker }   // placed on the first session that ran it
-        if keeps {
-            itemsOn[column] = worker
-            itemFrames[column] = nil
-        } else {
-            itemsOn[column] = nil
-            itemFrames[column] = (payload[0], payload[1])
+        // Kept rows wait on the worker for the column's next block (`itemsHeldBy`); others are here.
+        itemFrames[column] = keeps ? nil : (payload[0], payload[1])
+        if flow.isLastInColumn(block) {
+            ledgers[e]!.items[column] = (payload[0], payload[1])
+            if snapshotsItems { ledgers[e]!.itemSnapshots[column] = worker }
         }
-        if flow.isLastInColumn(block) { ledgers[e]!.items[column] = (payload[0], payload[1]) }
         if flow.isLastInRow(block) { ledgers[e]!.snapshots[row] = worker }
         flow.complete(block)
         ledgers[e]!.blocksDone += 1

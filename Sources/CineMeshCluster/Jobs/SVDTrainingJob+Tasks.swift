@@ -19,7 +19,9 @@ extension SVDTrainingJob {
         flow = SVDBlockFlow(grid: grid, schedule: schedule, nonEmpty: nonEmpty, epochs: checkpoint.epochs ..< spec.svd.epochs)
         owner = RowPlacement.contiguous(rows: grid.rows, sessions: available)
         usersOn = Array(repeating: nil, count: grid.rows)
-        itemsOn = Array(repeating: nil, count: grid.columns)
+        rowSwept = Array(repeating: nil, count: grid.rows)
+        columnSwept = Array(repeating: nil, count: grid.columns)
+        itemsHeldBy = Array(repeating: nil, count: grid.columns)
         itemFrames = Array(repeating: nil, count: grid.columns)
         tasks = []
         blocksReleased = 0
@@ -40,7 +42,12 @@ extension SVDTrainingJob {
     /// closed (scored): scoring runs beside the blocks, at the lowest priority, and may lag a
     /// little; early stopping wastes at most that many epochs and snapshots stay few.
     func releaseBlocks() {
-        for block in flow.release(through: reports.count + Self.lookahead) { releaseBlock(block) }
+        // A block whose unfinished predecessors all run on its session goes there at once: the
+        // worker runs them first (`SVDBlockFlow.release`).
+        let placed = owner
+        for block in flow.release(through: reports.count + Self.lookahead, local: { a, b in placed[a] != nil && placed[a] == placed[b] }) {
+            releaseBlock(block)
+        }
     }
 
     /// Epochs beyond the oldest one not yet closed whose blocks may run.
@@ -72,29 +79,42 @@ extension SVDTrainingJob {
         parameters["row"] = String(row)
         parameters["column"] = String(column)
         var payload: [Frame] = []
-        if usersOn[row] == nil {
+        // Rows from the worker's memory name the block that must have left them there: a block
+        // released before its predecessors are done fails (and is retried) rather than sweep
+        // rows they have not swept yet.
+        let sequence = block.epoch * flow.perEpoch + block.index
+        parameters["sequence"] = String(sequence)
+        if let after = rowSwept[row] {
+            parameters["users"] = "resident"
+            parameters["users_after"] = String(after)
+        } else {
             parameters["users"] = "payload"
             payload = start.userFrames(row: row)
-        } else {
-            parameters["users"] = "resident"
         }
-        if itemsOn[column] != nil {
+        rowSwept[row] = sequence
+        if let held = itemsHeldBy[column] {
+            precondition(held == session, "item rows of column \(column) wait on \(held), block (\(row), \(column)) goes to \(session ?? "any")")
             parameters["items"] = "resident"
+            parameters["items_after"] = String(columnSwept[column]!)
         } else {
             payload += itemPayload(column)
         }
+        columnSwept[column] = sequence
         let keep = session != nil && flow.nextInColumn(block).map { owner[flow.cell($0).row] == session } == true
+        itemsHeldBy[column] = keep ? session : nil
         let last = flow.isLastInColumn(block)
         parameters["keep_items"] = String(keep)
         parameters["return_items"] = String(!keep || last)
-        if flow.isLastInRow(block) {
-            parameters["snapshot"] = String(block.epoch)
+        let lastInRow = flow.isLastInRow(block), snapshotsItems = last && session != nil
+        if lastInRow { parameters["snapshot"] = String(block.epoch) }
+        if snapshotsItems { parameters["items_snapshot"] = String(block.epoch) }
+        if lastInRow || snapshotsItems {
             parameters["keep_snapshots"] = ledgers.filter { $0.key != block.epoch && $0.value.needsSnapshots }.keys.sorted().map(String.init).joined(separator: ",")
         }
         ledgers[block.epoch]!.movedBytes += payload.reduce(0) { $0 + $1.count }
         let (files, split) = spec.taskFiles(own: [(row, column)], dataset.manifest)
         blocksReleased += 1
-        enqueue(.block(block, keeps: keep, returns: !keep || last),
+        enqueue(.block(block, keeps: keep, returns: !keep || last, snapshotsItems: snapshotsItems),
                 TaskPlan(kind: Self.taskKind, parameters: parameters.merging(split) { _, new in new }, files: files, payload: payload,
                          affinity: session, priority: runs << 40 | (block.epoch * flow.perEpoch + block.index)))
     }
@@ -115,16 +135,19 @@ extension SVDTrainingJob {
             if let session { rowsOf[session, default: []].append(row) }
         }
         let final = start.replacing(columns: ledger.items)
-        let items = (0 ..< dataset.grid.columns).flatMap { final.itemFrames(column: $0) }
         for (session, rows) in rowsOf.sorted(by: { $0.key < $1.key }) {
             let unsent = rows.filter { !heldOutSent.contains("\(session)|\($0)") }
             unsent.forEach { heldOutSent.insert("\(session)|\($0)") }
+            // The columns whose last block of the epoch ran there: the session has their rows.
+            let resident = (0 ..< dataset.grid.columns).filter { ledger.itemSnapshots[$0] == session }
             let parameters = [
                 "epoch": String(epoch), "rows": rows.map(String.init).joined(separator: ","),
                 "held_out": unsent.map(String.init).joined(separator: ","), "stride": String(start.stride),
                 "columns": String(dataset.grid.columns), "mean": ExactFloat.text(start.base.globalMean),
                 "scale": StatsJob.scaleParameter(dataset.manifest.ratingScale),
+                "resident_columns": resident.map(String.init).joined(separator: ","),
             ]
+            let items = (0 ..< dataset.grid.columns).filter { !resident.contains($0) }.flatMap { final.itemFrames(column: $0) }
             let payload = items + unsent.flatMap { heldOut.frames(row: $0) }
             ledgers[epoch]!.movedBytes += payload.reduce(0) { $0 + $1.count }
             enqueue(.score(epoch: epoch, rows: rows), TaskPlan(kind: Self.scoreKind, parameters: parameters, payload: payload, affinity: session))
@@ -140,7 +163,9 @@ extension SVDTrainingJob {
         guard ledger.collected == nil, collectedModels[epoch] == nil else { return }
         for (row, session) in ledger.snapshots.enumerated() {
             guard let session else { continue }
-            enqueue(.collect(epoch: epoch, row: row), TaskPlan(kind: Self.collectKind, parameters: ["row": String(row), "epoch": String(epoch)], affinity: session))
+            // A checkpoint is not urgent: it goes after the next epoch's blocks on its session.
+            enqueue(.collect(epoch: epoch, row: row), TaskPlan(kind: Self.collectKind, parameters: ["row": String(row), "epoch": String(epoch)],
+                                                               affinity: session, priority: runs << 40 | ((epoch + 2) * flow.perEpoch)))
             ledger.collectsOut += 1
         }
         // Rows no worker holds never change: the run's starting values are the epoch's.

@@ -43,7 +43,8 @@ public final class SVDTrainingJob: JobDriver {
 
     /// What a task of the current stage is, by task index.
     enum RunTask {
-        case block(SVDBlockFlow.Block, keeps: Bool, returns: Bool)
+        /// A block; whether it keeps its item rows, returns them, and keeps a snapshot of them.
+        case block(SVDBlockFlow.Block, keeps: Bool, returns: Bool, snapshotsItems: Bool)
         case score(epoch: Int, rows: [Int])
         case collect(epoch: Int, row: Int)
     }
@@ -85,10 +86,15 @@ public final class SVDTrainingJob: JobDriver {
     var flow: SVDBlockFlow
     /// Per grid row: the session it is placed on (nil: any, the first to run it keeps it).
     var owner: [String?] = []
-    /// Per grid row: the session holding its newest user rows (nil: `model` has them).
+    /// Per grid row: the session holding its newest user rows (nil: `start` has them).
     var usersOn: [String?] = []
-    /// Per grid column: the session holding its newest item rows, kept for the column's next block.
-    var itemsOn: [String?] = []
+    /// Per grid row and column: the sequence number (epoch x blocks per epoch + index) of its
+    /// newest block released in this run (nil: none yet; the row's next block sends its rows).
+    var rowSwept: [Int?] = []
+    var columnSwept: [Int?] = []
+    /// Per grid column: the session the column's item rows will wait on for its next block, as
+    /// the blocks released so far left them (nil: they come back to the coordinator).
+    var itemsHeldBy: [String?] = []
     /// Per grid column: the newest item rows as a block returned them (nil: `model` or a session).
     var itemFrames: [(factors: Frame, biases: Frame)?] = []
     var tasks: [RunTask] = []
@@ -155,9 +161,9 @@ public final class SVDTrainingJob: JobDriver {
         let entered = MonotonicClock.nanoseconds()
         let epoch: Int
         switch tasks[index] {
-        case .block(let block, let keeps, let returns):
+        case .block(let block, let keeps, let returns, let snapshotsItems):
             epoch = block.epoch
-            try acceptBlock(block, keeps: keeps, returns: returns, output: output, payload: payload, worker: worker)
+            try acceptBlock(block, keeps: keeps, returns: returns, snapshotsItems: snapshotsItems, output: output, payload: payload, worker: worker)
         case .score(let e, let rows):
             epoch = e
             try acceptScore(epoch: e, rows: rows, output: output)
@@ -189,7 +195,7 @@ public final class SVDTrainingJob: JobDriver {
 
     public func workerLost(_ session: String) -> Bool {
         guard started, result == nil else { return false }
-        let holds = owner.contains(session) || usersOn.contains(session) || itemsOn.contains(session)
+        let holds = owner.contains(session) || usersOn.contains(session) || itemsHeldBy.contains(session)
             || ledgers.values.contains { $0.needsSnapshots && $0.snapshots.contains(session) }
         return holds   // the coordinator drops the stage and asks for the next: a run from the checkpoint
     }

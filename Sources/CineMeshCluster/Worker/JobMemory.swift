@@ -39,10 +39,12 @@ final class JobMemory<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sen
     }
 }
 
-/// Factor rows and their biases, as a task left them.
+/// Factor rows and their biases, as a task left them, with the sequence number of the svd block
+/// that last swept them (nil: as they came in a payload).
 struct FactorRows: Sendable {
     var factors: [Float]
     var bias: [Float]
+    var swept: Int? = nil
 }
 
 /// User rows of one grid row as an epoch left them (`first` is the first user they hold).
@@ -78,11 +80,15 @@ enum SVDMemory {
     static let items = JobMemory<Int, FactorRows>()
     /// User rows by (grid row, epoch) at the epoch's end, for scoring and checkpoints.
     static let snapshots = JobMemory<SnapshotKey, RowSnapshot>()
+    /// Item rows by (grid column, epoch) at the epoch's end, of the columns whose last block of the
+    /// epoch ran here: scoring needs them, so the coordinator need not send them back.
+    static let itemSnapshots = JobMemory<SnapshotKey, FactorRows>()
     /// Held-out ratings by grid row, sent once per job and session.
     static let heldOut = JobMemory<Int, HeldOutRatings>()
 
+    /// A grid row (user snapshots) or column (item snapshots), and an epoch.
     struct SnapshotKey: Hashable, Sendable {
-        var row: Int
+        var index: Int
         var epoch: Int
     }
 }

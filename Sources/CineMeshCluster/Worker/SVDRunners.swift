@@ -8,13 +8,16 @@ extension TaskRunners {
     /// The worker keeps the updated user rows for the row's next block; it keeps the item rows too
     /// with `keep_items=true`, and returns them unless `return_items=false` (the default is to
     /// return what it does not keep). `snapshot=E` keeps a copy of the updated user rows as epoch
-    /// E's (the block is its row's last of epoch E), and `keep_snapshots` lists the other epochs
-    /// whose snapshots are still wanted: the rest are dropped.
+    /// E's (the block is its row's last of epoch E), `items_snapshot=E` one of the item rows (its
+    /// column's last), and `keep_snapshots` lists the other epochs whose snapshots are still wanted:
+    /// the rest are dropped. `sequence` is the block's place in the job's sequential sweep; rows
+    /// taken from memory must have been left there by the block named in `users_after` and
+    /// `items_after`, else the task fails, retryably (the earlier block has not run here yet).
     static let svdBlock: Runner = { input in
         let entered = MonotonicClock.nanoseconds()
         let p = input.parameters
         guard !input.files.isEmpty, let row = p["row"].flatMap(Int.init), let column = p["column"].flatMap(Int.init),
-              let stride = p["stride"].flatMap(Int.init), stride > 0, let splitText = p["split"], let splitSeed = p["split_seed"].flatMap(UInt64.init),
+              let stride = p["stride"].flatMap(Int.init), stride > 0, stride % FactorMatrix.strideMultiple == 0, let splitText = p["split"], let splitSeed = p["split_seed"].flatMap(UInt64.init),
               let mean = ExactFloat.float(p["mean"]), let lrBias = ExactFloat.float(p["lr_bias"]),
               let lrFactors = ExactFloat.float(p["lr_factors"]), let regBias = ExactFloat.float(p["reg_bias"]),
               let regFactors = ExactFloat.float(p["reg_factors"]), let biased = p["biased"].flatMap(Bool.init),
@@ -22,7 +25,10 @@ extension TaskRunners {
               case let itemSource = p["items"] ?? "payload", itemSource == "payload" || itemSource == "resident",
               let keep = Bool(p["keep_items"] ?? "false"), let returning = Bool(p["return_items"] ?? String(!keep)),
               case let snapshot = p["snapshot"].flatMap(Int.init), p["snapshot"] == nil || snapshot != nil,
-              let wanted = integers(p["keep_snapshots"]) else {
+              case let itemSnapshot = p["items_snapshot"].flatMap(Int.init), p["items_snapshot"] == nil || itemSnapshot != nil,
+              let wanted = integers(p["keep_snapshots"]), let sequence = p["sequence"].flatMap(Int.init),
+              case let usersAfter = p["users_after"].flatMap(Int.init), (p["users_after"] == nil) == (source == "payload"),
+              case let itemsAfter = p["items_after"].flatMap(Int.init), (p["items_after"] == nil) == (itemSource == "payload") else {
             throw TaskError("svd-block: missing or bad parameters")
         }
         let split: SplitSpec
@@ -39,7 +45,7 @@ extension TaskRunners {
         // Rows taken from memory go back there if the task fails before its sweep.
         var restore: [() -> Void] = []
         defer { restore.forEach { $0() } }
-        func rows(_ source: String, at: Int, count: Int, memory: JobMemory<Int, FactorRows>, key: Int, what: String) throws -> FactorRows {
+        func rows(_ source: String, at: Int, count: Int, memory: JobMemory<Int, FactorRows>, key: Int, after: Int?, what: String) throws -> FactorRows {
             if source == "payload" {
                 guard let f = FloatFrames.floats(frames[at], count: count * stride), let b = FloatFrames.floats(frames[at + 1], count: count) else {
                     throw TaskError("svd-block: the \(what) frames do not fit block (\(row), \(column))")
@@ -50,14 +56,21 @@ extension TaskRunners {
                 throw TaskError("svd-block: this worker holds no \(what) rows of \(what == "user" ? "row" : "column") \(key) for job \(input.job)")
             }
             restore.append { memory.keep(job: input.job, key, kept) }
+            guard kept.swept == after else {
+                // The block before it on these rows has not run here yet: it was sent again.
+                throw TaskError("svd-block: the \(what) rows held for \(what == "user" ? "row" : "column") \(key) are as block \(kept.swept.map(String.init) ?? "-") left them, not block \(after!)",
+                                retryable: true)
+            }
             guard kept.factors.count == count * stride, kept.bias.count == count else {
                 throw TaskError("svd-block: the \(what) rows held for \(what == "user" ? "row" : "column") \(key) do not fit the block")
             }
             return kept
         }
-        var u = try rows(source, at: 0, count: users, memory: SVDMemory.users, key: row, what: "user")
-        var q = try rows(itemSource, at: itemsAt, count: items, memory: SVDMemory.items, key: column, what: "item")
+        var u = try rows(source, at: 0, count: users, memory: SVDMemory.users, key: row, after: usersAfter, what: "user")
+        var q = try rows(itemSource, at: itemsAt, count: items, memory: SVDMemory.items, key: column, after: itemsAfter, what: "item")
         restore = []
+        u.swept = sequence
+        q.swept = sequence
         var steps = SGDSteps(SVDParameters(), epoch: 0)
         steps.lrBias = lrBias
         steps.lrFactors = lrFactors
@@ -78,11 +91,16 @@ extension TaskRunners {
             }
         }
         let kernel = (MonotonicClock.nanoseconds() - started) / 1000, kernelCPU = (MonotonicClock.threadCPUNanoseconds() - cpu) / 1000
+        if snapshot != nil || itemSnapshot != nil {
+            let current = Set([snapshot, itemSnapshot].compactMap { $0 }).union(wanted)
+            SVDMemory.snapshots.forget(job: input.job) { !current.contains($0.epoch) }
+            SVDMemory.itemSnapshots.forget(job: input.job) { !current.contains($0.epoch) }
+        }
         if let snapshot {
             let first = Int(block.userRange.lowerBound)
-            SVDMemory.snapshots.forget(job: input.job) { $0.epoch != snapshot && !wanted.contains($0.epoch) }
-            SVDMemory.snapshots.keep(job: input.job, SVDMemory.SnapshotKey(row: row, epoch: snapshot), RowSnapshot(first: first, rows: u))
+            SVDMemory.snapshots.keep(job: input.job, SVDMemory.SnapshotKey(index: row, epoch: snapshot), RowSnapshot(first: first, rows: u))
         }
+        if let itemSnapshot { SVDMemory.itemSnapshots.keep(job: input.job, SVDMemory.SnapshotKey(index: column, epoch: itemSnapshot), q) }
         SVDMemory.users.keep(job: input.job, row, u)
         let payload = returning ? [FloatFrames.frame(q.factors[...]), FloatFrames.frame(q.bias[...])] : []
         if keep { SVDMemory.items.keep(job: input.job, column, q) }
@@ -91,27 +109,42 @@ extension TaskRunners {
     }
 
     /// `svd-score`: the held-out errors of epoch E (`epoch`) on the grid rows `rows`, from this
-    /// worker's snapshots of their user rows and every item row (payload: per grid column its item
-    /// rows and item biases, in column order; then for each row in `held_out`, that row's held-out
-    /// users, items and ratings, which the worker keeps for later epochs). Returns each row's
+    /// worker's snapshots of their user rows and every item row: its own snapshots of the
+    /// `resident_columns`, the others in the payload (per grid column in order, its item rows and
+    /// item biases; then for each row in `held_out`, that row's held-out users, items and ratings,
+    /// which the worker keeps for later epochs). Returns each row's
     /// `ErrorSum` as `errors.ROW`, and the task's wall and CPU time (`score_us`, `score_cpu_us`:
     /// it runs in the background, so the two differ by the time it waited for a core).
     static let svdScore: Runner = { input in
         let p = input.parameters
         guard let epoch = p["epoch"].flatMap(Int.init), let rows = integers(p["rows"]), let sent = integers(p["held_out"]),
-              let stride = p["stride"].flatMap(Int.init), stride > 0, let columns = p["columns"].flatMap(Int.init), columns > 0,
+              let stride = p["stride"].flatMap(Int.init), stride > 0, stride % FactorMatrix.strideMultiple == 0, let columns = p["columns"].flatMap(Int.init), columns > 0,
               let mean = ExactFloat.float(p["mean"]), let scale = p["scale"].flatMap(RatingScale.init(parsing:)),
-              Set(sent).isSubset(of: rows), input.payload.count == 2 * columns + 3 * sent.count else {
+              let resident = integers(p["resident_columns"]).map(Set.init), resident.allSatisfy({ (0 ..< columns).contains($0) }),
+              Set(sent).isSubset(of: rows), input.payload.count == 2 * (columns - resident.count) + 3 * sent.count else {
             throw TaskError("svd-score: missing or bad parameters, or payload frames that do not fit them")
         }
         let started = MonotonicClock.nanoseconds(), cpu = MonotonicClock.threadCPUNanoseconds()
-        let factorFrames = (0 ..< columns).map { input.payload[2 * $0] }, biasFrames = (0 ..< columns).map { input.payload[2 * $0 + 1] }
+        var factorFrames: [Frame] = [], biasFrames: [Frame] = [], at = 0
+        for c in 0 ..< columns {
+            if resident.contains(c) {
+                guard let kept = SVDMemory.itemSnapshots.peek(job: input.job, SVDMemory.SnapshotKey(index: c, epoch: epoch)) else {
+                    throw TaskError("svd-score: this worker holds no item rows of column \(c) at the end of epoch \(epoch + 1) for job \(input.job)")
+                }
+                factorFrames.append(FloatFrames.frame(kept.factors[...]))
+                biasFrames.append(FloatFrames.frame(kept.bias[...]))
+            } else {
+                factorFrames.append(input.payload[at])
+                biasFrames.append(input.payload[at + 1])
+                at += 2
+            }
+        }
         guard let itemBias = joined(biasFrames, as: Float.self), let itemRows = joined(factorFrames, as: Float.self),
               itemRows.count == itemBias.count * stride else {
             throw TaskError("svd-score: the item frames do not fit \(columns) columns of rows with stride \(stride)")
         }
         for (n, row) in sent.enumerated() {
-            let at = 2 * columns + 3 * n, count = input.payload[at].count / 4
+            let at = 2 * (columns - resident.count) + 3 * n, count = input.payload[at].count / 4
             guard let users = FloatFrames.values(input.payload[at], count: count, as: Int32.self),
                   let items = FloatFrames.values(input.payload[at + 1], count: count, as: Int32.self),
                   let ratings = FloatFrames.values(input.payload[at + 2], count: count, as: Float.self) else {
@@ -121,7 +154,7 @@ extension TaskRunners {
         }
         var output: [String: String] = [:]
         for row in rows {
-            guard let snapshot = SVDMemory.snapshots.peek(job: input.job, SVDMemory.SnapshotKey(row: row, epoch: epoch)) else {
+            guard let snapshot = SVDMemory.snapshots.peek(job: input.job, SVDMemory.SnapshotKey(index: row, epoch: epoch)) else {
                 throw TaskError("svd-score: this worker holds no user rows of row \(row) at the end of epoch \(epoch + 1) for job \(input.job)")
             }
             guard let held = SVDMemory.heldOut.peek(job: input.job, row) else {
@@ -160,7 +193,7 @@ extension TaskRunners {
     static let svdCollect: Runner = { input in
         let entered = MonotonicClock.nanoseconds()
         guard let row = input.parameters["row"].flatMap(Int.init), let epoch = input.parameters["epoch"].flatMap(Int.init),
-              let kept = SVDMemory.snapshots.peek(job: input.job, SVDMemory.SnapshotKey(row: row, epoch: epoch)) else {
+              let kept = SVDMemory.snapshots.peek(job: input.job, SVDMemory.SnapshotKey(index: row, epoch: epoch)) else {
             throw TaskError("svd-collect: this worker holds no user rows of that row and epoch for job \(input.job)")
         }
         let payload = [FloatFrames.frame(kept.rows.factors[...]), FloatFrames.frame(kept.rows.bias[...])]

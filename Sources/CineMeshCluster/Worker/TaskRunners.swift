@@ -34,8 +34,8 @@ public struct TaskError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
-/// The worker side of job types: task kind -> code. Runs on the worker's task thread in the order
-/// tasks arrive, or for the `background` kinds on a thread of their own at the lowest priority,
+/// The worker side of job types: task kind -> code. Runs on the worker's task thread lowest
+/// priority first (in the order tasks arrive on a tie), or for the `background` kinds on a thread of their own at the lowest priority,
 /// beside and out of order with the others: such a kind may only read what tasks before it left.
 public struct TaskRunners: Sendable {
     public typealias Runner = @Sendable (TaskInput) throws -> TaskOutput

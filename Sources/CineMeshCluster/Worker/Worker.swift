@@ -5,12 +5,14 @@ import Logging
 
 /// A worker: one loop thread owns the DEALER socket to the coordinator; tasks run on a separate
 /// task thread so heartbeats go on during long tasks, one at a time, lowest priority first, in the
-/// order received on a tie (tasks a worker holds at once never depend on each other). Kinds
-/// the runners call background (scoring a held-out set) run instead on a thread of their own at
-/// the lowest priority, beside the task thread: they take the time it spends waiting for its next
-/// task's rows, not the time of the tasks other workers wait on. Task results come back to the
-/// loop over an inproc socket, tagged with the session they belong to: a result from before a
-/// reconnect is dropped (the coordinator has given that attempt to someone else).
+/// order received on a tie (a task may need what one of lower priority leaves: svd blocks sent
+/// ahead of the blocks before them on the same rows). The task thread takes its next task from
+/// a `TaskLane` the moment it is done with one, so no wake-up of the loop thread stands between
+/// two tasks. Kinds the runners call background (scoring a held-out set) run instead on a thread
+/// of their own at the lowest priority, beside the task thread: they take the time it spends
+/// waiting for its next task's rows, not the time of the tasks other workers wait on. Task results
+/// come back to the loop over an inproc socket, tagged with the session they belong to: a result
+/// from before a reconnect is dropped (the coordinator has given that attempt to someone else).
 public final class Worker: @unchecked Sendable {
     public let config: ClusterConfig
     public let workerId: String
@@ -22,7 +24,9 @@ public final class Worker: @unchecked Sendable {
     private let context: ZMQContext
     private let resultsEndpoint: String
     private let results: ZMQSocket
-    private let taskQueue = DispatchQueue(label: "cinemesh.worker.task", qos: .userInitiated)
+    /// Tasks for the task thread, and for the background thread.
+    private let lane = TaskLane()
+    private let backgroundLane = TaskLane()
     private let stopLock = Lock()
     private var stopRequested = false
 
@@ -32,14 +36,12 @@ public final class Worker: @unchecked Sendable {
     private var registered = false
     private var chunkBytes: Int
     private var window: Int
-    /// Tasks received and not started, in the order received (at most `slots` with the running one).
-    private var queued: [(body: TaskBody, payload: [Frame])] = []
     /// Tasks this worker takes at once (READY `slots`): the next task's input arrives while the
     /// current one runs, and a background task may run beside them.
     static let slots = 3
     private var fetches: [String: FileFetch] = [:]
-    private var running = false
-    private var backgroundRunning = 0
+    /// Tasks handed to the lanes whose replies have not come back to the loop (running or not).
+    private var taken = 0
 
     /// Opens the cache and reads (or creates) the worker's id. Call `run()` on a dedicated thread.
     public init(config: ClusterConfig, runners: TaskRunners = .standard, logger: Logger) throws {
@@ -57,6 +59,8 @@ public final class Worker: @unchecked Sendable {
         resultsEndpoint = "inproc://results-\(UInt64.random(in: 0 ... .max))"
         results = try ZMQSocket(context, .pull)
         try results.bind(resultsEndpoint)
+        startRunner(lane, background: false)
+        startRunner(backgroundLane, background: true)
     }
 
     public func requestStop() {
@@ -90,6 +94,8 @@ public final class Worker: @unchecked Sendable {
         }
         try? link.send(Message(.disconnect, DisconnectBody(reason: "worker shutting down")))
         link.close()
+        lane.close()
+        backgroundLane.close()
         logger.info("worker stopped")
     }
 
@@ -99,7 +105,7 @@ public final class Worker: @unchecked Sendable {
         session &+= 1
         registered = false
         fetches.removeAll()
-        queued.removeAll()
+        taken -= lane.removeAll().count + backgroundLane.removeAll().count
         do {
             let ready = ReadyBody(workerId: workerId, host: ProcessInfo.processInfo.hostName, pid: getpid(),
                                   capacity: WorkerCapacity(cores: ProcessInfo.processInfo.activeProcessorCount,
@@ -183,19 +189,27 @@ public final class Worker: @unchecked Sendable {
     }
 
     private func start(_ task: TaskBody, payload: [Frame]) throws {
-        guard queued.count + (running ? 1 : 0) + backgroundRunning < Self.slots else {
+        guard taken < Self.slots else {
             try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
                                                  message: "worker busy with \(Self.slots) tasks", retryable: true)))
             return
         }
-        queued.append((task, payload))
+        guard runners.runners[task.kind] != nil else {
+            try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
+                                                 message: "this worker has no runner for task kind '\(task.kind)'", retryable: false)))
+            return
+        }
         for ref in task.files where !cache.contains(ref) && fetches[ref.xxh64] == nil {
             let fetch = try FileFetch(ref, partialPath: cache.partialPath(ref), chunkBytes: chunkBytes, window: window)
             fetches[ref.xxh64] = fetch
             logger.debug("fetching", metadata: ["file": "\(ref.name)", "bytes": "\(ref.bytes)"])
             for request in fetch.requests() { try send(Message(.fetch, request)) }
         }
-        try execute()
+        let input = TaskInput(job: task.job, parameters: task.parameters, files: task.files.map(cache.path), payload: payload)
+        let tag = withUnsafeBytes(of: session.littleEndian) { Array($0) }
+        taken += 1
+        (runners.background.contains(task.kind) ? backgroundLane : lane)
+            .add(task, input: input, tag: tag, ready: task.files.allSatisfy { fetches[$0.xxh64] == nil })
     }
 
     private func receive(_ chunk: ChunkBody, payload: [Frame]) throws {
@@ -208,7 +222,8 @@ public final class Worker: @unchecked Sendable {
                 try cache.admit(fetch)
                 fetches[chunk.xxh64] = nil
                 logger.debug("file cached", metadata: ["file": "\(fetch.ref.name)"])
-                try execute()
+                let fetches = self.fetches
+                for l in [lane, backgroundLane] { l.markReady { $0.files.allSatisfy { fetches[$0.xxh64] == nil } } }
             } else {
                 for request in fetch.requests() { try send(Message(.fetch, request)) }
             }
@@ -216,84 +231,68 @@ public final class Worker: @unchecked Sendable {
             // Every task waiting to start may need a transfer that is now abandoned: all fail.
             fetches.removeAll()
             let retryable = (error as? TaskError)?.retryable ?? true
-            for (task, _) in queued {
+            let dropped = lane.removeAll() + backgroundLane.removeAll()
+            taken -= dropped.count
+            for task in dropped {
                 try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
                                                      message: "transfer of \(fetch.ref.name): \(error)", retryable: retryable)))
             }
-            queued.removeAll()
         }
     }
 
     // MARK: Running tasks
 
-    /// Starts the queued task of lowest priority (the first received on a tie) once nothing runs
-    /// and its files are in the cache; a background task once no other background task runs (they
-    /// run one at a time too, beside the others: a later one may need what an earlier one left).
-    private func execute() throws {
-        func startable(_ task: TaskBody) -> Bool {
-            task.files.allSatisfy { fetches[$0.xxh64] == nil } && (runners.background.contains(task.kind) ? backgroundRunning == 0 : !running)
-        }
-        while let at = queued.indices.filter({ startable(queued[$0].body) }).min(by: { (queued[$0].body.priority ?? 0, $0) < (queued[$1].body.priority ?? 0, $1) }) {
-            let (task, payload) = queued.remove(at: at)
-            guard let runner = runners.runners[task.kind] else {
-                try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
-                                                     message: "this worker has no runner for task kind '\(task.kind)'", retryable: false)))
-                continue
+    /// Starts the thread that runs `lane`'s tasks one after the other, each reply pushed to the
+    /// loop over the inproc socket; a background lane's thread runs at nice 19.
+    private func startRunner(_ lane: TaskLane, background: Bool) {
+        let endpoint = resultsEndpoint, context = self.context, logger = self.logger, cache = self.cache, runners = self.runners
+        let thread = Thread {
+            #if canImport(Glibc)
+            if background { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19) }   // this thread's nice value
+            #endif
+            let push: ZMQSocket
+            do {
+                push = try ZMQSocket(context, .push)
+                try push.connect(endpoint)
+            } catch {
+                logger.critical("cannot connect a task thread to the loop: \(error)")
+                return
             }
-            let background = runners.background.contains(task.kind)
-            if background { backgroundRunning += 1 } else { running = true }
-            run(task, payload: payload, runner: runner, background: background)
+            defer { push.close() }
+            while let entry = lane.next() {
+                let reply = Self.perform(entry.body, entry.input, runner: runners.runners[entry.body.kind]!, cache: cache, logger: logger)
+                do {
+                    try push.send([entry.tag] + reply.frames)
+                } catch {
+                    logger.error("cannot hand a task result to the loop: \(error)")
+                }
+            }
         }
+        thread.name = background ? "cinemesh-background" : "cinemesh-task"
+        thread.start()
     }
 
-    /// Runs a task on the task thread (or a background thread) and hands its reply to the loop.
-    private func run(_ task: TaskBody, payload: [Frame], runner: @escaping TaskRunners.Runner, background: Bool) {
-        let input = TaskInput(job: task.job, parameters: task.parameters, files: task.files.map(cache.path), payload: payload)
-        let tag = withUnsafeBytes(of: session.littleEndian) { Array($0) } + [background ? 1 : 0]
-        let endpoint = resultsEndpoint, context = self.context
-        let logger = self.logger
-        let files = task.files
-        let cache = self.cache
-        let work: @Sendable () -> Void = {
-            let started = MonotonicClock.milliseconds()
-            let reply: Message
-            do {
-                let out = try runner(input)
-                let seconds = Double(MonotonicClock.milliseconds() - started) / 1000
-                reply = Message(.result, ResultBody(job: task.job, task: task.task, attempt: task.attempt, output: out.output, seconds: seconds),
-                                payload: out.payload)
-            } catch {
-                if let e = error as? DataError, e.kind == .damaged { files.forEach(cache.evict) }
-                logger.warning("task failed", metadata: ["job": "\(task.job)", "task": "\(task.task)", "error": "\(error)"])
-                reply = Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt, message: "\(error)",
-                                                    retryable: (error as? TaskError)?.retryable ?? false))
-            }
-            do {
-                let push = try ZMQSocket(context, .push)
-                try push.connect(endpoint)
-                try push.send([tag] + reply.frames)
-                push.close()
-            } catch {
-                logger.error("cannot hand a task result to the loop: \(error)")
-            }
-        }
-        if background {
-            Thread {
-                #if canImport(Glibc)
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)   // this thread's nice value
-                #endif
-                work()
-            }.start()
-        } else {
-            taskQueue.async(execute: work)
+    /// Runs one task: its RESULT, or FAILED with the runner's error.
+    private static func perform(_ task: TaskBody, _ input: TaskInput, runner: TaskRunners.Runner, cache: ShardCache, logger: Logger) -> Message {
+        let started = MonotonicClock.milliseconds()
+        do {
+            let out = try runner(input)
+            let seconds = Double(MonotonicClock.milliseconds() - started) / 1000
+            return Message(.result, ResultBody(job: task.job, task: task.task, attempt: task.attempt, output: out.output, seconds: seconds),
+                           payload: out.payload)
+        } catch {
+            if let e = error as? DataError, e.kind == .damaged { task.files.forEach(cache.evict) }
+            logger.warning("task failed", metadata: ["job": "\(task.job)", "task": "\(task.task)", "error": "\(error)"])
+            return Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt, message: "\(error)",
+                                               retryable: (error as? TaskError)?.retryable ?? false))
         }
     }
 
     /// Sends finished tasks' replies on to the coordinator, moving their frames without a copy.
     private func forwardResults() throws {
         while try link.forward(from: results, inspect: 2, drop: 1, decide: { frames in
-            guard frames.count == 2, frames[0].count == 9 else { return false }
-            if frames[0][8] == 1 { backgroundRunning -= 1 } else { running = false }
+            guard frames.count == 2, frames[0].count == 8 else { return false }
+            taken -= 1
             let tag = frames[0].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
             guard tag == session else {
                 logger.info("dropped the result of a task from before a reconnect")
@@ -302,6 +301,5 @@ public final class Worker: @unchecked Sendable {
             (try? WireHeader(parsing: frames[1]))?.command == .result ? metrics.tasksRun.increment() : metrics.tasksFailed.increment()
             return true
         }) != nil {}
-        try execute()
     }
 }

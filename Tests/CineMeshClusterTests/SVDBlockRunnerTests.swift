@@ -1,0 +1,53 @@
+@testable import CineMeshCluster
+import CineMeshData
+import CineMeshNumerics
+import Foundation
+import Testing
+
+/// The worker's `svd-block` runner on a shard of its own, without sockets.
+@Suite(.serialized) struct SVDBlockRunnerTests {
+    /// Rows kept in the worker's memory are swept only by the block the coordinator says comes
+    /// next: a block sent ahead of the one before it on its rows fails, retryably, and leaves the
+    /// rows as they were; the same task succeeds once that block has run.
+    @Test func residentRowsMustComeFromTheBlockBefore() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cinemesh-svd-runner-\(UInt32.random(in: 0 ... .max))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let shard = dir + "/block"
+        _ = try ShardFile.write(RatingBlock(row: 0, column: 0, userRange: 0 ..< 2, itemRange: 0 ..< 2, users: [0, 0, 1], items: [0, 1, 1],
+                                            ratings: [4, 2, 5], timestamps: []), scale: .oneToFive, to: shard)
+        let job = Int64(UInt32.random(in: 1 ... .max)) << 20, stride = FactorMatrix.strideMultiple
+        func task(_ sequence: Int, users: Int?, items: Int?) -> TaskInput {
+            var p = ["row": "0", "column": "0", "stride": String(stride), "split": "random:0.01", "split_seed": "1", "mean": ExactFloat.text(Float(3.5)),
+                     "lr_bias": ExactFloat.text(Float(0.01)), "lr_factors": ExactFloat.text(Float(0.01)), "reg_bias": ExactFloat.text(Float(0.02)),
+                     "reg_factors": ExactFloat.text(Float(0.02)), "biased": "true", "keep_items": "true", "return_items": "true",
+                     "keep_snapshots": "", "sequence": String(sequence)]
+            var payload: [Frame] = []
+            if let users { p["users"] = "resident"; p["users_after"] = String(users) } else {
+                p["users"] = "payload"
+                payload += [FloatFrames.frame(Array(repeating: Float(0.1), count: 2 * stride)[...]), FloatFrames.frame([Float](repeating: 0, count: 2)[...])]
+            }
+            if let items { p["items"] = "resident"; p["items_after"] = String(items) } else {
+                payload += [FloatFrames.frame(Array(repeating: Float(0.2), count: 2 * stride)[...]), FloatFrames.frame([Float](repeating: 0, count: 2)[...])]
+            }
+            return TaskInput(job: job, parameters: p, files: [shard], payload: payload)
+        }
+        var odd = task(2, users: nil, items: nil)
+        odd.parameters["stride"] = "4"
+        #expect(throws: TaskError.self, "a stride the kernels cannot step through is refused, not swept out of bounds") {
+            _ = try TaskRunners.svdBlock(odd)
+        }
+        let first = try TaskRunners.svdBlock(task(3, users: nil, items: nil))
+        #expect(SVDMemory.users.peek(job: job, 0)?.swept == 3 && SVDMemory.items.peek(job: job, 0)?.swept == 3)
+        do {
+            _ = try TaskRunners.svdBlock(task(9, users: 5, items: 3))
+            Issue.record("a block sent ahead of block 5 ran")
+        } catch let error as TaskError {
+            #expect(error.retryable && error.message.contains("not block 5"), "\(error)")
+        }
+        #expect(SVDMemory.users.peek(job: job, 0)?.swept == 3 && SVDMemory.items.peek(job: job, 0)?.swept == 3, "the rows stay in memory as they were")
+        let second = try TaskRunners.svdBlock(task(5, users: 3, items: 3))
+        #expect(second.payload[0] != first.payload[0], "block 5 swept the item rows block 3 left")
+        #expect(SVDMemory.users.peek(job: job, 0)?.swept == 5)
+    }
+}
