@@ -253,6 +253,33 @@ import Testing
 
     static let svdParameters = ["factors": "16", "epochs": "4", "lr": "0.01", "reg": "0.05", "seed": "3", "split": "random:0.2", "split_seed": "42"]
 
+    /// Workers keep each svd job's rows apart: two jobs trained at once on the same two workers
+    /// each give the model their parameters give alone, and a worker forgets a job's rows when
+    /// the job ends.
+    @Test func svdJobsRunningAtOnceOnTheSameWorkersEachGiveTheirOwnModel() throws {
+        let scratch = Scratch()
+        _ = try sampleDataset(scratch)
+        var other = Self.svdParameters
+        other["seed"] = "4"
+        other["epochs"] = "5"
+        let cluster = try start(scratch, workers: 2)
+        defer { cluster.stop() }
+        let client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+        let jobs = try [Self.svdParameters, other].map { try client.submit(JobSpec(type: "train", dataset: "sample", parameters: $0)) }
+        let done = try jobs.map { try wait(client, $0.id, seconds: 120) }
+        var files: [[UInt8]] = []
+        for record in done {
+            #expect(record.state == .succeeded, "\(record.error ?? "")")
+            let result = try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(record.result).utf8))
+            files.append(try FileSystem.readAll(result.modelFile))
+        }
+        let overlapped = try #require(done[1].startedAt) < (try #require(done[0].finishedAt))
+        #expect(overlapped, "the two jobs ran at the same time")
+        let alone = try [Self.svdParameters, other].map { try trainOnCluster(scratch, workers: 1, parameters: $0).1 }
+        #expect(XXHash64.hash(files[0]) == XXHash64.hash(alone[0]))
+        #expect(XXHash64.hash(files[1]) == XXHash64.hash(alone[1]))
+    }
+
     @Test func svdModelFilesAreByteIdenticalOnOneTwoAndThreeWorkersAndEqualTheSingleProcessModel() throws {
         let scratch = Scratch()
         let ds = try sampleDataset(scratch)

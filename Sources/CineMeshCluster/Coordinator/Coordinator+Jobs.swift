@@ -191,6 +191,7 @@ extension Coordinator {
         let id = job.record.id
         scheduler.removeJob(id)
         jobs[id] = nil
+        for w in scheduler.workerList { send(w.routing, Message(.jobEnded, JobEndedBody(job: id))) }
         job.record.finishedAt = MonotonicClock.wallSeconds()
         metrics.jobsFinished.increment()
         metrics.jobsRunning.record(jobs.count)

@@ -113,6 +113,7 @@ public final class Coordinator: @unchecked Sendable {
         for w in scheduler.workerList {
             try? workerSocket.send([w.routing] + Message(.disconnect, DisconnectBody(reason: "coordinator shutting down")).frames, dontWait: true)
         }
+        workerSocket.close(lingering: 500)   // the DISCONNECTs leave before the socket goes
         logger.info("coordinator stopped")
     }
 

@@ -14,6 +14,8 @@ public enum Command: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     /// An error reply. Its code stays 0x0A in every protocol version so that a peer speaking
     /// another version can still read why it was refused.
     case error = 0x0A
+    /// A job is over: the worker drops what it keeps for it and its tasks not started.
+    case jobEnded = 0x0B
 
     // Client channel (client DEALER <-> coordinator ROUTER).
     case submit = 0x20
@@ -38,6 +40,7 @@ public enum Command: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .result: "RESULT"
         case .failed: "FAILED"
         case .disconnect: "DISCONNECT"
+        case .jobEnded: "JOB-ENDED"
         case .error: "ERROR"
         case .submit: "SUBMIT"
         case .listJobs: "LIST-JOBS"

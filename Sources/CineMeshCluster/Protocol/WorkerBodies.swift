@@ -159,6 +159,12 @@ public struct FailedBody: Codable, Sendable, Equatable {
     }
 }
 
+/// JOB-ENDED: job `job` succeeded, failed or was cancelled.
+public struct JobEndedBody: Codable, Sendable, Equatable {
+    public var job: Int64
+    public init(job: Int64) { self.job = job }
+}
+
 /// DISCONNECT: the sender is going away (shutdown) or no longer knows the peer.
 public struct DisconnectBody: Codable, Sendable, Equatable {
     public var reason: String

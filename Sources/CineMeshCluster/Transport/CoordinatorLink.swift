@@ -103,4 +103,10 @@ final class CoordinatorLink {
         socket?.close()
         socket = nil
     }
+
+    /// Closes after a goodbye: what is queued gets up to `milliseconds` to reach the coordinator.
+    func close(flushing milliseconds: Int32) {
+        socket?.close(lingering: milliseconds)
+        socket = nil
+    }
 }

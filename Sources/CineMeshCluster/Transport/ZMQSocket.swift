@@ -31,6 +31,13 @@ public final class ZMQSocket {
 
     deinit { close() }
 
+    /// Closes the socket, first giving messages already queued up to `milliseconds` to leave
+    /// (a goodbye such as DISCONNECT), instead of dropping them at once.
+    public func close(lingering milliseconds: Int32) {
+        if !closed { try? setOption(ZMQ_LINGER, milliseconds) }
+        close()
+    }
+
     public func close() {
         if !closed {
             closed = true

@@ -1,41 +1,56 @@
 import CineMeshData
 
-/// State a worker keeps between the tasks of one training job, by key: the user rows of the grid
-/// rows it holds, item rows waiting for their column's next block, snapshots of user rows at an
-/// epoch's end, held-out ratings. Only the newest job's values are kept: the first value of a
-/// newer job drops the older job's.
+/// State a worker keeps between the tasks of a training job, by job and key: the user rows of the
+/// grid rows it holds, item rows waiting for their column's next block, snapshots of rows at an
+/// epoch's end, held-out ratings. Jobs running at once keep their values apart. A job's values
+/// go when the coordinator says the job ended (JOB-ENDED), and everything goes when the worker
+/// connects again (a new session: the coordinator no longer counts on what the old one held).
 final class JobMemory<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
     private let lock = Lock()
-    private var job: Int64 = -1
-    private var values: [Key: Value] = [:]
+    private var values: [Int64: [Key: Value]] = [:]
+    /// Jobs that ended, newest last: a task of theirs still running keeps nothing.
+    private var ended: [Int64] = []
+    private static var endedKept: Int { 256 }
 
     /// The value, left in place (arrays in it share storage with the kept one).
     func peek(job: Int64, _ key: Key) -> Value? {
-        lock.withLock { self.job == job ? values[key] : nil }
+        lock.withLock { values[job]?[key] }
     }
 
     /// The value, removed: the caller holds the only reference, so updating arrays in it in place
     /// copies nothing. The caller gives it back with `keep`.
     func take(job: Int64, _ key: Key) -> Value? {
-        lock.withLock { self.job == job ? values.removeValue(forKey: key) : nil }
+        lock.withLock { values[job]?.removeValue(forKey: key) }
     }
 
     func keep(job: Int64, _ key: Key, _ value: Value) {
         lock.withLock {
-            if job != self.job {
-                values.removeAll()
-                self.job = job
-            }
-            values[key] = value
+            guard !ended.contains(job) else { return }
+            values[job, default: [:]][key] = value
         }
     }
 
     /// Drops the job's values whose key `drop` selects.
     func forget(job: Int64, where drop: (Key) -> Bool) {
         lock.withLock {
-            guard self.job == job else { return }
-            values = values.filter { !drop($0.key) }
+            guard var kept = values[job] else { return }
+            kept = kept.filter { !drop($0.key) }
+            values[job] = kept.isEmpty ? nil : kept
         }
+    }
+
+    /// Drops everything kept for `job`, which has ended: later values for it are not kept.
+    func end(job: Int64) {
+        lock.withLock {
+            values[job] = nil
+            ended.append(job)
+            if ended.count > Self.endedKept { ended.removeFirst(ended.count - Self.endedKept) }
+        }
+    }
+
+    /// Drops every job's values.
+    func removeAll() {
+        lock.withLock { values.removeAll() }
     }
 }
 
@@ -85,6 +100,24 @@ enum SVDMemory {
     static let itemSnapshots = JobMemory<SnapshotKey, FactorRows>()
     /// Held-out ratings by grid row, sent once per job and session.
     static let heldOut = JobMemory<Int, HeldOutRatings>()
+
+    /// Drops what every store keeps for `job`, which has ended.
+    static func end(job: Int64) {
+        users.end(job: job)
+        items.end(job: job)
+        snapshots.end(job: job)
+        itemSnapshots.end(job: job)
+        heldOut.end(job: job)
+    }
+
+    /// Drops what every store keeps, for every job.
+    static func removeAll() {
+        users.removeAll()
+        items.removeAll()
+        snapshots.removeAll()
+        itemSnapshots.removeAll()
+        heldOut.removeAll()
+    }
 
     /// A grid row (user snapshots) or column (item snapshots), and an epoch.
     struct SnapshotKey: Hashable, Sendable {

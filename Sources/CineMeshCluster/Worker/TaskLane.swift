@@ -48,6 +48,16 @@ final class TaskLane: @unchecked Sendable {
         }
     }
 
+    /// Removes the tasks of `job` not started and returns them.
+    func remove(job: Int64) -> [TaskBody] {
+        condition.withLock {
+            let gone = entries.filter { $0.body.job == job }.map(\.body)
+            entries.removeAll { $0.body.job == job }
+            condition.broadcast()
+            return gone
+        }
+    }
+
     /// Wakes the runner thread for good: `next()` returns nil from now on.
     func close() {
         condition.withLock {

@@ -35,23 +35,28 @@ public struct TaskError: Error, CustomStringConvertible, Sendable {
 }
 
 /// The worker side of job types: task kind -> code. Runs on the worker's task thread lowest
-/// priority first (in the order tasks arrive on a tie), or for the `background` kinds on a thread of their own at the lowest priority,
-/// beside and out of order with the others: such a kind may only read what tasks before it left.
+/// priority first (in the order tasks arrive on a tie), or for the `background` kinds on a
+/// thread of their own at the lowest priority, beside and out of order with the others: such a
+/// kind may only read what tasks before it left. `forget` drops what runners keep between tasks:
+/// a job's state when it ends (JOB-ENDED), everything (nil) when the worker connects again.
 public struct TaskRunners: Sendable {
     public typealias Runner = @Sendable (TaskInput) throws -> TaskOutput
     public var runners: [String: Runner]
     public var background: Set<String>
+    public var forget: @Sendable (_ job: Int64?) -> Void
 
-    public init(runners: [String: Runner], background: Set<String> = []) {
+    public init(runners: [String: Runner], background: Set<String> = [], forget: @escaping @Sendable (_ job: Int64?) -> Void = { _ in }) {
         self.runners = runners
         self.background = background
+        self.forget = forget
     }
 
     /// Every runner this build ships.
     public static let standard = TaskRunners(runners: [StatsJob.taskKind: statsBlock, SVDTrainingJob.taskKind: svdBlock,
                                                         SVDTrainingJob.collectKind: svdCollect, SVDTrainingJob.scoreKind: svdScore, ALSTrainingJob.taskKind: alsRows,
                                                         TuneJob.taskKind: tuneTrial, BaselineTrainingJob.taskKind: baselineRows],
-                                           background: [SVDTrainingJob.scoreKind])
+                                           background: [SVDTrainingJob.scoreKind],
+                                           forget: { job in job.map(SVDMemory.end(job:)) ?? SVDMemory.removeAll() })
 
     /// `stats-block`: the statistics of one shard file.
     static let statsBlock: Runner = { input in

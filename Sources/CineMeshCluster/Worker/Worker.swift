@@ -93,7 +93,7 @@ public final class Worker: @unchecked Sendable {
             }
         }
         try? link.send(Message(.disconnect, DisconnectBody(reason: "worker shutting down")))
-        link.close()
+        link.close(flushing: 500)
         lane.close()
         backgroundLane.close()
         logger.info("worker stopped")
@@ -106,6 +106,7 @@ public final class Worker: @unchecked Sendable {
         registered = false
         fetches.removeAll()
         taken -= lane.removeAll().count + backgroundLane.removeAll().count
+        runners.forget(nil)   // a new session: the coordinator counts on nothing the old one held
         do {
             let ready = ReadyBody(workerId: workerId, host: ProcessInfo.processInfo.hostName, pid: getpid(),
                                   capacity: WorkerCapacity(cores: ProcessInfo.processInfo.activeProcessorCount,
@@ -169,6 +170,8 @@ public final class Worker: @unchecked Sendable {
                 try start(try message.decode(TaskBody.self), payload: message.payload)
             case .chunk:
                 try receive(try message.decode(ChunkBody.self), payload: message.payload)
+            case .jobEnded:
+                try jobEnded(try message.decode(JobEndedBody.self).job)
             case .disconnect:
                 let why = (try? message.decode(DisconnectBody.self).reason) ?? "no reason"
                 reconnect("coordinator said DISCONNECT: \(why)")
@@ -210,6 +213,17 @@ public final class Worker: @unchecked Sendable {
         taken += 1
         (runners.background.contains(task.kind) ? backgroundLane : lane)
             .add(task, input: input, tag: tag, ready: task.files.allSatisfy { fetches[$0.xxh64] == nil })
+    }
+
+    /// Drops a job that ended: its tasks not started (each answered FAILED, so the coordinator
+    /// frees their slots) and what the runners keep for it.
+    private func jobEnded(_ job: Int64) throws {
+        let dropped = lane.remove(job: job) + backgroundLane.remove(job: job)
+        taken -= dropped.count
+        for task in dropped {
+            try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt, message: "job \(job) ended", retryable: false)))
+        }
+        runners.forget(job)
     }
 
     private func receive(_ chunk: ChunkBody, payload: [Frame]) throws {
