@@ -37,6 +37,12 @@ import Testing
         #expect(throws: TaskError.self, "a stride the kernels cannot step through is refused, not swept out of bounds") {
             _ = try TaskRunners.svdBlock(odd)
         }
+        do {
+            _ = try TaskRunners.svdBlock(task(3, users: 1, items: nil))
+            Issue.record("a block ran on user rows this worker never held")
+        } catch let error as TaskError {
+            #expect(error.retryable, "the block that leaves them may still come: \(error)")
+        }
         let first = try TaskRunners.svdBlock(task(3, users: nil, items: nil))
         #expect(SVDMemory.users.peek(job: job, 0)?.swept == 3 && SVDMemory.items.peek(job: job, 0)?.swept == 3)
         do {

@@ -3,7 +3,7 @@
 /// (SchedulerTests) with made-up times.
 ///
 /// Rules (docs/PROTOCOL.md): a worker holds at most its READY `slots` tasks (1 if it names none)
-/// and runs them in the order sent; a task pinned to a worker session
+/// and runs them lowest `priority` first; a task pinned to a worker session
 /// (`TaskPlan.affinity`) goes to that session only, the one with the lowest `priority` first among
 /// those pinned there; other tasks are handed out in the order
 /// they were queued, to idle workers in the order they registered, preferring data locality; every hand-out is a new attempt

@@ -94,8 +94,8 @@ struct SVDBlockFlow: Sendable {
 
     /// Blocks of epochs up to `through` that may run now, or may be sent on because every
     /// unfinished block before them runs where they will (`local(earlier block's grid row, the
-    /// block's grid row)`), and were not released before; they are released. Ordered by grid row,
-    /// then release.
+    /// block's grid row)`), and were not released before; they are released, in the order
+    /// returned (passes over the grid rows, until a pass releases nothing).
     mutating func release(through epoch: Int, local: (Int, Int) -> Bool = { _, _ in false }) -> [Block] {
         var out: [Block] = []
         var progress = true
@@ -116,6 +116,9 @@ struct SVDBlockFlow: Sendable {
         }
         return out
     }
+
+    /// The first block of grid column `column` released and not done.
+    func firstOutstanding(inColumn column: Int) -> Block? { columnOut[column].first }
 
     /// Records `block` (released before) as done.
     mutating func complete(_ block: Block) {

@@ -18,6 +18,9 @@ extension SVDTrainingJob {
         finalEpoch = nil
         flow = SVDBlockFlow(grid: grid, schedule: schedule, nonEmpty: nonEmpty, epochs: checkpoint.epochs ..< spec.svd.epochs)
         owner = RowPlacement.contiguous(rows: grid.rows, sessions: available)
+        // Rows placed only as their first blocks finish (no session at the start) may have had
+        // blocks released before their owner was known: no block goes ahead in such a run.
+        aheadPlacement = owner.contains(nil) ? nil : owner
         usersOn = Array(repeating: nil, count: grid.rows)
         rowSwept = Array(repeating: nil, count: grid.rows)
         columnSwept = Array(repeating: nil, count: grid.columns)
@@ -43,9 +46,9 @@ extension SVDTrainingJob {
     /// little; early stopping wastes at most that many epochs and snapshots stay few.
     func releaseBlocks() {
         // A block whose unfinished predecessors all run on its session goes there at once: the
-        // worker runs them first (`SVDBlockFlow.release`).
-        let placed = owner
-        for block in flow.release(through: reports.count + Self.lookahead, local: { a, b in placed[a] != nil && placed[a] == placed[b] }) {
+        // worker runs them first (`SVDBlockFlow.release`). Every row is placed for the whole run.
+        let placed = aheadPlacement
+        for block in flow.release(through: reports.count + Self.lookahead, local: { a, b in placed.map { $0[a] == $0[b] } ?? false }) {
             releaseBlock(block)
         }
     }
@@ -82,7 +85,7 @@ extension SVDTrainingJob {
         // Rows from the worker's memory name the block that must have left them there: a block
         // released before its predecessors are done fails (and is retried) rather than sweep
         // rows they have not swept yet.
-        let sequence = block.epoch * flow.perEpoch + block.index
+        let sequence = runs << 40 | (block.epoch * flow.perEpoch + block.index)
         parameters["sequence"] = String(sequence)
         if let after = rowSwept[row] {
             parameters["users"] = "resident"
@@ -97,6 +100,7 @@ extension SVDTrainingJob {
             parameters["items"] = "resident"
             parameters["items_after"] = String(columnSwept[column]!)
         } else {
+            assert(flow.firstOutstanding(inColumn: column) == block, "block (\(row), \(column)) went ahead of a block that returns its item rows")
             payload += itemPayload(column)
         }
         columnSwept[column] = sequence
@@ -116,7 +120,7 @@ extension SVDTrainingJob {
         blocksReleased += 1
         enqueue(.block(block, keeps: keep, returns: !keep || last, snapshotsItems: snapshotsItems),
                 TaskPlan(kind: Self.taskKind, parameters: parameters.merging(split) { _, new in new }, files: files, payload: payload,
-                         affinity: session, priority: runs << 40 | (block.epoch * flow.perEpoch + block.index)))
+                         affinity: session, priority: sequence))
     }
 
     /// Adds a task to the stage: its index is the next one, in the order tasks are released.

@@ -88,14 +88,18 @@ public final class SVDTrainingJob: JobDriver {
     var owner: [String?] = []
     /// Per grid row: the session holding its newest user rows (nil: `start` has them).
     var usersOn: [String?] = []
-    /// Per grid row and column: the sequence number (epoch x blocks per epoch + index) of its
-    /// newest block released in this run (nil: none yet; the row's next block sends its rows).
+    /// Per grid row and column: the sequence number (the block's priority: run, then epoch x
+    /// blocks per epoch + index) of its newest block released in this run (nil: none yet; the
+    /// row's next block sends its rows).
     var rowSwept: [Int?] = []
     var columnSwept: [Int?] = []
+    /// The run's placement when every row is placed from its start (blocks may then go ahead to
+    /// their session), else nil.
+    var aheadPlacement: [String?]?
     /// Per grid column: the session the column's item rows will wait on for its next block, as
     /// the blocks released so far left them (nil: they come back to the coordinator).
     var itemsHeldBy: [String?] = []
-    /// Per grid column: the newest item rows as a block returned them (nil: `model` or a session).
+    /// Per grid column: the newest item rows as a block returned them (nil: `start` or a session).
     var itemFrames: [(factors: Frame, biases: Frame)?] = []
     var tasks: [RunTask] = []
     var blocksReleased = 0

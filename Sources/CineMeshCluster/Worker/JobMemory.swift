@@ -55,7 +55,7 @@ final class JobMemory<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sen
 }
 
 /// Factor rows and their biases, as a task left them, with the sequence number of the svd block
-/// that last swept them (nil: as they came in a payload).
+/// that last swept them (nil: not swept here yet).
 struct FactorRows: Sendable {
     var factors: [Float]
     var bias: [Float]

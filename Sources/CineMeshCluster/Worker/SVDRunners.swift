@@ -10,8 +10,8 @@ extension TaskRunners {
     /// return what it does not keep). `snapshot=E` keeps a copy of the updated user rows as epoch
     /// E's (the block is its row's last of epoch E), `items_snapshot=E` one of the item rows (its
     /// column's last), and `keep_snapshots` lists the other epochs whose snapshots are still wanted:
-    /// the rest are dropped. `sequence` is the block's place in the job's sequential sweep; rows
-    /// taken from memory must have been left there by the block named in `users_after` and
+    /// snapshots of older epochs not listed are dropped. `sequence` is the block's place in the run's sequential sweep;
+    /// rows taken from memory must have been left there by the block named in `users_after` and
     /// `items_after`, else the task fails, retryably (the earlier block has not run here yet).
     static let svdBlock: Runner = { input in
         let entered = MonotonicClock.nanoseconds()
@@ -53,7 +53,9 @@ extension TaskRunners {
                 return FactorRows(factors: f, bias: b)
             }
             guard let kept = memory.take(job: input.job, key) else {
-                throw TaskError("svd-block: this worker holds no \(what) rows of \(what == "user" ? "row" : "column") \(key) for job \(input.job)")
+                // Rows of an earlier block that was sent again may still come: retry.
+                throw TaskError("svd-block: this worker holds no \(what) rows of \(what == "user" ? "row" : "column") \(key) for job \(input.job) (block \(after!) has not run here)",
+                                retryable: true)
             }
             restore.append { memory.keep(job: input.job, key, kept) }
             guard kept.swept == after else {
@@ -91,10 +93,11 @@ extension TaskRunners {
             }
         }
         let kernel = (MonotonicClock.nanoseconds() - started) / 1000, kernelCPU = (MonotonicClock.threadCPUNanoseconds() - cpu) / 1000
-        if snapshot != nil || itemSnapshot != nil {
-            let current = Set([snapshot, itemSnapshot].compactMap { $0 }).union(wanted)
-            SVDMemory.snapshots.forget(job: input.job) { !current.contains($0.epoch) }
-            SVDMemory.itemSnapshots.forget(job: input.job) { !current.contains($0.epoch) }
+        if let epoch = snapshot ?? itemSnapshot {
+            // Only older epochs go: a block sent again may run after a later epoch's snapshots.
+            let kept = Set(wanted)
+            SVDMemory.snapshots.forget(job: input.job) { $0.epoch < epoch && !kept.contains($0.epoch) }
+            SVDMemory.itemSnapshots.forget(job: input.job) { $0.epoch < epoch && !kept.contains($0.epoch) }
         }
         if let snapshot {
             let first = Int(block.userRange.lowerBound)

@@ -40,7 +40,9 @@ public final class Worker: @unchecked Sendable {
     /// current one runs, and a background task may run beside them.
     static let slots = 3
     private var fetches: [String: FileFetch] = [:]
-    /// Tasks handed to the lanes whose replies have not come back to the loop (running or not).
+    /// Tasks of this session handed to the lanes whose replies have not come back to the loop
+    /// (running or not). A task of an earlier session still running does not count: the
+    /// coordinator gave the new session every slot.
     private var taken = 0
 
     /// Opens the cache and reads (or creates) the worker's id. Call `run()` on a dedicated thread.
@@ -104,9 +106,7 @@ public final class Worker: @unchecked Sendable {
     private func connect() {
         session &+= 1
         registered = false
-        fetches.removeAll()
-        taken -= lane.removeAll().count + backgroundLane.removeAll().count
-        runners.forget(nil)   // a new session: the coordinator counts on nothing the old one held
+        endSession()
         do {
             let ready = ReadyBody(workerId: workerId, host: ProcessInfo.processInfo.hostName, pid: getpid(),
                                   capacity: WorkerCapacity(cores: ProcessInfo.processInfo.activeProcessorCount,
@@ -123,8 +123,19 @@ public final class Worker: @unchecked Sendable {
     /// by default); the wait ends early on stop.
     private func reconnect(_ why: String) {
         logger.warning("reconnecting", metadata: ["why": "\(why)", "after_ms": "\(link.backoff)"])
+        endSession()   // nothing of this session starts during the backoff
         link.drop(waitingUnless: { shouldStop })
         if !shouldStop { connect() }
+    }
+
+    /// Drops the session's tasks not started, its transfers and what the runners keep: the
+    /// coordinator counts on nothing an ended session held.
+    private func endSession() {
+        fetches.removeAll()
+        _ = lane.removeAll()
+        _ = backgroundLane.removeAll()
+        taken = 0
+        runners.forget(nil)
     }
 
     private func send(_ message: Message) throws {
@@ -167,7 +178,13 @@ public final class Worker: @unchecked Sendable {
             case .heartbeat:
                 break
             case .task:
-                try start(try message.decode(TaskBody.self), payload: message.payload)
+                let task = try message.decode(TaskBody.self)
+                do {
+                    try start(task, payload: message.payload)
+                } catch {
+                    try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
+                                                         message: "cannot take the task: \(error)", retryable: true)))
+                }
             case .chunk:
                 try receive(try message.decode(ChunkBody.self), payload: message.payload)
             case .jobEnded:
@@ -260,7 +277,7 @@ public final class Worker: @unchecked Sendable {
     /// loop over the inproc socket; a background lane's thread runs at nice 19.
     private func startRunner(_ lane: TaskLane, background: Bool) {
         let endpoint = resultsEndpoint, context = self.context, logger = self.logger, cache = self.cache, runners = self.runners
-        let thread = Thread {
+        let thread = Thread { [weak self] in
             #if canImport(Glibc)
             if background { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19) }   // this thread's nice value
             #endif
@@ -269,7 +286,8 @@ public final class Worker: @unchecked Sendable {
                 push = try ZMQSocket(context, .push)
                 try push.connect(endpoint)
             } catch {
-                logger.critical("cannot connect a task thread to the loop: \(error)")
+                logger.critical("cannot connect a task thread to the loop, stopping: \(error)")
+                self?.requestStop()
                 return
             }
             defer { push.close() }
@@ -306,12 +324,12 @@ public final class Worker: @unchecked Sendable {
     private func forwardResults() throws {
         while try link.forward(from: results, inspect: 2, drop: 1, decide: { frames in
             guard frames.count == 2, frames[0].count == 8 else { return false }
-            taken -= 1
             let tag = frames[0].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
             guard tag == session else {
                 logger.info("dropped the result of a task from before a reconnect")
                 return false
             }
+            taken -= 1
             (try? WireHeader(parsing: frames[1]))?.command == .result ? metrics.tasksRun.increment() : metrics.tasksFailed.increment()
             return true
         }) != nil {}
