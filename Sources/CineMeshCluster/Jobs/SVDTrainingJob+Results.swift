@@ -23,7 +23,6 @@ extension SVDTrainingJob {
         ledgers[e]!.taskSeconds += Self.seconds(output["task_us"])
         ledgers[e]!.movedBytes += payload.reduce(0) { $0 + $1.count }
         ledgers[e]!.sessions.insert(worker)
-        usersOn[row] = worker
         if owner[row] == nil { owner[row] = worker }   // placed on the first session that ran it
         // Kept rows wait on the worker for the column's next block (`itemsHeldBy`); others are here.
         itemFrames[column] = keeps ? nil : (payload[0], payload[1])

@@ -21,7 +21,6 @@ extension SVDTrainingJob {
         // Rows placed only as their first blocks finish (no session at the start) may have had
         // blocks released before their owner was known: no block goes ahead in such a run.
         aheadPlacement = owner.contains(nil) ? nil : owner
-        usersOn = Array(repeating: nil, count: grid.rows)
         rowSwept = Array(repeating: nil, count: grid.rows)
         columnSwept = Array(repeating: nil, count: grid.columns)
         itemsHeldBy = Array(repeating: nil, count: grid.columns)
@@ -30,7 +29,7 @@ extension SVDTrainingJob {
         blocksReleased = 0
         ready = []
         ledgers = [:]
-        heldOutSent = []
+        heldOutSent = [:]
         lastEpochEnded = MonotonicClock.milliseconds()
         runs += 1
         releaseBlocks()
@@ -85,7 +84,7 @@ extension SVDTrainingJob {
         // Rows from the worker's memory name the block that must have left them there: a block
         // released before its predecessors are done fails (and is retried) rather than sweep
         // rows they have not swept yet.
-        let sequence = runs << 40 | (block.epoch * flow.perEpoch + block.index)
+        let sequence = priority(epoch: block.epoch, index: block.index)
         parameters["sequence"] = String(sequence)
         if let after = rowSwept[row] {
             parameters["users"] = "resident"
@@ -140,8 +139,8 @@ extension SVDTrainingJob {
         }
         let final = start.replacing(columns: ledger.items)
         for (session, rows) in rowsOf.sorted(by: { $0.key < $1.key }) {
-            let unsent = rows.filter { !heldOutSent.contains("\(session)|\($0)") }
-            unsent.forEach { heldOutSent.insert("\(session)|\($0)") }
+            let unsent = rows.filter { heldOutSent[session]?.contains($0) != true }
+            heldOutSent[session, default: []].formUnion(unsent)
             // The columns whose last block of the epoch ran there: the session has their rows.
             let resident = (0 ..< dataset.grid.columns).filter { ledger.itemSnapshots[$0] == session }
             let parameters = [
@@ -169,11 +168,18 @@ extension SVDTrainingJob {
             guard let session else { continue }
             // A checkpoint is not urgent: it goes after the next epoch's blocks on its session.
             enqueue(.collect(epoch: epoch, row: row), TaskPlan(kind: Self.collectKind, parameters: ["row": String(row), "epoch": String(epoch)],
-                                                               affinity: session, priority: runs << 40 | ((epoch + 2) * flow.perEpoch)))
+                                                               affinity: session, priority: priority(epoch: epoch + 2, index: 0)))
             ledger.collectsOut += 1
         }
         // Rows no worker holds never change: the run's starting values are the epoch's.
         ledger.collected = Array(repeating: nil, count: dataset.grid.rows)
+    }
+
+    /// The priority of the run's block `index` of `epoch` (or of a task that goes with it): the
+    /// run, then the place in the sequential sweep. A later run's tasks come after an earlier
+    /// one's, which a worker may still hold.
+    func priority(epoch: Int, index: Int) -> Int {
+        runs << 40 | (epoch * flow.perEpoch + index)
     }
 
     /// A column's newest item rows as payload frames (from the last block that returned them, or

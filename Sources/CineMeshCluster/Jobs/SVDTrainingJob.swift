@@ -84,10 +84,9 @@ public final class SVDTrainingJob: JobDriver {
     /// until they hold them, and rows no worker ever holds (no training ratings) keep its values.
     var start: FramedModel
     var flow: SVDBlockFlow
-    /// Per grid row: the session it is placed on (nil: any, the first to run it keeps it).
+    /// Per grid row: the session it is placed on and that holds its newest user rows once a
+    /// block of it ran (nil: any, the first to run it keeps it).
     var owner: [String?] = []
-    /// Per grid row: the session holding its newest user rows (nil: `start` has them).
-    var usersOn: [String?] = []
     /// Per grid row and column: the sequence number (the block's priority: run, then epoch x
     /// blocks per epoch + index) of its newest block released in this run (nil: none yet; the
     /// row's next block sends its rows).
@@ -118,8 +117,8 @@ public final class SVDTrainingJob: JobDriver {
     var stopping = false
     /// The epoch whose model is the job's result, once known.
     var finalEpoch: Int?
-    /// "session|row": held-out ratings already sent there.
-    var heldOutSent = Set<String>()
+    /// Per session: the grid rows whose held-out ratings were sent there.
+    var heldOutSent: [String: Set<Int>] = [:]
     /// When the newest finished epoch ended (or the run started), in milliseconds.
     var lastEpochEnded: UInt64 = 0
 
@@ -199,7 +198,7 @@ public final class SVDTrainingJob: JobDriver {
 
     public func workerLost(_ session: String) -> Bool {
         guard started, result == nil else { return false }
-        let holds = owner.contains(session) || usersOn.contains(session) || itemsHeldBy.contains(session)
+        let holds = owner.contains(session) || itemsHeldBy.contains(session)
             || ledgers.values.contains { $0.needsSnapshots && $0.snapshots.contains(session) }
         return holds   // the coordinator drops the stage and asks for the next: a run from the checkpoint
     }

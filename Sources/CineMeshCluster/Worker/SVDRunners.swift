@@ -128,21 +128,21 @@ extension TaskRunners {
             throw TaskError("svd-score: missing or bad parameters, or payload frames that do not fit them")
         }
         let started = MonotonicClock.nanoseconds(), cpu = MonotonicClock.threadCPUNanoseconds()
-        var factorFrames: [Frame] = [], biasFrames: [Frame] = [], at = 0
+        var factorParts: [FloatRun] = [], biasParts: [FloatRun] = [], at = 0
         for c in 0 ..< columns {
             if resident.contains(c) {
                 guard let kept = SVDMemory.itemSnapshots.peek(job: input.job, SVDMemory.SnapshotKey(index: c, epoch: epoch)) else {
                     throw TaskError("svd-score: this worker holds no item rows of column \(c) at the end of epoch \(epoch + 1) for job \(input.job)")
                 }
-                factorFrames.append(FloatFrames.frame(kept.factors[...]))
-                biasFrames.append(FloatFrames.frame(kept.bias[...]))
+                factorParts.append(.floats(kept.factors))
+                biasParts.append(.floats(kept.bias))
             } else {
-                factorFrames.append(input.payload[at])
-                biasFrames.append(input.payload[at + 1])
+                factorParts.append(.frame(input.payload[at]))
+                biasParts.append(.frame(input.payload[at + 1]))
                 at += 2
             }
         }
-        guard let itemBias = joined(biasFrames, as: Float.self), let itemRows = joined(factorFrames, as: Float.self),
+        guard let itemBias = joined(biasParts), let itemRows = joined(factorParts),
               itemRows.count == itemBias.count * stride else {
             throw TaskError("svd-score: the item frames do not fit \(columns) columns of rows with stride \(stride)")
         }
@@ -203,16 +203,39 @@ extension TaskRunners {
         return TaskOutput(output: ["task_us": String((MonotonicClock.nanoseconds() - entered) / 1000)], payload: payload)
     }
 
-    /// The frames' values one after the other (nil when a frame is not a whole number of them).
-    private static func joined<T: BitwiseCopyable>(_ frames: [Frame], as: T.Type) -> [T]? {
-        let size = MemoryLayout<T>.stride
-        guard frames.allSatisfy({ $0.count % size == 0 }) else { return nil }
-        let count = frames.reduce(0) { $0 + $1.count } / size
-        return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+    /// Floats as they came in a frame, or as a worker keeps them.
+    private enum FloatRun {
+        case frame(Frame)
+        case floats([Float])
+
+        var byteCount: Int {
+            switch self {
+            case .frame(let f): f.count
+            case .floats(let v): v.count * MemoryLayout<Float>.stride
+            }
+        }
+
+        func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+            switch self {
+            case .frame(let f): f.withUnsafeBytes(body)
+            case .floats(let v): v.withUnsafeBytes(body)
+            }
+        }
+    }
+
+    /// The runs' floats one after the other, in one copy (nil when a frame is not a whole number
+    /// of floats).
+    private static func joined(_ runs: [FloatRun]) -> [Float]? {
+        let size = MemoryLayout<Float>.stride
+        guard runs.allSatisfy({ $0.byteCount % size == 0 }) else { return nil }
+        let count = runs.reduce(0) { $0 + $1.byteCount } / size
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             var at = UnsafeMutableRawPointer(buffer.baseAddress)
-            for frame in frames {
-                frame.withUnsafeBytes { at?.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-                at = at.map { $0 + frame.count }
+            for run in runs {
+                run.withUnsafeBytes { bytes in
+                    if let from = bytes.baseAddress { at?.copyMemory(from: from, byteCount: bytes.count) }
+                }
+                at = at.map { $0 + run.byteCount }
             }
             initialized = count
         }
