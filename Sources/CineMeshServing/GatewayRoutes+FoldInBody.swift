@@ -1,3 +1,4 @@
+import CineMeshData
 import Foundation
 
 extension GatewayRoutes.FoldInRequest {
