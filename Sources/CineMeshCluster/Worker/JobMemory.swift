@@ -55,11 +55,49 @@ final class JobMemory<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sen
 }
 
 /// Factor rows and their biases, as a task left them, with the sequence number of the svd block
-/// that last swept them (nil: not swept here yet).
+/// that last swept them (nil: not swept here yet). They are kept as the raw Float32 frames they
+/// come and go in, so rows that arrive in a task are swept where they landed and rows that leave
+/// are sent from where they lie, without a copy either way.
 struct FactorRows: Sendable {
-    var factors: [Float]
-    var bias: [Float]
+    var factors: Frame
+    var bias: Frame
     var swept: Int? = nil
+
+    /// Rows that fit `count` rows of `stride` floats; nil when the frames are of other sizes.
+    init?(factors: Frame, bias: Frame, count: Int, stride: Int) {
+        guard factors.count == count * stride * MemoryLayout<Float>.size, bias.count == count * MemoryLayout<Float>.size else { return nil }
+        self.factors = factors
+        self.bias = bias
+    }
+
+    /// How many rows they hold.
+    var count: Int { bias.count / MemoryLayout<Float>.size }
+
+    /// `body` with pointers to the factors and biases, which it may change.
+    mutating func withMutableFloats<R>(_ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> R) -> R {
+        factors.withUnsafeMutableBytes { f in
+            bias.withUnsafeMutableBytes { b in
+                body(Self.floats(f.baseAddress), Self.floats(b.baseAddress))
+            }
+        }
+    }
+
+    /// `body` with pointers to the factors and biases.
+    func withFloats<R>(_ body: (UnsafePointer<Float>, UnsafePointer<Float>) -> R) -> R {
+        factors.withUnsafeBytes { f in
+            bias.withUnsafeBytes { b in
+                body(UnsafePointer(Self.floats(UnsafeMutableRawPointer(mutating: f.baseAddress))), UnsafePointer(Self.floats(UnsafeMutableRawPointer(mutating: b.baseAddress))))
+            }
+        }
+    }
+
+    /// A frame's bytes as floats (frames are allocated with at least 16-byte alignment); for an
+    /// empty frame, which may have no address, a pointer to nothing that is never read.
+    private static func floats(_ bytes: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<Float> {
+        bytes?.assumingMemoryBound(to: Float.self) ?? nowhere
+    }
+
+    private nonisolated(unsafe) static let nowhere = UnsafeMutablePointer<Float>.allocate(capacity: 16)
 }
 
 /// User rows of one grid row as an epoch left them (`first` is the first user they hold).

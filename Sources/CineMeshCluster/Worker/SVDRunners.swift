@@ -47,10 +47,10 @@ extension TaskRunners {
         defer { restore.forEach { $0() } }
         func rows(_ source: String, at: Int, count: Int, memory: JobMemory<Int, FactorRows>, key: Int, after: Int?, what: String) throws -> FactorRows {
             if source == "payload" {
-                guard let f = FloatFrames.floats(frames[at], count: count * stride), let b = FloatFrames.floats(frames[at + 1], count: count) else {
+                guard let rows = FactorRows(factors: frames[at], bias: frames[at + 1], count: count, stride: stride) else {
                     throw TaskError("svd-block: the \(what) frames do not fit block (\(row), \(column))")
                 }
-                return FactorRows(factors: f, bias: b)
+                return rows
             }
             guard let kept = memory.take(job: input.job, key) else {
                 // Rows of an earlier block that was sent again may still come: retry.
@@ -63,7 +63,7 @@ extension TaskRunners {
                 throw TaskError("svd-block: the \(what) rows held for \(what == "user" ? "row" : "column") \(key) are as block \(kept.swept.map(String.init) ?? "-") left them, not block \(after!)",
                                 retryable: true)
             }
-            guard kept.factors.count == count * stride, kept.bias.count == count else {
+            guard kept.factors.count == count * stride * MemoryLayout<Float>.size, kept.count == count else {
                 throw TaskError("svd-block: the \(what) rows held for \(what == "user" ? "row" : "column") \(key) do not fit the block")
             }
             return kept
@@ -80,16 +80,12 @@ extension TaskRunners {
         steps.regFactors = regFactors
         steps.biased = biased
         let started = MonotonicClock.nanoseconds(), cpu = MonotonicClock.threadCPUNanoseconds()
-        let loss = u.factors.withUnsafeMutableBufferPointer { pu in
-            q.factors.withUnsafeMutableBufferPointer { qi in
-                u.bias.withUnsafeMutableBufferPointer { bu in
-                    q.bias.withUnsafeMutableBufferPointer { bi in
-                        SGDBlockKernel.sweep(block, rows: SGDBlockKernel.Rows(
-                            userRows: pu.baseAddress!, itemRows: qi.baseAddress!, userBias: bu.baseAddress!, itemBias: bi.baseAddress!,
-                            userBase: Int(block.userRange.lowerBound), itemBase: Int(block.itemRange.lowerBound), stride: stride),
-                            mean: mean, steps: steps)
-                    }
-                }
+        let loss = u.withMutableFloats { pu, bu in
+            q.withMutableFloats { qi, bi in
+                SGDBlockKernel.sweep(block, rows: SGDBlockKernel.Rows(
+                    userRows: pu, itemRows: qi, userBias: bu, itemBias: bi,
+                    userBase: Int(block.userRange.lowerBound), itemBase: Int(block.itemRange.lowerBound), stride: stride),
+                    mean: mean, steps: steps)
             }
         }
         let kernel = (MonotonicClock.nanoseconds() - started) / 1000, kernelCPU = (MonotonicClock.threadCPUNanoseconds() - cpu) / 1000
@@ -105,7 +101,7 @@ extension TaskRunners {
         }
         if let itemSnapshot { SVDMemory.itemSnapshots.keep(job: input.job, SVDMemory.SnapshotKey(index: column, epoch: itemSnapshot), q) }
         SVDMemory.users.keep(job: input.job, row, u)
-        let payload = returning ? [FloatFrames.frame(q.factors[...]), FloatFrames.frame(q.bias[...])] : []
+        let payload = returning ? [q.factors, q.bias] : []
         if keep { SVDMemory.items.keep(job: input.job, column, q) }
         return TaskOutput(output: ["loss": ExactFloat.text(loss), "kernel_us": String(kernel), "kernel_cpu_us": String(kernelCPU),
                                    "task_us": String((MonotonicClock.nanoseconds() - entered) / 1000)], payload: payload)
@@ -128,17 +124,17 @@ extension TaskRunners {
             throw TaskError("svd-score: missing or bad parameters, or payload frames that do not fit them")
         }
         let started = MonotonicClock.nanoseconds(), cpu = MonotonicClock.threadCPUNanoseconds()
-        var factorParts: [FloatRun] = [], biasParts: [FloatRun] = [], at = 0
+        var factorParts: [Frame] = [], biasParts: [Frame] = [], at = 0
         for c in 0 ..< columns {
             if resident.contains(c) {
                 guard let kept = SVDMemory.itemSnapshots.peek(job: input.job, SVDMemory.SnapshotKey(index: c, epoch: epoch)) else {
                     throw TaskError("svd-score: this worker holds no item rows of column \(c) at the end of epoch \(epoch + 1) for job \(input.job)")
                 }
-                factorParts.append(.floats(kept.factors))
-                biasParts.append(.floats(kept.bias))
+                factorParts.append(kept.factors)
+                biasParts.append(kept.bias)
             } else {
-                factorParts.append(.frame(input.payload[at]))
-                biasParts.append(.frame(input.payload[at + 1]))
+                factorParts.append(input.payload[at])
+                biasParts.append(input.payload[at + 1])
                 at += 2
             }
         }
@@ -163,21 +159,19 @@ extension TaskRunners {
             guard let held = SVDMemory.heldOut.peek(job: input.job, row) else {
                 throw TaskError("svd-score: this worker holds no held-out ratings of row \(row) for job \(input.job)")
             }
-            guard held.users.isEmpty || held.userBounds.lowerBound >= snapshot.first, held.userBounds.upperBound <= snapshot.first + snapshot.rows.bias.count,
+            guard held.users.isEmpty || held.userBounds.lowerBound >= snapshot.first, held.userBounds.upperBound <= snapshot.first + snapshot.rows.count,
                   held.itemBounds.lowerBound >= -1, held.itemBounds.upperBound <= itemBias.count else {
                 throw TaskError("svd-score: held-out ratings of row \(row) name users or items outside its rows")
             }
-            let errors = snapshot.rows.factors.withUnsafeBufferPointer { pu in
-                snapshot.rows.bias.withUnsafeBufferPointer { bu in
-                    itemRows.withUnsafeBufferPointer { qi in
-                        itemBias.withUnsafeBufferPointer { bi in
-                            held.users.withUnsafeBufferPointer { hu in
-                                held.items.withUnsafeBufferPointer { hi in
-                                    held.ratings.withUnsafeBufferPointer { hr in
-                                        HeldOutScorer(userRows: pu.baseAddress!, userBias: bu.baseAddress!, userBase: snapshot.first,
-                                                      itemRows: qi.baseAddress!, itemBias: bi.baseAddress!, stride: stride, mean: mean, scale: scale)
-                                            .errors(users: hu, items: hi, ratings: hr)
-                                    }
+            let errors = snapshot.rows.withFloats { pu, bu in
+                itemRows.withUnsafeBufferPointer { qi in
+                    itemBias.withUnsafeBufferPointer { bi in
+                        held.users.withUnsafeBufferPointer { hu in
+                            held.items.withUnsafeBufferPointer { hi in
+                                held.ratings.withUnsafeBufferPointer { hr in
+                                    HeldOutScorer(userRows: pu, userBias: bu, userBase: snapshot.first,
+                                                  itemRows: qi.baseAddress!, itemBias: bi.baseAddress!, stride: stride, mean: mean, scale: scale)
+                                        .errors(users: hu, items: hi, ratings: hr)
                                 }
                             }
                         }
@@ -199,43 +193,23 @@ extension TaskRunners {
               let kept = SVDMemory.snapshots.peek(job: input.job, SVDMemory.SnapshotKey(index: row, epoch: epoch)) else {
             throw TaskError("svd-collect: this worker holds no user rows of that row and epoch for job \(input.job)")
         }
-        let payload = [FloatFrames.frame(kept.rows.factors[...]), FloatFrames.frame(kept.rows.bias[...])]
+        let payload = [kept.rows.factors, kept.rows.bias]
         return TaskOutput(output: ["task_us": String((MonotonicClock.nanoseconds() - entered) / 1000)], payload: payload)
     }
 
-    /// Floats as they came in a frame, or as a worker keeps them.
-    private enum FloatRun {
-        case frame(Frame)
-        case floats([Float])
-
-        var byteCount: Int {
-            switch self {
-            case .frame(let f): f.count
-            case .floats(let v): v.count * MemoryLayout<Float>.stride
-            }
-        }
-
-        func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-            switch self {
-            case .frame(let f): f.withUnsafeBytes(body)
-            case .floats(let v): v.withUnsafeBytes(body)
-            }
-        }
-    }
-
-    /// The runs' floats one after the other, in one copy (nil when a frame is not a whole number
-    /// of floats).
-    private static func joined(_ runs: [FloatRun]) -> [Float]? {
+    /// The frames' floats one after the other, in one copy (nil when a frame is not a whole
+    /// number of floats).
+    private static func joined(_ frames: [Frame]) -> [Float]? {
         let size = MemoryLayout<Float>.stride
-        guard runs.allSatisfy({ $0.byteCount % size == 0 }) else { return nil }
-        let count = runs.reduce(0) { $0 + $1.byteCount } / size
+        guard frames.allSatisfy({ $0.count % size == 0 }) else { return nil }
+        let count = frames.reduce(0) { $0 + $1.count } / size
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             var at = UnsafeMutableRawPointer(buffer.baseAddress)
-            for run in runs {
-                run.withUnsafeBytes { bytes in
+            for frame in frames {
+                frame.withUnsafeBytes { bytes in
                     if let from = bytes.baseAddress { at?.copyMemory(from: from, byteCount: bytes.count) }
                 }
-                at = at.map { $0 + run.byteCount }
+                at = at.map { $0 + frame.count }
             }
             initialized = count
         }
