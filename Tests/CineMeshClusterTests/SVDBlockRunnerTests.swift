@@ -35,24 +35,30 @@ import Testing
         var odd = task(2, users: nil, items: nil)
         odd.parameters["stride"] = "4"
         #expect(throws: TaskError.self, "a stride the kernels cannot step through is refused, not swept out of bounds") {
-            _ = try TaskRunners.svdBlock(odd)
+            _ = try TaskRunners.svdBlock(&odd)
         }
         do {
-            _ = try TaskRunners.svdBlock(task(3, users: 1, items: nil))
+            var input = task(3, users: 1, items: nil)
+            _ = try TaskRunners.svdBlock(&input)
             Issue.record("a block ran on user rows this worker never held")
         } catch let error as TaskError {
             #expect(error.retryable, "the block that leaves them may still come: \(error)")
         }
-        let first = try TaskRunners.svdBlock(task(3, users: nil, items: nil))
+        var firstInput = task(3, users: nil, items: nil)
+        let arrived = firstInput.payload[2].withUnsafeBytes { $0.baseAddress }
+        let first = try TaskRunners.svdBlock(&firstInput)
+        #expect(first.payload[0].withUnsafeBytes { $0.baseAddress } == arrived, "item rows are swept where they landed and sent from there")
         #expect(SVDMemory.users.peek(job: job, 0)?.swept == 3 && SVDMemory.items.peek(job: job, 0)?.swept == 3)
         do {
-            _ = try TaskRunners.svdBlock(task(9, users: 5, items: 3))
+            var input = task(9, users: 5, items: 3)
+            _ = try TaskRunners.svdBlock(&input)
             Issue.record("a block sent ahead of block 5 ran")
         } catch let error as TaskError {
             #expect(error.retryable && error.message.contains("not block 5"), "\(error)")
         }
         #expect(SVDMemory.users.peek(job: job, 0)?.swept == 3 && SVDMemory.items.peek(job: job, 0)?.swept == 3, "the rows stay in memory as they were")
-        let second = try TaskRunners.svdBlock(task(5, users: 3, items: 3))
+        var secondInput = task(5, users: 3, items: 3)
+        let second = try TaskRunners.svdBlock(&secondInput)
         #expect(second.payload[0] != first.payload[0], "block 5 swept the item rows block 3 left")
         #expect(SVDMemory.users.peek(job: job, 0)?.swept == 5)
     }

@@ -38,16 +38,18 @@ extension TaskRunners {
             throw TaskError("svd-block: the shard holds block (\(block.row), \(block.column)), not (\(row), \(column))")
         }
         let users = block.userRange.count, items = block.itemRange.count
-        let frames = input.payload, itemsAt = source == "payload" ? 2 : 0
-        guard frames.count == itemsAt + (itemSource == "payload" ? 2 : 0) else {
-            throw TaskError("svd-block: \(frames.count) payload frames do not fit users=\(source) items=\(itemSource)")
+        let itemsAt = source == "payload" ? 2 : 0
+        guard input.payload.count == itemsAt + (itemSource == "payload" ? 2 : 0) else {
+            throw TaskError("svd-block: \(input.payload.count) payload frames do not fit users=\(source) items=\(itemSource)")
         }
         // Rows taken from memory go back there if the task fails before its sweep.
+        let job = input.job
         var restore: [() -> Void] = []
         defer { restore.forEach { $0() } }
         func rows(_ source: String, at: Int, count: Int, memory: JobMemory<Int, FactorRows>, key: Int, after: Int?, what: String) throws -> FactorRows {
             if source == "payload" {
-                guard let rows = FactorRows(factors: frames[at], bias: frames[at + 1], count: count, stride: stride) else {
+                // Taken out of the input, so the sweep changes them where they landed.
+                guard let rows = FactorRows(factors: input.takePayload(at), bias: input.takePayload(at + 1), count: count, stride: stride) else {
                     throw TaskError("svd-block: the \(what) frames do not fit block (\(row), \(column))")
                 }
                 return rows
@@ -57,7 +59,7 @@ extension TaskRunners {
                 throw TaskError("svd-block: this worker holds no \(what) rows of \(what == "user" ? "row" : "column") \(key) for job \(input.job) (block \(after!) has not run here)",
                                 retryable: true)
             }
-            restore.append { memory.keep(job: input.job, key, kept) }
+            restore.append { memory.keep(job: job, key, kept) }
             guard kept.swept == after else {
                 // The block before it on these rows has not run here yet: it was sent again.
                 throw TaskError("svd-block: the \(what) rows held for \(what == "user" ? "row" : "column") \(key) are as block \(kept.swept.map(String.init) ?? "-") left them, not block \(after!)",

@@ -10,6 +10,15 @@ public struct TaskInput: Sendable {
     public var parameters: [String: String]
     public var files: [String]
     public var payload: [Frame]
+
+    /// Payload frame `index`, moved out of the input (an empty frame is left in its place): the
+    /// runner then holds the only reference, so it can change the frame in place and send it on
+    /// without a copy.
+    public mutating func takePayload(_ index: Int) -> Frame {
+        var frame = Frame()
+        swap(&frame, &payload[index])
+        return frame
+    }
 }
 
 /// What a task runner returns: small named outputs and bulk payload frames.
@@ -40,7 +49,8 @@ public struct TaskError: Error, CustomStringConvertible, Sendable {
 /// kind may only read what tasks before it left. `forget` drops what runners keep between tasks:
 /// a job's state when it ends (JOB-ENDED), everything (nil) when the worker connects again.
 public struct TaskRunners: Sendable {
-    public typealias Runner = @Sendable (TaskInput) throws -> TaskOutput
+    /// A runner may take its input's payload frames (`TaskInput.takePayload`).
+    public typealias Runner = @Sendable (inout TaskInput) throws -> TaskOutput
     public var runners: [String: Runner]
     public var background: Set<String>
     public var forget: @Sendable (_ job: Int64?) -> Void

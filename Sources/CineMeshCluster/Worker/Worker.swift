@@ -291,8 +291,8 @@ public final class Worker: @unchecked Sendable {
                 return
             }
             defer { push.close() }
-            while let entry = lane.next() {
-                let reply = Self.perform(entry.body, entry.input, runner: runners.runners[entry.body.kind]!, cache: cache, logger: logger)
+            while var entry = lane.next() {
+                let reply = Self.perform(entry.body, &entry.input, runner: runners.runners[entry.body.kind]!, cache: cache, logger: logger)
                 do {
                     try push.send([entry.tag] + reply.frames)
                 } catch {
@@ -305,10 +305,10 @@ public final class Worker: @unchecked Sendable {
     }
 
     /// Runs one task: its RESULT, or FAILED with the runner's error.
-    private static func perform(_ task: TaskBody, _ input: TaskInput, runner: TaskRunners.Runner, cache: ShardCache, logger: Logger) -> Message {
+    private static func perform(_ task: TaskBody, _ input: inout TaskInput, runner: TaskRunners.Runner, cache: ShardCache, logger: Logger) -> Message {
         let started = MonotonicClock.milliseconds()
         do {
-            let out = try runner(input)
+            let out = try runner(&input)
             let seconds = Double(MonotonicClock.milliseconds() - started) / 1000
             return Message(.result, ResultBody(job: task.job, task: task.task, attempt: task.attempt, output: out.output, seconds: seconds),
                            payload: out.payload)
