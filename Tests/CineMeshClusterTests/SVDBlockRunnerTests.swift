@@ -61,5 +61,21 @@ import Testing
         let second = try TaskRunners.svdBlock(&secondInput)
         #expect(second.payload[0] != first.payload[0], "block 5 swept the item rows block 3 left")
         #expect(SVDMemory.users.peek(job: job, 0)?.swept == 5)
+
+        // Scoring reads the snapshot a block kept only as rows of the stride they were swept with.
+        var last = task(7, users: 5, items: 5)
+        last.parameters["snapshot"] = "0"
+        _ = try TaskRunners.svdBlock(&last)
+        func score(stride: Int) -> TaskInput {
+            let itemFrames = [FloatFrames.frame(Array(repeating: Float(0.2), count: 2 * stride)[...]), FloatFrames.frame([Float](repeating: 0, count: 2)[...])]
+            let heldOut = [FloatFrames.frame([Int32(1)][...]), FloatFrames.frame([Int32(0)][...]), FloatFrames.frame([Float(3)][...])]
+            return TaskInput(job: job, parameters: ["epoch": "0", "rows": "0", "held_out": "0", "stride": String(stride), "columns": "1",
+                                                    "mean": ExactFloat.text(Float(3.5)), "scale": StatsJob.scaleParameter(.oneToFive), "resident_columns": ""],
+                             files: [], payload: itemFrames + heldOut)
+        }
+        var wide = score(stride: 2 * stride)
+        #expect(throws: TaskError.self, "rows of stride \(stride) are not read as rows of twice that") { _ = try TaskRunners.svdScore(&wide) }
+        var fitting = score(stride: stride)
+        #expect(try TaskRunners.svdScore(&fitting).output["errors.0"] != nil)
     }
 }

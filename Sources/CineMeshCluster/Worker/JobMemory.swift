@@ -77,7 +77,9 @@ struct FactorRows: Sendable {
     mutating func withMutableFloats<R>(_ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> R) -> R {
         factors.withUnsafeMutableBytes { f in
             bias.withUnsafeMutableBytes { b in
-                body(Self.floats(f.baseAddress), Self.floats(b.baseAddress))
+                f.withMemoryRebound(to: Float.self) { f in
+                    b.withMemoryRebound(to: Float.self) { b in body(f.baseAddress ?? Self.nowhere, b.baseAddress ?? Self.nowhere) }
+                }
             }
         }
     }
@@ -86,17 +88,14 @@ struct FactorRows: Sendable {
     func withFloats<R>(_ body: (UnsafePointer<Float>, UnsafePointer<Float>) -> R) -> R {
         factors.withUnsafeBytes { f in
             bias.withUnsafeBytes { b in
-                body(UnsafePointer(Self.floats(UnsafeMutableRawPointer(mutating: f.baseAddress))), UnsafePointer(Self.floats(UnsafeMutableRawPointer(mutating: b.baseAddress))))
+                f.withMemoryRebound(to: Float.self) { f in
+                    b.withMemoryRebound(to: Float.self) { b in body(f.baseAddress ?? UnsafePointer(Self.nowhere), b.baseAddress ?? UnsafePointer(Self.nowhere)) }
+                }
             }
         }
     }
 
-    /// A frame's bytes as floats (frames are allocated with at least 16-byte alignment); for an
-    /// empty frame, which may have no address, a pointer to nothing that is never read.
-    private static func floats(_ bytes: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<Float> {
-        bytes?.assumingMemoryBound(to: Float.self) ?? nowhere
-    }
-
+    /// For an empty frame, which may have no address: a pointer to nothing, never read.
     private nonisolated(unsafe) static let nowhere = UnsafeMutablePointer<Float>.allocate(capacity: 16)
 }
 

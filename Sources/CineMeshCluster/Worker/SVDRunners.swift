@@ -17,7 +17,7 @@ extension TaskRunners {
         let entered = MonotonicClock.nanoseconds()
         let p = input.parameters
         guard !input.files.isEmpty, let row = p["row"].flatMap(Int.init), let column = p["column"].flatMap(Int.init),
-              let stride = p["stride"].flatMap(Int.init), stride > 0, stride % FactorMatrix.strideMultiple == 0, let splitText = p["split"], let splitSeed = p["split_seed"].flatMap(UInt64.init),
+              let stride = p["stride"].flatMap(Int.init), (1 ... Self.maxStride).contains(stride), stride % FactorMatrix.strideMultiple == 0, let splitText = p["split"], let splitSeed = p["split_seed"].flatMap(UInt64.init),
               let mean = ExactFloat.float(p["mean"]), let lrBias = ExactFloat.float(p["lr_bias"]),
               let lrFactors = ExactFloat.float(p["lr_factors"]), let regBias = ExactFloat.float(p["reg_bias"]),
               let regFactors = ExactFloat.float(p["reg_factors"]), let biased = p["biased"].flatMap(Bool.init),
@@ -119,7 +119,7 @@ extension TaskRunners {
     static let svdScore: Runner = { input in
         let p = input.parameters
         guard let epoch = p["epoch"].flatMap(Int.init), let rows = integers(p["rows"]), let sent = integers(p["held_out"]),
-              let stride = p["stride"].flatMap(Int.init), stride > 0, stride % FactorMatrix.strideMultiple == 0, let columns = p["columns"].flatMap(Int.init), columns > 0,
+              let stride = p["stride"].flatMap(Int.init), (1 ... Self.maxStride).contains(stride), stride % FactorMatrix.strideMultiple == 0, let columns = p["columns"].flatMap(Int.init), columns > 0,
               let mean = ExactFloat.float(p["mean"]), let scale = p["scale"].flatMap(RatingScale.init(parsing:)),
               let resident = integers(p["resident_columns"]).map(Set.init), resident.allSatisfy({ (0 ..< columns).contains($0) }),
               Set(sent).isSubset(of: rows), input.payload.count == 2 * (columns - resident.count) + 3 * sent.count else {
@@ -161,6 +161,9 @@ extension TaskRunners {
             guard let held = SVDMemory.heldOut.peek(job: input.job, row) else {
                 throw TaskError("svd-score: this worker holds no held-out ratings of row \(row) for job \(input.job)")
             }
+            guard snapshot.rows.factors.count == snapshot.rows.count * stride * MemoryLayout<Float>.size else {
+                throw TaskError("svd-score: the user rows held for row \(row) are not rows of stride \(stride)")
+            }
             guard held.users.isEmpty || held.userBounds.lowerBound >= snapshot.first, held.userBounds.upperBound <= snapshot.first + snapshot.rows.count,
                   held.itemBounds.lowerBound >= -1, held.itemBounds.upperBound <= itemBias.count else {
                 throw TaskError("svd-score: held-out ratings of row \(row) name users or items outside its rows")
@@ -198,6 +201,10 @@ extension TaskRunners {
         let payload = [kept.rows.factors, kept.rows.bias]
         return TaskOutput(output: ["task_us": String((MonotonicClock.nanoseconds() - entered) / 1000)], payload: payload)
     }
+
+    /// The largest row stride a task may name: 1024 factors (TrainSpec's bound), rounded up to
+    /// `FactorMatrix.strideMultiple`. Larger ones are refused before any size is computed from them.
+    static let maxStride = 1024
 
     /// The frames' floats one after the other, in one copy (nil when a frame is not a whole
     /// number of floats).
