@@ -10,6 +10,14 @@ public struct FactorMatrix: Sendable, Equatable {
     public let stride: Int
     /// What every stride is a multiple of: the kernels read and write rows in steps of 8 floats.
     public static let strideMultiple = 8
+    /// The widest stride a row may have: 1024 factors, the most a training job takes.
+    public static let maxStride = 1024
+
+    /// Whether rows of `stride` floats are ones the kernels can step through, and small enough
+    /// that no size computed from them overflows (for a stride named in a task, say).
+    public static func isValidStride(_ stride: Int) -> Bool {
+        (1 ... maxStride).contains(stride) && stride % strideMultiple == 0
+    }
     public var values: [Float]
 
     public init(rows: Int, factors: Int) {

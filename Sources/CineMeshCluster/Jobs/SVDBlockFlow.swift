@@ -104,8 +104,9 @@ struct SVDBlockFlow: Sendable {
             for r in 0 ..< grid.rows {
                 guard let b = rowNext[r], b.epoch <= epoch else { continue }
                 let c = cell(b).column
-                let waiting = rowOut[r] + columnOut[c]
-                guard columnNext[c] == b, waiting.allSatisfy({ local(cell($0).row, r) }) else { continue }
+                let inRow = rowOut[r], inColumn = columnOut[c]   // copies of references, no new arrays
+                guard columnNext[c] == b, inRow.allSatisfy({ local(cell($0).row, r) }), inColumn.allSatisfy({ local(cell($0).row, r) })
+                else { continue }
                 rowOut[r].append(b)
                 columnOut[c].append(b)
                 rowNext[r] = following(b, inRow: true)

@@ -1,16 +1,36 @@
 import CineMeshData
 
+/// The fields that name a task attempt, first in TASK, RESULT and FAILED bodies alike.
+private struct AttemptFields {
+    static let keys = ["job", "task", "attempt"]
+    var job: Int64?
+    var task: Int?
+    var attempt: Int?
+
+    /// Reads the value of `keys[k]`; false when it is not one the hand reader takes.
+    mutating func read(_ k: Int, _ s: inout StrictJSONScanner) -> Bool {
+        switch k {
+        case 0: job = s.integer(); return job != nil
+        case 1: task = s.integer(as: Int.self); return task != nil
+        default: attempt = s.integer(as: Int.self); return attempt != nil
+        }
+    }
+
+    static func write(job: Int64, task: Int, attempt: Int, to json: inout JSONObjectWriter) {
+        json.field("job", job)
+        json.field("task", task)
+        json.field("attempt", attempt)
+    }
+}
+
 extension TaskBody: PlainJSONBody {
-    private static let keys = ["job", "task", "attempt", "kind", "stage", "parameters", "files", "priority"]
+    private static let keys = AttemptFields.keys + ["kind", "stage", "parameters", "files", "priority"]
 
     init?(plainJSON s: inout StrictJSONScanner) {
-        var job: Int64?, task: Int?, attempt: Int?, kind: String?, stage: String?, parameters: [String: String]?,
-            files: [FileRef]?, priority: Int?
+        var id = AttemptFields(), kind: String?, stage: String?, parameters: [String: String]?, files: [FileRef]?, priority: Int?
         let read = s.fields(Self.keys) { s, k in
             switch k {
-            case 0: job = s.integer(); return job != nil
-            case 1: task = s.integer(as: Int.self); return task != nil
-            case 2: attempt = s.integer(as: Int.self); return attempt != nil
+            case 0 ..< 3: return id.read(k, &s)
             case 3: kind = s.string(); return kind != nil
             case 4: stage = s.string(); return stage != nil
             case 5: parameters = s.strings(); return parameters != nil
@@ -20,14 +40,12 @@ extension TaskBody: PlainJSONBody {
                 priority = s.integer(as: Int.self); return priority != nil
             }
         }
-        guard read, let job, let task, let attempt, let kind, let stage, let parameters, let files else { return nil }
+        guard read, let job = id.job, let task = id.task, let attempt = id.attempt, let kind, let stage, let parameters, let files else { return nil }
         self.init(job: job, task: task, attempt: attempt, kind: kind, stage: stage, parameters: parameters, files: files, priority: priority)
     }
 
     func write(to json: inout JSONObjectWriter) {
-        json.field("job", job)
-        json.field("task", task)
-        json.field("attempt", attempt)
+        AttemptFields.write(job: job, task: task, attempt: attempt, to: &json)
         json.field("kind", kind)
         json.field("stage", stage)
         json.field("parameters", parameters)
@@ -41,54 +59,46 @@ extension TaskBody: PlainJSONBody {
 }
 
 extension ResultBody: PlainJSONBody {
-    private static let keys = ["job", "task", "attempt", "output", "seconds"]
+    private static let keys = AttemptFields.keys + ["output", "seconds"]
 
     init?(plainJSON s: inout StrictJSONScanner) {
-        var job: Int64?, task: Int?, attempt: Int?, output: [String: String]?, seconds: Double?
+        var id = AttemptFields(), output: [String: String]?, seconds: Double?
         let read = s.fields(Self.keys) { s, k in
             switch k {
-            case 0: job = s.integer(); return job != nil
-            case 1: task = s.integer(as: Int.self); return task != nil
-            case 2: attempt = s.integer(as: Int.self); return attempt != nil
+            case 0 ..< 3: return id.read(k, &s)
             case 3: output = s.strings(); return output != nil
             default: seconds = s.double(); return seconds != nil
             }
         }
-        guard read, let job, let task, let attempt, let output, let seconds else { return nil }
+        guard read, let job = id.job, let task = id.task, let attempt = id.attempt, let output, let seconds else { return nil }
         self.init(job: job, task: task, attempt: attempt, output: output, seconds: seconds)
     }
 
     func write(to json: inout JSONObjectWriter) {
-        json.field("job", job)
-        json.field("task", task)
-        json.field("attempt", attempt)
+        AttemptFields.write(job: job, task: task, attempt: attempt, to: &json)
         json.field("output", output)
         json.field("seconds", seconds)
     }
 }
 
 extension FailedBody: PlainJSONBody {
-    private static let keys = ["job", "task", "attempt", "message", "retryable"]
+    private static let keys = AttemptFields.keys + ["message", "retryable"]
 
     init?(plainJSON s: inout StrictJSONScanner) {
-        var job: Int64?, task: Int?, attempt: Int?, message: String?, retryable: Bool?
+        var id = AttemptFields(), message: String?, retryable: Bool?
         let read = s.fields(Self.keys) { s, k in
             switch k {
-            case 0: job = s.integer(); return job != nil
-            case 1: task = s.integer(as: Int.self); return task != nil
-            case 2: attempt = s.integer(as: Int.self); return attempt != nil
+            case 0 ..< 3: return id.read(k, &s)
             case 3: message = s.string(); return message != nil
             default: retryable = s.boolean(); return retryable != nil
             }
         }
-        guard read, let job, let task, let attempt, let message, let retryable else { return nil }
+        guard read, let job = id.job, let task = id.task, let attempt = id.attempt, let message, let retryable else { return nil }
         self.init(job: job, task: task, attempt: attempt, message: message, retryable: retryable)
     }
 
     func write(to json: inout JSONObjectWriter) {
-        json.field("job", job)
-        json.field("task", task)
-        json.field("attempt", attempt)
+        AttemptFields.write(job: job, task: task, attempt: attempt, to: &json)
         json.field("message", message)
         json.field("retryable", retryable)
     }

@@ -9,7 +9,7 @@ extension TaskRunners {
         let p = input.parameters
         guard let side = p["side"], side == "user" || side == "item", let index = p["index"].flatMap(Int.init),
               let algo = p["algo"], let stride = p["stride"].flatMap(Int.init), let factors = p["factors"].flatMap(Int.init),
-              stride > 0, stride % FactorMatrix.strideMultiple == 0, (1 ... stride).contains(factors),
+              FactorMatrix.isValidStride(stride), (1 ... stride).contains(factors),
               let splitText = p["split"], let splitSeed = p["split_seed"].flatMap(UInt64.init), let reg = ExactFloat.double(p["reg"]),
               !input.files.isEmpty else {
             throw TaskError("als-rows: missing or bad parameters")

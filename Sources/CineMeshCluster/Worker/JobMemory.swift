@@ -1,11 +1,17 @@
 import CineMeshData
 
+/// What can be dropped from a `JobMemory` whatever it keeps.
+protocol JobStore: Sendable {
+    func end(job: Int64)
+    func removeAll()
+}
+
 /// State a worker keeps between the tasks of a training job, by job and key: the user rows of the
 /// grid rows it holds, item rows waiting for their column's next block, snapshots of rows at an
 /// epoch's end, held-out ratings. Jobs running at once keep their values apart. A job's values
 /// go when the coordinator says the job ended (JOB-ENDED), and everything goes when the worker
 /// connects again (a new session: the coordinator no longer counts on what the old one held).
-final class JobMemory<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
+final class JobMemory<Key: Hashable & Sendable, Value: Sendable>: JobStore, @unchecked Sendable {
     private let lock = Lock()
     private var values: [Int64: [Key: Value]] = [:]
     /// Jobs that ended, newest last: a task of theirs still running keeps nothing.
@@ -138,23 +144,14 @@ enum SVDMemory {
     /// Held-out ratings by grid row, sent once per job and session.
     static let heldOut = JobMemory<Int, HeldOutRatings>()
 
+    /// Every store, for dropping what they keep.
+    private static let stores: [any JobStore] = [users, items, snapshots, itemSnapshots, heldOut]
+
     /// Drops what every store keeps for `job`, which has ended.
-    static func end(job: Int64) {
-        users.end(job: job)
-        items.end(job: job)
-        snapshots.end(job: job)
-        itemSnapshots.end(job: job)
-        heldOut.end(job: job)
-    }
+    static func end(job: Int64) { stores.forEach { $0.end(job: job) } }
 
     /// Drops what every store keeps, for every job.
-    static func removeAll() {
-        users.removeAll()
-        items.removeAll()
-        snapshots.removeAll()
-        itemSnapshots.removeAll()
-        heldOut.removeAll()
-    }
+    static func removeAll() { stores.forEach { $0.removeAll() } }
 
     /// A grid row (user snapshots) or column (item snapshots), and an epoch.
     struct SnapshotKey: Hashable, Sendable {

@@ -17,7 +17,7 @@ extension TaskRunners {
         let entered = MonotonicClock.nanoseconds()
         let p = input.parameters
         guard !input.files.isEmpty, let row = p["row"].flatMap(Int.init), let column = p["column"].flatMap(Int.init),
-              let stride = p["stride"].flatMap(Int.init), (1 ... Self.maxStride).contains(stride), stride % FactorMatrix.strideMultiple == 0, let splitText = p["split"], let splitSeed = p["split_seed"].flatMap(UInt64.init),
+              let stride = p["stride"].flatMap(Int.init), FactorMatrix.isValidStride(stride), let splitText = p["split"], let splitSeed = p["split_seed"].flatMap(UInt64.init),
               let mean = ExactFloat.float(p["mean"]), let lrBias = ExactFloat.float(p["lr_bias"]),
               let lrFactors = ExactFloat.float(p["lr_factors"]), let regBias = ExactFloat.float(p["reg_bias"]),
               let regFactors = ExactFloat.float(p["reg_factors"]), let biased = p["biased"].flatMap(Bool.init),
@@ -47,6 +47,7 @@ extension TaskRunners {
         var restore: [() -> Void] = []
         defer { restore.forEach { $0() } }
         func rows(_ source: String, at: Int, count: Int, memory: JobMemory<Int, FactorRows>, key: Int, after: Int?, what: String) throws -> FactorRows {
+            let line = what == "user" ? "row" : "column"
             if source == "payload" {
                 // Taken out of the input, so the sweep changes them where they landed.
                 guard let rows = FactorRows(factors: input.takePayload(at), bias: input.takePayload(at + 1), count: count, stride: stride) else {
@@ -56,17 +57,17 @@ extension TaskRunners {
             }
             guard let kept = memory.take(job: input.job, key) else {
                 // Rows of an earlier block that was sent again may still come: retry.
-                throw TaskError("svd-block: this worker holds no \(what) rows of \(what == "user" ? "row" : "column") \(key) for job \(input.job) (block \(after!) has not run here)",
+                throw TaskError("svd-block: this worker holds no \(what) rows of \(line) \(key) for job \(input.job) (block \(after!) has not run here)",
                                 retryable: true)
             }
             restore.append { memory.keep(job: job, key, kept) }
             guard kept.swept == after else {
                 // The block before it on these rows has not run here yet: it was sent again.
-                throw TaskError("svd-block: the \(what) rows held for \(what == "user" ? "row" : "column") \(key) are as block \(kept.swept.map(String.init) ?? "-") left them, not block \(after!)",
+                throw TaskError("svd-block: the \(what) rows held for \(line) \(key) are as block \(kept.swept.map(String.init) ?? "-") left them, not block \(after!)",
                                 retryable: true)
             }
             guard kept.factors.count == count * stride * MemoryLayout<Float>.size, kept.count == count else {
-                throw TaskError("svd-block: the \(what) rows held for \(what == "user" ? "row" : "column") \(key) do not fit the block")
+                throw TaskError("svd-block: the \(what) rows held for \(line) \(key) do not fit the block")
             }
             return kept
         }
@@ -119,7 +120,7 @@ extension TaskRunners {
     static let svdScore: Runner = { input in
         let p = input.parameters
         guard let epoch = p["epoch"].flatMap(Int.init), let rows = integers(p["rows"]), let sent = integers(p["held_out"]),
-              let stride = p["stride"].flatMap(Int.init), (1 ... Self.maxStride).contains(stride), stride % FactorMatrix.strideMultiple == 0, let columns = p["columns"].flatMap(Int.init), columns > 0,
+              let stride = p["stride"].flatMap(Int.init), FactorMatrix.isValidStride(stride), let columns = p["columns"].flatMap(Int.init), columns > 0,
               let mean = ExactFloat.float(p["mean"]), let scale = p["scale"].flatMap(RatingScale.init(parsing:)),
               let resident = integers(p["resident_columns"]).map(Set.init), resident.allSatisfy({ (0 ..< columns).contains($0) }),
               Set(sent).isSubset(of: rows), input.payload.count == 2 * (columns - resident.count) + 3 * sent.count else {
@@ -201,10 +202,6 @@ extension TaskRunners {
         let payload = [kept.rows.factors, kept.rows.bias]
         return TaskOutput(output: ["task_us": String((MonotonicClock.nanoseconds() - entered) / 1000)], payload: payload)
     }
-
-    /// The largest row stride a task may name: 1024 factors (TrainSpec's bound), rounded up to
-    /// `FactorMatrix.strideMultiple`. Larger ones are refused before any size is computed from them.
-    static let maxStride = 1024
 
     /// The frames' floats one after the other, in one copy (nil when a frame is not a whole
     /// number of floats).

@@ -40,19 +40,11 @@ final class TaskLane: @unchecked Sendable {
         }
     }
 
-    /// Removes every task not started and returns them.
-    func removeAll() -> [TaskBody] {
+    /// Removes the tasks not started that `drop` selects (all of them by default) and returns them.
+    func remove(where drop: (TaskBody) -> Bool = { _ in true }) -> [TaskBody] {
         condition.withLock {
-            defer { entries.removeAll() }
-            return entries.map(\.body)
-        }
-    }
-
-    /// Removes the tasks of `job` not started and returns them.
-    func remove(job: Int64) -> [TaskBody] {
-        condition.withLock {
-            let gone = entries.filter { $0.body.job == job }.map(\.body)
-            entries.removeAll { $0.body.job == job }
+            let gone = entries.filter { drop($0.body) }.map(\.body)
+            entries.removeAll { drop($0.body) }
             condition.broadcast()
             return gone
         }

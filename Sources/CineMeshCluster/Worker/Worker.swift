@@ -132,8 +132,8 @@ public final class Worker: @unchecked Sendable {
     /// coordinator counts on nothing an ended session held.
     private func endSession() {
         fetches.removeAll()
-        _ = lane.removeAll()
-        _ = backgroundLane.removeAll()
+        _ = lane.remove()
+        _ = backgroundLane.remove()
         taken = 0
         runners.forget(nil)
     }
@@ -182,8 +182,7 @@ public final class Worker: @unchecked Sendable {
                 do {
                     try start(task, payload: message.payload)
                 } catch {
-                    try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
-                                                         message: "cannot take the task: \(error)", retryable: true)))
+                    try send(Self.failed(task, "cannot take the task: \(error)", retryable: true))
                 }
             case .chunk:
                 try receive(try message.decode(ChunkBody.self), payload: message.payload)
@@ -210,13 +209,11 @@ public final class Worker: @unchecked Sendable {
 
     private func start(_ task: TaskBody, payload: [Frame]) throws {
         guard taken < Self.slots else {
-            try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
-                                                 message: "worker busy with \(Self.slots) tasks", retryable: true)))
+            try send(Self.failed(task, "worker busy with \(Self.slots) tasks", retryable: true))
             return
         }
         guard runners.runners[task.kind] != nil else {
-            try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
-                                                 message: "this worker has no runner for task kind '\(task.kind)'", retryable: false)))
+            try send(Self.failed(task, "this worker has no runner for task kind '\(task.kind)'", retryable: false))
             return
         }
         for ref in task.files where !cache.contains(ref) && fetches[ref.xxh64] == nil {
@@ -235,11 +232,7 @@ public final class Worker: @unchecked Sendable {
     /// Drops a job that ended: its tasks not started (each answered FAILED, so the coordinator
     /// frees their slots) and what the runners keep for it.
     private func jobEnded(_ job: Int64) throws {
-        let dropped = lane.remove(job: job) + backgroundLane.remove(job: job)
-        taken -= dropped.count
-        for task in dropped {
-            try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt, message: "job \(job) ended", retryable: false)))
-        }
+        try dropTasks(where: { $0.job == job }, because: "job \(job) ended", retryable: false)
         runners.forget(job)
     }
 
@@ -262,13 +255,21 @@ public final class Worker: @unchecked Sendable {
             // Every task waiting to start may need a transfer that is now abandoned: all fail.
             fetches.removeAll()
             let retryable = (error as? TaskError)?.retryable ?? true
-            let dropped = lane.removeAll() + backgroundLane.removeAll()
-            taken -= dropped.count
-            for task in dropped {
-                try send(Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt,
-                                                     message: "transfer of \(fetch.ref.name): \(error)", retryable: retryable)))
-            }
+            try dropTasks(because: "transfer of \(fetch.ref.name): \(error)", retryable: retryable)
         }
+    }
+
+    /// Takes the tasks not started that `drop` selects (all by default) off both lanes, each
+    /// answered FAILED so the coordinator frees its slot.
+    private func dropTasks(where drop: (TaskBody) -> Bool = { _ in true }, because why: String, retryable: Bool) throws {
+        let dropped = lane.remove(where: drop) + backgroundLane.remove(where: drop)
+        taken -= dropped.count
+        for task in dropped { try send(Self.failed(task, why, retryable: retryable)) }
+    }
+
+    /// FAILED for `task`'s attempt.
+    private static func failed(_ task: TaskBody, _ why: String, retryable: Bool) -> Message {
+        Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt, message: why, retryable: retryable))
     }
 
     // MARK: Running tasks
@@ -315,8 +316,7 @@ public final class Worker: @unchecked Sendable {
         } catch {
             if let e = error as? DataError, e.kind == .damaged { task.files.forEach(cache.evict) }
             logger.warning("task failed", metadata: ["job": "\(task.job)", "task": "\(task.task)", "error": "\(error)"])
-            return Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt, message: "\(error)",
-                                               retryable: (error as? TaskError)?.retryable ?? false))
+            return failed(task, "\(error)", retryable: (error as? TaskError)?.retryable ?? false)
         }
     }
 
