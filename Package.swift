@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "cinemesh", targets: ["cinemesh"]),
         .library(name: "CineMeshData", targets: ["CineMeshData"]),
+        .library(name: "CineMeshModel", targets: ["CineMeshModel"]),
         .library(name: "CineMeshNumerics", targets: ["CineMeshNumerics"]),
         .library(name: "CineMeshStore", targets: ["CineMeshStore"]),
         .library(name: "CineMeshAnalytics", targets: ["CineMeshAnalytics"]),
@@ -46,16 +47,25 @@ let package = Package(
             name: "CineMeshData",
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
-        // Recommender math: factor models, SGD and ALS kernels on one block, metrics. No sockets.
+        // A trained model and what serving it needs: factors, the model file, top-N, fold-in.
+        // Knows no trainer.
+        // Its small types (factor rows, normal equations) sit in the trainers' hot loops, so its
+        // bodies are offered to the modules that call them (cross-module optimization).
+        .target(
+            name: "CineMeshModel",
+            dependencies: ["CineMeshData"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked", "-cross-module-optimization"], .when(configuration: .release))]
+        ),
+        // The trainers: SGD and ALS kernels on one block, splits, metrics. No sockets.
         .target(
             name: "CineMeshNumerics",
-            dependencies: ["CineMeshData", "CPrefetch"],
+            dependencies: ["CineMeshData", "CineMeshModel", "CPrefetch"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         // The model store: versioned model files and their SQLite registry.
         .target(
             name: "CineMeshStore",
-            dependencies: ["CineMeshNumerics", "CineMeshData", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["CineMeshModel", "CineMeshData", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Analytics kernels over rating blocks (per-block statistics with an exact merge). No sockets.
         .target(
@@ -71,6 +81,7 @@ let package = Package(
                 "CZeroMQ",
                 "CineMeshData",
                 "CineMeshAnalytics",
+                "CineMeshModel",
                 "CineMeshNumerics",
                 "CineMeshStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -86,7 +97,7 @@ let package = Package(
             name: "CineMeshServing",
             dependencies: [
                 "CineMeshData",
-                "CineMeshNumerics",
+                "CineMeshModel",
                 "CineMeshStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -99,6 +110,7 @@ let package = Package(
             name: "cinemesh",
             dependencies: [
                 "CineMeshData",
+                "CineMeshModel",
                 "CineMeshNumerics",
                 "CineMeshStore",
                 "CineMeshAnalytics",
@@ -114,11 +126,12 @@ let package = Package(
         ),
         .testTarget(name: "CZeroMQTests", dependencies: ["CZeroMQ"]),
         .testTarget(name: "CineMeshDataTests", dependencies: ["CineMeshData"]),
-        .testTarget(name: "CineMeshNumericsTests", dependencies: ["CineMeshNumerics", "CineMeshData"]),
-        .testTarget(name: "CineMeshStoreTests", dependencies: ["CineMeshStore", "CineMeshNumerics", "CineMeshData"]),
+        .testTarget(name: "CineMeshModelTests", dependencies: ["CineMeshModel", "CineMeshNumerics", "CineMeshData"]),
+        .testTarget(name: "CineMeshNumericsTests", dependencies: ["CineMeshNumerics", "CineMeshModel", "CineMeshData"]),
+        .testTarget(name: "CineMeshStoreTests", dependencies: ["CineMeshStore", "CineMeshModel", "CineMeshNumerics", "CineMeshData"]),
         .testTarget(name: "CineMeshAnalyticsTests", dependencies: ["CineMeshAnalytics", "CineMeshData"]),
-        .testTarget(name: "CineMeshClusterTests", dependencies: ["CineMeshCluster", "CineMeshAnalytics", "CineMeshData", "CZeroMQ"]),
-        .testTarget(name: "CineMeshServingTests", dependencies: ["CineMeshServing", "CineMeshNumerics", "CineMeshData"]),
-        .testTarget(name: "CineMeshCLITests", dependencies: ["cinemesh", "CineMeshData", "CineMeshCluster", "CineMeshAnalytics", "CineMeshStore"]),
+        .testTarget(name: "CineMeshClusterTests", dependencies: ["CineMeshCluster", "CineMeshAnalytics", "CineMeshModel", "CineMeshNumerics", "CineMeshData", "CZeroMQ"]),
+        .testTarget(name: "CineMeshServingTests", dependencies: ["CineMeshServing", "CineMeshModel", "CineMeshNumerics", "CineMeshData"]),
+        .testTarget(name: "CineMeshCLITests", dependencies: ["cinemesh", "CineMeshData", "CineMeshCluster", "CineMeshAnalytics", "CineMeshStore", "CineMeshModel", "CineMeshNumerics"]),
     ]
 )

@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 import Dispatch
 
 /// Explicit ALS: alternately solves every user's factors (and bias) with the item side fixed, then

@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 
 /// Global mean plus regularized user and item biases, fitted by alternating least squares exactly
 /// as Surprise's `BaselineOnly` with its defaults (`method: als`, 10 epochs, reg_u 15, reg_i 10):

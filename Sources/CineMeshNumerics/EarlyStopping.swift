@@ -1,3 +1,5 @@
+import CineMeshModel
+
 /// Early stopping on the held-out RMSE: remembers the best model so far and says when the RMSE has
 /// not improved for `patience` epochs in a row. Without a patience or a held-out set it never stops.
 public struct EarlyStopping: Sendable {

@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 
 /// Held-out ratings to score a model on, in the training dataset's dense ids. Ratings of users or
 /// items the training data never saw are kept (index -1) and predicted from what the model knows,

@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 
 /// The global mean rating, computed so that any process holding a block gets the same partial sum
 /// and any process merging them gets the same bits: each block's ratings are summed in their stored

@@ -1,5 +1,6 @@
 import CPrefetch
 import CineMeshData
+import CineMeshModel
 
 /// Predictions for held-out ratings straight from factor rows in memory: a whole model's, or on a
 /// worker the user rows of its grid rows (`userBase` is the first user they hold) with every item

@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 import Dispatch
 
 /// Implicit-feedback ALS: every rating at or above the threshold is an observed interaction with

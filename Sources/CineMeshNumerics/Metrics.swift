@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 
 /// Rating-prediction errors over a set of blocks.
 public struct PredictionErrors: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 
 extension RankingMetrics {
     /// Top-k quality of `model` on held-out ratings: each evaluated user's list is `TopN` over the

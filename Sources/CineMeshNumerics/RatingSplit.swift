@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 
 /// Train/test splits of a dataset's blocks that keep the grid: each output block holds a subset of
 /// the input block's ratings in the same order.

@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 
 /// The learning rates and regularizations of one SGD epoch.
 public struct SGDSteps: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 
 /// A train/test split as the command line and job specs write it: `random:FRACTION`,
 /// `last:K` or `kfold:K:I`.

@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 
 /// The order in which an epoch of stratified SGD (Gemulla et al., KDD 2011) visits the blocks of an
 /// R x C grid. With m = max(R, C), stratum t holds the blocks (i, j) with (j - i) mod m == t: no

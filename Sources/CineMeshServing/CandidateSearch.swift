@@ -1,4 +1,4 @@
-import CineMeshNumerics
+import CineMeshModel
 
 /// The first pass of `ItemPanels.top`: keeps the n best approximate scores, which set a cutoff,
 /// and every item whose approximate score reaches `cutoff` (the n-th best so far minus `margin`).

@@ -1,4 +1,4 @@
-import CineMeshNumerics
+import CineMeshModel
 
 /// A model's item factors laid out for top-N serving: panels of 16 items holding, for each pair of
 /// factors, the 16 items' two factors side by side as 16-bit integers (each item scaled so its

@@ -1,5 +1,5 @@
 import CineMeshData
-import CineMeshNumerics
+import CineMeshModel
 import CineMeshStore
 import Logging
 

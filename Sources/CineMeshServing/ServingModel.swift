@@ -1,5 +1,5 @@
 import CineMeshData
-import CineMeshNumerics
+import CineMeshModel
 
 /// A model ready to answer requests: the factors, the id maps, each item's catalog entry, each
 /// user's training items, genre sets and a popularity ranking, all immutable once built. One

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CineMeshData
+import CineMeshModel
 import CineMeshNumerics
 
 struct Export: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CineMeshCluster
 import CineMeshData
+import CineMeshModel
 import CineMeshNumerics
 import CineMeshStore
 import Foundation

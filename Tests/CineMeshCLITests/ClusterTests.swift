@@ -1,6 +1,7 @@
 import CineMeshAnalytics
 import CineMeshCluster
 import CineMeshData
+import CineMeshModel
 import CineMeshNumerics
 import Foundation
 import Testing

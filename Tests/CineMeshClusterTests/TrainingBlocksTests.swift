@@ -1,5 +1,6 @@
 @testable import CineMeshCluster
 import CineMeshData
+import CineMeshModel
 import CineMeshNumerics
 import Foundation
 import Testing

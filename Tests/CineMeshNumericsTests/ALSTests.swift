@@ -1,4 +1,5 @@
 @testable import CineMeshData
+@testable import CineMeshModel
 @testable import CineMeshNumerics
 import Testing
 

@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 @testable import CineMeshNumerics
 import Testing
 

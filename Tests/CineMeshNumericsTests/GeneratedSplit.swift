@@ -1,4 +1,5 @@
 @testable import CineMeshData
+import CineMeshModel
 import CineMeshNumerics
 
 /// Generated data written as a dataset in a temporary directory (removed again), loaded, and split

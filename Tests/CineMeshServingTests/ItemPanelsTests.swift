@@ -1,4 +1,5 @@
 @testable import CineMeshData
+import CineMeshModel
 import CineMeshNumerics
 @testable import CineMeshServing
 import Foundation

@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 import CineMeshNumerics
 import Foundation
 
@@ -157,7 +158,7 @@ public final class ALSTrainingJob: JobDriver {
         let hyperparameters: ModelFile.Metadata.Hyperparameters = implicit ? .alsImplicit(spec.implicit) : .als(spec.als)
         return try TrainingResult.publish(algorithm: spec.algorithm.rawValue, hyperparameters: hyperparameters, model: stopper.best ?? model,
                                           reports: reports, evaluation: evaluation, train: train, dataset: dataset, context: context,
-                                          stoppedEarly: stoppedEarly, ratingMetrics: !implicit)
+                                          stoppedEarly: stoppedEarly, positiveThreshold: implicit ? spec.implicit.positiveThreshold : nil)
     }
 
     public var metrics: [String: Double] {

@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 import CineMeshNumerics
 
 /// The `train` job for `baseline` (Surprise's BaselineOnly): per epoch an items stage (one task

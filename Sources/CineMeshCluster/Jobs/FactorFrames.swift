@@ -1,3 +1,4 @@
+import CineMeshModel
 import CineMeshNumerics
 
 /// Factor rows and biases that came back from workers as payload frames, copied into place.

@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 import CineMeshNumerics
 
 /// A factor model kept as the frames workers returned: a base model, with the user rows of some

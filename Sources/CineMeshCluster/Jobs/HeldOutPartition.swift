@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 import CineMeshNumerics
 
 /// A held-out set cut along the grid's rows, for workers that score the rows they hold: each grid

@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 import CineMeshNumerics
 
 /// The blocks of a stratified-SGD run as one dataflow across epochs. Every grid row's blocks

@@ -1,3 +1,4 @@
+import CineMeshModel
 import CineMeshNumerics
 
 /// What the coordinator knows of one epoch of a distributed svd run while it is in flight: its

@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 import CineMeshNumerics
 
 /// The parameters of a `train` job, read from a job spec's `parameters` with the names of the

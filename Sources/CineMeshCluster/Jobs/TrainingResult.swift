@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 import CineMeshNumerics
 import CineMeshStore
 import Foundation
@@ -65,18 +66,20 @@ public struct TrainingResult: Codable, Sendable, Equatable {
 
     /// Writes the model into the coordinator's model store and makes the job's outcome. The file
     /// holds the per-epoch metrics without timings (they differ run to run), so it is the same
-    /// bytes however many workers trained it.
+    /// bytes however many workers trained it. With `positiveThreshold` (als-implicit, whose
+    /// scores are preferences) the held-out ratings are ranked instead of scored.
     static func publish(algorithm: String, hyperparameters: ModelFile.Metadata.Hyperparameters, model: BiasedFactorModel,
                         reports: [EpochReport], evaluation: EvaluationSet, train: [RatingBlock], dataset: Dataset,
-                        context: JobContext, stoppedEarly: Bool, ratingMetrics: Bool = true, costs: [EpochCost] = []) throws -> JobOutcome {
+                        context: JobContext, stoppedEarly: Bool, positiveThreshold: Float? = nil, costs: [EpochCost] = []) throws -> JobOutcome {
         let scale = dataset.manifest.ratingScale
         var metrics: [String: Double] = [:]
+        let ratingMetrics = positiveThreshold == nil
         if ratingMetrics && evaluation.count > 0 {
             let errors = evaluation.errors(of: model, scale: scale)
             metrics = ["rmse": errors.rmse, "mae": errors.mae]
-        } else if evaluation.count > 0, case .alsImplicit(let p) = hyperparameters {
+        } else if evaluation.count > 0, let positiveThreshold {
             // Scores are preferences: rank instead, as `cinemesh train` does in one process.
-            let ranking = RankingMetrics(model: model, train: train, test: evaluation, threshold: p.positiveThreshold, k: 10, maxUsers: 5000)
+            let ranking = RankingMetrics(model: model, train: train, test: evaluation, threshold: positiveThreshold, k: 10, maxUsers: 5000)
             metrics = ["precision@10": ranking.precision, "ndcg@10": ranking.ndcg, "recall@10": ranking.recall, "map@10": ranking.map]
         }
         let timeless = reports.map { EpochReport(epoch: $0.epoch, trainRMSE: $0.trainRMSE, testRMSE: $0.testRMSE, seconds: 0, evaluationSeconds: 0) }

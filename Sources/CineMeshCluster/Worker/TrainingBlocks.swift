@@ -1,4 +1,5 @@
 import CineMeshData
+import CineMeshModel
 import CineMeshNumerics
 
 /// A worker's in-memory cache of training blocks: a shard read once and split once per job, then

@@ -9,11 +9,34 @@ import CineMeshData
 public struct ModelFile: Sendable {
     /// Everything about the model except its numbers.
     public struct Metadata: Codable, Sendable, Equatable {
-        public enum Hyperparameters: Codable, Sendable, Equatable {
-            case svd(SVDParameters)
-            case als(ALSParameters)
-            case alsImplicit(ImplicitALSParameters)
-            case baseline(BaselineTrainer)
+        /// The parameters the model was trained with, as its trainer wrote them: kept for people
+        /// and for training again, never read to serve. Written as `{"<trainer>": {"_0": {...}}}`
+        /// (docs/FORMATS.md), the shape of the files version 1 has always had.
+        public struct Hyperparameters: Codable, Sendable, Equatable {
+            /// The trainer's key: `svd`, `als`, `alsImplicit`, `baseline`, ...
+            public var trainer: String
+            /// Its parameters, as a JSON object.
+            public var values: JSONValue
+
+            public init(trainer: String, values: JSONValue) {
+                self.trainer = trainer
+                self.values = values
+            }
+
+            public init(from decoder: any Decoder) throws {
+                let outer = try decoder.container(keyedBy: JSONValue.Key.self)
+                guard outer.allKeys.count == 1, let key = outer.allKeys.first else {
+                    throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "hyper-parameters name one trainer"))
+                }
+                trainer = key.stringValue
+                values = try outer.nestedContainer(keyedBy: JSONValue.Key.self, forKey: key).decode(JSONValue.self, forKey: JSONValue.Key("_0"))
+            }
+
+            public func encode(to encoder: any Encoder) throws {
+                var outer = encoder.container(keyedBy: JSONValue.Key.self)
+                var inner = outer.nestedContainer(keyedBy: JSONValue.Key.self, forKey: JSONValue.Key(trainer))
+                try inner.encode(values, forKey: JSONValue.Key("_0"))
+            }
         }
 
         public var algorithm: String

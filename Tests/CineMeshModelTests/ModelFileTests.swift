@@ -1,8 +1,14 @@
 @testable import CineMeshData
+@testable import CineMeshModel
 @testable import CineMeshNumerics
 import Testing
 
 @Suite struct ModelFileTests {
+    /// What reading the model file at `path` throws, when it throws a `DataError`.
+    func readError(_ path: String) -> DataError? {
+        #expect(throws: DataError.self) { try ModelFile.read(path) }
+    }
+
     func sample() throws -> ModelFile {
         var p = SVDParameters()
         p.factors = 5
@@ -44,17 +50,17 @@ import Testing
             var damaged = bytes
             damaged[offset] ^= 0x08
             try AtomicFile.write(damaged, to: path)
-            #expect(dataErrorOf { _ = try ModelFile.read(path) }?.kind == .damaged, "flip at \(offset)")
+            #expect(readError(path)?.kind == .damaged, "flip at \(offset)")
         }
         try AtomicFile.write(Array(bytes.prefix(100)), to: path)
-        #expect(dataErrorOf { _ = try ModelFile.read(path) }?.kind == .damaged)
+        #expect(readError(path)?.kind == .damaged)
         var future = bytes
         future[8] = 2
         var w = BinaryWriter()
         w.put(raw: Array(future.dropLast(8)))
         w.appendChecksum()
         try AtomicFile.write(w.bytes, to: path)
-        #expect(dataErrorOf { _ = try ModelFile.read(path) }?.description == "\(path): model format version 2 is not supported (this build reads version 1)")
+        #expect(readError(path)?.description == "\(path): model format version 2 is not supported (this build reads version 1)")
     }
 
     /// A well-formed, checksummed file whose factors are not all finite is refused by name: it
@@ -68,7 +74,7 @@ import Testing
             var file = try sample()
             file.model.items[1, 2] = bad
             try AtomicFile.write(try file.encoded(), to: path)
-            let error = dataErrorOf { _ = try ModelFile.read(path) }
+            let error = readError(path)
             #expect(error?.kind == .damaged)
             #expect(error?.description.contains("item factors: value 7 is \(bad), not a finite number") == true, "\(error.map { "\($0)" } ?? "")")
         }
