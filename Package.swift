@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "CineMeshStore", targets: ["CineMeshStore"]),
         .library(name: "CineMeshAnalytics", targets: ["CineMeshAnalytics"]),
         .library(name: "CineMeshCluster", targets: ["CineMeshCluster"]),
+        .library(name: "CineMeshJobs", targets: ["CineMeshJobs"]),
         .library(name: "CineMeshServing", targets: ["CineMeshServing"]),
     ],
     dependencies: [
@@ -74,15 +75,13 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         // The cluster runtime: ZeroMQ transport, the wire protocol, coordinator, workers, shard
-        // shipping, the job registry, configuration, logs and metrics.
+        // shipping, the job registry, configuration, logs and metrics. It moves bytes and
+        // schedules tasks; what a task computes is CineMeshJobs'.
         .target(
             name: "CineMeshCluster",
             dependencies: [
                 "CZeroMQ",
                 "CineMeshData",
-                "CineMeshAnalytics",
-                "CineMeshModel",
-                "CineMeshNumerics",
                 "CineMeshStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -90,6 +89,19 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        // The job families, each a coordinator half (plans stages, merges results in block order)
+        // and a worker half (task runners), registered with the runtime through `JobCatalog`.
+        .target(
+            name: "CineMeshJobs",
+            dependencies: [
+                "CineMeshCluster",
+                "CineMeshData",
+                "CineMeshAnalytics",
+                "CineMeshModel",
+                "CineMeshNumerics",
+                "CineMeshStore",
             ]
         ),
         // The gateway: models ready to serve, hot swaps from the model store, the HTTP API.
@@ -115,6 +127,7 @@ let package = Package(
                 "CineMeshStore",
                 "CineMeshAnalytics",
                 "CineMeshCluster",
+                "CineMeshJobs",
                 "CineMeshServing",
                 "CZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
@@ -130,8 +143,9 @@ let package = Package(
         .testTarget(name: "CineMeshNumericsTests", dependencies: ["CineMeshNumerics", "CineMeshModel", "CineMeshData"]),
         .testTarget(name: "CineMeshStoreTests", dependencies: ["CineMeshStore", "CineMeshModel", "CineMeshNumerics", "CineMeshData"]),
         .testTarget(name: "CineMeshAnalyticsTests", dependencies: ["CineMeshAnalytics", "CineMeshData"]),
-        .testTarget(name: "CineMeshClusterTests", dependencies: ["CineMeshCluster", "CineMeshAnalytics", "CineMeshModel", "CineMeshNumerics", "CineMeshData", "CZeroMQ"]),
+        .testTarget(name: "CineMeshClusterTests", dependencies: ["CineMeshCluster", "CineMeshData", "CZeroMQ"]),
+        .testTarget(name: "CineMeshJobsTests", dependencies: ["CineMeshJobs", "CineMeshCluster", "CineMeshAnalytics", "CineMeshModel", "CineMeshNumerics", "CineMeshData"]),
         .testTarget(name: "CineMeshServingTests", dependencies: ["CineMeshServing", "CineMeshModel", "CineMeshNumerics", "CineMeshData"]),
-        .testTarget(name: "CineMeshCLITests", dependencies: ["cinemesh", "CineMeshData", "CineMeshCluster", "CineMeshAnalytics", "CineMeshStore", "CineMeshModel", "CineMeshNumerics"]),
+        .testTarget(name: "CineMeshCLITests", dependencies: ["cinemesh", "CineMeshData", "CineMeshCluster", "CineMeshJobs", "CineMeshAnalytics", "CineMeshStore", "CineMeshModel", "CineMeshNumerics"]),
     ]
 )

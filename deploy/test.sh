@@ -5,5 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh
+# The module layering (docs/ARCHITECTURE.md): first the check's own test, then the tree.
+python3 deploy/check-layers.py --self-test
+python3 deploy/check-layers.py
 swift build --build-tests
 swift test --skip-build --disable-xctest "$@"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CineMeshCluster
 import CineMeshData
+import CineMeshJobs
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -47,7 +48,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             Logs.bootstrap(level: config.logLevel)
             let registry = MetricsEndpoint.bootstrap()
             let logger = Logger(label: "cinemesh.coordinator")
-            let coordinator = try Coordinator(config: config, jobTypes: [StatsJob.type, SVDTrainingJob.type, TuneJob.type], logger: logger)
+            let coordinator = try Coordinator(config: config, jobTypes: JobCatalog.types, logger: logger)
             let endpointsPath = FileSystem.join(config.coordinatorStateDirectory, CoordinatorEndpoints.fileName)
             let publish: @Sendable (String?) -> Void = { metricsAddress in
                 let e = CoordinatorEndpoints(workers: coordinator.endpoints.workers, clients: coordinator.endpoints.clients,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CineMeshCluster
 import CineMeshData
+import CineMeshJobs
 import CineMeshModel
 import CineMeshNumerics
 import CineMeshStore

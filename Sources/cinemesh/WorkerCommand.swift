@@ -1,6 +1,7 @@
 import ArgumentParser
 import CineMeshCluster
 import CineMeshData
+import CineMeshJobs
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -43,7 +44,7 @@ struct WorkerCommand: AsyncParsableCommand {
             Logs.bootstrap(level: config.logLevel)
             let registry = MetricsEndpoint.bootstrap()
             let logger = Logger(label: "cinemesh.worker")
-            let worker = try Worker(config: config, logger: logger)
+            let worker = try Worker(config: config, runners: JobCatalog.runners, logger: logger)
             var services: [any Service] = [LoopService(name: "worker", loop: { worker.run() }, stop: { worker.requestStop() })]
             if let address = HostPort(config.workerMetrics) {
                 services.append(MetricsEndpoint.service(address: address, registry: registry, logger: logger) { port in

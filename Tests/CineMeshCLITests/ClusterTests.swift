@@ -1,6 +1,7 @@
 import CineMeshAnalytics
 import CineMeshCluster
 import CineMeshData
+import CineMeshJobs
 import CineMeshModel
 import CineMeshNumerics
 import Foundation

@@ -1,5 +1,6 @@
 import CineMeshCluster
 import CineMeshData
+import CineMeshJobs
 import CineMeshStore
 import Foundation
 import Testing

@@ -1,4 +1,3 @@
-import CineMeshAnalytics
 import CineMeshData
 import Foundation
 
@@ -10,6 +9,13 @@ public struct TaskInput: Sendable {
     public var parameters: [String: String]
     public var files: [String]
     public var payload: [Frame]
+
+    public init(job: Int64, parameters: [String: String], files: [String], payload: [Frame]) {
+        self.job = job
+        self.parameters = parameters
+        self.files = files
+        self.payload = payload
+    }
 
     /// Payload frame `index`, moved out of the input (an empty frame is left in its place): the
     /// runner then holds the only reference, so it can change the frame in place and send it on
@@ -59,30 +65,5 @@ public struct TaskRunners: Sendable {
         self.runners = runners
         self.background = background
         self.forget = forget
-    }
-
-    /// Every runner this build ships.
-    public static let standard = TaskRunners(runners: [StatsJob.taskKind: statsBlock, SVDTrainingJob.taskKind: svdBlock,
-                                                        SVDTrainingJob.collectKind: svdCollect, SVDTrainingJob.scoreKind: svdScore, ALSTrainingJob.taskKind: alsRows,
-                                                        TuneJob.taskKind: tuneTrial, BaselineTrainingJob.taskKind: baselineRows],
-                                           background: [SVDTrainingJob.scoreKind],
-                                           forget: { job in job.map(SVDMemory.end(job:)) ?? SVDMemory.removeAll() })
-
-    /// `stats-block`: the statistics of one shard file.
-    static let statsBlock: Runner = { input in
-        guard let path = input.files.first else { throw TaskError("stats-block: no shard file") }
-        guard let row = input.parameters["row"].flatMap(Int.init), let column = input.parameters["column"].flatMap(Int.init),
-              let scale = input.parameters["scale"].flatMap(RatingScale.init(parsing:)) else {
-            throw TaskError("stats-block: parameters row, column and scale are required")
-        }
-        if let delay = input.parameters["delay_ms"].flatMap(Int.init), delay > 0 {
-            usleep(useconds_t(delay) * 1000)
-        }
-        let block = try ShardFile.read(path, includeTimestamps: false)
-        guard block.row == row, block.column == column else {
-            throw TaskError("stats-block: the shard holds block (\(block.row), \(block.column)), not (\(row), \(column))")
-        }
-        let stats = BlockStats(block: block, bins: RatingBins(scale: scale))
-        return TaskOutput(output: ["stats": String(decoding: try JSON.encode(stats), as: UTF8.self)])
     }
 }

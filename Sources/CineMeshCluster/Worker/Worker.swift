@@ -46,7 +46,7 @@ public final class Worker: @unchecked Sendable {
     private var taken = 0
 
     /// Opens the cache and reads (or creates) the worker's id. Call `run()` on a dedicated thread.
-    public init(config: ClusterConfig, runners: TaskRunners = .standard, logger: Logger) throws {
+    public init(config: ClusterConfig, runners: TaskRunners, logger: Logger) throws {
         self.config = config
         self.runners = runners
         cache = try ShardCache(directory: config.workerCacheDirectory)

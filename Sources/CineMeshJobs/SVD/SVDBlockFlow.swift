@@ -1,3 +1,4 @@
+import CineMeshCluster
 import CineMeshData
 import CineMeshModel
 import CineMeshNumerics

@@ -1,4 +1,5 @@
-@testable import CineMeshCluster
+import CineMeshCluster
+@testable import CineMeshJobs
 import CineMeshData
 import CineMeshModel
 import CineMeshNumerics

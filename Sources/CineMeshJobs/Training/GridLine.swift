@@ -1,3 +1,4 @@
+import CineMeshCluster
 import CineMeshData
 
 /// A whole row of the grid (one user range and its blocks in column order) or a whole column (one

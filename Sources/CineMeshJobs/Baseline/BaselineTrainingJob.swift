@@ -1,3 +1,4 @@
+import CineMeshCluster
 import CineMeshData
 import CineMeshModel
 import CineMeshNumerics
@@ -91,10 +92,10 @@ public final class BaselineTrainingJob: JobDriver {
     }
 }
 
-extension TaskRunners {
+extension BaselineTrainingJob {
     /// `baseline-rows`: one half-step of the baseline for a grid row (user biases) or column (item
     /// biases), from its shards and the other side's biases; returns the range's biases.
-    static let baselineRows: Runner = { input in
+    static let runner: TaskRunners.Runner = { input in
         let p = input.parameters
         guard let side = p["side"], side == "user" || side == "item", let index = p["index"].flatMap(Int.init),
               let splitText = p["split"], let splitSeed = p["split_seed"].flatMap(UInt64.init), let mean = ExactFloat.float(p["mean"]),

@@ -1,3 +1,4 @@
+import CineMeshCluster
 import CineMeshModel
 import CineMeshNumerics
 

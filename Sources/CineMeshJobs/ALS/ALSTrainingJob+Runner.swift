@@ -1,12 +1,13 @@
+import CineMeshCluster
 import CineMeshData
 import CineMeshModel
 import CineMeshNumerics
 
-extension TaskRunners {
+extension ALSTrainingJob {
     /// `als-rows`: solves the rows of one grid row (users) or column (items) against the fixed side
     /// the task brought. Explicit ALS: payload [fixed rows, fixed biases], returns [rows, biases].
     /// Implicit ALS: payload [fixed rows, Gram matrix, current rows], returns [rows].
-    static let alsRows: Runner = { input in
+    static let runner: TaskRunners.Runner = { input in
         let p = input.parameters
         guard let side = p["side"], side == "user" || side == "item", let index = p["index"].flatMap(Int.init),
               let algo = p["algo"], let stride = p["stride"].flatMap(Int.init), let factors = p["factors"].flatMap(Int.init),

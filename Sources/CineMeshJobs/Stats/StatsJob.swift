@@ -1,4 +1,5 @@
 import CineMeshAnalytics
+import CineMeshCluster
 import CineMeshData
 import Foundation
 

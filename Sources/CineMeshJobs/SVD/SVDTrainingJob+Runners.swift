@@ -1,8 +1,9 @@
+import CineMeshCluster
 import CineMeshData
 import CineMeshModel
 import CineMeshNumerics
 
-extension TaskRunners {
+extension SVDTrainingJob {
     /// `svd-block`: one SGD sweep over a block's training ratings (docs/PROTOCOL.md section 8).
     /// The user rows come in the task (`users=payload`) or from this worker's memory
     /// (`users=resident`), the item rows likewise (`items=payload`, the default, or `resident`).
@@ -14,7 +15,7 @@ extension TaskRunners {
     /// snapshots of older epochs not listed are dropped. `sequence` is the block's place in the run's sequential sweep;
     /// rows taken from memory must have been left there by the block named in `users_after` and
     /// `items_after`, else the task fails, retryably (the earlier block has not run here yet).
-    static let svdBlock: Runner = { input in
+    static let blockRunner: TaskRunners.Runner = { input in
         let entered = MonotonicClock.nanoseconds()
         let p = input.parameters
         guard !input.files.isEmpty, let row = p["row"].flatMap(Int.init), let column = p["column"].flatMap(Int.init),
@@ -118,7 +119,7 @@ extension TaskRunners {
     /// which the worker keeps for later epochs). Returns each row's
     /// `ErrorSum` as `errors.ROW`, and the task's wall and CPU time (`score_us`, `score_cpu_us`:
     /// it runs in the background, so the two differ by the time it waited for a core).
-    static let svdScore: Runner = { input in
+    static let scoreRunner: TaskRunners.Runner = { input in
         let p = input.parameters
         guard let epoch = p["epoch"].flatMap(Int.init), let rows = integers(p["rows"]), let sent = integers(p["held_out"]),
               let stride = p["stride"].flatMap(Int.init), FactorMatrix.isValidStride(stride), let columns = p["columns"].flatMap(Int.init), columns > 0,
@@ -194,7 +195,7 @@ extension TaskRunners {
 
     /// `svd-collect`: the user rows of grid row `row` as epoch `epoch` left them (this worker's
     /// snapshot), for a checkpoint or the final model.
-    static let svdCollect: Runner = { input in
+    static let collectRunner: TaskRunners.Runner = { input in
         let entered = MonotonicClock.nanoseconds()
         guard let row = input.parameters["row"].flatMap(Int.init), let epoch = input.parameters["epoch"].flatMap(Int.init),
               let kept = SVDMemory.snapshots.peek(job: input.job, SVDMemory.SnapshotKey(index: row, epoch: epoch)) else {

@@ -1,4 +1,5 @@
-@testable import CineMeshCluster
+import CineMeshCluster
+@testable import CineMeshJobs
 import Testing
 
 /// What a worker keeps between tasks, job by job.

@@ -1,3 +1,4 @@
+import CineMeshCluster
 /// Which worker session holds which grid rows in distributed SGD: contiguous ranges of rows, as
 /// even as the count allows, over the sessions in the order given (registration order). With the
 /// cyclic strata of `StratifiedSchedule` a column's item rows then change workers only where its

@@ -1,13 +1,14 @@
+import CineMeshCluster
 import CineMeshData
 import CineMeshModel
 import CineMeshNumerics
 import Foundation
 
-extension TaskRunners {
+extension TuneJob {
     /// `tune-trial`: trains one model with the one-process trainer on every shard of the dataset
     /// (row-major), on the trial's split, and scores it on the held-out ratings: RMSE and MAE for
     /// svd and als, precision@10 and NDCG@10 for als-implicit.
-    static let tuneTrial: Runner = { input in
+    static let runner: TaskRunners.Runner = { input in
         var trainParameters = input.parameters
         guard let users = trainParameters.removeValue(forKey: "tune.users").flatMap(Int.init),
               let items = trainParameters.removeValue(forKey: "tune.items").flatMap(Int.init),

@@ -1,4 +1,5 @@
-@testable import CineMeshCluster
+import CineMeshCluster
+@testable import CineMeshJobs
 import CineMeshData
 import CineMeshModel
 import CineMeshNumerics
@@ -36,37 +37,37 @@ import Testing
         var odd = task(2, users: nil, items: nil)
         odd.parameters["stride"] = "4"
         #expect(throws: TaskError.self, "a stride the kernels cannot step through is refused, not swept out of bounds") {
-            _ = try TaskRunners.svdBlock(&odd)
+            _ = try SVDTrainingJob.blockRunner(&odd)
         }
         do {
             var input = task(3, users: 1, items: nil)
-            _ = try TaskRunners.svdBlock(&input)
+            _ = try SVDTrainingJob.blockRunner(&input)
             Issue.record("a block ran on user rows this worker never held")
         } catch let error as TaskError {
             #expect(error.retryable, "the block that leaves them may still come: \(error)")
         }
         var firstInput = task(3, users: nil, items: nil)
         let arrived = firstInput.payload[2].withUnsafeBytes { $0.baseAddress }
-        let first = try TaskRunners.svdBlock(&firstInput)
+        let first = try SVDTrainingJob.blockRunner(&firstInput)
         #expect(first.payload[0].withUnsafeBytes { $0.baseAddress } == arrived, "item rows are swept where they landed and sent from there")
         #expect(SVDMemory.users.peek(job: job, 0)?.swept == 3 && SVDMemory.items.peek(job: job, 0)?.swept == 3)
         do {
             var input = task(9, users: 5, items: 3)
-            _ = try TaskRunners.svdBlock(&input)
+            _ = try SVDTrainingJob.blockRunner(&input)
             Issue.record("a block sent ahead of block 5 ran")
         } catch let error as TaskError {
             #expect(error.retryable && error.message.contains("not block 5"), "\(error)")
         }
         #expect(SVDMemory.users.peek(job: job, 0)?.swept == 3 && SVDMemory.items.peek(job: job, 0)?.swept == 3, "the rows stay in memory as they were")
         var secondInput = task(5, users: 3, items: 3)
-        let second = try TaskRunners.svdBlock(&secondInput)
+        let second = try SVDTrainingJob.blockRunner(&secondInput)
         #expect(second.payload[0] != first.payload[0], "block 5 swept the item rows block 3 left")
         #expect(SVDMemory.users.peek(job: job, 0)?.swept == 5)
 
         // Scoring reads the snapshot a block kept only as rows of the stride they were swept with.
         var last = task(7, users: 5, items: 5)
         last.parameters["snapshot"] = "0"
-        _ = try TaskRunners.svdBlock(&last)
+        _ = try SVDTrainingJob.blockRunner(&last)
         func score(stride: Int) -> TaskInput {
             let itemFrames = [FloatFrames.frame(Array(repeating: Float(0.2), count: 2 * stride)[...]), FloatFrames.frame([Float](repeating: 0, count: 2)[...])]
             let heldOut = [FloatFrames.frame([Int32(1)][...]), FloatFrames.frame([Int32(0)][...]), FloatFrames.frame([Float(3)][...])]
@@ -75,8 +76,8 @@ import Testing
                              files: [], payload: itemFrames + heldOut)
         }
         var wide = score(stride: 2 * stride)
-        #expect(throws: TaskError.self, "rows of stride \(stride) are not read as rows of twice that") { _ = try TaskRunners.svdScore(&wide) }
+        #expect(throws: TaskError.self, "rows of stride \(stride) are not read as rows of twice that") { _ = try SVDTrainingJob.scoreRunner(&wide) }
         var fitting = score(stride: stride)
-        #expect(try TaskRunners.svdScore(&fitting).output["errors.0"] != nil)
+        #expect(try SVDTrainingJob.scoreRunner(&fitting).output["errors.0"] != nil)
     }
 }

@@ -1,0 +1,18 @@
+import CineMeshCluster
+
+/// The job families this build ships, as the cluster runtime takes them: the coordinator's job
+/// types and the workers' task runners. A new family adds its `JobType` and its runners here.
+public enum JobCatalog {
+    /// Every job type the coordinator accepts.
+    public static let types: [JobType] = [StatsJob.type, SVDTrainingJob.type, TuneJob.type]
+
+    /// Every task runner a worker has.
+    public static let runners = TaskRunners(
+        runners: [StatsJob.taskKind: StatsJob.runner,
+                  SVDTrainingJob.taskKind: SVDTrainingJob.blockRunner, SVDTrainingJob.collectKind: SVDTrainingJob.collectRunner,
+                  SVDTrainingJob.scoreKind: SVDTrainingJob.scoreRunner,
+                  ALSTrainingJob.taskKind: ALSTrainingJob.runner, BaselineTrainingJob.taskKind: BaselineTrainingJob.runner,
+                  TuneJob.taskKind: TuneJob.runner],
+        background: [SVDTrainingJob.scoreKind],
+        forget: { job in job.map(SVDMemory.end(job:)) ?? SVDMemory.removeAll() })
+}
