@@ -24,66 +24,13 @@ struct Train: ParsableCommand {
         """
     )
 
-    enum Algorithm: String, ExpressibleByArgument, CaseIterable {
-        case svd, als, alsImplicit = "als-implicit", baseline
-    }
-
     @Argument(help: "Dataset directory.")
     var dataset: String
 
-    @Option(help: "Algorithm: svd, als, als-implicit or baseline.")
-    var algo: Algorithm = .svd
-
-    @Option(help: "Latent factors (default: svd 100, als 20, als-implicit 64).")
-    var factors: Int?
-
-    @Option(help: "Epochs (svd, default 20), iterations (als 10, als-implicit 15) or baseline epochs (10).")
-    var epochs: Int?
-
-    @Option(help: "Learning rate for all parameters (svd).")
-    var lr: Float = 0.005
-
-    @Option(help: "Regularization (default: svd 0.02 for all parameters; als 0.1, weighted by each row's rating count; als-implicit 0.05).")
-    var reg: Float?
-
-    @Flag(help: "ALS without biases and global mean (plain p_u . q_i).")
-    var noBias = false
-
-    @Option(help: "als-implicit: confidence of an observed interaction is 1 + alpha.")
-    var alpha = 40.0
-
-    @Option(help: "als-implicit: ratings at or above this are the observed interactions.")
-    var positiveThreshold: Float = 4
-
-    @Option(help: "als-implicit: conjugate-gradient steps per row and half-iteration.")
-    var cgSteps = 3
-
-    @Option(help: "Learning rate of the biases (default: --lr).")
-    var lrBias: Float?
-
-    @Option(help: "Regularization of the biases (svd; als, weighted like --reg) (default: --reg).")
-    var regBias: Float?
-
-    @Option(help: "Multiply the learning rates by this after each epoch.")
-    var lrDecay: Float = 1
-
-    @Option(help: "Std. dev. of the initial factors.")
-    var initStd: Float = 0.1
-
-    @Option(help: "Seed of the initial factors and the block schedule.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Held-out ratings: random:FRACTION (by rating), last:K (each user's K latest), kfold:K:I (fold I of K, 0-based).")
-    var split = "random:0.2"
+    @OptionGroup var options: TrainSpecOptions
 
     @Option(help: "A dataset of held-out ratings (e.g. the test file of a predefined split) to score instead of a random split; its ids are matched to the training dataset's.")
     var test: String?
-
-    @Option(help: "Seed of the train/test split.")
-    var splitSeed: UInt64 = 42
-
-    @Option(help: "Stop when the held-out RMSE has not improved for this many epochs and keep the best epoch's model (svd, als).")
-    var earlyStopping: Int?
 
     @Option(help: "A held-out rating at or above this is a 'like' (classification metrics) and a relevant item (ranking metrics).")
     var likeThreshold: Float = 4
@@ -120,110 +67,57 @@ struct Train: ParsableCommand {
         }
         try reportingErrors {
             guard checkpointEvery == nil else { throw DataError(.usage, "--checkpoint-every applies to svd on a cluster (--local, --cluster)") }
+            let spec = try options.spec(test: test)
             let ds = try Dataset(path: dataset)
             let loaded = monotonicSeconds()
-            let train: [RatingBlock]
-            let evaluation: EvaluationSet
-            if let test {
-                train = try ds.allBlocks(includeTimestamps: false)
-                evaluation = try EvaluationSet(dataset: try Dataset(path: test), trainUsers: ds.users, trainItems: ds.items)
-            } else {
-                let spec = try SplitSpec(parsing: split)
-                let parts = try spec.apply(try ds.allBlocks(includeTimestamps: spec.needsTimestamps), users: ds.manifest.users, seed: splitSeed)
-                train = parts.train
-                evaluation = EvaluationSet(blocks: parts.test)
-            }
+            let here = JobContext(modelsDirectory: "", datasetsDirectory: FileManager.default.currentDirectoryPath)
+            let (train, evaluation): ([RatingBlock], EvaluationSet)
+            do { (train, evaluation) = try spec.trainingData(ds, context: here) } catch let error as JobError { throw DataError(.usage, error.message) }
             let trainCount = train.reduce(0) { $0 + $1.count }, testCount = evaluation.count
             if evaluation.unknownCount > 0 {
                 print("test: \(Terminal.grouped(evaluation.unknownCount)) ratings of users or items absent from training are predicted from biases")
             }
             print("dataset \(ds.manifest.name): \(Terminal.grouped(ds.manifest.users)) users, \(Terminal.grouped(ds.manifest.items)) items; train \(Terminal.grouped(trainCount)), test \(Terminal.grouped(testCount)) ratings; grid \(ds.grid.rows)x\(ds.grid.columns)")
             let scale = ds.manifest.ratingScale
+            let algo = spec.algorithm
             let started = monotonicSeconds()
             var sweepSeconds = 0.0, evaluationSeconds = 0.0
             var reports: [EpochReport] = []
-            let hyperparameters: ModelFile.Metadata.Hyperparameters
-            let model: BiasedFactorModel
+            var progress = ProgressBar(epochs: spec.svd.epochs)
             switch algo {
-            case .baseline:
-                var b = BaselineTrainer()
-                if let epochs { b.epochs = epochs }
-                hyperparameters = .baseline(b)
-                model = b.fit(train, users: ds.manifest.users, items: ds.manifest.items)
-            case .alsImplicit:
-                var p = ImplicitALSParameters()
-                p.factors = factors ?? 64
-                p.iterations = epochs ?? 15
-                p.regularization = Double(reg ?? 0.05)
-                p.alpha = alpha
-                p.positiveThreshold = positiveThreshold
-                p.cgSteps = cgSteps
-                p.seed = seed
-                hyperparameters = .alsImplicit(p)
-                print("iteration  seconds")
-                model = try ImplicitALSTrainer(parameters: p).fit(train, users: ds.manifest.users, items: ds.manifest.items) { iteration, seconds in
-                    sweepSeconds += seconds
-                    print("\(Terminal.pad(String(iteration), 9, right: true))  \(Terminal.pad(Terminal.fixed(seconds, 3), 7, right: true))")
-                }
-            case .als:
-                var p = ALSParameters()
-                p.factors = factors ?? 20
-                p.iterations = epochs ?? 10
-                p.regularization = Double(reg ?? 0.1)
-                p.biased = !noBias
-                p.biasRegularization = regBias.map(Double.init)
-                p.earlyStoppingPatience = earlyStopping
-                p.initStd = initStd
-                p.seed = seed
-                hyperparameters = .als(p)
-                print("iteration  train RMSE  test RMSE  seconds")
-                model = try ALSTrainer(parameters: p).fit(train, users: ds.manifest.users, items: ds.manifest.items,
-                                                          test: testCount > 0 ? evaluation : nil, scale: scale) { e in
-                    sweepSeconds += e.seconds
-                    evaluationSeconds += e.evaluationSeconds
-                    reports.append(e)
-                    print(Self.row(e))
-                }
-            case .svd:
-                var p = SVDParameters()
-                p.factors = factors ?? 100
-                p.epochs = epochs ?? 20
-                p.learningRate = lr
-                p.regularization = reg ?? 0.02
-                p.learningRateBias = lrBias
-                p.regularizationBias = regBias
-                p.learningRateDecay = lrDecay
-                p.earlyStoppingPatience = earlyStopping
-                p.initStd = initStd
-                p.seed = seed
-                hyperparameters = .svd(p)
-                print("    epoch  train RMSE  test RMSE  seconds")
-                var progress = ProgressBar(epochs: p.epochs)
-                model = try SVDTrainer(parameters: p).fit(
-                    train, grid: ds.grid, users: ds.manifest.users, items: ds.manifest.items,
-                    test: testCount > 0 ? evaluation : nil, scale: scale,
-                    onEpoch: { e in
-                        progress.clear()
-                        sweepSeconds += e.seconds
-                        evaluationSeconds += e.evaluationSeconds
-                        reports.append(e)
-                        print(Self.row(e))
-                    },
-                    onBlock: { progress.update(epoch: $0, done: $1, blocks: $2) })
+            case .alsImplicit: print("iteration  seconds")
+            case .als, .svd: print("    epoch  train RMSE  test RMSE  seconds")
+            case .baseline: break
             }
+            let model = try spec.fit(train, grid: ds.grid, users: ds.manifest.users, items: ds.manifest.items, test: evaluation, scale: scale,
+                                     progress: TrainingProgress(
+                                         epoch: { e in
+                                             progress.clear()
+                                             sweepSeconds += e.seconds
+                                             evaluationSeconds += e.evaluationSeconds
+                                             reports.append(e)
+                                             print(Self.row(e))
+                                         },
+                                         iteration: { iteration, seconds in
+                                             sweepSeconds += seconds
+                                             print("\(Terminal.pad(String(iteration), 9, right: true))  \(Terminal.pad(Terminal.fixed(seconds, 3), 7, right: true))")
+                                         },
+                                         block: { progress.update(epoch: $0, done: $1, blocks: $2) }))
             let seconds = monotonicSeconds() - started
             let fit = seconds - evaluationSeconds   // per-epoch test scoring is reporting, not fitting
             var metrics: [String: Double] = [:]
-            if algo == .alsImplicit {
+            if !spec.predictsRatings {
                 // Scores are preferences, not ratings: RMSE does not apply.
                 print("\(algo.rawValue): trained in \(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s)")
-            } else {
+            } else if testCount > 0 {
                 let errors = evaluation.errors(of: model, scale: scale)
                 metrics = ["rmse": errors.rmse, "mae": errors.mae]
                 print("\(algo.rawValue): test RMSE \(Terminal.fixed(errors.rmse, 4)), MAE \(Terminal.fixed(errors.mae, 4)) on \(Terminal.grouped(errors.count)) ratings; trained in \(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s)")
+            } else {
+                print("\(algo.rawValue): trained on every rating in \(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s); nothing held out to score")
             }
             if testCount > 0 {
-                if algo != .alsImplicit {
+                if spec.predictsRatings {
                     let like = LikeClassification(ratings: evaluation.ratings, predictions: evaluation.predictions(of: model, scale: scale), threshold: likeThreshold)
                     metrics["auc"] = like.auc
                     metrics["f1"] = like.f1
@@ -235,7 +129,7 @@ struct Train: ParsableCommand {
                 print("  top \(topK) over \(Terminal.grouped(ranking.users)) users: precision \(Terminal.fixed(ranking.precision, 4)), recall \(Terminal.fixed(ranking.recall, 4)), NDCG \(Terminal.fixed(ranking.ndcg, 4)), MAP \(Terminal.fixed(ranking.map, 4)), hit rate \(Terminal.fixed(ranking.hitRate, 4)), coverage \(Terminal.fixed(ranking.coverage, 4))")
             }
             if save != nil || store != nil {
-                let metadata = ModelFile.Metadata(algorithm: algo.rawValue, hyperparameters: hyperparameters, epochs: reports,
+                let metadata = ModelFile.Metadata(algorithm: algo.rawValue, hyperparameters: spec.hyperparameters, epochs: reports,
                                                   metrics: metrics, dataset: ds.manifest.name,
                                                   datasetContentHash: ds.manifest.contentHash, ratingScale: scale)
                 let file = ModelFile(metadata: metadata, model: model, users: ds.users, items: ds.items, catalog: ds.catalog, training: train)
@@ -249,8 +143,7 @@ struct Train: ParsableCommand {
                 }
             }
             if algo == .svd && sweepSeconds > 0 {
-                let epochs = self.epochs ?? 20
-                print("  SGD sweeps \(Terminal.fixed(sweepSeconds, 3)) s: \(Terminal.grouped(Int(Double(trainCount) * Double(epochs) / sweepSeconds))) rating updates/s")
+                print("  SGD sweeps \(Terminal.fixed(sweepSeconds, 3)) s: \(Terminal.grouped(Int(Double(trainCount) * Double(spec.svd.epochs) / sweepSeconds))) rating updates/s")
             }
         }
     }
@@ -263,43 +156,10 @@ struct Train: ParsableCommand {
     /// The same training as a `train` job on a cluster: submitted, followed with a progress line,
     /// and its model copied to --save / --store when given.
     private func runOnCluster() throws {
-        var parameters: [String: String] = ["algo": algo.rawValue, "seed": String(seed), "split_seed": String(splitSeed)]
-        if let test {
-            // Read by the coordinator: a path on its box (as given here) or a name in its datasets directory.
-            parameters["test"] = datasetReference(test)
-        } else {
-            parameters["split"] = split
-        }
-        switch algo {
-        case .svd:
-            parameters["factors"] = String(factors ?? 100)
-            parameters["epochs"] = String(epochs ?? 20)
-            parameters["lr"] = String(lr)
-            parameters["reg"] = String(reg ?? 0.02)
-            parameters["lr_decay"] = String(lrDecay)
-            parameters["init_std"] = String(initStd)
-            if let lrBias { parameters["lr_bias"] = String(lrBias) }
-            if let checkpointEvery { parameters["checkpoint_every"] = String(checkpointEvery) }
-        case .als:
-            parameters["factors"] = String(factors ?? 20)
-            parameters["epochs"] = String(epochs ?? 10)
-            parameters["reg"] = String(reg ?? 0.1)
-            parameters["init_std"] = String(initStd)
-            parameters["no_bias"] = String(noBias)
-        case .alsImplicit:
-            parameters["factors"] = String(factors ?? 64)
-            parameters["epochs"] = String(epochs ?? 15)
-            parameters["reg"] = String(reg ?? 0.05)
-            parameters["alpha"] = String(alpha)
-            parameters["positive_threshold"] = String(positiveThreshold)
-            parameters["cg_steps"] = String(cgSteps)
-        case .baseline:
-            parameters["epochs"] = String(epochs ?? 10)
-        }
-        if let regBias, algo == .svd || algo == .als { parameters["reg_bias"] = String(regBias) }
-        if let earlyStopping, algo == .svd || algo == .als { parameters["early_stopping"] = String(earlyStopping) }
-        let path = datasetReference(dataset)
-        try client.run(JobSpec(type: "train", dataset: path, parameters: parameters), local: local, then: keep)
+        // A test dataset is read by the coordinator: a path on its box (as given here) or a name in
+        // its datasets directory.
+        let spec = try options.spec(test: test.map(datasetReference), checkpointEvery: checkpointEvery)
+        try client.run(JobSpec(type: "train", dataset: datasetReference(dataset), parameters: spec.parameters), local: local, then: keep)
     }
 
     /// Prints a finished train job and copies its model to --save / --store.

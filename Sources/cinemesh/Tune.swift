@@ -1,6 +1,7 @@
 import ArgumentParser
 import CineMeshCluster
 import CineMeshData
+import CineMeshJobs
 import Foundation
 
 struct Tune: ParsableCommand {
@@ -21,29 +22,13 @@ struct Tune: ParsableCommand {
     @Argument(help: "Dataset: a directory, or a name in the coordinator's datasets directory.")
     var dataset: String
 
-    @Option(help: "Algorithm: svd, als or als-implicit.")
-    var algo = "svd"
+    @OptionGroup var options: TrainSpecOptions
 
     @Option(help: ArgumentHelp("Values to try, KEY=V1,V2 separated by ';'.", valueName: "grid"))
     var grid: String
 
-    @Option(help: "Try this many combinations, drawn at random, instead of all of them.")
+    @Option(help: "Try this many combinations, drawn at random (with --seed), instead of all of them.")
     var random: Int?
-
-    @Option(help: "Seed of the random draw and of every trial's initial factors.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Epochs (iterations for ALS) of every trial.")
-    var epochs: Int?
-
-    @Option(help: "Held-out ratings of every trial: random:FRACTION or kfold:K:I.")
-    var split = "random:0.2"
-
-    @Option(help: "Seed of the split.")
-    var splitSeed: UInt64 = 42
-
-    @Option(help: "Stop a trial when its held-out RMSE has not improved for this many epochs (svd, als).")
-    var earlyStopping: Int?
 
     @Option(name: .customLong("param"), help: ArgumentHelp("A train parameter every trial shares (repeatable).", valueName: "key=value"))
     var parameters: [String] = []
@@ -58,10 +43,10 @@ struct Tune: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var p: [String: String] = ["algo": algo, "grid": grid, "seed": String(seed), "split": split, "split_seed": String(splitSeed)]
+            // Every trial shares the spec the flags describe; the grid varies it.
+            var p = try options.spec().parameters
+            p["grid"] = grid
             if let random { p["search"] = "random"; p["trials"] = String(random) }
-            if let epochs { p["epochs"] = String(epochs) }
-            if let earlyStopping { p["early_stopping"] = String(earlyStopping) }
             p.merge(try keyValues(parameters)) { _, new in new }
             let path = datasetReference(dataset)
             try client.run(JobSpec(type: "tune", dataset: path, parameters: p), local: local) { final in

@@ -3,18 +3,63 @@ import CineMeshData
 import CineMeshModel
 import CineMeshNumerics
 
-/// The parameters of a `train` job, read from a job spec's `parameters` with the names of the
-/// `cinemesh train` flags in snake case: `algo` (svd, als, als-implicit), `factors`, `epochs`
-/// (iterations for ALS), `lr`, `reg`, `lr_bias`, `reg_bias`, `lr_decay`, `init_std`, `seed`,
-/// `early_stopping`, `no_bias`, `alpha`, `positive_threshold`, `cg_steps`, `split` (random:F or
-/// kfold:K:I), `split_seed`, `test` (a dataset of held-out ratings, as a path on the coordinator or
-/// a name in its datasets directory: all of the job's dataset is then trained on), and for svd on
-/// the cluster `checkpoint_every` (epochs between checkpoints of the model on the coordinator; a
-/// worker lost with rows costs the epochs since the last one). Defaults are the command's (and
-/// Surprise's, for svd).
+/// What a `train` job, `cinemesh train` in one process and every `tune` trial train: the
+/// algorithm and its parameters, the held-out split, and for svd on the cluster the checkpoint
+/// interval. Its defaults are stated once, here and in the parameter types (Surprise's for svd).
+///
+/// It is built from `Settings` (typed, from the command line) or from a job spec's parameters,
+/// named as the `cinemesh train` flags in snake case: `algo` (svd, als, als-implicit, baseline),
+/// `factors`, `epochs` (iterations for ALS), `lr`, `reg`, `lr_bias`, `reg_bias`, `lr_decay`,
+/// `init_std`, `seed`, `early_stopping`, `no_bias`, `alpha`, `positive_threshold`, `cg_steps`,
+/// `split` (none, random:F, last:K or kfold:K:I), `split_seed`, `test` (a dataset of held-out
+/// ratings, as a path on the coordinator or a name in its datasets directory: all of the job's
+/// dataset is then trained on), and `checkpoint_every` (svd on the cluster: epochs between
+/// checkpoints of the model on the coordinator; a worker lost with rows costs the epochs since
+/// the last one). Both ways go through one validation; an unknown parameter is refused by name.
 public struct TrainSpec: Sendable, Equatable {
-    public enum Algorithm: String, Sendable {
+    public enum Algorithm: String, Sendable, CaseIterable {
         case svd, als, alsImplicit = "als-implicit", baseline
+    }
+
+    /// A number given as text and read at the precision of the parameter it sets: `reg` is a
+    /// Float for svd and a Double for ALS, and each parses the text itself, so neither goes
+    /// through the other's rounding.
+    public struct Number: Sendable, Equatable, CustomStringConvertible {
+        public let description: String
+        public let float: Float
+        public let double: Double
+
+        public init?(_ text: String) {
+            guard let f = Float(text), let d = Double(text), d.isFinite else { return nil }
+            description = text
+            float = f
+            double = d
+        }
+    }
+
+    /// The values a caller sets; nil keeps the default. Which apply depends on the algorithm.
+    public struct Settings: Sendable {
+        public var algorithm: Algorithm?
+        public var factors: Int?
+        public var epochs: Int?
+        public var learningRate: Float?
+        public var regularization: Number?
+        public var learningRateBias: Float?
+        public var regularizationBias: Number?
+        public var learningRateDecay: Float?
+        public var initStd: Float?
+        public var seed: UInt64?
+        public var earlyStopping: Int?
+        public var noBias: Bool?
+        public var alpha: Double?
+        public var positiveThreshold: Float?
+        public var cgSteps: Int?
+        public var split: SplitSpec?
+        public var splitSeed: UInt64?
+        public var test: String?
+        public var checkpointEvery: Int?
+
+        public init() {}
     }
 
     public var algorithm = Algorithm.svd
@@ -33,78 +78,151 @@ public struct TrainSpec: Sendable, Equatable {
                               "early_stopping", "no_bias", "alpha", "positive_threshold", "cg_steps", "split", "split_seed", "test",
                               "checkpoint_every"]
 
+    /// The defaults: svd with Surprise's parameters, 20% held out at random.
     public init() {}
 
-    public init(parameters: [String: String]) throws {
-        for key in parameters.keys where !Self.keys.contains(key) {
-            throw JobError("train: unknown parameter '\(key)' (known: \(Self.keys.joined(separator: ", ")))")
+    /// The defaults with `settings` applied, validated.
+    public init(_ settings: Settings) throws {
+        let s = settings
+        algorithm = s.algorithm ?? .svd
+        func check<T>(_ value: T?, _ name: String, _ valid: (T) -> Bool) throws -> T? {
+            guard let value else { return nil }
+            guard valid(value) else { throw JobError("train: \(name) has a bad value '\(value)'") }
+            return value
         }
-        let name = parameters["algo"] ?? "svd"
-        guard let algorithm = Algorithm(rawValue: name) else {
-            throw JobError("train: algo '\(name)' is not svd, als, als-implicit or baseline")
-        }
-        self.algorithm = algorithm
-        func number<T: LosslessStringConvertible>(_ key: String, _ valid: (T) -> Bool) throws -> T? {
-            guard let text = parameters[key] else { return nil }
-            guard let v = T(text), valid(v) else { throw JobError("train: \(key) has a bad value '\(text)'") }
-            return v
-        }
-        let factors: Int? = try number("factors", { (1 ... 1024).contains($0) })
-        let epochs: Int? = try number("epochs", { (0 ... 100_000).contains($0) })
-        let reg: Double? = try number("reg", { $0 >= 0 && $0.isFinite })
-        let regBias: Double? = try number("reg_bias", { $0 >= 0 && $0.isFinite })
-        let seed: UInt64? = try number("seed", { _ in true })
-        let initStd: Float? = try number("init_std", { $0 >= 0 && $0.isFinite })
-        let patience: Int? = try number("early_stopping", { $0 >= 1 })
+        let factors = try check(s.factors, "factors") { (1 ... 1024).contains($0) }
+        let epochs = try check(s.epochs, "epochs") { (0 ... 100_000).contains($0) }
+        let reg = try check(s.regularization, "reg") { $0.double >= 0 }
+        let regBias = try check(s.regularizationBias, "reg_bias") { $0.double >= 0 }
+        let initStd = try check(s.initStd, "init_std") { $0 >= 0 && $0.isFinite }
+        let patience = try check(s.earlyStopping, "early_stopping") { $0 >= 1 }
         switch algorithm {
         case .svd:
             if let factors { svd.factors = factors }
             if let epochs { svd.epochs = epochs }
-            if let v: Float = try number("lr", { $0 > 0 && $0.isFinite }) { svd.learningRate = v }
-            if let reg { svd.regularization = Float(reg) }
-            svd.learningRateBias = try number("lr_bias", { (x: Float) in x > 0 && x.isFinite })
-            svd.regularizationBias = regBias.map(Float.init)
-            if let v: Float = try number("lr_decay", { $0 > 0 && $0 <= 1 }) { svd.learningRateDecay = v }
+            if let v = try check(s.learningRate, "lr", { $0 > 0 && $0.isFinite }) { svd.learningRate = v }
+            if let reg { svd.regularization = reg.float }
+            svd.learningRateBias = try check(s.learningRateBias, "lr_bias") { $0 > 0 && $0.isFinite }
+            svd.regularizationBias = regBias?.float
+            if let v = try check(s.learningRateDecay, "lr_decay", { $0 > 0 && $0 <= 1 }) { svd.learningRateDecay = v }
             if let initStd { svd.initStd = initStd }
-            if let seed { svd.seed = seed }
+            if let seed = s.seed { svd.seed = seed }
             svd.earlyStoppingPatience = patience
         case .als:
             if let factors { guard factors <= 512 else { throw JobError("train: ALS takes at most 512 factors") }; als.factors = factors }
             if let epochs { als.iterations = epochs }
-            if let reg { als.regularization = reg }
-            als.biasRegularization = regBias
-            if let b: Bool = try number("no_bias", { _ in true }) { als.biased = !b }
+            if let reg { als.regularization = reg.double }
+            als.biasRegularization = regBias?.double
+            if let noBias = s.noBias { als.biased = !noBias }
             if let initStd { als.initStd = initStd }
-            if let seed { als.seed = seed }
+            if let seed = s.seed { als.seed = seed }
             als.earlyStoppingPatience = patience
         case .alsImplicit:
             if let factors { guard factors <= 512 else { throw JobError("train: ALS takes at most 512 factors") }; implicit.factors = factors }
             if let epochs { implicit.iterations = epochs }
-            if let reg { guard reg > 0 else { throw JobError("train: als-implicit needs reg > 0") }; implicit.regularization = reg }
-            if let v: Double = try number("alpha", { $0 >= 0 && $0.isFinite }) { implicit.alpha = v }
-            if let v: Float = try number("positive_threshold", { $0.isFinite }) { implicit.positiveThreshold = v }
-            if let v: Int = try number("cg_steps", { (1 ... 100).contains($0) }) { implicit.cgSteps = v }
-            if let seed { implicit.seed = seed }
+            if let reg { guard reg.double > 0 else { throw JobError("train: als-implicit needs reg > 0") }; implicit.regularization = reg.double }
+            if let v = try check(s.alpha, "alpha", { $0 >= 0 && $0.isFinite }) { implicit.alpha = v }
+            if let v = try check(s.positiveThreshold, "positive_threshold", { $0.isFinite }) { implicit.positiveThreshold = v }
+            if let v = try check(s.cgSteps, "cg_steps", { (1 ... 100).contains($0) }) { implicit.cgSteps = v }
+            if let seed = s.seed { implicit.seed = seed }
         case .baseline:
             if let epochs { baseline.epochs = epochs }
         }
+        if let split = s.split { self.split = split }
+        if let v = s.splitSeed { splitSeed = v }
+        if let v = try check(s.checkpointEvery, "checkpoint_every", { $0 >= 1 }) { checkpointEvery = v }
+        if let test = s.test {
+            guard !test.isEmpty else { throw JobError("train: test names no dataset") }
+            guard s.split == nil else { throw JobError("train: give test or split, not both") }
+            self.test = test
+            split = .none
+        }
+    }
+
+    /// The spec a job's parameters describe (see the type's doc for the names).
+    public init(parameters: [String: String]) throws {
+        for key in parameters.keys where !Self.keys.contains(key) {
+            throw JobError("train: unknown parameter '\(key)' (known: \(Self.keys.joined(separator: ", ")))")
+        }
+        func value<T>(_ key: String, _ parse: (String) -> T?) throws -> T? {
+            guard let text = parameters[key] else { return nil }
+            guard let v = parse(text) else { throw JobError("train: \(key) has a bad value '\(text)'") }
+            return v
+        }
+        var s = Settings()
+        if let name = parameters["algo"] {
+            guard let algorithm = Algorithm(rawValue: name) else { throw JobError("train: algo '\(name)' is not svd, als, als-implicit or baseline") }
+            s.algorithm = algorithm
+        }
+        s.factors = try value("factors") { Int($0) }
+        s.epochs = try value("epochs") { Int($0) }
+        s.learningRate = try value("lr") { Float($0) }
+        s.regularization = try value("reg") { Number($0) }
+        s.learningRateBias = try value("lr_bias") { Float($0) }
+        s.regularizationBias = try value("reg_bias") { Number($0) }
+        s.learningRateDecay = try value("lr_decay") { Float($0) }
+        s.initStd = try value("init_std") { Float($0) }
+        s.seed = try value("seed") { UInt64($0) }
+        s.earlyStopping = try value("early_stopping") { Int($0) }
+        s.noBias = try value("no_bias") { Bool($0) }
+        s.alpha = try value("alpha") { Double($0) }
+        s.positiveThreshold = try value("positive_threshold") { Float($0) }
+        s.cgSteps = try value("cg_steps") { Int($0) }
         if let text = parameters["split"] {
-            do { split = try SplitSpec(parsing: text) } catch { throw JobError("train: \(error)") }
+            do { s.split = try SplitSpec(parsing: text) } catch { throw JobError("train: \(error)") }
         }
-        if let v: UInt64 = try number("split_seed", { _ in true }) { splitSeed = v }
-        if let v: Int = try number("checkpoint_every", { $0 >= 1 }) { checkpointEvery = v }
-        if let text = parameters["test"] {
-            guard !text.isEmpty else { throw JobError("train: test names no dataset") }
-            guard parameters["split"] == nil else { throw JobError("train: give test or split, not both") }
-            test = text
-            split = .random(testFraction: 0)
+        s.splitSeed = try value("split_seed") { UInt64($0) }
+        s.test = parameters["test"]
+        s.checkpointEvery = try value("checkpoint_every") { Int($0) }
+        try self.init(s)
+    }
+
+    /// The spec as a job's parameters, the inverse of `init(parameters:)`: every value this
+    /// algorithm reads, numbers written so they read back to the same bits (a Float's shortest
+    /// decimal form parses to that Float).
+    public var parameters: [String: String] {
+        var p: [String: String] = ["algo": algorithm.rawValue, "split_seed": String(splitSeed)]
+        if let test { p["test"] = test } else { p["split"] = split.description }
+        switch algorithm {
+        case .svd:
+            p["factors"] = String(svd.factors)
+            p["epochs"] = String(svd.epochs)
+            p["lr"] = String(svd.learningRate)
+            p["reg"] = String(svd.regularization)
+            p["lr_decay"] = String(svd.learningRateDecay)
+            p["init_std"] = String(svd.initStd)
+            p["seed"] = String(svd.seed)
+            p["checkpoint_every"] = String(checkpointEvery)
+            if let v = svd.learningRateBias { p["lr_bias"] = String(v) }
+            if let v = svd.regularizationBias { p["reg_bias"] = String(v) }
+            if let v = svd.earlyStoppingPatience { p["early_stopping"] = String(v) }
+        case .als:
+            p["factors"] = String(als.factors)
+            p["epochs"] = String(als.iterations)
+            p["reg"] = String(als.regularization)
+            p["no_bias"] = String(!als.biased)
+            p["init_std"] = String(als.initStd)
+            p["seed"] = String(als.seed)
+            if let v = als.biasRegularization { p["reg_bias"] = String(v) }
+            if let v = als.earlyStoppingPatience { p["early_stopping"] = String(v) }
+        case .alsImplicit:
+            p["factors"] = String(implicit.factors)
+            p["epochs"] = String(implicit.iterations)
+            p["reg"] = String(implicit.regularization)
+            p["alpha"] = String(implicit.alpha)
+            p["positive_threshold"] = String(implicit.positiveThreshold)
+            p["cg_steps"] = String(implicit.cgSteps)
+            p["seed"] = String(implicit.seed)
+        case .baseline:
+            p["epochs"] = String(baseline.epochs)
         }
+        return p
     }
 
     /// The job's training blocks and held-out set: the split of `dataset`, or with `test` all of
     /// `dataset` and the test dataset's ratings matched to its ids (users or items it lacks are
     /// predicted from the biases, as in one process).
-    func trainingData(_ dataset: Dataset, context: JobContext) throws -> (train: [RatingBlock], evaluation: EvaluationSet) {
+    public func trainingData(_ dataset: Dataset, context: JobContext) throws -> (train: [RatingBlock], evaluation: EvaluationSet) {
         let parts = try split.apply(try dataset.allBlocks(includeTimestamps: split.needsTimestamps), users: dataset.manifest.users, seed: splitSeed)
         guard let test else { return (parts.train, EvaluationSet(blocks: parts.test)) }
         let held: Dataset

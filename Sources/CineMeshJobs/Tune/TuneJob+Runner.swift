@@ -26,23 +26,12 @@ extension TuneJob {
         let started = MonotonicClock.milliseconds()
         var epochs: [EpochReport] = []
         var metrics: [String: Double] = [:]
-        switch spec.algorithm {
-        case .svd:
-            let model = try SVDTrainer(parameters: spec.svd).fit(parts.train, grid: grid, users: users, items: items,
-                                                                 test: test.count > 0 ? test : nil, scale: scale) { epochs.append($0) }
+        let model = try spec.fit(parts.train, grid: grid, users: users, items: items, test: test, scale: scale,
+                                 progress: TrainingProgress(epoch: { epochs.append($0) }))
+        if spec.predictsRatings {
             let e = test.errors(of: model, scale: scale)
             metrics = ["rmse": e.rmse, "mae": e.mae]
-        case .als:
-            let model = try ALSTrainer(parameters: spec.als).fit(parts.train, users: users, items: items,
-                                                                 test: test.count > 0 ? test : nil, scale: scale) { epochs.append($0) }
-            let e = test.errors(of: model, scale: scale)
-            metrics = ["rmse": e.rmse, "mae": e.mae]
-        case .baseline:
-            let model = spec.baseline.fit(parts.train, users: users, items: items)
-            let e = test.errors(of: model, scale: scale)
-            metrics = ["rmse": e.rmse, "mae": e.mae]
-        case .alsImplicit:
-            let model = try ImplicitALSTrainer(parameters: spec.implicit).fit(parts.train, users: users, items: items)
+        } else {
             let ranking = RankingMetrics(model: model, train: parts.train, test: test, threshold: spec.implicit.positiveThreshold,
                                          k: 10, maxUsers: 5000)
             metrics = ["precision@10": ranking.precision, "ndcg@10": ranking.ndcg]

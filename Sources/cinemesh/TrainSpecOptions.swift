@@ -1,0 +1,97 @@
+import ArgumentParser
+import CineMeshCluster
+import CineMeshData
+import CineMeshJobs
+import CineMeshNumerics
+
+extension TrainSpec.Algorithm: ExpressibleByArgument {}
+
+extension TrainSpec.Number: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+/// The flags that say what to train, shared by `train` and `tune`: each sets one field of a
+/// `TrainSpec` and is left out when not given, so the defaults are the spec's own.
+struct TrainSpecOptions: ParsableArguments {
+    private static let defaults = TrainSpec()
+
+    @Option(help: "Algorithm: svd, als, als-implicit or baseline (default: svd).")
+    var algo: TrainSpec.Algorithm?
+
+    @Option(help: "Latent factors (default: svd \(defaults.svd.factors), als \(defaults.als.factors), als-implicit \(defaults.implicit.factors)).")
+    var factors: Int?
+
+    @Option(help: "Epochs (svd, default \(defaults.svd.epochs)), iterations (als \(defaults.als.iterations), als-implicit \(defaults.implicit.iterations)) or baseline epochs (\(defaults.baseline.epochs)).")
+    var epochs: Int?
+
+    @Option(help: "Learning rate for all parameters (svd, default \(defaults.svd.learningRate)).")
+    var lr: Float?
+
+    @Option(help: "Regularization (default: svd \(defaults.svd.regularization) for all parameters; als \(defaults.als.regularization), weighted by each row's rating count; als-implicit \(defaults.implicit.regularization)).")
+    var reg: TrainSpec.Number?
+
+    @Flag(help: "ALS without biases and global mean (plain p_u . q_i).")
+    var noBias = false
+
+    @Option(help: "als-implicit: confidence of an observed interaction is 1 + alpha (default \(defaults.implicit.alpha)).")
+    var alpha: Double?
+
+    @Option(help: "als-implicit: ratings at or above this are the observed interactions (default \(defaults.implicit.positiveThreshold)).")
+    var positiveThreshold: Float?
+
+    @Option(help: "als-implicit: conjugate-gradient steps per row and half-iteration (default \(defaults.implicit.cgSteps)).")
+    var cgSteps: Int?
+
+    @Option(help: "Learning rate of the biases (svd; default: --lr).")
+    var lrBias: Float?
+
+    @Option(help: "Regularization of the biases (svd; als, weighted like --reg) (default: --reg).")
+    var regBias: TrainSpec.Number?
+
+    @Option(help: "Multiply the learning rates by this after each epoch (svd, default \(defaults.svd.learningRateDecay)).")
+    var lrDecay: Float?
+
+    @Option(help: "Std. dev. of the initial factors (svd, als; default \(defaults.svd.initStd)).")
+    var initStd: Float?
+
+    @Option(help: "Seed of the initial factors and the block schedule (default \(defaults.svd.seed)).")
+    var seed: UInt64?
+
+    @Option(help: "Held-out ratings: none (train on all), random:FRACTION (by rating), last:K (each user's K latest), kfold:K:I (fold I of K, 0-based) (default \(defaults.split)).")
+    var split: String?
+
+    @Option(help: "Seed of the train/test split (default \(defaults.splitSeed)).")
+    var splitSeed: UInt64?
+
+    @Option(help: "Stop when the held-out RMSE has not improved for this many epochs and keep the best epoch's model (svd, als).")
+    var earlyStopping: Int?
+
+    /// The spec these flags describe; `test` names the held-out dataset as the trainer will open it.
+    func spec(test: String? = nil, checkpointEvery: Int? = nil) throws -> TrainSpec {
+        var s = TrainSpec.Settings()
+        s.algorithm = algo
+        s.factors = factors
+        s.epochs = epochs
+        s.learningRate = lr
+        s.regularization = reg
+        s.learningRateBias = lrBias
+        s.regularizationBias = regBias
+        s.learningRateDecay = lrDecay
+        s.initStd = initStd
+        s.seed = seed
+        s.earlyStopping = earlyStopping
+        s.noBias = noBias ? true : nil
+        s.alpha = alpha
+        s.positiveThreshold = positiveThreshold
+        s.cgSteps = cgSteps
+        s.split = try split.map(SplitSpec.init(parsing:))
+        s.splitSeed = splitSeed
+        s.test = test
+        s.checkpointEvery = checkpointEvery
+        do {
+            return try TrainSpec(s)
+        } catch let error as JobError {
+            throw DataError(.usage, error.message)
+        }
+    }
+}
