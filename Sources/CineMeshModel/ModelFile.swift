@@ -1,8 +1,8 @@
 import CineMeshData
 
 /// A trained model as one self-contained, versioned file: the factors and biases, the id maps
-/// (so every answer speaks the dataset's ids), the catalog, each user's training items (to exclude
-/// them from recommendations), and JSON metadata: algorithm, hyper-parameters, per-epoch metrics,
+/// (so every answer speaks the dataset's ids), the catalog, the items each user has rated (left out
+/// of recommendations), and JSON metadata: algorithm, hyper-parameters, per-epoch metrics,
 /// held-out metrics and the dataset's content hash. Layout in docs/FORMATS.md ("Model files");
 /// written atomically, XXH64-checksummed, refused with a clear error when damaged or of
 /// another version.
@@ -72,18 +72,18 @@ public struct ModelFile: Sendable {
     public var seenOffsets: [UInt64]
     public var seenItems: [UInt32]
 
-    public init(metadata: Metadata, model: BiasedFactorModel, users: IdMap, items: IdMap, catalog: ColumnTable?, training: [RatingBlock]) {
+    public init(metadata: Metadata, model: BiasedFactorModel, users: IdMap, items: IdMap, catalog: ColumnTable?, seen: [RatingBlock]) {
         self.metadata = metadata
         self.model = model
         self.users = users
         self.items = items
         self.catalog = catalog
-        let byUser = RatingsByRow(training, rows: users.count, byUser: true)
+        let byUser = RatingsByRow(seen, rows: users.count, byUser: true)
         seenOffsets = byUser.offsets.map { UInt64($0) }
         seenItems = byUser.others
     }
 
-    /// The items user `u` rated in training, ascending.
+    /// The items user `u` has rated, ascending.
     public func seen(user u: Int) -> ArraySlice<UInt32> {
         seenItems[Int(seenOffsets[u]) ..< Int(seenOffsets[u + 1])]
     }
@@ -178,7 +178,7 @@ public struct ModelFile: Sendable {
               zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }), seen.allSatisfy({ Int($0) < i }) else {
             throw DataError(.damaged, file: path, "sections disagree with the header")
         }
-        var file = ModelFile(metadata: metadata, model: model, users: users, items: items, catalog: catalog, training: [])
+        var file = ModelFile(metadata: metadata, model: model, users: users, items: items, catalog: catalog, seen: [])
         file.seenOffsets = offsets
         file.seenItems = seen
         return file

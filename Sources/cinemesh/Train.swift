@@ -132,7 +132,7 @@ struct Train: ParsableCommand {
                 let metadata = ModelFile.Metadata(algorithm: algo.rawValue, hyperparameters: spec.hyperparameters, epochs: reports,
                                                   metrics: metrics, dataset: ds.manifest.name,
                                                   datasetContentHash: ds.manifest.contentHash, ratingScale: scale)
-                let file = ModelFile(metadata: metadata, model: model, users: ds.users, items: ds.items, catalog: ds.catalog, training: train)
+                let file = ModelFile(metadata: metadata, model: model, users: ds.users, items: ds.items, catalog: ds.catalog, seen: try ModelFile.seenRatings(train: train, dataset: ds))
                 if let save {
                     try file.write(to: save)
                     print("saved \(save)")

@@ -24,7 +24,7 @@ import Testing
                                           dataset: "tiny", datasetContentHash: "0123456789abcdef", ratingScale: .oneToFive)
         let catalog = ColumnTable(columns: [.init("item", .string(["a", "b", "c"])), .init("title", .string(["A", "B", "C"]))])
         return ModelFile(metadata: metadata, model: model, users: IdMap(ids: [.int(7), .text("u-9")]),
-                         items: IdMap(ids: [.text("a"), .text("b"), .text("c")]), catalog: catalog, training: blocks)
+                         items: IdMap(ids: [.text("a"), .text("b"), .text("c")]), catalog: catalog, seen: blocks)
     }
 
     @Test func roundTripKeepsEverything() throws {

@@ -24,7 +24,7 @@ import Testing
                                             .init("countries", .stringList([["France"], ["France", "Japan"], [], ["Japan"]]))])
         return ModelFile(metadata: metadata, model: model, users: IdMap(ids: ["u0", "u1", "u2"].map(ExternalId.init)),
                          items: IdMap(ids: ["a", "b", "c", "d"].map(ExternalId.init)),
-                         catalog: catalog, training: train)
+                         catalog: catalog, seen: train)
     }
 
     @Test func recommendsUnseenItemsByScoreWithGenreFilters() throws {

@@ -16,7 +16,7 @@ import Testing
         let meta = ModelFile.Metadata(algorithm: "svd", hyperparameters: .svd(p), epochs: [], metrics: ["rmse": Double(seed)],
                                       dataset: "tiny", datasetContentHash: "00000000000000aa", ratingScale: .oneToFive)
         return ModelFile(metadata: meta, model: m, users: IdMap(ids: [.int(1), .int(2)]), items: IdMap(ids: [.int(10), .int(20)]),
-                         catalog: nil, training: [block])
+                         catalog: nil, seen: [block])
     }
 
     func temp() -> String { "/tmp/cinemesh-store-\(UInt32.random(in: 0 ... .max))" }

@@ -53,3 +53,12 @@ extension TrainSpec {
         }
     }
 }
+
+extension ModelFile {
+    /// The ratings a model to serve counts as seen: every rating each user has in `dataset`, the
+    /// held-out ones included, so the gateway never recommends a title the user already rated.
+    /// `train` is reused when it is all of the dataset (`--split none`, or a separate test set).
+    public static func seenRatings(train: [RatingBlock], dataset: Dataset) throws -> [RatingBlock] {
+        train.reduce(0) { $0 + $1.count } == dataset.manifest.ratings ? train : try dataset.allBlocks(includeTimestamps: false)
+    }
+}

@@ -87,7 +87,8 @@ public struct TrainingResult: Codable, Sendable, Equatable {
         let metadata = ModelFile.Metadata(algorithm: algorithm, hyperparameters: hyperparameters, epochs: ratingMetrics ? timeless : [],
                                           metrics: metrics, dataset: dataset.manifest.name,
                                           datasetContentHash: dataset.manifest.contentHash, ratingScale: scale)
-        let file = ModelFile(metadata: metadata, model: model, users: dataset.users, items: dataset.items, catalog: dataset.catalog, training: train)
+        let file = ModelFile(metadata: metadata, model: model, users: dataset.users, items: dataset.items, catalog: dataset.catalog,
+                             seen: try ModelFile.seenRatings(train: train, dataset: dataset))
         let record = try ModelStore(directory: context.modelsDirectory).publish(file)
         let result = TrainingResult(algorithm: algorithm, modelVersion: record.version,
                                     modelFile: FileSystem.join(context.modelsDirectory, record.file), modelXXH64: record.xxh64,
