@@ -19,8 +19,8 @@ struct ClientOptions: ParsableArguments {
 
     /// Submits `spec` (to a throwaway cluster of `local` workers when given, else to the cluster
     /// `client()` finds), follows it with a progress line, and hands the succeeded job to `then`
-    /// while the cluster is still up; a job that did not succeed is an error.
-    func run(_ spec: JobSpec, local: Int?, then: (JobRecord) throws -> Void) throws {
+    /// with the client, while the cluster is still up; a job that did not succeed is an error.
+    func run(_ spec: JobSpec, local: Int?, then: (JobRecord, ClusterClient) throws -> Void) throws {
         func follow(_ client: ClusterClient) throws {
             let submitted = try client.submit(spec)
             Terminal.note("job \(submitted.id) submitted")
@@ -28,7 +28,7 @@ struct ClientOptions: ParsableArguments {
             guard final.state == .succeeded else {
                 throw DataError(.io, "job \(final.id) \(final.state.rawValue): \(final.error ?? "no result")")
             }
-            try then(final)
+            try then(final, client)
         }
         if let local {
             try withLocalCluster(workers: local, follow)

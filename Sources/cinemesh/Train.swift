@@ -159,11 +159,12 @@ struct Train: ParsableCommand {
         // A test dataset is read by the coordinator: a path on its box (as given here) or a name in
         // its datasets directory.
         let spec = try options.spec(test: test.map(datasetReference), checkpointEvery: checkpointEvery)
-        try client.run(JobSpec(type: "train", dataset: datasetReference(dataset), parameters: spec.parameters), local: local, then: keep)
+        try client.run(JobSpec(type: "train", dataset: datasetReference(dataset), parameters: spec.parameters), local: local, then: keep(_:from:))
     }
 
-    /// Prints a finished train job and copies its model to --save / --store.
-    private func keep(_ final: JobRecord) throws {
+    /// Prints a finished train job and downloads its model from the coordinator (wherever it
+    /// runs) to --save / --store.
+    private func keep(_ final: JobRecord, from client: ClusterClient) throws {
         guard let json = final.result else { throw DataError(.io, "job \(final.id) left no result") }
         let result = try JSONDecoder().decode(TrainingResult.self, from: Data(json.utf8))
         print(final.summary ?? "")
@@ -171,15 +172,15 @@ struct Train: ParsableCommand {
             if local != nil { print("(the throwaway cluster's model store goes with it: --store or --save keeps the model)") }
             return
         }
-        guard FileSystem.exists(result.modelFile) else {
-            throw DataError(.usage, "the model is on the coordinator's box (\(result.modelFile)); --save and --store need a coordinator on this machine")
-        }
-        if let save {
-            _ = try AtomicFile.write(try FileSystem.readAll(result.modelFile), to: save)
-            print("saved \(save)")
-        }
+        guard let ref = result.modelRef else { throw DataError(.io, "job \(final.id) does not say the size of its model file") }
+        let config = try self.client.cluster.load()
+        let target = save ?? FileSystem.join(NSTemporaryDirectory(), "cinemesh-model-\(getpid())")
+        try FileSystem.makeDirectories(FileSystem.parent(of: target))
+        try client.download(ref, to: target, chunkBytes: config.transferChunkBytes, window: config.transferWindow)
+        if let save { print("saved \(save) (\(Terminal.grouped(Int(ref.bytes))) bytes from the coordinator)") }
         if let store {
-            let record = try ModelStore(directory: store, keep: keep).publish(try ModelFile.read(result.modelFile))
+            defer { if save == nil { FileSystem.removeTree(target) } }
+            let record = try ModelStore(directory: store, keep: keep).publish(try ModelFile.read(target))
             print("published version \(record.version) to \(store)")
         }
     }

@@ -49,7 +49,7 @@ struct Tune: ParsableCommand {
             if let random { p["search"] = "random"; p["trials"] = String(random) }
             p.merge(try keyValues(parameters)) { _, new in new }
             let path = datasetReference(dataset)
-            try client.run(JobSpec(type: "tune", dataset: path, parameters: p), local: local) { final in
+            try client.run(JobSpec(type: "tune", dataset: path, parameters: p), local: local) { final, _ in
                 print(json ? (final.result ?? "") : (final.summary ?? ""))
             }
         }

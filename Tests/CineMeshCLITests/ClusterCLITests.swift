@@ -69,6 +69,29 @@ import Testing
         #expect(try ModelStore(directory: scratch.sub("replica")).latest()?.version == 1)
     }
 
+    /// A client with a home of its own, as on another box, trains through `--coordinator` and
+    /// receives the model file over the clients endpoint: the same bytes as the coordinator's copy.
+    @Test func aClientElsewhereReceivesTheModelItTrained() throws {
+        let scratch = Scratch()
+        let dataset = try sample(scratch)
+        let coordinatorHome = ["CINEMESH_HOME": scratch.sub("coordinator-home")]
+        let up = try cinemesh(["up", "--workers", "1"] + Self.fast, environment: coordinatorHome)
+        #expect(up.status == 0, "\(up.stderr)")
+        defer { _ = try? cinemesh(["down"], environment: coordinatorHome) }
+        let endpoint = try #require(up.stdout.split(separator: "\n").first { $0.contains("clients endpoint") }?.split(separator: " ").last)
+        let elsewhere = ["CINEMESH_HOME": scratch.sub("client-home")]
+        let trained = try cinemesh(["train", dataset, "--coordinator", String(endpoint), "--factors", "4", "--epochs", "2",
+                                    "--save", scratch.sub("client/model.cmm"), "--store", scratch.sub("client/store")], environment: elsewhere)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        // "model version 1: PATH (xxh64 ...)", the coordinator's copy.
+        let line = try #require(trained.stdout.split(separator: "\n").first { $0.hasPrefix("model version 1: ") })
+        let coordinatorCopy = String(line.dropFirst("model version 1: ".count).split(separator: " ").first!)
+        #expect(coordinatorCopy.hasPrefix(scratch.sub("coordinator-home")))
+        #expect(try FileSystem.readAll(scratch.sub("client/model.cmm")) == FileSystem.readAll(coordinatorCopy))
+        #expect(try ModelStore(directory: scratch.sub("client/store")).latest()?.version == 1)
+        #expect(!FileSystem.exists(scratch.sub("client/model.cmm.partial")))
+    }
+
     @Test func upSubmitFollowJobsCancelDown() throws {
         let scratch = Scratch()
         let dataset = try sample(scratch)

@@ -6,7 +6,7 @@ import Foundation
 public final class ClusterClient {
     public let endpoint: String
     public let timeoutMilliseconds: Int
-    private let context: ZMQContext
+    let context: ZMQContext
 
     public init(endpoint: String, timeoutMilliseconds: Int) throws {
         self.endpoint = endpoint

@@ -12,6 +12,8 @@ public struct TrainingResult: Codable, Sendable, Equatable {
     /// The published model file, on the coordinator's box.
     public var modelFile: String
     public var modelXXH64: String
+    /// The model file's size (nil in records written before clients downloaded models).
+    public var modelBytes: UInt64?
     public var metrics: [String: Double]
     /// Per epoch (iteration): training and held-out RMSE where they apply, and timings.
     public var epochs: [EpochReport]
@@ -92,9 +94,15 @@ public struct TrainingResult: Codable, Sendable, Equatable {
         let record = try ModelStore(directory: context.modelsDirectory).publish(file)
         let result = TrainingResult(algorithm: algorithm, modelVersion: record.version,
                                     modelFile: FileSystem.join(context.modelsDirectory, record.file), modelXXH64: record.xxh64,
-                                    metrics: metrics, epochs: reports, trainRatings: train.reduce(0) { $0 + $1.count },
+                                    modelBytes: UInt64(record.bytes), metrics: metrics, epochs: reports, trainRatings: train.reduce(0) { $0 + $1.count },
                                     testRatings: evaluation.count, stoppedEarly: stoppedEarly, costs: costs)
         return JobOutcome(result: String(decoding: try JSON.encode(result), as: UTF8.self), summary: result.summary, model: record)
+    }
+
+    /// The model file as the coordinator serves it to clients (FETCH by content), when the record
+    /// says its size.
+    public var modelRef: FileRef? {
+        modelBytes.map { FileRef(xxh64: modelXXH64, bytes: $0, name: "model version \(modelVersion)") }
     }
 
     /// The per-epoch table, held-out metrics and where the model went.
