@@ -96,6 +96,52 @@ import Testing
         #expect(final.contains { if case .taskFailed(_, let m) = $0 { return m.contains("bad block") }; return false })
     }
 
+    /// A task that came before its inputs waits for a task of its job to complete, as often as it
+    /// takes, without using up attempts; with nothing of its job left that could make it ready it
+    /// is retried as an ordinary attempt, so a hopeless wait still ends.
+    @Test func notReadyTasksWaitForTheirJobWithoutUsingAttempts() {
+        var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 2)
+        _ = s.register(routing: [1], ready: ready("a", slots: 3), welcome: welcome, now: 0)
+        var attempts: [Int: Int] = [:]
+        func note(_ actions: [Scheduler.Action]) -> [Scheduler.Action] {
+            for (_, body) in tasks(actions) { attempts[body.task] = body.attempt }
+            #expect(!actions.contains { if case .taskFailed = $0 { return true }; return false })
+            return actions
+        }
+        _ = note(s.enqueue(job: 3, stage: stage(4), now: 0))
+        #expect(Set(attempts.keys) == [0, 1, 2] && s.queueDepth == 1)
+        func notReady(_ now: UInt64) -> [Scheduler.Action] {
+            note(s.failed(from: [1], FailedBody(job: 3, task: 2, attempt: attempts[2]!, message: "rows not here", retryable: true, notReady: true), now: now))
+        }
+        func complete(_ task: Int, _ now: UInt64) -> [Scheduler.Action] {
+            note(s.completed(from: [1], ResultBody(job: 3, task: task, attempt: attempts[task]!, output: [:], seconds: 0), payload: [], now: now))
+        }
+        // Task 2 came before its inputs: it waits (task 3 takes its slot), three times over.
+        #expect(tasks(notReady(1)).map(\.1.task) == [3])
+        #expect(tasks(complete(0, 2)).map(\.1.task) == [2], "resent when a task of its job completes")
+        #expect(tasks(notReady(3)).isEmpty)
+        #expect(tasks(complete(1, 4)).map(\.1.task) == [2])
+        #expect(tasks(notReady(5)).isEmpty)
+        #expect(s.queueDepth == 1)
+        #expect(tasks(complete(3, 6)).map(\.1.task) == [2])
+        // Three waits with max_attempts 2, and the task still runs to completion.
+        _ = complete(2, 7)
+        #expect(s.queueDepth == 0)
+    }
+
+    /// With nothing else of its job running or queued, a not-ready task is retried at once and
+    /// counts its attempts: a wait that cannot end fails the job after `maxAttempts`.
+    @Test func aNotReadyTaskWithNothingToWaitForUsesItsAttempts() {
+        var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 2)
+        _ = s.register(routing: [1], ready: ready("a"), welcome: welcome, now: 0)
+        var attempt = tasks(s.enqueue(job: 4, stage: stage(1), now: 0))[0].1.attempt
+        let again = tasks(s.failed(from: [1], FailedBody(job: 4, task: 0, attempt: attempt, message: "rows not here", retryable: true, notReady: true), now: 1))
+        #expect(again.count == 1)
+        attempt = again[0].1.attempt
+        let final = s.failed(from: [1], FailedBody(job: 4, task: 0, attempt: attempt, message: "rows not here", retryable: true, notReady: true), now: 2)
+        #expect(final.contains { if case .taskFailed(_, let m) = $0 { return m.contains("rows not here") }; return false })
+    }
+
     @Test func aWorkerReRegisteringFromANewConnectionReplacesTheOld() {
         var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 3)
         _ = s.register(routing: [1], ready: ready("a"), welcome: welcome, now: 0)

@@ -9,7 +9,11 @@
 /// they were queued, to idle workers in the order they registered, preferring data locality; every hand-out is a new attempt
 /// with a job-wide unique attempt id; a worker silent for `deadAfter` ms is dead and its task goes
 /// back to the front of the queue; a reply naming an attempt that is no longer running is stale and
-/// ignored; a task that used up `maxAttempts` attempts fails its job.
+/// ignored; a task that used up `maxAttempts` attempts fails its job. A task a worker answers
+/// FAILED `notReady` (it came before the rows a block of its job leaves there) waits, without
+/// using up an attempt, until a task of its job completes, and goes to the front of the queue
+/// then; when nothing of its job runs or waits in the queue, nothing can make it ready, so it is
+/// retried at once as an ordinary attempt.
 public struct Scheduler: Sendable {
     /// A task's identity: its job and its index within the job's current stage.
     public struct TaskKey: Hashable, Sendable, CustomStringConvertible {
@@ -69,6 +73,8 @@ public struct Scheduler: Sendable {
     public let maxAttempts: Int
     public private(set) var workers: [Frame: Worker] = [:]
     private var queue: [TaskKey] = []
+    /// Tasks that came before their inputs, waiting for a task of their job to complete.
+    private var parked: [TaskKey] = []
     private var pending: [TaskKey: Pending] = [:]
     private var nextAttempt: [Int64: Int] = [:]
     private var registrations = 0
@@ -79,8 +85,8 @@ public struct Scheduler: Sendable {
         self.maxAttempts = maxAttempts
     }
 
-    /// Tasks waiting for a worker.
-    public var queueDepth: Int { queue.count }
+    /// Tasks waiting for a worker, or for a task before them to complete.
+    public var queueDepth: Int { queue.count + parked.count }
     /// Workers, in registration order.
     public var workerList: [Worker] { workers.values.sorted { $0.order < $1.order } }
 
@@ -158,6 +164,7 @@ public struct Scheduler: Sendable {
     /// Forgets every task of `job` (finished, failed or cancelled); later replies are stale.
     public mutating func removeJob(_ job: Int64) {
         queue.removeAll { $0.job == job }
+        parked.removeAll { $0.job == job }
         for key in pending.keys where key.job == job { pending[key] = nil }
         // nextAttempt stays: attempt ids keep growing, so a reply from before is never current.
     }
@@ -176,6 +183,7 @@ public struct Scheduler: Sendable {
         workers[routing]!.tasksDone += 1
         for f in pending[key]!.plan.files { workers[routing]!.cached.insert(f.xxh64) }
         pending[key] = nil
+        unpark { $0.job == key.job }
         return [.completed(key, body, payload: payload, workerId: w.ready.workerId, session: w.session)] + dispatch(now: now)
     }
 
@@ -190,6 +198,12 @@ public struct Scheduler: Sendable {
         guard let p = pending[key], p.attempt == body.attempt else {
             return [.stale(key, attempt: body.attempt, workerId: w.ready.workerId)] + dispatch(now: now)
         }
+        if body.retryable && body.notReady == true && hasWork(job: key.job) {
+            pending[key]!.attempt = nil
+            pending[key]!.attemptsUsed -= 1
+            parked.append(key)
+            return dispatch(now: now)
+        }
         if body.retryable && p.attemptsUsed < maxAttempts {
             pending[key]!.attempt = nil
             queue.insert(key, at: 0)
@@ -200,9 +214,28 @@ public struct Scheduler: Sendable {
         return [.taskFailed(key, message: "\(key) on worker \(w.ready.workerId): \(why)")] + dispatch(now: now)
     }
 
+    /// Whether a task of `job` runs on a worker or waits in the queue: something that can still
+    /// leave what a parked task of the job waits for.
+    private func hasWork(job: Int64) -> Bool {
+        queue.contains { $0.job == job } || workers.values.contains { w in w.running.contains { $0.key.job == job && pending[$0.key]?.attempt == $0.attempt } }
+    }
+
+    /// Moves the parked tasks `which` selects to the front of the queue, in the order they parked.
+    private mutating func unpark(_ which: (TaskKey) -> Bool) {
+        let ready = parked.filter(which)
+        guard !ready.isEmpty else { return }
+        parked.removeAll(where: which)
+        queue.insert(contentsOf: ready, at: 0)
+    }
+
     /// Hands queued tasks to workers with a free slot: first one task to each idle worker, then
     /// fills the remaining slots, so a short stage is spread before any worker queues a second.
     private mutating func dispatch(now: UInt64) -> [Action] {
+        // A parked task whose job has nothing left that could make it ready goes back to the queue.
+        if !parked.isEmpty {
+            let stuck = Set(parked.map(\.job)).filter { !hasWork(job: $0) }
+            unpark { stuck.contains($0.job) }
+        }
         var actions: [Action] = []
         for round in 0 ..< Self.maxSlots {
             for w in workerList where w.running.count == round && round < w.slots {

@@ -82,25 +82,28 @@ extension ResultBody: PlainJSONBody {
 }
 
 extension FailedBody: PlainJSONBody {
-    private static let keys = AttemptFields.keys + ["message", "retryable"]
+    private static let keys = AttemptFields.keys + ["message", "retryable", "notReady"]
 
     init?(plainJSON s: inout StrictJSONScanner) {
-        var id = AttemptFields(), message: String?, retryable: Bool?
+        var id = AttemptFields(), message: String?, retryable: Bool?, notReady: Bool?
         let read = s.fields(Self.keys) { s, k in
             switch k {
             case 0 ..< 3: return id.read(k, &s)
             case 3: message = s.string(); return message != nil
-            default: retryable = s.boolean(); return retryable != nil
+            case 4: retryable = s.boolean(); return retryable != nil
+            default: notReady = s.boolean(); return notReady != nil
             }
         }
         guard read, let job = id.job, let task = id.task, let attempt = id.attempt, let message, let retryable else { return nil }
         self.init(job: job, task: task, attempt: attempt, message: message, retryable: retryable)
+        self.notReady = notReady
     }
 
     func write(to json: inout JSONObjectWriter) {
         AttemptFields.write(job: job, task: task, attempt: attempt, to: &json)
         json.field("message", message)
         json.field("retryable", retryable)
+        if let notReady { json.field("notReady", notReady) }
     }
 }
 

@@ -149,13 +149,17 @@ public struct FailedBody: Codable, Sendable, Equatable {
     public var attempt: Int
     public var message: String
     public var retryable: Bool
+    /// The task came before its inputs (true only with `retryable`): run it again later, without
+    /// counting the attempt. Absent means false.
+    public var notReady: Bool?
 
-    public init(job: Int64, task: Int, attempt: Int, message: String, retryable: Bool) {
+    public init(job: Int64, task: Int, attempt: Int, message: String, retryable: Bool, notReady: Bool = false) {
         self.job = job
         self.task = task
         self.attempt = attempt
         self.message = message
         self.retryable = retryable
+        self.notReady = notReady ? true : nil
     }
 }
 

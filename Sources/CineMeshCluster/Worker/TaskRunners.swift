@@ -38,13 +38,26 @@ public struct TaskOutput: Sendable {
     }
 }
 
-/// A task that failed; `retryable` false when another attempt cannot do better.
+/// A task that failed; `retryable` false when another attempt cannot do better, `notReady` when
+/// it came before what it needs (rows a block before it leaves on this worker): it then runs
+/// again later without using up an attempt.
 public struct TaskError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public let retryable: Bool
+    public let notReady: Bool
     public init(_ message: String, retryable: Bool = false) {
         self.message = message
         self.retryable = retryable
+        notReady = false
+    }
+
+    /// The task came too early: its inputs are not here yet.
+    public static func notReady(_ message: String) -> TaskError { TaskError(message, notReady: true) }
+
+    private init(_ message: String, notReady: Bool) {
+        self.message = message
+        retryable = true
+        self.notReady = notReady
     }
     public var description: String { message }
 }

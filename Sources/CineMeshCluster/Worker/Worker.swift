@@ -209,7 +209,7 @@ public final class Worker: @unchecked Sendable {
 
     private func start(_ task: TaskBody, payload: [Frame]) throws {
         guard taken < Self.slots else {
-            try send(Self.failed(task, "worker busy with \(Self.slots) tasks", retryable: true))
+            try send(Self.failed(task, "worker busy with \(Self.slots) tasks", retryable: true, notReady: true))
             return
         }
         guard runners.runners[task.kind] != nil else {
@@ -268,8 +268,8 @@ public final class Worker: @unchecked Sendable {
     }
 
     /// FAILED for `task`'s attempt.
-    private static func failed(_ task: TaskBody, _ why: String, retryable: Bool) -> Message {
-        Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt, message: why, retryable: retryable))
+    private static func failed(_ task: TaskBody, _ why: String, retryable: Bool, notReady: Bool = false) -> Message {
+        Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt, message: why, retryable: retryable, notReady: notReady))
     }
 
     // MARK: Running tasks
@@ -316,7 +316,8 @@ public final class Worker: @unchecked Sendable {
         } catch {
             if let e = error as? DataError, e.kind == .damaged { task.files.forEach(cache.evict) }
             logger.warning("task failed", metadata: ["job": "\(task.job)", "task": "\(task.task)", "error": "\(error)"])
-            return failed(task, "\(error)", retryable: (error as? TaskError)?.retryable ?? false)
+            let failure = error as? TaskError
+            return failed(task, "\(error)", retryable: failure?.retryable ?? false, notReady: failure?.notReady ?? false)
         }
     }
 

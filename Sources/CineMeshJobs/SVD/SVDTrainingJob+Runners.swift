@@ -59,14 +59,12 @@ extension SVDTrainingJob {
             }
             guard let kept = memory.take(job: input.job, key) else {
                 // Rows of an earlier block that was sent again may still come: retry.
-                throw TaskError("svd-block: this worker holds no \(what) rows of \(line) \(key) for job \(input.job) (block \(after!) has not run here)",
-                                retryable: true)
+                throw TaskError.notReady("svd-block: this worker holds no \(what) rows of \(line) \(key) for job \(input.job) (block \(after!) has not run here)")
             }
             restore.append { memory.keep(job: job, key, kept) }
             guard kept.swept == after else {
                 // The block before it on these rows has not run here yet: it was sent again.
-                throw TaskError("svd-block: the \(what) rows held for \(line) \(key) are as block \(kept.swept.map(String.init) ?? "-") left them, not block \(after!)",
-                                retryable: true)
+                throw TaskError.notReady("svd-block: the \(what) rows held for \(line) \(key) are as block \(kept.swept.map(String.init) ?? "-") left them, not block \(after!)")
             }
             guard kept.factors.count == count * stride * MemoryLayout<Float>.size, kept.count == count else {
                 throw TaskError("svd-block: the \(what) rows held for \(line) \(key) do not fit the block")
