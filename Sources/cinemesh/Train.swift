@@ -167,7 +167,8 @@ struct Train: ParsableCommand {
     private func keep(_ final: JobRecord, from client: ClusterClient) throws {
         guard let json = final.result else { throw DataError(.io, "job \(final.id) left no result") }
         let result = try JSONDecoder().decode(TrainingResult.self, from: Data(json.utf8))
-        print(final.summary ?? "")
+        // A throwaway cluster's store goes with it: its path would mislead.
+        print(result.summary(showingFile: local == nil))
         guard save != nil || store != nil else {
             if local != nil { print("(the throwaway cluster's model store goes with it: --store or --save keeps the model)") }
             return

@@ -8,7 +8,9 @@ struct Up: ParsableCommand {
         abstract: "Start a lasting local cluster (coordinator and workers on loopback) in the background.",
         discussion: """
         Its files (job registry, shard caches, logs) live in $CINEMESH_HOME/cluster (default .cinemesh/cluster). \
-        Client commands (submit, jobs, status, cancel, workers) find it there. `cinemesh down` stops it.
+        Client commands (submit, jobs, status, cancel, workers) find it there. `cinemesh down` stops it. \
+        It takes the ports of the last cluster `up` started there when they are free, so a gateway that follows it \
+        carries on after `down` and `up`.
         """
     )
 
@@ -27,7 +29,8 @@ struct Up: ParsableCommand {
             let config = try cluster.load()
             let started = try LocalCluster.start(binary: SelfBinary.path, directory: directory, workers: workers,
                                                  datasetsDirectory: absolute(config.coordinatorDatasetsDirectory),
-                                                 configFile: cluster.configFile.map(absolute), settings: cluster.settings, detached: true)
+                                                 configFile: cluster.configFile.map(absolute), settings: cluster.settings, detached: true,
+                                                 reusePorts: true)
             try started.save()
             print("local cluster up: coordinator pid \(started.coordinator.pid), \(workers) workers")
             print("  workers endpoint  \(started.endpoints.workers)")

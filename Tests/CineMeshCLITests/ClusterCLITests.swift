@@ -92,6 +92,24 @@ import Testing
         #expect(!FileSystem.exists(scratch.sub("client/model.cmm.partial")))
     }
 
+    /// `up` after `down` takes the ports the last cluster had, so whatever follows it carries on.
+    @Test func upTakesTheLastClustersPortsAgain() throws {
+        let scratch = Scratch()
+        let home = ["CINEMESH_HOME": scratch.sub("home")]
+        func endpoints(_ output: String) -> [Substring] {
+            output.split(separator: "\n").filter { $0.contains("endpoint") || $0.contains("metrics") }.compactMap { $0.split(separator: " ").last }
+        }
+        let first = try cinemesh(["up", "--workers", "1"] + Self.fast, environment: home)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try cinemesh(["down"], environment: home).status == 0)
+        let second = try cinemesh(["up", "--workers", "1"] + Self.fast, environment: home)
+        #expect(second.status == 0, "\(second.stderr)")
+        defer { _ = try? cinemesh(["down"], environment: home) }
+        #expect(endpoints(first.stdout).count == 3)
+        #expect(endpoints(first.stdout) == endpoints(second.stdout), "\(first.stdout)\n\(second.stdout)")
+        #expect(try cinemesh(["workers"], environment: home).stdout.contains("local-1"))
+    }
+
     @Test func upSubmitFollowJobsCancelDown() throws {
         let scratch = Scratch()
         let dataset = try sample(scratch)

@@ -7,9 +7,12 @@ import Glibc
 /// A cluster on this machine, like Spark's `local[N]`: a real coordinator and N real worker
 /// processes (this same binary) on loopback ports the system picks. `--local N` starts one for a
 /// single command and stops it after; `cinemesh up` starts a lasting one that `cinemesh down`
-/// stops, found through `cluster.json` in its directory.
+/// stops, found through `cluster.json` in its directory. A lasting cluster takes the ports of the
+/// one before it in the same directory when they are free (`last-endpoints.json`), so a gateway
+/// or a dashboard that follows it needs no restart after `down` and `up`.
 public struct LocalCluster: Codable, Sendable {
     public static let stateFile = "cluster.json"
+    public static let lastEndpointsFile = "last-endpoints.json"
 
     public var directory: String
     public var coordinator: ChildProcess
@@ -17,10 +20,33 @@ public struct LocalCluster: Codable, Sendable {
     public var endpoints: CoordinatorEndpoints
 
     /// Starts the coordinator, waits for its endpoints, then starts `workers` workers and waits
-    /// until all have registered. `settings` are `--set` overrides passed to every process.
+    /// until all have registered. `settings` are `--set` overrides passed to every process. With
+    /// `reusePorts`, the ports the last cluster in `directory` had are taken again where free
+    /// (and new ones picked if the coordinator cannot bind them after all).
     public static func start(binary: String, directory: String, workers count: Int, datasetsDirectory: String,
-                             configFile: String?, settings: [String], detached: Bool,
+                             configFile: String?, settings: [String], detached: Bool, reusePorts: Bool = false,
                              timeoutMilliseconds: Int = 20_000) throws -> LocalCluster {
+        if reusePorts, let last = lastEndpoints(in: directory) {
+            func again(_ endpoint: String?) -> UInt16? { endpoint.flatMap(LoopbackPort.port(of:)).flatMap { LoopbackPort.isFree($0) ? $0 : nil } }
+            let ports = (workers: again(last.workers), clients: again(last.clients), metrics: again(last.metrics))
+            if ports.workers != nil || ports.clients != nil || ports.metrics != nil {
+                do {
+                    return try start(binary: binary, directory: directory, workers: count, datasetsDirectory: datasetsDirectory,
+                                     configFile: configFile, settings: settings, detached: detached, ports: ports,
+                                     timeoutMilliseconds: timeoutMilliseconds)
+                } catch {
+                    // Taken between the check and the bind: new ports, as for a first `up`.
+                }
+            }
+        }
+        return try start(binary: binary, directory: directory, workers: count, datasetsDirectory: datasetsDirectory, configFile: configFile,
+                         settings: settings, detached: detached, ports: (nil, nil, nil), timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    private static func start(binary: String, directory: String, workers count: Int, datasetsDirectory: String,
+                              configFile: String?, settings: [String], detached: Bool,
+                              ports: (workers: UInt16?, clients: UInt16?, metrics: UInt16?),
+                              timeoutMilliseconds: Int) throws -> LocalCluster {
         let logs = FileSystem.join(directory, "logs")
         try FileSystem.makeDirectories(logs)
         let state = FileSystem.join(directory, "coordinator")
@@ -31,9 +57,9 @@ public struct LocalCluster: Codable, Sendable {
         let coordinator = try ChildProcess.spawn(
             name: "coordinator", executable: binary,
             arguments: ["coordinator"] + common + [
-                "--set", "coordinator.workers_endpoint=tcp://127.0.0.1:*",
-                "--set", "coordinator.clients_endpoint=tcp://127.0.0.1:*",
-                "--set", "coordinator.metrics=127.0.0.1:0",
+                "--set", "coordinator.workers_endpoint=tcp://127.0.0.1:\(ports.workers.map(String.init) ?? "*")",
+                "--set", "coordinator.clients_endpoint=tcp://127.0.0.1:\(ports.clients.map(String.init) ?? "*")",
+                "--set", "coordinator.metrics=127.0.0.1:\(ports.metrics ?? 0)",
                 "--set", "coordinator.state_dir=\(state)",
                 "--set", "coordinator.datasets_dir=\(datasetsDirectory)",
             ],
@@ -97,8 +123,16 @@ public struct LocalCluster: Codable, Sendable {
         }
     }
 
+    /// Records the lasting cluster (and its endpoints, for the next `up` to take again).
     public func save() throws {
         _ = try AtomicFile.write(try JSON.encode(self), to: FileSystem.join(directory, Self.stateFile))
+        _ = try AtomicFile.write(try JSON.encode(endpoints), to: FileSystem.join(directory, Self.lastEndpointsFile))
+    }
+
+    /// The endpoints of the last lasting cluster started in `directory`, running or not.
+    public static func lastEndpoints(in directory: String) -> CoordinatorEndpoints? {
+        guard let bytes = try? FileSystem.readAll(FileSystem.join(directory, lastEndpointsFile)) else { return nil }
+        return try? JSONDecoder().decode(CoordinatorEndpoints.self, from: Data(bytes))
     }
 
     /// The lasting cluster recorded in `directory`, if its coordinator is still running.

@@ -106,7 +106,11 @@ public struct TrainingResult: Codable, Sendable, Equatable {
     }
 
     /// The per-epoch table, held-out metrics and where the model went.
-    public var summary: String {
+    public var summary: String { summary(showingFile: true) }
+
+    /// The summary; without the coordinator's path of the model file when it means nothing to
+    /// the reader (a throwaway local cluster's store, gone when the command ends).
+    public func summary(showingFile: Bool) -> String {
         var lines = ["    epoch  train RMSE  test RMSE  seconds" + (costs.isEmpty ? "" : "  kernels  workers     sgd  scoring  messaging  driver  moved MB")]
         for (n, e) in epochs.enumerated() {
             let train = algorithm == "als-implicit" || algorithm == "baseline" ? "         -" : String(format: "%10.4f", e.trainRMSE)
@@ -127,7 +131,7 @@ public struct TrainingResult: Codable, Sendable, Equatable {
             lines.append("\(algorithm): top 10 " + String(format: "precision %.4f, recall %.4f, NDCG %.4f, MAP %.4f", p, metrics["recall@10"] ?? 0, n, metrics["map@10"] ?? 0))
         }
         if stoppedEarly { lines.append("stopped early: the model is the best epoch's") }
-        lines.append("model version \(modelVersion): \(modelFile) (xxh64 \(modelXXH64))")
+        lines.append("model version \(modelVersion)" + (showingFile ? ": \(modelFile)" : "") + " (xxh64 \(modelXXH64))")
         return lines.joined(separator: "\n")
     }
 }
