@@ -103,6 +103,26 @@ import Testing
         #expect(served(port, becomes: 2) == 2)
     }
 
+    /// A coordinator stopped cleanly (SIGTERM) tells the gateways that follow it, which reconnect at
+    /// once rather than after the liveness timeout, and keep serving meanwhile.
+    @Test func aCoordinatorStoppedCleanlySaysGoodbyeToItsGateways() throws {
+        let scratch = Scratch()
+        var cluster = try startCluster(scratch)
+        defer { cluster.stop() }
+        var client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+        #expect(try train(client, seed: 1).modelVersion == 1)
+        let (gateway, port) = try follow(cluster.endpoints.clients, scratch)
+        defer { gateway.signal(SIGTERM); _ = gateway.waitForExit(milliseconds: 5000) }
+        #expect(served(port, becomes: 1) == 1)
+        cluster.coordinator.signal(SIGTERM)
+        #expect(cluster.coordinator.waitForExit(milliseconds: 10_000))
+        #expect(logs(gateway.log, "the coordinator said goodbye", seconds: 2))
+        #expect(servedVersion(port) == 1)
+        client = try helpers.restartCoordinator(&cluster, scratch)
+        #expect(try train(client, seed: 2).modelVersion == 2)
+        #expect(served(port, becomes: 2) == 2)
+    }
+
     /// Sends `message` on `socket` and returns the first answer that is not WATCHING.
     func ask(_ socket: ZMQSocket, _ message: Message) throws -> Message {
         try socket.send(message.frames)

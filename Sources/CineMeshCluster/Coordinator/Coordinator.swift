@@ -114,6 +114,12 @@ public final class Coordinator: @unchecked Sendable {
             try? workerSocket.send([w.routing] + Message(.disconnect, DisconnectBody(reason: "coordinator shutting down")).frames, dontWait: true)
         }
         workerSocket.close(lingering: 500)   // the DISCONNECTs leave before the socket goes
+        // Gateways following the models hear it too, and reconnect with backoff at once instead
+        // of waiting out the liveness timeout.
+        for routing in subscribers.keys {
+            try? clientSocket.send([routing] + Message(.disconnect, DisconnectBody(reason: "coordinator shutting down")).frames, dontWait: true)
+        }
+        clientSocket.close(lingering: 500)
         logger.info("coordinator stopped")
     }
 

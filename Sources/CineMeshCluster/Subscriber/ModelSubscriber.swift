@@ -17,7 +17,8 @@ import Glibc
 /// When the coordinator falls silent the loop drops the connection (and any transfer), waits
 /// RECONNECT_INITIAL doubling to RECONNECT_MAXIMUM, and subscribes again; the replica keeps what
 /// it has meanwhile. A file that arrives damaged, or does not install, is refused with a log line
-/// and not fetched again; the next version published is.
+/// and fetched again after a wait that doubles from RECONNECT_INITIAL to RECONNECT_MAXIMUM, five
+/// times at most (`RefusedFiles`); a newer version published is fetched at once.
 public final class ModelSubscriber: @unchecked Sendable {
     public let endpoint: String
     let config: ClusterConfig
@@ -45,8 +46,8 @@ public final class ModelSubscriber: @unchecked Sendable {
     /// The version being installed, and the newest one announced meanwhile.
     private var installing: ModelNotice?
     private var announced: ModelNotice?
-    /// Content names of files refused (damaged, or not installable).
-    private var refused: Set<String> = []
+    /// Files refused (damaged, or not installable), and when they may be fetched again.
+    private var refused: RefusedFiles
     private var warnedBehind = false
 
     /// Opens nothing yet: `run()` (on a dedicated thread) connects. `store` is the local replica.
@@ -58,6 +59,7 @@ public final class ModelSubscriber: @unchecked Sendable {
         self.installed = installed
         chunkBytes = config.transferChunkBytes
         window = config.transferWindow
+        refused = RefusedFiles(initial: UInt64(config.reconnectInitialMilliseconds), maximum: UInt64(config.reconnectMaximumMilliseconds))
         newest = try store.latest()?.version ?? 0
         link = CoordinatorLink(endpoint: endpoint, context: try ZMQContext(), config: config)
         // Leftovers of transfers a previous run did not finish.
@@ -163,6 +165,10 @@ public final class ModelSubscriber: @unchecked Sendable {
                 try consider(notice)
             case .chunk:
                 try receive(try message.decode(ChunkBody.self), payload: message.payload)
+            case .disconnect:
+                let body = try message.decode(DisconnectBody.self)
+                logger.info("the coordinator said goodbye; the current model keeps serving", metadata: ["reason": "\(body.reason)"])
+                reconnect("the coordinator disconnected: \(body.reason)")
             case .error:
                 let body = try message.decode(ErrorBody.self)
                 logger.error("the coordinator refused a message", metadata: ["code": "\(body.code)", "message": "\(body.message)"])
@@ -186,7 +192,7 @@ public final class ModelSubscriber: @unchecked Sendable {
             logger.warning("the coordinator's newest model is older than this replica's: was its state reset?",
                            metadata: ["coordinator": "\(notice.version)", "replica": "\(newest)"])
         }
-        guard notice.version > newest, !refused.contains(notice.xxh64) else { return }
+        guard notice.version > newest, refused.mayFetch(notice.xxh64, now: MonotonicClock.milliseconds()) else { return }
         if let installing {
             if notice.version > max(installing.version, announced?.version ?? 0) { announced = notice }
             return
@@ -238,6 +244,7 @@ public final class ModelSubscriber: @unchecked Sendable {
             installing = nil
             switch outcome {
             case .success(let record):
+                refused.accepted(notice.xxh64)
                 newest = max(newest, record.version)
                 logger.info("model installed", metadata: ["version": "\(record.version)", "file": "\(record.file)"])
             case .failure(let error):
@@ -251,8 +258,10 @@ public final class ModelSubscriber: @unchecked Sendable {
     }
 
     private func refuse(_ notice: ModelNotice, _ error: Error) {
-        refused.insert(notice.xxh64)
-        logger.error("refused model version \(notice.version) from the coordinator; the current model keeps serving",
+        let now = MonotonicClock.milliseconds()
+        let retryAt = refused.refuse(notice.xxh64, now: now)
+        let next = retryAt.map { "fetched again in \(($0 - now + 999) / 1000) s" } ?? "not fetched again until a newer version is published"
+        logger.error("refused model version \(notice.version) from the coordinator; the current model keeps serving (\(next))",
                      metadata: ["error": "\(error)", "replica_newest": "\(newest)"])
     }
 }
