@@ -122,6 +122,8 @@ public enum GatewayRoutes {
 
     public static func router(holder: ModelHolder, registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
         let router = Router()
+        // Hummingbird's own errors (an unknown path or method) as JSON like every other error.
+        router.middlewares.add(JSONErrorMiddleware())
         // Requests and latency per route and status (hb_requests, hb_request_duration, hb_errors).
         router.middlewares.add(MetricsMiddleware())
         router.get("/healthz") { _, _ in "ok\n" }

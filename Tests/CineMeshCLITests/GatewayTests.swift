@@ -68,7 +68,13 @@ import Testing
             #expect(s == status, "\(path)")
             #expect((body["error"] as? [String: Any])?["code"] as? String == code, "\(path)")
         }
-        #expect(try http(host: "127.0.0.1", port: port, path: "/v1/nowhere").status == 404)
+        // An unknown path, or a method a path does not serve, is a JSON error too.
+        for (path, body) in [("/v1/nowhere", nil), ("/v1/recommendations", nil), ("/v1/popular", Array("{}".utf8))] {
+            let (s, text) = try http(host: "127.0.0.1", port: port, path: path, body: body)
+            let error = ((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])?["error"] as? [String: Any]
+            #expect(s == 404 && error?["code"] as? String == "no-route", "\(path): \(s) '\(text)'")
+            #expect((error?["message"] as? String)?.contains(path) == true, "\(path): '\(text)'")
+        }
         // Filters and explanations.
         let (sy, old) = try get("/v1/users/1/recommendations?n=5&year_from=1950&year_to=1990&explain=true")
         let oldItems = try #require(old["items"] as? [[String: Any]])
