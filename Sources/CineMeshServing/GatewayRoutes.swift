@@ -88,7 +88,11 @@ public enum GatewayRoutes {
 
     /// `POST /v1/recommendations`: someone the model has never seen.
     struct FoldInRequest: Decodable, Equatable {
-        struct Rating: Decodable, Equatable { var item: String; var rating: Float }
+        /// One rating; `item` may be sent as a string or as an integer (`"50"` or `50`).
+        struct Rating: Decodable, Equatable {
+            var item: String
+            var rating: Float
+        }
         var ratings: [Rating]
         var n: Int?
         var genre: String?
@@ -311,6 +315,8 @@ public enum GatewayRoutes {
             throw GatewayError(.badRequest, "bad-body", "the body lacks '\(key.stringValue)'")
         } catch let DecodingError.typeMismatch(_, context) {
             throw GatewayError(.badRequest, "bad-body", "'\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw GatewayError(.badRequest, "bad-body", "'\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)")
         } catch {
             throw GatewayError(.badRequest, "bad-body", "the body is not valid JSON for this endpoint")
         }
