@@ -225,7 +225,7 @@ public enum GatewayRoutes {
                 let itemId = context.parameters.get("itemId") ?? ""
                 guard let i = m.item(itemId) else { throw GatewayError(.notFound, "unknown-item", "the model knows no item '\(itemId)'") }
                 let n = try count(request.uri.queryParameters.get("n"))
-                return Picks(modelVersion: m.version, user: nil, item: itemId, items: picks(m, m.similar(item: i, n: n))).response
+                return Picks(modelVersion: m.version, user: nil, item: itemId, items: picks(m, m.similar(item: i, n: n), cosine: true)).response
             }
         }
         router.get("/v1/users/:userId/items/:itemId/prediction") { _, context in
@@ -288,9 +288,13 @@ public enum GatewayRoutes {
         }
     }
 
-    static func picks(_ m: ServingModel, _ top: [(item: Int, score: Float)], explainFrom rated: [Int]? = nil) -> [Pick] {
+    /// The answer's entries for `top` (ranked, best first). Scores are reported as
+    /// `ModelFile.reportedScore` gives them (predicted ratings on the scale), but `cosine`
+    /// similarities, which are no ratings, as they are.
+    static func picks(_ m: ServingModel, _ top: [(item: Int, score: Float)], explainFrom rated: [Int]? = nil, cosine: Bool = false) -> [Pick] {
         top.enumerated().map { rank, p in
-            Pick(rank: rank + 1, item: m.itemId(p.item), title: m.titles[p.item], year: m.years[p.item], genres: m.genres[p.item], score: p.score,
+            Pick(rank: rank + 1, item: m.itemId(p.item), title: m.titles[p.item], year: m.years[p.item], genres: m.genres[p.item],
+                 score: cosine ? p.score : m.file.reportedScore(p.score),
                  because: rated.map { m.because(user: $0, item: p.item).map { Because(item: m.itemId($0), title: m.titles[$0]) } })
         }
     }
