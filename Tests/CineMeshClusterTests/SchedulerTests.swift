@@ -3,7 +3,7 @@ import Testing
 
 /// The scheduler alone: no sockets, made-up times.
 @Suite struct SchedulerTests {
-    let welcome = WelcomeBody(coordinatorId: "c", heartbeatMilliseconds: 100, liveness: 3, chunkBytes: 1024, window: 2)
+    let welcome = try! Message(.welcome, WelcomeBody(coordinatorId: "c", heartbeatMilliseconds: 100, liveness: 3, chunkBytes: 1024, window: 2))
 
     func ready(_ id: String, slots: Int? = nil) -> ReadyBody {
         ReadyBody(workerId: id, host: "h", pid: 1, capacity: WorkerCapacity(cores: 2, memoryBytes: 1, diskFreeBytes: 1), cached: [], slots: slots)

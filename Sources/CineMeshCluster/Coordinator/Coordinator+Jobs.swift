@@ -191,7 +191,12 @@ extension Coordinator {
         let id = job.record.id
         scheduler.removeJob(id)
         jobs[id] = nil
-        for w in scheduler.workerList { send(w.routing, Message(.jobEnded, JobEndedBody(job: id))) }
+        do {
+            let ended = try Message(.jobEnded, JobEndedBody(job: id))
+            for w in scheduler.workerList { send(w.routing, ended) }
+        } catch {
+            logger.error("cannot tell workers that job \(id) ended: \(error)")
+        }
         job.record.finishedAt = MonotonicClock.wallSeconds()
         metrics.jobsFinished.increment()
         metrics.jobsRunning.record(jobs.count)

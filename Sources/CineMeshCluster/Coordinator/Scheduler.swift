@@ -86,9 +86,10 @@ public struct Scheduler: Sendable {
 
     // MARK: Workers
 
-    /// A worker sent READY. A worker id already registered under another routing id (a restarted
-    /// or reconnected worker) replaces the old registration, whose task is requeued.
-    public mutating func register(routing: Frame, ready: ReadyBody, welcome: WelcomeBody, now: UInt64) -> [Action] {
+    /// A worker sent READY; `welcome` is the WELCOME to answer it. A worker id already registered
+    /// under another routing id (a restarted or reconnected worker) replaces the old registration,
+    /// whose task is requeued.
+    public mutating func register(routing: Frame, ready: ReadyBody, welcome: Message, now: UInt64) -> [Action] {
         var actions: [Action] = []
         if let old = workers.values.first(where: { $0.ready.workerId == ready.workerId && $0.routing != routing }) {
             actions += lose(old.routing, reason: "re-registered from a new connection")
@@ -99,7 +100,7 @@ public struct Scheduler: Sendable {
         registrations += 1
         workers[routing] = Worker(routing: routing, ready: ready, registeredAt: now, lastHeard: now, lastSent: now,
                                   running: [], tasksDone: 0, cached: Set(ready.cached), order: registrations)
-        actions.append(.send(routing, Message(.welcome, welcome)))
+        actions.append(.send(routing, welcome))
         return actions + dispatch(now: now)
     }
 

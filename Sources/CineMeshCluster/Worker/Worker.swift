@@ -94,7 +94,9 @@ public final class Worker: @unchecked Sendable {
                 logger.error("worker loop: \(error)")
             }
         }
-        try? link.send(Message(.disconnect, DisconnectBody(reason: "worker shutting down")))
+        do { try link.send(try Message(.disconnect, DisconnectBody(reason: "worker shutting down"))) } catch {
+            logger.warning("cannot tell the coordinator that this worker stops: \(error)")
+        }
         link.close(flushing: 500)
         lane.close()
         backgroundLane.close()
@@ -113,7 +115,7 @@ public final class Worker: @unchecked Sendable {
                                                            memoryBytes: ProcessInfo.processInfo.physicalMemory,
                                                            diskFreeBytes: cache.freeBytes),
                                   cached: cache.contents, slots: Self.slots)
-            try link.open(saying: Message(.ready, ready))
+            try link.open(saying: try Message(.ready, ready))
         } catch {
             logger.error("cannot connect to \(config.workerCoordinator): \(error)")
         }
@@ -220,7 +222,7 @@ public final class Worker: @unchecked Sendable {
             let fetch = try FileFetch(ref, partialPath: cache.partialPath(ref), chunkBytes: chunkBytes, window: window)
             fetches[ref.xxh64] = fetch
             logger.debug("fetching", metadata: ["file": "\(ref.name)", "bytes": "\(ref.bytes)"])
-            for request in fetch.requests() { try send(Message(.fetch, request)) }
+            for request in fetch.requests() { try send(try Message(.fetch, request)) }
         }
         let input = TaskInput(job: task.job, parameters: task.parameters, files: task.files.map(cache.path), payload: payload)
         let tag = withUnsafeBytes(of: session.littleEndian) { Array($0) }
@@ -249,7 +251,7 @@ public final class Worker: @unchecked Sendable {
                 let fetches = self.fetches
                 for l in [lane, backgroundLane] { l.markReady { $0.files.allSatisfy { fetches[$0.xxh64] == nil } } }
             } else {
-                for request in fetch.requests() { try send(Message(.fetch, request)) }
+                for request in fetch.requests() { try send(try Message(.fetch, request)) }
             }
         } catch {
             // Every task waiting to start may need a transfer that is now abandoned: all fail.
