@@ -105,6 +105,32 @@ import Testing
         #expect(log.contains("worker lost"))
     }
 
+    @Test func aWorkerStoppedCleanlyLeftAndAKilledOneIsLost() throws {
+        let scratch = Scratch()
+        let cluster = try start(scratch, workers: 2)
+        defer { cluster.stop() }
+        let client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+        func lines(_ text: String) throws -> [Substring] {
+            let deadline = Date().addingTimeInterval(10)
+            var found: [Substring] = []
+            while found.isEmpty && Date() < deadline {
+                found = try String(contentsOfFile: cluster.coordinator.log, encoding: .utf8).split(separator: "\n").filter { $0.contains(text) }
+                if found.isEmpty { usleep(50_000) }
+            }
+            return found
+        }
+        // SIGTERM: the worker says DISCONNECT; an info line, no warning.
+        cluster.workers[0].signal(SIGTERM)
+        #expect(cluster.workers[0].waitForExit(milliseconds: 5000))
+        let left = try lines("worker left")
+        #expect(left.count == 1 && left.allSatisfy { $0.contains(" info ") && $0.contains("reason=worker shutting down") }, "\(left)")
+        #expect(try client.workers().count == 1)
+        // SIGKILL: nothing said, the coordinator notices the silence; a warning.
+        cluster.workers[1].signal(SIGKILL)
+        let lost = try lines("worker lost")
+        #expect(lost.count == 1 && lost.allSatisfy { $0.contains(" warning ") && $0.contains("reason=silent for") }, "\(lost)")
+    }
+
     @Test func aRestartedCoordinatorRemembersJobsMarksTheInterruptedOneAndWorkersComeBack() throws {
         let scratch = Scratch()
         let ds = try sampleDataset(scratch)
@@ -214,11 +240,11 @@ import Testing
         #expect(worker.waitForExit(milliseconds: 5000))
         #expect(try String(contentsOfFile: worker.log, encoding: .utf8).contains("worker stopped"))
         var log = ""
-        for _ in 0 ..< 100 where !log.contains("worker lost") {
+        for _ in 0 ..< 100 where !log.contains("worker left") {
             log = try String(contentsOfFile: cluster.coordinator.log, encoding: .utf8)
             usleep(20_000)
         }
-        #expect(log.contains("reason=disconnected"))
+        #expect(log.contains("reason=worker shutting down"))
         // A stopped coordinator records the running job as interrupted and tells the workers.
         cluster.coordinator.signal(SIGTERM)
         #expect(cluster.coordinator.waitForExit(milliseconds: 5000))

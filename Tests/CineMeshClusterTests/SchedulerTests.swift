@@ -214,8 +214,8 @@ extension SchedulerTests {
         let next = tasks(s.completed(from: [1], ResultBody(job: 1, task: 3, attempt: sent[3].1.attempt, output: [:], seconds: 0), payload: [], now: 1))
         #expect(next.map(\.0) == [[1]] && next.map(\.1.task) == [5])
         // b dies holding two tasks: both go back to the front of the queue in the order sent.
-        let lost = s.disconnected([2], now: 2)
-        #expect(lost.contains { if case .workerLost("b", _, _, let requeued) = $0 { return requeued.map(\.task) == [1, 4] }; return false })
+        let left = s.disconnected([2], reason: "worker shutting down", now: 2)
+        #expect(left.contains { if case .workerLeft("b", _, "worker shutting down", let requeued) = $0 { return requeued.map(\.task) == [1, 4] }; return false })
         #expect(s.queueDepth == 2)
         _ = s.completed(from: [3], ResultBody(job: 1, task: 2, attempt: sent[2].1.attempt, output: [:], seconds: 0), payload: [], now: 3)
         #expect(s.queueDepth == 1)

@@ -168,7 +168,8 @@ public final class Coordinator: @unchecked Sendable {
                 default: break
                 }
             case .disconnect:
-                perform(scheduler.disconnected(routing, now: now))
+                let reason = (try? message.decode(DisconnectBody.self).reason) ?? "no reason given"
+                perform(scheduler.disconnected(routing, reason: reason, now: now))
             case .error:
                 let body = try? message.decode(ErrorBody.self)
                 logger.warning("worker sent ERROR", metadata: ["code": "\(body?.code ?? "?")", "message": "\(body?.message ?? "")"])
@@ -215,6 +216,11 @@ public final class Coordinator: @unchecked Sendable {
 
     // MARK: Scheduler actions
 
+    /// Tasks for a log line: "none", or their keys separated by commas.
+    private static func list(_ tasks: [Scheduler.TaskKey]) -> String {
+        tasks.isEmpty ? "none" : tasks.map(\.description).joined(separator: ", ")
+    }
+
     func perform(_ actions: [Scheduler.Action]) {
         for action in actions {
             switch action {
@@ -223,8 +229,12 @@ public final class Coordinator: @unchecked Sendable {
             case .workerLost(let workerId, let session, let reason, let requeued):
                 metrics.workersLost.increment()
                 if reason.hasPrefix("silent") { metrics.heartbeatsMissed.increment(by: Int64(config.heartbeatLiveness)) }
-                logger.warning("worker lost", metadata: ["worker": "\(workerId)", "reason": "\(reason)",
-                                                         "requeued": "\(requeued.isEmpty ? "none" : requeued.map(\.description).joined(separator: ", "))"])
+                logger.warning("worker lost", metadata: ["worker": "\(workerId)", "reason": "\(reason)", "requeued": "\(Self.list(requeued))"])
+                rollBack(lost: session)
+            case .workerLeft(let workerId, let session, let reason, let requeued):
+                // A clean stop (SIGTERM, `cinemesh down`): the worker said goodbye.
+                metrics.workersLost.increment()
+                logger.info("worker left", metadata: ["worker": "\(workerId)", "reason": "\(reason)", "requeued": "\(Self.list(requeued))"])
                 rollBack(lost: session)
             case .completed(let key, let body, let payload, let workerId, let session):
                 metrics.tasksRun.increment()
