@@ -187,7 +187,8 @@ import Testing
             let other = try ask([Array("CMSH".utf8) + [3, Command.ready.rawValue], Array("{}".utf8)])
             #expect(other.code == "version-mismatch")
             #expect(other.message.contains("this peer speaks version 2"))
-            #expect(try ask(Message(.submit, body: Array("{\"type\": 5}".utf8)).frames).code == "malformed")
+            let submit = try ask(Message(.submit, body: Array("{\"type\": 5}".utf8)).frames)
+            #expect(submit.code == (endpoint == cluster.endpoints.clients ? "malformed" : "wrong-endpoint"), "\(submit)")
         }
         let client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
         #expect(try client.workers().count == 1)
@@ -195,6 +196,25 @@ import Testing
         #expect(throws: ClusterClient.Failure.self) { try client.submit(JobSpec(type: "stats", dataset: "missing")) }
         #expect(throws: ClusterClient.Failure.self) { try client.status(12345) }
         #expect(try client.jobs().isEmpty)
+    }
+
+    @Test func aPeerOnTheWrongEndpointIsToldWhichItIsAndAWorkerStopsTrying() throws {
+        let scratch = Scratch()
+        let cluster = try start(scratch, workers: 1)
+        defer { cluster.stop() }
+        let (workers, clients) = (cluster.endpoints.workers, cluster.endpoints.clients)
+        let settings = Self.settings.flatMap { ["--set", $0] }
+        // A worker given the clients endpoint: refused at its READY, it stops at once instead of
+        // reconnecting forever.
+        let worker = try cinemesh(["worker", "--coordinator", clients, "--cache-dir", scratch.sub("cache")] + settings, timeout: 30)
+        #expect(worker.status == 64, "\(worker.stderr)")
+        #expect(worker.stderr.contains("cinemesh: error: worker.coordinator: \(clients): this is the coordinator's clients endpoint (workers connect to \(workers))"),
+                "\(worker.stderr)")
+        #expect(!worker.stderr.contains("reconnecting"))
+        // A client given the workers endpoint.
+        let submit = try cinemesh(["submit", "--type", "stats", "--dataset", "sample", "--coordinator", workers] + settings)
+        #expect(submit.status == 64, "\(submit.stderr)")
+        #expect(submit.stderr == "cinemesh: error: this is the coordinator's workers endpoint (clients connect to \(clients))\n", "\(submit.stderr)")
     }
 
     @Test func cachedShardsAreNotShippedAgainAndMetricsSayHowMuchMoved() throws {

@@ -54,7 +54,8 @@ extension Coordinator {
         case .fetch:
             return try chunk(answering: try message.decode(FetchBody.self))
         default:
-            throw ProtocolError.malformed(message.command, "not a client-channel command")
+            guard message.command.channel == .workers else { throw ProtocolError.malformed(message.command, "not a client-channel command") }
+            throw ProtocolError.wrongEndpoint("this is the coordinator's clients endpoint (workers connect to \(endpoints.workers))")
         }
     }
 }

@@ -174,7 +174,8 @@ public final class Coordinator: @unchecked Sendable {
                 let body = try? message.decode(ErrorBody.self)
                 logger.warning("worker sent ERROR", metadata: ["code": "\(body?.code ?? "?")", "message": "\(body?.message ?? "")"])
             default:
-                throw ProtocolError.malformed(message.command, "not a worker-channel command")
+                guard message.command.channel == .clients else { throw ProtocolError.malformed(message.command, "not a worker-channel command") }
+                throw ProtocolError.wrongEndpoint("this is the coordinator's workers endpoint (clients connect to \(endpoints.clients))")
             }
         } catch let error as ProtocolError {
             refuse(routing, error, on: workerSocket)

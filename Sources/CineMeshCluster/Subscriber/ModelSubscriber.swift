@@ -166,8 +166,8 @@ public final class ModelSubscriber: @unchecked Sendable {
             case .error:
                 let body = try message.decode(ErrorBody.self)
                 logger.error("the coordinator refused a message", metadata: ["code": "\(body.code)", "message": "\(body.message)"])
-                if body.code == ProtocolError.versionMismatch(theirs: 0).code {
-                    logger.critical("protocol versions differ; this gateway cannot follow this coordinator")
+                if body.code == ProtocolError.versionMismatch(theirs: 0).code || body.code == ProtocolError.wrongEndpoint("").code {
+                    logger.critical("this gateway cannot follow this coordinator: \(body.message)")
                     requestStop()
                 }
             default:

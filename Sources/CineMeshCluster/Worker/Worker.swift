@@ -29,6 +29,7 @@ public final class Worker: @unchecked Sendable {
     private let backgroundLane = TaskLane()
     private let stopLock = Lock()
     private var stopRequested = false
+    private var refusedBy: ErrorBody?
 
     // Loop-thread state.
     private let link: CoordinatorLink
@@ -69,6 +70,11 @@ public final class Worker: @unchecked Sendable {
         stopLock.withLock { stopRequested = true }
     }
 
+    /// Why the worker stopped by itself, if it did: the coordinator's ERROR refusing it for good
+    /// (`wrong-endpoint`: the configured endpoint is not a workers endpoint; `version-mismatch`).
+    /// Retrying cannot help, so the worker does not reconnect. Nil after `requestStop()`.
+    public var refusal: ErrorBody? { stopLock.withLock { refusedBy } }
+
     private var shouldStop: Bool { stopLock.withLock { stopRequested } }
 
     /// The loop: connect, register, serve tasks; reconnect with backoff whenever the coordinator
@@ -94,8 +100,11 @@ public final class Worker: @unchecked Sendable {
                 logger.error("worker loop: \(error)")
             }
         }
-        do { try link.send(try Message(.disconnect, DisconnectBody(reason: "worker shutting down"))) } catch {
-            logger.warning("cannot tell the coordinator that this worker stops: \(error)")
+        // A coordinator that refused this worker for good would refuse the goodbye too.
+        if refusal == nil {
+            do { try link.send(try Message(.disconnect, DisconnectBody(reason: "worker shutting down"))) } catch {
+                logger.warning("cannot tell the coordinator that this worker stops: \(error)")
+            }
         }
         link.close(flushing: 500)
         lane.close()
@@ -196,9 +205,12 @@ public final class Worker: @unchecked Sendable {
             case .error:
                 let body = try message.decode(ErrorBody.self)
                 logger.error("coordinator refused a message", metadata: ["code": "\(body.code)", "message": "\(body.message)"])
-                if body.code == ProtocolError.versionMismatch(theirs: 0).code {
-                    logger.critical("protocol versions differ; this worker cannot serve this coordinator")
-                    requestStop()
+                if body.code == ProtocolError.versionMismatch(theirs: 0).code || body.code == ProtocolError.wrongEndpoint("").code {
+                    logger.critical("this worker cannot serve the coordinator at \(config.workerCoordinator), stopping: \(body.message)")
+                    stopLock.withLock {
+                        refusedBy = body
+                        stopRequested = true
+                    }
                 }
             default:
                 throw ProtocolError.malformed(message.command, "not sent to workers")
