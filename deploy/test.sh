@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test suite: installs libzmq if missing, builds, and runs every test (unit, real-data,
-# and CLI tests that start the cinemesh binary). Real-data tests read ../shared/data (or
-# $CINEMESH_SHARED_DATA) and are skipped with a message when it is absent.
+# and CLI tests that start the cinemesh binary), then every benchmark script in smoke mode.
+# Real-data tests read ../shared/data (or $CINEMESH_SHARED_DATA) and are skipped with a message
+# when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Every swift invocation leaves a TemporaryDirectory.* folder in the temp folder (the Swift
@@ -13,3 +14,5 @@ export TMPDIR=$run_tmp
 deploy/install-deps.sh
 swift build --build-tests
 swift test --skip-build --disable-xctest "$@"
+# The benchmark scripts still work: each in smoke mode, on the debug binary just built (about a minute).
+CINEMESH_BIN=$PWD/.build/debug/cinemesh benchmarks/smoke.sh
