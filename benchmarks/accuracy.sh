@@ -4,20 +4,25 @@
 # and a test dataset (`cinemesh train TRAIN --test TEST`), Surprise reads them with PredefinedKFold.
 #
 #   benchmarks/accuracy.sh [DATA=../shared/data/ml-100k] [SEED=42]
+#   benchmarks/accuracy.sh --smoke     # a generated u.data of 5,000 ratings (benchmarks/common.sh)
 #
-# scikit-surprise comes from PyPI into benchmarks/.venv (made on first use; it compiles).
+# scikit-surprise comes from PyPI into benchmarks/.venv (made on first use; it compiles; skipped
+# when it cannot be had).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benchmarks/common.sh
 data=${1:-../shared/data/ml-100k}
 seed=${2:-42}
-work=benchmarks/work/accuracy
+work=$work/accuracy
 mkdir -p "$work"
-deploy/install-deps.sh
-swift build -c release --product cinemesh >/dev/null
-bin=.build/release/cinemesh
+cinemesh_binary
 venv=benchmarks/.venv
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -c "import surprise" 2>/dev/null || "$venv/bin/pip" install -q scikit-surprise
+if [ -n "$smoke" ]; then
+  # MovieLens 100K's u.data layout (user, item, rating, timestamp; tab-separated), generated.
+  data=$work/generated
+  "$bin" generate --ratings 5000 --seed 3 --csv "$data" --force >/dev/null
+  tail -n +2 "$data/ratings.csv" | tr ',' '\t' > "$data/u.data"
+fi
 python3 - "$data/u.data" "$work" "$seed" <<'PY'
 import random, sys
 src, out, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -47,7 +52,9 @@ for name, algo in (("svd", SVD(random_state=0)), ("baseline", BaselineOnly(verbo
 PY
 echo "| tool | algorithm | test RMSE | test MAE | fit seconds |"
 echo "|---|---|---:|---:|---:|"
-"$venv/bin/python" "$work/surprise_run.py" "$work"
+if python_peer surprise scikit-surprise; then
+  "$venv/bin/python" "$work/surprise_run.py" "$work"
+fi
 for algo in svd baseline; do
   line=$("$bin" train "$work/train" --test "$work/test" --algo "$algo" | grep -E "^$algo: test RMSE")
   rmse=$(echo "$line" | sed -E 's/.*test RMSE ([0-9.]+).*/\1/')

@@ -5,14 +5,20 @@
 # the shard bytes the coordinator shipped (from /metrics) and the shipping rate.
 #
 #   benchmarks/cluster.sh [RATINGS=10000000] [GRID=8x8]
+#   benchmarks/cluster.sh --smoke      # 20,000 ratings on a 2x2 grid (benchmarks/common.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benchmarks/common.sh
 ratings=${1:-10000000}
 grid=${2:-8x8}
+[ -z "$smoke" ] || { ratings=20000; grid=2x2; }
 . benchmarks/generated-dataset.sh
 shard_bytes=$(python3 -c "import json,sys; m=json.load(open('$ds/manifest.json')); print(sum(b['bytes'] for b in m['blocks']))")
 echo "dataset: $ratings ratings on a $grid grid, $shard_bytes shard bytes"
 printf '%-8s %-6s %10s %14s %12s\n' workers cache seconds "bytes shipped" "MB/s"
+home=""
+# A cluster left up by a failed run is stopped all the same.
+trap '[ -z "$home" ] || { CINEMESH_HOME=$home "$bin" down >/dev/null 2>&1 || true; rm -rf "$home"; }' EXIT
 for workers in 1 2; do
   home=$(mktemp -d /tmp/cinemesh-bench-XXXXXX)
   export CINEMESH_HOME=$home

@@ -8,13 +8,16 @@
 # The models are the same bits, so every run prints the same RMSE columns to the last digit.
 #
 #   benchmarks/distributed.sh [RATINGS=10000000] [GRID=8x8] [EPOCHS=10] [FACTORS=100] [ROUNDS=3]
+#   benchmarks/distributed.sh --smoke  # 20,000 ratings, 2x2 grid, 3 epochs of 8 factors, 1 round (benchmarks/common.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benchmarks/common.sh
 ratings=${1:-10000000}
 grid=${2:-8x8}
 epochs=${3:-10}
 factors=${4:-100}
 rounds=${5:-3}
+[ -z "$smoke" ] || { ratings=20000; grid=2x2; epochs=3; factors=8; rounds=1; }
 . benchmarks/generated-dataset.sh
 python3 -c "import json; m=json.load(open('$ds/manifest.json')); print('dataset: %d ratings, %d users, %d items, grid $grid' % (m['ratings'], m['users'], m['items']))"
 flags=(--algo svd --factors "$factors" --epochs "$epochs" --split random:0.1)

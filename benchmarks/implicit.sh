@@ -5,18 +5,26 @@
 # relevant = held-out ratings >= 4). Run benchmarks/accuracy.sh first: it writes the split files.
 #
 #   benchmarks/implicit.sh
+#   benchmarks/implicit.sh --smoke     # on accuracy.sh --smoke's split, 8 factors, 3 iterations (benchmarks/common.sh)
+#
+# implicit comes from PyPI into benchmarks/.venv (skipped when it cannot be had).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=benchmarks/work/accuracy
+. benchmarks/common.sh
+work=$work/accuracy
+if [ -n "$smoke" ] && [ ! -f "$work/train.data" ]; then
+  benchmarks/accuracy.sh --smoke >/dev/null
+fi
 [ -f "$work/train.data" ] || { echo "run benchmarks/accuracy.sh first (it writes the split)" >&2; exit 1; }
-bin=.build/release/cinemesh
-swift build -c release --product cinemesh >/dev/null
+cinemesh_binary
+factors=64 iterations=15
+[ -z "$smoke" ] || { factors=8; iterations=3; }
 venv=benchmarks/.venv
-"$venv/bin/python" -c "import implicit" 2>/dev/null || "$venv/bin/pip" install -q implicit
-"$bin" train "$work/train" --test "$work/test" --algo als-implicit --factors 64 --epochs 15 --reg 0.05 --alpha 40 \
+"$bin" train "$work/train" --test "$work/test" --algo als-implicit --factors "$factors" --epochs "$iterations" --reg 0.05 --alpha 40 \
     --save "$work/implicit.cmmodel" > "$work/cinemesh-implicit.log"
 grep -E "trained in|top 10" "$work/cinemesh-implicit.log" >&2
 "$bin" export "$work/implicit.cmmodel" --out "$work/implicit-npy" --force >/dev/null
+python_peer implicit implicit threadpoolctl || exit 0
 cat > "$work/implicit_run.py" <<'PY'
 import sys, time, numpy as np, scipy.sparse as sp
 from threadpoolctl import threadpool_limits
@@ -57,14 +65,14 @@ print("| library | fit s | precision@10 (hits/k) | precision@10 (hits/min(k, rel
 print("|---|---:|---:|---:|---:|---:|")
 fit_ours = [l for l in open(f"{work}/cinemesh-implicit.log") if "trained in" in l][0].split("trained in ")[1].split(" s")[0]
 print(f"| cinemesh (2 threads) | {fit_ours} | {ours[0]:.4f} | {ours[1]:.4f} | {ours[2]:.4f} | {ours[3]} |")
+factors, iterations = int(sys.argv[2]), int(sys.argv[3])
 for threads in (1, 2):
     with threadpool_limits(1):
-        model = AlternatingLeastSquares(factors=64, iterations=15, regularization=0.05, alpha=40.0, random_state=0, num_threads=threads)
+        model = AlternatingLeastSquares(factors=factors, iterations=iterations, regularization=0.05, alpha=40.0, random_state=0, num_threads=threads)
         t = time.perf_counter(); model.fit(train, show_progress=False); fit = time.perf_counter() - t
     theirs = score(np.asarray(model.user_factors), np.asarray(model.item_factors))
     print(f"| implicit {model.__class__.__module__.split('.')[-1]} ({threads} thread{'s' if threads > 1 else ''}) | {fit:.3f} | {theirs[0]:.4f} | {theirs[1]:.4f} | {theirs[2]:.4f} | {theirs[3]} |")
 own = ranking_metrics_at_k(model, train, test, K=10, show_progress=False)
 print(f"\nimplicit's own ranking_metrics_at_k on its 2-thread model: precision {own['precision']:.4f}, ndcg {own['ndcg']:.4f}, map {own['map']:.4f}")
 PY
-"$venv/bin/python" -c "import threadpoolctl" 2>/dev/null || "$venv/bin/pip" install -q threadpoolctl
-"$venv/bin/python" "$work/implicit_run.py" "$work"
+"$venv/bin/python" "$work/implicit_run.py" "$work" "$factors" "$iterations"

@@ -3,29 +3,26 @@
 # the same run, REPS times each (median and best reported), with peak resident memory.
 #
 #   benchmarks/ingest.sh [RATINGS=10000000] [REPS=5]
+#   benchmarks/ingest.sh --smoke       # 20,000 ratings, once: checks the script (benchmarks/common.sh)
 #
-# pandas comes from PyPI into benchmarks/.venv (made on first use). Two pandas rows:
+# pandas comes from PyPI into benchmarks/.venv (made on first use; skipped when it cannot be had). Two pandas rows:
 #   read_csv   - pandas.read_csv of the file, nothing else (the usual first step of a notebook);
 #   pipeline   - read_csv, factorize user and movie ids, sort by (user block, item block, user,
 #                item) on a 4x4 grid, and np.save the four columns: the work `cinemesh ingest` does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benchmarks/common.sh
 ratings=${1:-10000000}
 reps=${2:-5}
-work=benchmarks/work
-mkdir -p "$work"
-deploy/install-deps.sh
-swift build -c release --product cinemesh >/dev/null
-bin=.build/release/cinemesh
+[ -z "$smoke" ] || { ratings=20000; reps=1; }
+cinemesh_binary
 csv="$work/gen-$ratings"
 if [ ! -f "$csv/ratings.csv" ]; then
   "$bin" generate --ratings "$ratings" --seed 7 --csv "$csv" --force
 fi
 venv=benchmarks/.venv
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q pandas
-fi
+pandas=""
+python_peer pandas pandas && pandas=1
 cat > "$work/pandas_ingest.py" <<'PY'
 import sys, time
 import numpy as np
@@ -61,7 +58,9 @@ size=$(stat -c %s "$csv/ratings.csv")
 echo "file: $csv/ratings.csv ($ratings ratings, $size bytes); $reps repetitions each, interleaved" >&2
 for r in $(seq "$reps"); do
   measure cinemesh "$bin" ingest "$csv" --out "$work/dataset" --force >> "$results"
-  grep -E '^ +parse' "$work/out.log" | sed 's/^ */phases /' >> "$results"
+  # The phase timings: the summary's line after "took" (whatever the phases are called).
+  awk 'took { sub(/^ */, "phases "); print; exit } /^  took /{ took = 1 }' "$work/out.log" >> "$results"
+  [ -n "$pandas" ] || continue
   measure pandas-read_csv "$venv/bin/python" "$work/pandas_ingest.py" read_csv "$csv/ratings.csv" "$work/pandas-out" >> "$results"
   measure pandas-pipeline "$venv/bin/python" "$work/pandas_ingest.py" pipeline "$csv/ratings.csv" "$work/pandas-out" >> "$results"
 done

@@ -1,6 +1,24 @@
 import CineMeshData
 import Foundation
 
+extension GatewayRoutes.FoldInRequest.Rating {
+    enum CodingKeys: String, CodingKey { case item, rating }
+
+    /// An item id as a string or as an integer (written in decimal); any other number is refused
+    /// with a message saying why.
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let number = try? c.decode(Int64.self, forKey: .item) {
+            item = String(number)
+        } else if let number = try? c.decode(Double.self, forKey: .item) {
+            throw DecodingError.dataCorruptedError(forKey: .item, in: c, debugDescription: "an item id is a string or an integer, not \(number)")
+        } else {
+            item = try c.decode(String.self, forKey: .item)
+        }
+        rating = try c.decode(Float.self, forKey: .rating)
+    }
+}
+
 extension GatewayRoutes.FoldInRequest {
     /// The body read by `StrictJSONScanner`, without JSONDecoder's cost (a tenth of the fold-in
     /// route's time): nil for anything but the plainest form of a valid body (escapes, unknown or
@@ -39,7 +57,7 @@ extension GatewayRoutes.FoldInRequest {
         return Self(ratings: ratings, n: n, genre: genre, country: country, yearFrom: yearFrom, yearTo: yearTo)
     }
 
-    /// `[{"item": "...", "rating": number}, ...]`, keys in either order.
+    /// `[{"item": "..." or integer, "rating": number}, ...]`, keys in either order.
     private static func readRatings(_ s: inout StrictJSONScanner) -> [Rating]? {
         guard s.consume(UInt8(ascii: "[")) else { return nil }
         var list: [Rating] = []
@@ -50,7 +68,15 @@ extension GatewayRoutes.FoldInRequest {
             repeat {
                 guard let key = s.string(), s.consume(UInt8(ascii: ":")) else { return nil }
                 switch key {
-                case "item" where item == nil: guard let value = s.string() else { return nil }; item = value
+                case "item" where item == nil:
+                    var text = s
+                    if let value = text.string() {
+                        s = text
+                        item = value
+                    } else {
+                        guard let value = s.integer() else { return nil }
+                        item = String(value)
+                    }
                 case "rating" where rating == nil: guard let value = s.float() else { return nil }; rating = value
                 default: return nil
                 }

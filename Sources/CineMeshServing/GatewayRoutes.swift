@@ -88,7 +88,11 @@ public enum GatewayRoutes {
 
     /// `POST /v1/recommendations`: someone the model has never seen.
     struct FoldInRequest: Decodable, Equatable {
-        struct Rating: Decodable, Equatable { var item: String; var rating: Float }
+        /// One rating; `item` may be sent as a string or as an integer (`"50"` or `50`).
+        struct Rating: Decodable, Equatable {
+            var item: String
+            var rating: Float
+        }
         var ratings: [Rating]
         var n: Int?
         var genre: String?
@@ -122,6 +126,8 @@ public enum GatewayRoutes {
 
     public static func router(holder: ModelHolder, registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
         let router = Router()
+        // Hummingbird's own errors (an unknown path or method) as JSON like every other error.
+        router.middlewares.add(JSONErrorMiddleware())
         // Requests and latency per route and status (hb_requests, hb_request_duration, hb_errors).
         router.middlewares.add(MetricsMiddleware())
         router.get("/healthz") { _, _ in "ok\n" }
@@ -219,7 +225,7 @@ public enum GatewayRoutes {
                 let itemId = context.parameters.get("itemId") ?? ""
                 guard let i = m.item(itemId) else { throw GatewayError(.notFound, "unknown-item", "the model knows no item '\(itemId)'") }
                 let n = try count(request.uri.queryParameters.get("n"))
-                return Picks(modelVersion: m.version, user: nil, item: itemId, items: picks(m, m.similar(item: i, n: n))).response
+                return Picks(modelVersion: m.version, user: nil, item: itemId, items: picks(m, m.similar(item: i, n: n), cosine: true)).response
             }
         }
         router.get("/v1/users/:userId/items/:itemId/prediction") { _, context in
@@ -282,9 +288,13 @@ public enum GatewayRoutes {
         }
     }
 
-    static func picks(_ m: ServingModel, _ top: [(item: Int, score: Float)], explainFrom rated: [Int]? = nil) -> [Pick] {
+    /// The answer's entries for `top` (ranked, best first). Scores are reported as
+    /// `ModelFile.reportedScore` gives them (predicted ratings on the scale), but `cosine`
+    /// similarities, which are no ratings, as they are.
+    static func picks(_ m: ServingModel, _ top: [(item: Int, score: Float)], explainFrom rated: [Int]? = nil, cosine: Bool = false) -> [Pick] {
         top.enumerated().map { rank, p in
-            Pick(rank: rank + 1, item: m.itemId(p.item), title: m.titles[p.item], year: m.years[p.item], genres: m.genres[p.item], score: p.score,
+            Pick(rank: rank + 1, item: m.itemId(p.item), title: m.titles[p.item], year: m.years[p.item], genres: m.genres[p.item],
+                 score: cosine ? p.score : m.file.reportedScore(p.score),
                  because: rated.map { m.because(user: $0, item: p.item).map { Because(item: m.itemId($0), title: m.titles[$0]) } })
         }
     }
@@ -309,6 +319,8 @@ public enum GatewayRoutes {
             throw GatewayError(.badRequest, "bad-body", "the body lacks '\(key.stringValue)'")
         } catch let DecodingError.typeMismatch(_, context) {
             throw GatewayError(.badRequest, "bad-body", "'\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw GatewayError(.badRequest, "bad-body", "'\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)")
         } catch {
             throw GatewayError(.badRequest, "bad-body", "the body is not valid JSON for this endpoint")
         }

@@ -45,7 +45,10 @@ private func exitCode(for error: Error) -> Error {
         return ExitCode(64)
     case let e as ClusterClient.Failure:
         Terminal.error(e.description)
-        return ExitCode(e.code == "bad-request" ? 64 : 1)
+        // bad-request is the coordinator's usage error and wrong-endpoint a configuration error
+        // (a workers endpoint given as the clients one); the rest (a dataset it cannot open, a job
+        // it does not have) are 1, as the same failures are in this process.
+        return ExitCode(["bad-request", ProtocolError.wrongEndpoint("").code].contains(e.code) ? 64 : 1)
     case let e as ZMQError:
         Terminal.error(e.description)
         return ExitCode(1)

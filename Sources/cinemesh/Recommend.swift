@@ -2,6 +2,7 @@ import ArgumentParser
 import CineMeshData
 import CineMeshModel
 import CineMeshNumerics
+import CineMeshServing
 
 struct Recommend: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,7 +58,7 @@ struct Recommend: ParsableCommand {
                 let id = file.items.ids[pick.item].description
                 let row = rowOfItem[id]
                 return Entry(rank: rank + 1, item: id, title: row.flatMap { titles?[$0] }, year: row.flatMap { years?[$0] ?? nil },
-                             genres: row.flatMap { genres?[$0] }, score: pick.score)
+                             genres: row.flatMap { genres?[$0] }, score: file.reportedScore(pick.score))
             }
             if json {
                 print(String(decoding: try JSON.encode(entries), as: UTF8.self), terminator: "")

@@ -14,7 +14,8 @@ struct WorkerCommand: AsyncParsableCommand {
         Reconnects with backoff (heartbeat.reconnect_initial_ms doubling to heartbeat.reconnect_max_ms) whenever \
         the coordinator falls silent, and registers again. Its id is kept in the cache directory so a restarted \
         worker is the same worker. Stops cleanly on SIGTERM or SIGINT, telling the coordinator so its task is \
-        rerun at once.
+        rerun at once. An endpoint that is not a coordinator's workers endpoint (its clients one, say), or a \
+        coordinator of another protocol version, stops it with an error instead (exit 64 or 1): no retry can help.
         """
     )
 
@@ -53,7 +54,19 @@ struct WorkerCommand: AsyncParsableCommand {
             }
             let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                           gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
+            do {
+                try await group.run()
+            } catch {
+                // The loop ends by itself (a service "finished unexpectedly") only when the
+                // coordinator refused this worker for good: said below.
+                guard worker.refusal != nil else { throw error }
+            }
+            if let refusal = worker.refusal {
+                if refusal.code == ProtocolError.wrongEndpoint("").code {
+                    throw ConfigError(origin: "worker.coordinator", "\(config.workerCoordinator): \(refusal.message)")
+                }
+                throw DataError(.versionMismatch, "the coordinator at \(config.workerCoordinator) refused this worker: \(refusal.message)")
+            }
         }
     }
 }

@@ -1,3 +1,6 @@
+import CineMeshData
+import CineMeshModel
+import CineMeshNumerics
 import Foundation
 import Testing
 
@@ -85,5 +88,23 @@ import Testing
         let npy = try Data(contentsOf: URL(fileURLWithPath: s.sub("npy/item_factors.npy")))
         #expect(npy.prefix(6) == Data([0x93] + Array("NUMPY".utf8)))
         #expect(String(decoding: npy.prefix(128), as: UTF8.self).contains("'shape': (\(ids.count), 8)"))
+    }
+
+    @Test func recommendReportsRatingsOnTheScaleInTheUnclippedOrder() throws {
+        let s = Scratch()
+        // One user, who scores a, b, c at 3 + (6, 4, 1): 9, 7 and 4 on a 1-5 scale.
+        var users = FactorMatrix(rows: 1, factors: 1), items = FactorMatrix(rows: 3, factors: 1)
+        users[0, 0] = 1
+        for (i, v) in [6, 4, 1].enumerated() { items[i, 0] = Float(v) }
+        let metadata = ModelFile.Metadata(algorithm: "svd", hyperparameters: .svd(SVDParameters()), epochs: [], metrics: [:],
+                                          dataset: "tiny", datasetContentHash: "0", ratingScale: .oneToFive)
+        try ModelFile(metadata: metadata, model: BiasedFactorModel(globalMean: 3, users: users, items: items),
+                      users: IdMap(ids: [ExternalId("u")]), items: IdMap(ids: ["a", "b", "c"].map(ExternalId.init)), catalog: nil,
+                      seen: []).write(to: s.sub("m.cmmodel"))
+        let rec = try cinemesh(["recommend", s.sub("m.cmmodel"), "--user", "u", "--json"])
+        #expect(rec.status == 0, "\(rec.stderr)")
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(rec.stdout.utf8)) as? [[String: Any]])
+        #expect(list.compactMap { $0["item"] as? String } == ["a", "b", "c"])
+        #expect(list.compactMap { $0["score"] as? Double } == [5, 5, 4])
     }
 }

@@ -161,6 +161,24 @@ import Testing
         #expect(try cinemesh(["down"], environment: env).stdout.contains("no local cluster is running"))
     }
 
+    @Test func trainOnAMissingDatasetExitsAlikeInThisProcessAndThroughACoordinator() throws {
+        let scratch = Scratch()
+        let env = ["CINEMESH_HOME": scratch.sub("home")]
+        let missing = scratch.sub("absent")
+        let here = try cinemesh(["train", missing], environment: env)
+        #expect(here.status == 1 && here.stderr.contains("\(missing): no such dataset directory"), "\(here.stderr)")
+        let up = try cinemesh(["up", "--workers", "1"] + Self.fast, environment: env)
+        #expect(up.status == 0, "\(up.stderr)")
+        defer { _ = try? cinemesh(["down"], environment: env) }
+        let clients = try #require(LocalCluster.running(in: scratch.sub("home/cluster"))).endpoints.clients
+        let there = try cinemesh(["train", missing, "--coordinator", clients], environment: env)
+        #expect(there.status == here.status && there.stderr.contains("\(missing): no such dataset directory"), "\(there.stderr)")
+        // A bad parameter is a usage error either way.
+        let badParameter = try cinemesh(["submit", "--type", "train", "--dataset", missing, "--param", "algo=nope", "--coordinator", clients],
+                                        environment: env)
+        #expect(badParameter.status == 64, "\(badParameter.stderr)")
+    }
+
     @Test func configurationErrorsStopStartUpWithTheirOrigin() throws {
         let scratch = Scratch()
         let bad = scratch.file("bad.toml", "[heartbeat]\ninterval_ms = 500\nlivenes = 3\n")

@@ -107,6 +107,32 @@ import Testing
         #expect(log.contains("worker lost"))
     }
 
+    @Test func aWorkerStoppedCleanlyLeftAndAKilledOneIsLost() throws {
+        let scratch = Scratch()
+        let cluster = try start(scratch, workers: 2)
+        defer { cluster.stop() }
+        let client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+        func lines(_ text: String) throws -> [Substring] {
+            let deadline = Date().addingTimeInterval(10)
+            var found: [Substring] = []
+            while found.isEmpty && Date() < deadline {
+                found = try String(contentsOfFile: cluster.coordinator.log, encoding: .utf8).split(separator: "\n").filter { $0.contains(text) }
+                if found.isEmpty { usleep(50_000) }
+            }
+            return found
+        }
+        // SIGTERM: the worker says DISCONNECT; an info line, no warning.
+        cluster.workers[0].signal(SIGTERM)
+        #expect(cluster.workers[0].waitForExit(milliseconds: 5000))
+        let left = try lines("worker left")
+        #expect(left.count == 1 && left.allSatisfy { $0.contains(" info ") && $0.contains("reason=worker shutting down") }, "\(left)")
+        #expect(try client.workers().count == 1)
+        // SIGKILL: nothing said, the coordinator notices the silence; a warning.
+        cluster.workers[1].signal(SIGKILL)
+        let lost = try lines("worker lost")
+        #expect(lost.count == 1 && lost.allSatisfy { $0.contains(" warning ") && $0.contains("reason=silent for") }, "\(lost)")
+    }
+
     @Test func aRestartedCoordinatorRemembersJobsMarksTheInterruptedOneAndWorkersComeBack() throws {
         let scratch = Scratch()
         let ds = try sampleDataset(scratch)
@@ -163,7 +189,8 @@ import Testing
             let other = try ask([Array("CMSH".utf8) + [3, Command.ready.rawValue], Array("{}".utf8)])
             #expect(other.code == "version-mismatch")
             #expect(other.message.contains("this peer speaks version 2"))
-            #expect(try ask(Message(.submit, body: Array("{\"type\": 5}".utf8)).frames).code == "malformed")
+            let submit = try ask(Message(.submit, body: Array("{\"type\": 5}".utf8)).frames)
+            #expect(submit.code == (endpoint == cluster.endpoints.clients ? "malformed" : "wrong-endpoint"), "\(submit)")
         }
         let client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
         #expect(try client.workers().count == 1)
@@ -171,6 +198,25 @@ import Testing
         #expect(throws: ClusterClient.Failure.self) { try client.submit(JobSpec(type: "stats", dataset: "missing")) }
         #expect(throws: ClusterClient.Failure.self) { try client.status(12345) }
         #expect(try client.jobs().isEmpty)
+    }
+
+    @Test func aPeerOnTheWrongEndpointIsToldWhichItIsAndAWorkerStopsTrying() throws {
+        let scratch = Scratch()
+        let cluster = try start(scratch, workers: 1)
+        defer { cluster.stop() }
+        let (workers, clients) = (cluster.endpoints.workers, cluster.endpoints.clients)
+        let settings = Self.settings.flatMap { ["--set", $0] }
+        // A worker given the clients endpoint: refused at its READY, it stops at once instead of
+        // reconnecting forever.
+        let worker = try cinemesh(["worker", "--coordinator", clients, "--cache-dir", scratch.sub("cache")] + settings, timeout: 30)
+        #expect(worker.status == 64, "\(worker.stderr)")
+        #expect(worker.stderr.contains("cinemesh: error: worker.coordinator: \(clients): this is the coordinator's clients endpoint (workers connect to \(workers))"),
+                "\(worker.stderr)")
+        #expect(!worker.stderr.contains("reconnecting"))
+        // A client given the workers endpoint.
+        let submit = try cinemesh(["submit", "--type", "stats", "--dataset", "sample", "--coordinator", workers] + settings)
+        #expect(submit.status == 64, "\(submit.stderr)")
+        #expect(submit.stderr == "cinemesh: error: this is the coordinator's workers endpoint (clients connect to \(clients))\n", "\(submit.stderr)")
     }
 
     @Test func cachedShardsAreNotShippedAgainAndMetricsSayHowMuchMoved() throws {
@@ -216,11 +262,11 @@ import Testing
         #expect(worker.waitForExit(milliseconds: 5000))
         #expect(try String(contentsOfFile: worker.log, encoding: .utf8).contains("worker stopped"))
         var log = ""
-        for _ in 0 ..< 100 where !log.contains("worker lost") {
+        for _ in 0 ..< 100 where !log.contains("worker left") {
             log = try String(contentsOfFile: cluster.coordinator.log, encoding: .utf8)
             usleep(20_000)
         }
-        #expect(log.contains("reason=disconnected"))
+        #expect(log.contains("reason=worker shutting down"))
         // A stopped coordinator records the running job as interrupted and tells the workers.
         cluster.coordinator.signal(SIGTERM)
         #expect(cluster.coordinator.waitForExit(milliseconds: 5000))

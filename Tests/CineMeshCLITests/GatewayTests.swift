@@ -68,7 +68,13 @@ import Testing
             #expect(s == status, "\(path)")
             #expect((body["error"] as? [String: Any])?["code"] as? String == code, "\(path)")
         }
-        #expect(try http(host: "127.0.0.1", port: port, path: "/v1/nowhere").status == 404)
+        // An unknown path, or a method a path does not serve, is a JSON error too.
+        for (path, body) in [("/v1/nowhere", nil), ("/v1/recommendations", nil), ("/v1/popular", Array("{}".utf8))] {
+            let (s, text) = try http(host: "127.0.0.1", port: port, path: path, body: body)
+            let error = ((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])?["error"] as? [String: Any]
+            #expect(s == 404 && error?["code"] as? String == "no-route", "\(path): \(s) '\(text)'")
+            #expect((error?["message"] as? String)?.contains(path) == true, "\(path): '\(text)'")
+        }
         // Filters and explanations.
         let (sy, old) = try get("/v1/users/1/recommendations?n=5&year_from=1950&year_to=1990&explain=true")
         let oldItems = try #require(old["items"] as? [[String: Any]])
@@ -91,6 +97,9 @@ import Testing
         let foldedItems = try #require(folded["items"] as? [[String: Any]])
         #expect(sf == 200 && foldedItems.count == 4 && folded["model_version"] as? Int == 1)
         #expect(!foldedItems.contains { ["902", "1032"].contains($0["item"] as? String) })
+        // Item ids may come as JSON integers too.
+        let (sn, numeric) = try post("/v1/recommendations", #"{"ratings": [{"item": 902, "rating": 5}, {"item": "1032", "rating": 1}], "n": 4}"#)
+        #expect(sn == 200 && (numeric["items"] as? [[String: Any]])?.compactMap { $0["item"] as? String } == foldedItems.compactMap { $0["item"] as? String })
         // Body keys are snake_case like the query parameters.
         let (sr, ranged) = try post("/v1/recommendations", #"{"ratings": [{"item": "902", "rating": 5}], "n": 5, "year_from": 1980, "year_to": 1989}"#)
         let rangedItems = try #require(ranged["items"] as? [[String: Any]])
@@ -108,6 +117,7 @@ import Testing
         for (path, text, type, status, code) in [
             ("/v1/recommendations", #"{"ratings": [{"item": "nope", "rating": 3}]}"#, "application/json", 404, "unknown-item"),
             ("/v1/recommendations", #"{"ratings": [{"item": "902", "rating": 9}]}"#, "application/json", 400, "bad-rating"),
+            ("/v1/recommendations", #"{"ratings": [{"item": 902.5, "rating": 3}]}"#, "application/json", 400, "bad-body"),
             ("/v1/recommendations", #"{"ratings": []}"#, "application/json", 400, "bad-body"),
             ("/v1/recommendations", #"{"rating": 1"#, "application/json", 400, "bad-body"),
             ("/v1/recommendations", #"{"ratings": [{"item": "902", "rating": 5}]}"#, "text/plain", 400, "bad-content-type"),

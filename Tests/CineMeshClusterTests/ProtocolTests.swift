@@ -39,6 +39,12 @@ import Testing
         #expect(throws: ProtocolError.malformed(.fetch, "body is not valid JSON")) { try g.decode(FetchBody.self) }
     }
 
+    @Test func aBodyJSONCannotCarryIsAnErrorNotAnEmptyBody() {
+        // A job's metrics with a NaN (a diverged model): JSON has no NaN.
+        #expect(throws: EncodingError.self) { try Message(.reply, ["rmse": Double.nan]) }
+        #expect(throws: Never.self) { try Message(.reply, ["rmse": 0.9]) }
+    }
+
     @Test func commandCodesAreUniqueAndErrorIsPinned() {
         #expect(Set(Command.allCases.map(\.rawValue)).count == Command.allCases.count)
         #expect(Command.error.rawValue == 0x0A)

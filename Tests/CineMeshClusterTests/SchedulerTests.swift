@@ -3,7 +3,7 @@ import Testing
 
 /// The scheduler alone: no sockets, made-up times.
 @Suite struct SchedulerTests {
-    let welcome = WelcomeBody(coordinatorId: "c", heartbeatMilliseconds: 100, liveness: 3, chunkBytes: 1024, window: 2)
+    let welcome = try! Message(.welcome, WelcomeBody(coordinatorId: "c", heartbeatMilliseconds: 100, liveness: 3, chunkBytes: 1024, window: 2))
 
     func ready(_ id: String, slots: Int? = nil) -> ReadyBody {
         ReadyBody(workerId: id, host: "h", pid: 1, capacity: WorkerCapacity(cores: 2, memoryBytes: 1, diskFreeBytes: 1), cached: [], slots: slots)
@@ -260,8 +260,8 @@ extension SchedulerTests {
         let next = tasks(s.completed(from: [1], ResultBody(job: 1, task: 3, attempt: sent[3].1.attempt, output: [:], seconds: 0), payload: [], now: 1))
         #expect(next.map(\.0) == [[1]] && next.map(\.1.task) == [5])
         // b dies holding two tasks: both go back to the front of the queue in the order sent.
-        let lost = s.disconnected([2], now: 2)
-        #expect(lost.contains { if case .workerLost("b", _, _, let requeued) = $0 { return requeued.map(\.task) == [1, 4] }; return false })
+        let left = s.disconnected([2], reason: "worker shutting down", now: 2)
+        #expect(left.contains { if case .workerLeft("b", _, "worker shutting down", let requeued) = $0 { return requeued.map(\.task) == [1, 4] }; return false })
         #expect(s.queueDepth == 2)
         _ = s.completed(from: [3], ResultBody(job: 1, task: 2, attempt: sent[2].1.attempt, output: [:], seconds: 0), payload: [], now: 3)
         #expect(s.queueDepth == 1)

@@ -40,7 +40,8 @@ import Testing
     func body(_ rng: inout SeededRandom) -> String {
         var ratings: [String] = []
         for _ in 0 ..< rng.below(5) {
-            var fields = ["\"item\"\(space(&rng)):\(space(&rng))\(string(&rng))", "\"rating\":\(space(&rng))\(number(&rng))"]
+            let item = rng.below(4) == 0 ? number(&rng) : string(&rng)
+            var fields = ["\"item\"\(space(&rng)):\(space(&rng))\(item)", "\"rating\":\(space(&rng))\(number(&rng))"]
             if rng.below(2) == 0 { fields.reverse() }
             if rng.below(25) == 0 { fields.append("\"extra\": 1") }
             if rng.below(25) == 0 { fields.removeLast() }
@@ -94,6 +95,19 @@ import Testing
         }
         // Both paths ran many times.
         #expect(plain > 1000 && fallBack > 1000, "plain \(plain), fall-back \(fallBack)")
+    }
+
+    @Test func itemIdsMayBeIntegersButNoOtherNumbers() throws {
+        let text = #"{"ratings": [{"item": 50, "rating": 5}, {"rating": 4, "item": "7"}, {"item": -3, "rating": 1}]}"#
+        let expected = Request(ratings: [.init(item: "50", rating: 5), .init(item: "7", rating: 4), .init(item: "-3", rating: 1)],
+                               n: nil, genre: nil, country: nil, yearFrom: nil, yearTo: nil)
+        #expect(Request(plainJSON: Data(text.utf8)) == expected)
+        #expect(try GatewayRoutes.parse(Request.self, Data(text.utf8)) == expected)
+        let fraction = Data(#"{"ratings": [{"item": 1.5, "rating": 5}]}"#.utf8)
+        #expect(Request(plainJSON: fraction) == nil)
+        let error = try #require(throws: GatewayError.self) { try GatewayRoutes.parse(Request.self, fraction) }
+        #expect(error.status == .badRequest && error.code == "bad-body")
+        #expect(error.message == "'ratings.Index 0.item': an item id is a string or an integer, not 1.5")
     }
 
     @Test func theBenchmarksBodyIsReadWithoutJSONDecoder() {

@@ -10,13 +10,13 @@ import Testing
 /// The serving model and hot swaps, without HTTP: a tiny hand-made model with known answers.
 @Suite struct ServingModelTests {
     /// 3 users x 4 items, 2 factors; user 0 rated items 0 and 1.
-    func file(itemScale: Float = 1) throws -> ModelFile {
+    func file(itemScale: Float = 1, algorithm: String = "svd", hyperparameters: ModelFile.Metadata.Hyperparameters = .svd(SVDParameters())) throws -> ModelFile {
         var users = FactorMatrix(rows: 3, factors: 2), items = FactorMatrix(rows: 4, factors: 2)
         for (r, v) in [[1, 0], [0, 1], [1, 1]].enumerated() { users[r, 0] = Float(v[0]); users[r, 1] = Float(v[1]) }
         for (r, v) in [[3, 0], [2, 0], [1, 0], [0, 1]].enumerated() { items[r, 0] = Float(v[0]) * itemScale; items[r, 1] = Float(v[1]) * itemScale }
         let model = BiasedFactorModel(globalMean: 3, users: users, items: items)
         let train = [RatingBlock(row: 0, column: 0, userRange: 0 ..< 3, itemRange: 0 ..< 4, users: [0, 0], items: [0, 1], ratings: [5, 4], timestamps: [])]
-        let metadata = ModelFile.Metadata(algorithm: "svd", hyperparameters: .svd(SVDParameters()), epochs: [], metrics: ["rmse": 1],
+        let metadata = ModelFile.Metadata(algorithm: algorithm, hyperparameters: hyperparameters, epochs: [], metrics: ["rmse": 1],
                                           dataset: "tiny", datasetContentHash: "0", ratingScale: .oneToFive)
         let catalog = ColumnTable(columns: [.init("item", .string(["a", "b", "c", "d"])), .init("title", .string(["A", "B", "C", "D"])),
                                             .init("genres", .stringList([["Drama"], ["Comedy"], ["Drama"], ["Comedy", "Drama"]])),
@@ -100,5 +100,23 @@ extension ServingModelTests {
         let written = try JSONSerialization.jsonObject(with: Data(picks.json.utf8)) as! NSDictionary
         #expect(written == expected)
         #expect(picks.json == String(decoding: try encoder.encode(picks), as: UTF8.self))
+    }
+}
+
+extension ServingModelTests {
+    @Test func reportedScoresAreRatingsOnTheScaleRankedByTheUnclippedScore() throws {
+        // User u0 scores a, b, c, d at 3 + 2 x (3, 2, 1, 0): 9, 7, 5, 3 on a 1-5 scale.
+        let m = ServingModel(version: 1, file: try file(itemScale: 2))
+        let u = try #require(m.user("u0"))
+        let top = m.recommend(user: u, n: 4, includeSeen: true, filter: ItemFilter())
+        #expect(top.map(\.score) == [9, 7, 5, 3])
+        let picks = GatewayRoutes.picks(m, top)
+        #expect(picks.map(\.item) == ["a", "b", "c", "d"] && picks.map(\.score) == [5, 5, 5, 3])
+        #expect(GatewayRoutes.picks(m, m.popular.map { ($0.item, $0.score) }).allSatisfy { (1 ... 5).contains($0.score) })
+        // Cosine similarities are no ratings: 0 stays 0.
+        #expect(GatewayRoutes.picks(m, m.similar(item: 0, n: 3), cosine: true).last?.score == 0)
+        // Nor are an implicit model's preferences.
+        let implicit = ServingModel(version: 1, file: try file(itemScale: 2, algorithm: "als-implicit", hyperparameters: .alsImplicit(ImplicitALSParameters())))
+        #expect(GatewayRoutes.picks(implicit, top).map(\.score) == [9, 7, 5, 3])
     }
 }

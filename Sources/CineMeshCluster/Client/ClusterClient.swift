@@ -21,10 +21,10 @@ public final class ClusterClient {
         public var description: String { message }
     }
 
-    public func submit(_ spec: JobSpec) throws -> JobRecord { try request(Message(.submit, spec), as: JobRecord.self) }
-    public func jobs(limit: Int = 50) throws -> [JobRecord] { try request(Message(.listJobs, JobListQuery(limit: limit)), as: [JobRecord].self) }
-    public func status(_ job: Int64) throws -> JobRecord { try request(Message(.jobStatus, JobQuery(job: job)), as: JobRecord.self) }
-    public func cancel(_ job: Int64) throws -> JobRecord { try request(Message(.cancel, JobQuery(job: job)), as: JobRecord.self) }
+    public func submit(_ spec: JobSpec) throws -> JobRecord { try request(try Message(.submit, spec), as: JobRecord.self) }
+    public func jobs(limit: Int = 50) throws -> [JobRecord] { try request(try Message(.listJobs, JobListQuery(limit: limit)), as: [JobRecord].self) }
+    public func status(_ job: Int64) throws -> JobRecord { try request(try Message(.jobStatus, JobQuery(job: job)), as: JobRecord.self) }
+    public func cancel(_ job: Int64) throws -> JobRecord { try request(try Message(.cancel, JobQuery(job: job)), as: JobRecord.self) }
     public func workers() throws -> [WorkerInfo] { try request(Message(.listWorkers), as: [WorkerInfo].self) }
 
     private func request<T: Decodable>(_ message: Message, as type: T.Type) throws -> T {

@@ -16,9 +16,10 @@ extension Coordinator {
                 refuse(routing, error, on: clientSocket)
                 continue
             } catch let error as ErrorBody {
-                reply = Message(.error, error)
+                reply = try Message(.error, error)
             } catch {
-                reply = Message(.error, ErrorBody(code: "internal", message: "\(error)"))
+                // Also a REPLY that cannot be encoded (a NaN in a job's metrics, say).
+                reply = try Message(.error, ErrorBody(code: "internal", message: "\(error)"))
             }
             try? clientSocket.send([routing] + reply.frames, dontWait: true)
         }
@@ -27,17 +28,17 @@ extension Coordinator {
     private func answer(_ message: Message, from routing: Frame) throws -> Message {
         switch message.command {
         case .submit:
-            return Message(.reply, try submit(try message.decode(JobSpec.self)))
+            return try Message(.reply, try submit(try message.decode(JobSpec.self)))
         case .listJobs:
             let limit = max(1, min(10_000, try message.decode(JobListQuery.self).limit))
             let records = try registry.jobs(limit: limit).map { jobs[$0.id]?.record ?? $0 }
-            return Message(.reply, records)
+            return try Message(.reply, records)
         case .jobStatus:
             let id = try message.decode(JobQuery.self).job
             guard let record = try record(id) else { throw ErrorBody(code: "not-found", message: "no job \(id)") }
-            return Message(.reply, record)
+            return try Message(.reply, record)
         case .cancel:
-            return Message(.reply, try cancel(try message.decode(JobQuery.self).job))
+            return try Message(.reply, try cancel(try message.decode(JobQuery.self).job))
         case .listWorkers:
             let now = MonotonicClock.milliseconds()
             let infos = scheduler.workerList.map { w in
@@ -47,13 +48,14 @@ extension Coordinator {
                            tasksDone: w.tasksDone, silentMilliseconds: Int(now - min(now, w.lastHeard)),
                            upSeconds: Double(now - min(now, w.registeredAt)) / 1000)
             }
-            return Message(.reply, infos)
+            return try Message(.reply, infos)
         case .watchModels:
-            return watch(routing, try message.decode(WatchModelsBody.self))
+            return try watch(routing, try message.decode(WatchModelsBody.self))
         case .fetch:
-            return chunk(answering: try message.decode(FetchBody.self))
+            return try chunk(answering: try message.decode(FetchBody.self))
         default:
-            throw ProtocolError.malformed(message.command, "not a client-channel command")
+            guard message.command.channel == .workers else { throw ProtocolError.malformed(message.command, "not a client-channel command") }
+            throw ProtocolError.wrongEndpoint("this is the coordinator's clients endpoint (workers connect to \(endpoints.workers))")
         }
     }
 }

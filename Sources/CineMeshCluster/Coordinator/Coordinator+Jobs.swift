@@ -5,7 +5,9 @@ import Logging
 extension Coordinator {
     /// Validates `spec` and records the job as queued; its driver (which may load and split the
     /// whole dataset) is made on `prepareQueue`, and the loop starts the job when it is ready.
-    /// Bad specs are refused before anything is recorded.
+    /// Bad specs are refused before anything is recorded: `bad-request` for a spec that is wrong
+    /// in itself, `bad-dataset` for a dataset that cannot be opened (as `cinemesh train` on this
+    /// box would say: a usage error there is a usage error here, missing or damaged data is not).
     func submit(_ spec: JobSpec) throws -> JobRecord {
         guard let type = jobTypes[spec.type] else {
             throw ErrorBody(code: "bad-request", message: "unknown job type '\(spec.type)' (known: \(jobTypes.keys.sorted().joined(separator: ", ")))")
@@ -17,7 +19,8 @@ extension Coordinator {
         do {
             dataset = try Dataset(path: path)
         } catch {
-            throw ErrorBody(code: "bad-request", message: "dataset '\(spec.dataset)': \(error)")
+            let usage = (error as? DataError)?.kind == .usage
+            throw ErrorBody(code: usage ? "bad-request" : "bad-dataset", message: "dataset '\(spec.dataset)': \(error)")
         }
         files.publish(dataset)
         let record = try registry.insert(spec, now: MonotonicClock.wallSeconds())
@@ -191,7 +194,12 @@ extension Coordinator {
         let id = job.record.id
         scheduler.removeJob(id)
         jobs[id] = nil
-        for w in scheduler.workerList { send(w.routing, Message(.jobEnded, JobEndedBody(job: id))) }
+        do {
+            let ended = try Message(.jobEnded, JobEndedBody(job: id))
+            for w in scheduler.workerList { send(w.routing, ended) }
+        } catch {
+            logger.error("cannot tell workers that job \(id) ended: \(error)")
+        }
         job.record.finishedAt = MonotonicClock.wallSeconds()
         metrics.jobsFinished.increment()
         metrics.jobsRunning.record(jobs.count)

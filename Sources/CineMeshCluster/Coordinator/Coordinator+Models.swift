@@ -17,12 +17,12 @@ extension Coordinator {
 
     /// WATCH-MODELS: registers the subscriber (or notes it is still there) and answers WATCHING
     /// with the rules and the newest model.
-    func watch(_ routing: Frame, _ body: WatchModelsBody) -> Message {
+    func watch(_ routing: Frame, _ body: WatchModelsBody) throws -> Message {
         if subscribers.updateValue(MonotonicClock.milliseconds(), forKey: routing) == nil {
             logger.info("model subscriber joined", metadata: ["holds": "\(body.newest)", "subscribers": "\(subscribers.count)"])
             metrics.modelSubscribers.record(subscribers.count)
         }
-        return Message(.watching, WatchingBody(coordinatorId: coordinatorId, heartbeatMilliseconds: config.heartbeatIntervalMilliseconds,
+        return try Message(.watching, WatchingBody(coordinatorId: coordinatorId, heartbeatMilliseconds: config.heartbeatIntervalMilliseconds,
                                                liveness: config.heartbeatLiveness, chunkBytes: config.transferChunkBytes,
                                                window: config.transferWindow, newest: newestModel))
     }
@@ -53,7 +53,11 @@ extension Coordinator {
         }
         let notice = ModelNotice(record)
         newestModel = notice
-        let message = Message(.modelPublished, notice)
+        let message: Message
+        do { message = try Message(.modelPublished, notice) } catch {
+            logger.error("cannot tell model subscribers of version \(record.version): \(error)")
+            return
+        }
         for routing in subscribers.keys {
             do { try clientSocket.send([routing] + message.frames, dontWait: true) } catch {
                 logger.warning("cannot tell a model subscriber of version \(record.version): \(error)")

@@ -110,8 +110,11 @@ public final class Coordinator: @unchecked Sendable {
             try? registry.update(job.record, event: job.record.error, now: now)
         }
         jobs.removeAll()
-        for w in scheduler.workerList {
-            try? workerSocket.send([w.routing] + Message(.disconnect, DisconnectBody(reason: "coordinator shutting down")).frames, dontWait: true)
+        do {
+            let goodbye = try Message(.disconnect, DisconnectBody(reason: "coordinator shutting down"))
+            for w in scheduler.workerList { try? workerSocket.send([w.routing] + goodbye.frames, dontWait: true) }
+        } catch {
+            logger.error("cannot tell the workers that the coordinator stops: \(error)")
         }
         workerSocket.close(lingering: 500)   // the DISCONNECTs leave before the socket goes
         // Gateways following the models hear it too, and reconnect with backoff at once instead
@@ -151,16 +154,16 @@ public final class Coordinator: @unchecked Sendable {
                 let welcome = WelcomeBody(coordinatorId: coordinatorId, heartbeatMilliseconds: config.heartbeatIntervalMilliseconds,
                                           liveness: config.heartbeatLiveness, chunkBytes: config.transferChunkBytes,
                                           window: config.transferWindow)
-                perform(scheduler.register(routing: routing, ready: ready, welcome: welcome, now: now))
+                perform(scheduler.register(routing: routing, ready: ready, welcome: try Message(.welcome, welcome), now: now))
                 announceWorkers()
             case .heartbeat, .fetch, .result, .failed:
                 guard scheduler.heard(from: routing, now: now) else {
                     // MDP's rule: a peer we do not know is told to register again.
-                    send(routing, Message(.disconnect, DisconnectBody(reason: "unknown worker: send READY")))
+                    send(routing, try Message(.disconnect, DisconnectBody(reason: "unknown worker: send READY")))
                     return
                 }
                 switch message.command {
-                case .fetch: send(routing, chunk(answering: try message.decode(FetchBody.self)))
+                case .fetch: send(routing, try chunk(answering: try message.decode(FetchBody.self)))
                 case .result:
                     perform(scheduler.completed(from: routing, try message.decode(ResultBody.self), payload: message.payload, now: now))
                 case .failed:
@@ -171,12 +174,14 @@ public final class Coordinator: @unchecked Sendable {
                 default: break
                 }
             case .disconnect:
-                perform(scheduler.disconnected(routing, now: now))
+                let reason = (try? message.decode(DisconnectBody.self).reason) ?? "no reason given"
+                perform(scheduler.disconnected(routing, reason: reason, now: now))
             case .error:
                 let body = try? message.decode(ErrorBody.self)
                 logger.warning("worker sent ERROR", metadata: ["code": "\(body?.code ?? "?")", "message": "\(body?.message ?? "")"])
             default:
-                throw ProtocolError.malformed(message.command, "not a worker-channel command")
+                guard message.command.channel == .clients else { throw ProtocolError.malformed(message.command, "not a worker-channel command") }
+                throw ProtocolError.wrongEndpoint("this is the coordinator's workers endpoint (clients connect to \(endpoints.clients))")
             }
         } catch let error as ProtocolError {
             refuse(routing, error, on: workerSocket)
@@ -186,21 +191,25 @@ public final class Coordinator: @unchecked Sendable {
     }
 
     /// The CHUNK answering a FETCH (from a worker, or a model subscriber on the clients channel).
-    func chunk(answering request: FetchBody) -> Message {
+    func chunk(answering request: FetchBody) throws -> Message {
         switch files.read(request, maxLength: max(config.transferChunkBytes, 64 << 20)) {
         case .success(let bytes):
             metrics.bytesShipped.increment(by: Int64(bytes.count))
-            return Message(.chunk, ChunkBody(xxh64: request.xxh64, offset: request.offset), payload: [bytes])
+            return try Message(.chunk, ChunkBody(xxh64: request.xxh64, offset: request.offset), payload: [bytes])
         case .failure(let error):
             logger.warning("cannot serve FETCH", metadata: ["file": "\(request.xxh64)", "error": "\(error.message)"])
-            return Message(.chunk, ChunkBody(xxh64: request.xxh64, offset: request.offset, error: error.message))
+            return try Message(.chunk, ChunkBody(xxh64: request.xxh64, offset: request.offset, error: error.message))
         }
     }
 
     func refuse(_ routing: Frame, _ error: ProtocolError, on socket: ZMQSocket) {
         metrics.protocolErrors.increment()
         logger.warning("refused a message", metadata: ["code": "\(error.code)", "error": "\(error)"])
-        try? socket.send([routing] + Message(.error, ErrorBody(code: error.code, message: error.description)).frames, dontWait: true)
+        do {
+            try socket.send([routing] + Message(.error, ErrorBody(code: error.code, message: error.description)).frames, dontWait: true)
+        } catch let failure {
+            logger.warning("cannot send ERROR \(error.code): \(failure)")
+        }
     }
 
     func send(_ routing: Frame, _ message: Message) {
@@ -214,6 +223,11 @@ public final class Coordinator: @unchecked Sendable {
 
     // MARK: Scheduler actions
 
+    /// Tasks for a log line: "none", or their keys separated by commas.
+    private static func list(_ tasks: [Scheduler.TaskKey]) -> String {
+        tasks.isEmpty ? "none" : tasks.map(\.description).joined(separator: ", ")
+    }
+
     func perform(_ actions: [Scheduler.Action]) {
         for action in actions {
             switch action {
@@ -222,8 +236,12 @@ public final class Coordinator: @unchecked Sendable {
             case .workerLost(let workerId, let session, let reason, let requeued):
                 metrics.workersLost.increment()
                 if reason.hasPrefix("silent") { metrics.heartbeatsMissed.increment(by: Int64(config.heartbeatLiveness)) }
-                logger.warning("worker lost", metadata: ["worker": "\(workerId)", "reason": "\(reason)",
-                                                         "requeued": "\(requeued.isEmpty ? "none" : requeued.map(\.description).joined(separator: ", "))"])
+                logger.warning("worker lost", metadata: ["worker": "\(workerId)", "reason": "\(reason)", "requeued": "\(Self.list(requeued))"])
+                rollBack(lost: session)
+            case .workerLeft(let workerId, let session, let reason, let requeued):
+                // A clean stop (SIGTERM, `cinemesh down`): the worker said goodbye.
+                metrics.workersLost.increment()
+                logger.info("worker left", metadata: ["worker": "\(workerId)", "reason": "\(reason)", "requeued": "\(Self.list(requeued))"])
                 rollBack(lost: session)
             case .completed(let key, let body, let payload, let workerId, let session):
                 metrics.tasksRun.increment()

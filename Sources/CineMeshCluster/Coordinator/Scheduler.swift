@@ -47,8 +47,11 @@ public struct Scheduler: Sendable {
     public enum Action: Sendable {
         /// Send `message` to the worker with this routing id.
         case send(Frame, Message)
-        /// A worker was declared dead or left; `requeued` lists the tasks it held.
+        /// A worker was declared dead or replaced by a new registration; `requeued` lists the
+        /// tasks it held.
         case workerLost(workerId: String, session: String, reason: String, requeued: [TaskKey])
+        /// A worker said DISCONNECT (a clean stop); `requeued` lists the tasks it held.
+        case workerLeft(workerId: String, session: String, reason: String, requeued: [TaskKey])
         /// A task finished; hand its output to the job's driver.
         case completed(TaskKey, ResultBody, payload: [Frame], workerId: String, session: String)
         /// A task cannot succeed: fail its job.
@@ -92,9 +95,10 @@ public struct Scheduler: Sendable {
 
     // MARK: Workers
 
-    /// A worker sent READY. A worker id already registered under another routing id (a restarted
-    /// or reconnected worker) replaces the old registration, whose task is requeued.
-    public mutating func register(routing: Frame, ready: ReadyBody, welcome: WelcomeBody, now: UInt64) -> [Action] {
+    /// A worker sent READY; `welcome` is the WELCOME to answer it. A worker id already registered
+    /// under another routing id (a restarted or reconnected worker) replaces the old registration,
+    /// whose task is requeued.
+    public mutating func register(routing: Frame, ready: ReadyBody, welcome: Message, now: UInt64) -> [Action] {
         var actions: [Action] = []
         if let old = workers.values.first(where: { $0.ready.workerId == ready.workerId && $0.routing != routing }) {
             actions += lose(old.routing, reason: "re-registered from a new connection")
@@ -105,7 +109,7 @@ public struct Scheduler: Sendable {
         registrations += 1
         workers[routing] = Worker(routing: routing, ready: ready, registeredAt: now, lastHeard: now, lastSent: now,
                                   running: [], tasksDone: 0, cached: Set(ready.cached), order: registrations)
-        actions.append(.send(routing, Message(.welcome, welcome)))
+        actions.append(.send(routing, welcome))
         return actions + dispatch(now: now)
     }
 
@@ -116,9 +120,9 @@ public struct Scheduler: Sendable {
         return true
     }
 
-    /// The worker announced it is leaving.
-    public mutating func disconnected(_ routing: Frame, now: UInt64) -> [Action] {
-        lose(routing, reason: "disconnected") + dispatch(now: now)
+    /// The worker announced it is leaving, for `reason` (its DISCONNECT's).
+    public mutating func disconnected(_ routing: Frame, reason: String, now: UInt64) -> [Action] {
+        lose(routing, reason: reason, left: true) + dispatch(now: now)
     }
 
     /// Heartbeats due and silent workers: call at least once per heartbeat interval.
@@ -139,13 +143,14 @@ public struct Scheduler: Sendable {
         workers[routing]?.lastSent = now
     }
 
-    private mutating func lose(_ routing: Frame, reason: String) -> [Action] {
+    private mutating func lose(_ routing: Frame, reason: String, left: Bool = false) -> [Action] {
         guard let w = workers.removeValue(forKey: routing) else { return [] }
         // Back to the front of the queue, in the order they were sent.
         let requeued = w.running.filter { pending[$0.key]?.attempt == $0.attempt }.map(\.key)
         for key in requeued { pending[key]!.attempt = nil }
         queue.insert(contentsOf: requeued, at: 0)
-        return [.workerLost(workerId: w.ready.workerId, session: w.session, reason: reason, requeued: requeued)]
+        return [left ? .workerLeft(workerId: w.ready.workerId, session: w.session, reason: reason, requeued: requeued)
+                     : .workerLost(workerId: w.ready.workerId, session: w.session, reason: reason, requeued: requeued)]
     }
 
     // MARK: Tasks

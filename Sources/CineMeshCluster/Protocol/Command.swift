@@ -29,6 +29,19 @@ public enum Command: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case modelPublished = 0x27
     case reply = 0x2F
 
+    /// The coordinator endpoint a command travels through (docs/PROTOCOL.md, section 4).
+    public enum Channel: Sendable {
+        case workers, clients, both
+    }
+
+    public var channel: Channel {
+        switch self {
+        case .ready, .welcome, .heartbeat, .task, .result, .failed, .disconnect, .jobEnded: .workers
+        case .fetch, .chunk, .error: .both
+        case .submit, .listJobs, .jobStatus, .cancel, .listWorkers, .watchModels, .watching, .modelPublished, .reply: .clients
+        }
+    }
+
     public var description: String {
         switch self {
         case .ready: "READY"

@@ -17,9 +17,11 @@ public struct Message: Sendable {
         self.payload = payload
     }
 
-    public init<Body: Encodable>(_ command: Command, _ body: Body, payload: [Frame] = []) {
+    /// A message with `body` encoded as JSON. Throws when the body cannot be encoded (a NaN or
+    /// infinite number, which JSON cannot carry): never sends an empty body in its place.
+    public init<Body: Encodable>(_ command: Command, _ body: Body, payload: [Frame] = []) throws {
         self.command = command
-        self.body = (try? Message.encoder.encode(body)).map(Array.init) ?? []
+        self.body = Array(try Message.encoder.encode(body))
         self.payload = payload
     }
 

@@ -7,6 +7,9 @@ public enum ProtocolError: Error, Equatable, CustomStringConvertible, Sendable {
     case unknownCommand(UInt8)
     /// The frames do not match the command's frame table, or a body does not decode.
     case malformed(Command, String)
+    /// A command of the other channel: the peer connected to the wrong coordinator endpoint.
+    /// The text says which endpoint this is and where the sender belongs.
+    case wrongEndpoint(String)
 
     public var code: String {
         switch self {
@@ -14,6 +17,7 @@ public enum ProtocolError: Error, Equatable, CustomStringConvertible, Sendable {
         case .versionMismatch: "version-mismatch"
         case .unknownCommand: "unknown-command"
         case .malformed: "malformed"
+        case .wrongEndpoint: "wrong-endpoint"
         }
     }
 
@@ -27,6 +31,8 @@ public enum ProtocolError: Error, Equatable, CustomStringConvertible, Sendable {
             "unknown command 0x\(String(c, radix: 16))"
         case .malformed(let command, let why):
             "malformed \(command): \(why)"
+        case .wrongEndpoint(let why):
+            why
         }
     }
 }

@@ -176,7 +176,7 @@ public struct DisconnectBody: Codable, Sendable, Equatable {
 }
 
 /// ERROR: the sender refused a message. `code` is one of `ProtocolError.code`'s values, or
-/// `bad-request`, `not-found`, `unavailable` on the client channel.
+/// `bad-request`, `bad-dataset`, `not-found`, `unavailable` on the client channel.
 public struct ErrorBody: Codable, Sendable, Equatable, Error {
     public var code: String
     public var message: String

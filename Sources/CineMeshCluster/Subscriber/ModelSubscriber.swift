@@ -107,7 +107,7 @@ public final class ModelSubscriber: @unchecked Sendable {
     private func connect() {
         subscribed = false
         do {
-            try link.open(saying: Message(.watchModels, WatchModelsBody(newest: newest)))
+            try link.open(saying: try Message(.watchModels, WatchModelsBody(newest: newest)))
             lastWatch = MonotonicClock.milliseconds()
         } catch {
             logger.error("cannot connect to \(endpoint): \(error)")
@@ -130,7 +130,7 @@ public final class ModelSubscriber: @unchecked Sendable {
             reconnect(subscribed ? "coordinator silent for \(silence) ms" : "no WATCHING within \(silence) ms")
         } else if now - min(now, lastWatch) >= link.heartbeat {
             lastWatch = now
-            try link.send(Message(.watchModels, WatchModelsBody(newest: newest)))
+            try link.send(try Message(.watchModels, WatchModelsBody(newest: newest)))
         }
     }
 
@@ -172,8 +172,8 @@ public final class ModelSubscriber: @unchecked Sendable {
             case .error:
                 let body = try message.decode(ErrorBody.self)
                 logger.error("the coordinator refused a message", metadata: ["code": "\(body.code)", "message": "\(body.message)"])
-                if body.code == ProtocolError.versionMismatch(theirs: 0).code {
-                    logger.critical("protocol versions differ; this gateway cannot follow this coordinator")
+                if body.code == ProtocolError.versionMismatch(theirs: 0).code || body.code == ProtocolError.wrongEndpoint("").code {
+                    logger.critical("this gateway cannot follow this coordinator: \(body.message)")
                     requestStop()
                 }
             default:
@@ -202,7 +202,7 @@ public final class ModelSubscriber: @unchecked Sendable {
         let fetch = try FileFetch(notice.fileRef, partialPath: partial, chunkBytes: chunkBytes, window: window)
         transfer = (notice, fetch)
         logger.info("fetching model", metadata: ["version": "\(notice.version)", "bytes": "\(notice.bytes)", "xxh64": "\(notice.xxh64)"])
-        for request in fetch.requests() { try link.send(Message(.fetch, request)) }
+        for request in fetch.requests() { try link.send(try Message(.fetch, request)) }
     }
 
     private func receive(_ chunk: ChunkBody, payload: [Frame]) throws {
@@ -211,7 +211,7 @@ public final class ModelSubscriber: @unchecked Sendable {
             if let error = chunk.error { throw DataError(.io, file: notice.file, "the coordinator cannot serve it: \(error)") }
             guard payload.count == 1 else { throw DataError(.damaged, file: notice.file, "a CHUNK came without its data frame") }
             guard try fetch.accept(offset: chunk.offset, bytes: payload[0]) else {
-                for request in fetch.requests() { try link.send(Message(.fetch, request)) }
+                for request in fetch.requests() { try link.send(try Message(.fetch, request)) }
                 return
             }
         } catch {

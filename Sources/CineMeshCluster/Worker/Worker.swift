@@ -29,6 +29,7 @@ public final class Worker: @unchecked Sendable {
     private let backgroundLane = TaskLane()
     private let stopLock = Lock()
     private var stopRequested = false
+    private var refusedBy: ErrorBody?
 
     // Loop-thread state.
     private let link: CoordinatorLink
@@ -69,6 +70,11 @@ public final class Worker: @unchecked Sendable {
         stopLock.withLock { stopRequested = true }
     }
 
+    /// Why the worker stopped by itself, if it did: the coordinator's ERROR refusing it for good
+    /// (`wrong-endpoint`: the configured endpoint is not a workers endpoint; `version-mismatch`).
+    /// Retrying cannot help, so the worker does not reconnect. Nil after `requestStop()`.
+    public var refusal: ErrorBody? { stopLock.withLock { refusedBy } }
+
     private var shouldStop: Bool { stopLock.withLock { stopRequested } }
 
     /// The loop: connect, register, serve tasks; reconnect with backoff whenever the coordinator
@@ -94,7 +100,12 @@ public final class Worker: @unchecked Sendable {
                 logger.error("worker loop: \(error)")
             }
         }
-        try? link.send(Message(.disconnect, DisconnectBody(reason: "worker shutting down")))
+        // A coordinator that refused this worker for good would refuse the goodbye too.
+        if refusal == nil {
+            do { try link.send(try Message(.disconnect, DisconnectBody(reason: "worker shutting down"))) } catch {
+                logger.warning("cannot tell the coordinator that this worker stops: \(error)")
+            }
+        }
         link.close(flushing: 500)
         lane.close()
         backgroundLane.close()
@@ -113,7 +124,7 @@ public final class Worker: @unchecked Sendable {
                                                            memoryBytes: ProcessInfo.processInfo.physicalMemory,
                                                            diskFreeBytes: cache.freeBytes),
                                   cached: cache.contents, slots: Self.slots)
-            try link.open(saying: Message(.ready, ready))
+            try link.open(saying: try Message(.ready, ready))
         } catch {
             logger.error("cannot connect to \(config.workerCoordinator): \(error)")
         }
@@ -194,9 +205,12 @@ public final class Worker: @unchecked Sendable {
             case .error:
                 let body = try message.decode(ErrorBody.self)
                 logger.error("coordinator refused a message", metadata: ["code": "\(body.code)", "message": "\(body.message)"])
-                if body.code == ProtocolError.versionMismatch(theirs: 0).code {
-                    logger.critical("protocol versions differ; this worker cannot serve this coordinator")
-                    requestStop()
+                if body.code == ProtocolError.versionMismatch(theirs: 0).code || body.code == ProtocolError.wrongEndpoint("").code {
+                    logger.critical("this worker cannot serve the coordinator at \(config.workerCoordinator), stopping: \(body.message)")
+                    stopLock.withLock {
+                        refusedBy = body
+                        stopRequested = true
+                    }
                 }
             default:
                 throw ProtocolError.malformed(message.command, "not sent to workers")
@@ -220,7 +234,7 @@ public final class Worker: @unchecked Sendable {
             let fetch = try FileFetch(ref, partialPath: cache.partialPath(ref), chunkBytes: chunkBytes, window: window)
             fetches[ref.xxh64] = fetch
             logger.debug("fetching", metadata: ["file": "\(ref.name)", "bytes": "\(ref.bytes)"])
-            for request in fetch.requests() { try send(Message(.fetch, request)) }
+            for request in fetch.requests() { try send(try Message(.fetch, request)) }
         }
         let input = TaskInput(job: task.job, parameters: task.parameters, files: task.files.map(cache.path), payload: payload)
         let tag = withUnsafeBytes(of: session.littleEndian) { Array($0) }
@@ -249,7 +263,7 @@ public final class Worker: @unchecked Sendable {
                 let fetches = self.fetches
                 for l in [lane, backgroundLane] { l.markReady { $0.files.allSatisfy { fetches[$0.xxh64] == nil } } }
             } else {
-                for request in fetch.requests() { try send(Message(.fetch, request)) }
+                for request in fetch.requests() { try send(try Message(.fetch, request)) }
             }
         } catch {
             // Every task waiting to start may need a transfer that is now abandoned: all fail.
