@@ -3,7 +3,8 @@
 # process and on throwaway local clusters of 1, 2 and 3 workers, and prints each model file's
 # SHA-256. The cluster's models must be the same bytes for any number of workers (the script fails
 # otherwise); keep its output from before a change that must not alter models and compare.
-# One-process files differ from run to run only in their per-epoch timings.
+# One-process files differ in their metadata: per-epoch timings, and the extra held-out metrics
+# the one-process command records.
 #
 #   benchmarks/model-checksums.sh [DATASET-SOURCE=../shared/data/ml-100k]
 #   benchmarks/model-checksums.sh --smoke      # 20,000 generated ratings (benchmarks/common.sh)
