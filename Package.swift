@@ -141,7 +141,10 @@ let package = Package(
         .testTarget(name: "CineMeshDataTests", dependencies: ["CineMeshData"]),
         .testTarget(name: "CineMeshModelTests", dependencies: ["CineMeshModel", "CineMeshNumerics", "CineMeshData"]),
         .testTarget(name: "CineMeshNumericsTests", dependencies: ["CineMeshNumerics", "CineMeshModel", "CineMeshData"]),
-        .testTarget(name: "CineMeshStoreTests", dependencies: ["CineMeshStore", "CineMeshModel", "CineMeshNumerics", "CineMeshData"]),
+        .testTarget(
+            name: "CineMeshStoreTests",
+            dependencies: ["CineMeshStore", "CineMeshModel", "CineMeshNumerics", "CineMeshData", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "CineMeshAnalyticsTests", dependencies: ["CineMeshAnalytics", "CineMeshData"]),
         .testTarget(name: "CineMeshClusterTests", dependencies: ["CineMeshCluster", "CineMeshData", "CZeroMQ"]),
         .testTarget(name: "CineMeshJobsTests", dependencies: ["CineMeshJobs", "CineMeshCluster", "CineMeshAnalytics", "CineMeshModel", "CineMeshNumerics", "CineMeshData"]),

@@ -62,6 +62,7 @@ public struct ModelFile: Sendable {
 
     public static let magic = "CMMODEL"
     public static let version: UInt16 = 1
+    static let header = BinaryFileHeader(magic: magic, version: version, kind: "model")
 
     public var metadata: Metadata
     public var model: BiasedFactorModel
@@ -91,8 +92,7 @@ public struct ModelFile: Sendable {
     /// The file bytes.
     public func encoded() throws -> [UInt8] {
         var w = BinaryWriter()
-        w.put(magic: Self.magic, count: 8)
-        w.put(Self.version)
+        w.put(header: Self.header)
         w.put(UInt16(0))
         w.put(UInt32(model.users.factors))
         w.put(UInt64(model.users.rows))
@@ -128,11 +128,7 @@ public struct ModelFile: Sendable {
     /// Reads and verifies a model file.
     public static func read(_ path: String) throws -> ModelFile {
         let bytes = try FileSystem.readAll(path)
-        try BinaryReader.verifyTrailer(bytes, file: path, minimumSize: 48)
-        var r = BinaryReader(Array(bytes.dropLast(8)), file: path)
-        try r.expectMagic(magic, count: 8, what: "model")
-        let v = try r.get(UInt16.self, "version")
-        if v != version { throw DataError(.versionMismatch, file: path, "model format version \(v) is not supported (this build reads version \(version))") }
+        var r = try BinaryReader(verifying: bytes, file: path, header: header, minimumSize: 48)
         _ = try r.get(UInt16.self, "reserved")
         let k = Int(try r.get(UInt32.self, "factors"))
         let u = Int(try r.get(UInt64.self, "users")), i = Int(try r.get(UInt64.self, "items"))

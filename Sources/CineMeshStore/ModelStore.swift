@@ -25,12 +25,7 @@ public final class ModelStore: Sendable {
             throw DataError(.usage, file: directory, "is a file, not a model store directory")
         }
         try FileSystem.makeDirectories(directory)
-        var config = Configuration()
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
-        let path = FileSystem.join(directory, Self.registryName)
-        do {
-            db = try DatabaseQueue(path: path, configuration: config)
-            var migrator = DatabaseMigrator()
+        db = try SQLiteDatabase.open(FileSystem.join(directory, Self.registryName), what: "model registry") { migrator in
             migrator.registerMigration("v1") { db in
                 try db.create(table: "model") { t in
                     t.autoIncrementedPrimaryKey("version")
@@ -45,9 +40,6 @@ public final class ModelStore: Sendable {
                     t.column("pruned", .boolean).notNull().defaults(to: false)
                 }
             }
-            try migrator.migrate(db)
-        } catch let error as DatabaseError {
-            throw DataError(.damaged, file: path, "cannot open the model registry: \(error.message ?? "\(error)")")
         }
     }
 

@@ -25,4 +25,12 @@ import Testing
         #expect(try reopened.events(1).map(\.state) == [.queued, .succeeded])
         #expect(try reopened.job(99) == nil)
     }
+
+    @Test func theJobRegistryIsInWALMode() throws {
+        let dir = "/tmp/cinemesh-registry-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        defer { FileSystem.removeTree(dir) }
+        let registry = try JobRegistry(directory: dir)
+        // SQLite's file header: bytes 18 and 19 (write and read format) are 2 in WAL mode.
+        #expect(Array(try FileSystem.readAll(registry.path).prefix(20).suffix(2)) == [2, 2])
+    }
 }

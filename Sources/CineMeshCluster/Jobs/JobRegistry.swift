@@ -1,10 +1,12 @@
 import CineMeshData
+import CineMeshStore
 import Foundation
 import GRDB
 
-/// The coordinator's durable job history: `jobs.sqlite` (WAL) in its state directory, one row per
-/// job and one row per state change. Opening it marks jobs a previous coordinator left queued or
-/// running as `interrupted`, so a restarted coordinator lists every past job truthfully.
+/// The coordinator's durable job history: `jobs.sqlite` in its state directory (opened by
+/// `SQLiteDatabase`, as the model registry is: WAL, synchronous FULL), one row per job and one row
+/// per state change. Opening it marks jobs a previous coordinator left queued or running as
+/// `interrupted`, so a restarted coordinator lists every past job truthfully.
 public final class JobRegistry: Sendable {
     public static let fileName = "jobs.sqlite"
     private let db: DatabaseQueue
@@ -13,14 +15,7 @@ public final class JobRegistry: Sendable {
     public init(directory: String) throws {
         try FileSystem.makeDirectories(directory)
         path = FileSystem.join(directory, Self.fileName)
-        var config = Configuration()
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
-        do {
-            db = try DatabaseQueue(path: path, configuration: config)
-            var migrator = DatabaseMigrator()
+        db = try SQLiteDatabase.open(path, what: "job registry") { migrator in
             migrator.registerMigration("v1") { db in
                 try db.create(table: "job") { t in
                     t.autoIncrementedPrimaryKey("id")
@@ -35,9 +30,6 @@ public final class JobRegistry: Sendable {
                     t.column("detail", .text).notNull()
                 }
             }
-            try migrator.migrate(db)
-        } catch let error as DatabaseError {
-            throw DataError(.damaged, file: path, "cannot open the job registry: \(error.message ?? "\(error)")")
         }
     }
 

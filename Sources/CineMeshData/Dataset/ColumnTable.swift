@@ -91,14 +91,12 @@ public struct ColumnTable: Sendable, Equatable {
 }
 
 extension ColumnTable {
-    static let magic = "CMTABLE"
-    static let version: UInt16 = 1
+    static let header = BinaryFileHeader(magic: "CMTABLE", version: 1, kind: "table")
 
     /// The file bytes (see docs/FORMATS.md, "Table files").
     public func encoded() -> [UInt8] {
         var w = BinaryWriter()
-        w.put(magic: Self.magic, count: 8)
-        w.put(Self.version)
+        w.put(header: Self.header)
         w.put(UInt16(0))
         w.put(UInt32(columns.count))
         w.put(UInt64(rowCount))
@@ -125,13 +123,7 @@ extension ColumnTable {
 
     /// Decodes and verifies a table file's bytes.
     public static func decode(_ bytes: [UInt8], file: String) throws -> ColumnTable {
-        try BinaryReader.verifyTrailer(bytes, file: file, minimumSize: 24)
-        var r = BinaryReader(Array(bytes.dropLast(8)), file: file)
-        try r.expectMagic(magic, count: 8, what: "table")
-        let v = try r.get(UInt16.self, "version")
-        if v != version {
-            throw DataError(.versionMismatch, file: file, "table format version \(v) is not supported (this build reads version \(version))")
-        }
+        var r = try BinaryReader(verifying: bytes, file: file, header: header, minimumSize: 24)
         _ = try r.get(UInt16.self, "reserved")
         let columnCount = Int(try r.get(UInt32.self, "column count"))
         let rows = Int(try r.get(UInt64.self, "row count"))

@@ -24,8 +24,7 @@ public struct IdMap: Sendable, Equatable {
 }
 
 extension IdMap {
-    static let magic = "CMIDMAP"
-    static let version: UInt16 = 1
+    static let header = BinaryFileHeader(magic: "CMIDMAP", version: 1, kind: "id map")
 
     /// The file bytes (see docs/FORMATS.md, "Id map files").
     public func encoded() -> [UInt8] { Self.encode(ids) }
@@ -33,8 +32,7 @@ extension IdMap {
     /// The file bytes of an id list, without building the lookup table.
     public static func encode(_ ids: [ExternalId]) -> [UInt8] {
         var w = BinaryWriter(capacity: 24 + ids.count * 9)
-        w.put(magic: magic, count: 8)
-        w.put(version)
+        w.put(header: header)
         w.put(UInt16(0))
         w.put(UInt32(0))
         w.put(UInt64(ids.count))
@@ -54,13 +52,7 @@ extension IdMap {
 
     /// Decodes and verifies an id map file's bytes; rejects duplicate ids.
     public static func decode(_ bytes: [UInt8], file: String) throws -> IdMap {
-        try BinaryReader.verifyTrailer(bytes, file: file, minimumSize: 24)
-        var r = BinaryReader(Array(bytes.dropLast(8)), file: file)
-        try r.expectMagic(magic, count: 8, what: "id map")
-        let v = try r.get(UInt16.self, "version")
-        if v != version {
-            throw DataError(.versionMismatch, file: file, "id map format version \(v) is not supported (this build reads version \(version))")
-        }
+        var r = try BinaryReader(verifying: bytes, file: file, header: header, minimumSize: 24)
         _ = try r.get(UInt16.self, "reserved")
         _ = try r.get(UInt32.self, "reserved")
         let n = Int(try r.get(UInt64.self, "count"))

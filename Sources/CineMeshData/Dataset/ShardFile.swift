@@ -7,8 +7,8 @@ import Darwin
 /// Reads and writes shard files: one `RatingBlock` as a header and little-endian columns with an
 /// XXH64 trailer (every byte documented in docs/FORMATS.md, "Shard files").
 public enum ShardFile {
-    static let magic = "CMSHARD"
     public static let version: UInt16 = 1
+    static let header = BinaryFileHeader(magic: "CMSHARD", version: version, kind: "shard")
     static let headerSize = 80
     static let flagTimestamps: UInt16 = 1
     static let flagWideTimestamps: UInt16 = 2
@@ -32,8 +32,7 @@ public enum ShardFile {
             }
         }
         var h = BinaryWriter(capacity: headerSize)
-        h.put(magic: magic, count: 8)
-        h.put(version)
+        h.put(header: header)
         h.put(flags)
         h.put(UInt32(headerSize))
         h.put(UInt64(n))
@@ -101,11 +100,7 @@ public enum ShardFile {
 
     static func parseHeader(_ raw: [UInt8], file: String) throws -> Header {
         var r = BinaryReader(raw, file: file)
-        try r.expectMagic(magic, count: 8, what: "shard")
-        let v = try r.get(UInt16.self, "version")
-        if v != version {
-            throw DataError(.versionMismatch, file: file, "shard format version \(v) is not supported (this build reads version \(version))")
-        }
+        try r.expect(header)
         let flags = try r.get(UInt16.self, "flags")
         let hs = try r.get(UInt32.self, "header size")
         if hs != headerSize { throw DataError(.damaged, file: file, "header size \(hs), expected \(headerSize)") }
@@ -119,7 +114,7 @@ public enum ShardFile {
         guard ulo <= uhi, ilo <= ihi, n < (1 << 40), flags & ~(flagTimestamps | flagWideTimestamps) == 0 else {
             throw DataError(.damaged, file: file, "inconsistent header (ranges, count or flags)")
         }
-        return Header(version: v, count: Int(n), row: Int(row), column: Int(col), userRange: ulo ..< uhi, itemRange: ilo ..< ihi,
+        return Header(version: version, count: Int(n), row: Int(row), column: Int(col), userRange: ulo ..< uhi, itemRange: ilo ..< ihi,
                       scale: RatingScale(min: Double(smin), max: Double(smax), step: sstep > 0 ? Double(sstep) : nil),
                       hasTimestamps: flags & flagTimestamps != 0, wideTimestamps: flags & flagWideTimestamps != 0,
                       timestampBase: base)

@@ -32,14 +32,12 @@ public struct GroundTruth: Sendable, Equatable {
         min(scale.max, max(scale.min, score(user: u, item: i)))
     }
 
-    static let magic = "CMTRUTH"
-    static let version: UInt16 = 1
+    static let header = BinaryFileHeader(magic: "CMTRUTH", version: 1, kind: "ground truth")
 
     /// The file bytes (docs/FORMATS.md, "Ground truth files").
     public func encoded() -> [UInt8] {
         var w = BinaryWriter(capacity: 72 + 4 * (users + items) * (1 + factors))
-        w.put(magic: Self.magic, count: 8)
-        w.put(Self.version)
+        w.put(header: Self.header)
         w.put(UInt16(0))
         w.put(UInt32(factors))
         w.put(UInt64(users))
@@ -58,11 +56,7 @@ public struct GroundTruth: Sendable, Equatable {
     }
 
     public static func decode(_ bytes: [UInt8], file: String) throws -> GroundTruth {
-        try BinaryReader.verifyTrailer(bytes, file: file, minimumSize: 72)
-        var r = BinaryReader(Array(bytes.dropLast(8)), file: file)
-        try r.expectMagic(magic, count: 8, what: "ground truth")
-        let v = try r.get(UInt16.self, "version")
-        if v != version { throw DataError(.versionMismatch, file: file, "ground truth version \(v) is not supported") }
+        var r = try BinaryReader(verifying: bytes, file: file, header: header, minimumSize: 72)
         _ = try r.get(UInt16.self, "reserved")
         let k = Int(try r.get(UInt32.self, "factors"))
         let u = Int(try r.get(UInt64.self, "users")), i = Int(try r.get(UInt64.self, "items"))

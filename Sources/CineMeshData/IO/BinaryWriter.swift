@@ -12,12 +12,6 @@ public struct BinaryWriter: Sendable {
     public mutating func put(_ v: Double) { put(v.bitPattern) }
     public mutating func put(raw: [UInt8]) { bytes.append(contentsOf: raw) }
     public mutating func put<S: Sequence>(rawSequence: S) where S.Element == UInt8 { bytes.append(contentsOf: rawSequence) }
-    /// Exactly `count` bytes: `text`'s ASCII bytes, zero-padded.
-    public mutating func put(magic text: String, count: Int) {
-        var m = Array(text.utf8.prefix(count))
-        while m.count < count { m.append(0) }
-        bytes.append(contentsOf: m)
-    }
     /// UInt32 byte length then UTF-8 bytes.
     public mutating func put(string: String) {
         let u = Array(string.utf8)
@@ -106,27 +100,5 @@ public struct BinaryReader {
         return out
     }
 
-    public mutating func expectMagic(_ text: String, count: Int, what: String) throws {
-        let raw = try getBytes(count, "magic")
-        var m = Array(text.utf8.prefix(count))
-        while m.count < count { m.append(0) }
-        if Array(raw) != m {
-            throw DataError(.damaged, file: file, "not a CineMesh \(what) file (bad magic)")
-        }
-    }
-
     public mutating func skip(toAlignment a: Int) { while offset % a != 0 { offset += 1 } }
-
-    /// Verifies the 8-byte XXH64 trailer over all preceding bytes; call first, on the whole file.
-    public static func verifyTrailer(_ bytes: [UInt8], file: String, minimumSize: Int) throws {
-        if bytes.count < minimumSize + 8 {
-            throw DataError(.damaged, file: file, "truncated: \(bytes.count) bytes is too short to be valid")
-        }
-        let body = bytes.count - 8
-        let stored = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: body, as: UInt64.self)) }
-        let actual = bytes.withUnsafeBytes { XXHash64.hash(UnsafeRawBufferPointer(rebasing: $0[0 ..< body])) }
-        if stored != actual {
-            throw DataError(.damaged, file: file, "checksum mismatch (stored \(stored.hex16), computed \(actual.hex16)): the file is damaged")
-        }
-    }
 }
