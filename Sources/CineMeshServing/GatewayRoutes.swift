@@ -24,6 +24,7 @@ public enum GatewayRoutes {
     }
 
     struct Picks: Encodable {
+        var model: String
         var modelVersion: Int
         var user: String?
         var item: String?
@@ -76,7 +77,9 @@ public enum GatewayRoutes {
                 if let y = p.year { out += ",\"year\":\(y)" }
                 out += "}"
             }
-            out += "],\"model_version\":\(modelVersion)"
+            out += "],\"model\":"
+            GatewayJSON.quoted(model, into: &out)
+            out += ",\"model_version\":\(modelVersion)"
             if let user {
                 out += ",\"user\":"
                 GatewayJSON.quoted(user, into: &out)
@@ -117,6 +120,7 @@ public enum GatewayRoutes {
 
     struct BatchAnswer: Encodable {
         struct Entry: Encodable { var user: String; var items: [Pick] }
+        var model: String
         var modelVersion: Int
         var results: [Entry]
     }
@@ -124,7 +128,7 @@ public enum GatewayRoutes {
     /// Largest request body accepted (413 above).
     static let maxBody = 1 << 20
 
-    public static func router(holder: ModelHolder, registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
+    public static func router(holders: ModelHolders, registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
         let router = Router()
         // Hummingbird's own errors (an unknown path or method) as JSON like every other error.
         router.middlewares.add(JSONErrorMiddleware())
@@ -132,7 +136,7 @@ public enum GatewayRoutes {
         router.middlewares.add(MetricsMiddleware())
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ -> Response in
-            holder.current == nil ? GatewayError(.serviceUnavailable, "not-ready", "no model loaded yet").response
+            holders.first.current == nil ? GatewayError(.serviceUnavailable, "not-ready", "no model loaded yet").response
                                   : GatewayJSON.response(["ready": true])
         }
         router.get("/metrics") { _, _ -> Response in
@@ -141,9 +145,11 @@ public enum GatewayRoutes {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
         }
-        router.get("/v1/model") { _, _ in
-            answer(holder) { m in
+        router.get("/v1/model") { request, _ in
+            answer(holders, request) { m in
                 struct Info: Encodable {
+                    var model: String
+                    var models: [String]
                     var modelVersion: Int
                     var algorithm: String
                     var dataset: String
@@ -154,13 +160,13 @@ public enum GatewayRoutes {
                     var metrics: [String: Double]
                 }
                 let f = m.file
-                return GatewayJSON.response(Info(modelVersion: m.version, algorithm: f.metadata.algorithm, dataset: f.metadata.dataset,
+                return GatewayJSON.response(Info(model: m.name, models: holders.names, modelVersion: m.version, algorithm: f.metadata.algorithm, dataset: f.metadata.dataset,
                                                  datasetContentHash: f.metadata.datasetContentHash, users: f.users.count,
                                                  items: f.items.count, factors: f.model.users.factors, metrics: f.metadata.metrics))
             }
         }
         router.get("/v1/users/:userId/recommendations") { request, context in
-            answer(holder) { m in
+            answer(holders, request) { m in
                 let userId = context.parameters.get("userId") ?? ""
                 guard let u = m.user(userId) else { throw GatewayError(.notFound, "unknown-user", "the model knows no user '\(userId)'") }
                 let q = request.uri.queryParameters
@@ -171,13 +177,13 @@ public enum GatewayRoutes {
                                             yearFrom: year(q.get("year_from"), "year_from"), yearTo: year(q.get("year_to"), "year_to"))
                 let top = m.recommend(user: u, n: n, includeSeen: includeSeen, filter: filter)
                 let rated = explain ? m.file.seen(user: u).map(Int.init) : nil
-                return Picks(modelVersion: m.version, user: userId, item: nil, items: picks(m, top, explainFrom: rated)).response
+                return Picks(model: m.name, modelVersion: m.version, user: userId, item: nil, items: picks(m, top, explainFrom: rated)).response
             }
         }
         router.post("/v1/recommendations") { request, context -> Response in
             let body: Data
             do { body = try await collect(request) } catch { return (error as? GatewayError)?.response ?? GatewayError(.badRequest, "bad-body", "\(error)").response }
-            return answer(holder) { m in
+            return answer(holders, request) { m in
                 let folded = try FoldInRequest(plainJSON: body) ?? parse(FoldInRequest.self, body)
                 let n = try count(folded.n.map(String.init))
                 guard !folded.ratings.isEmpty, folded.ratings.count <= 10_000 else {
@@ -194,13 +200,14 @@ public enum GatewayRoutes {
                 }
                 let filter = try itemFilter(m, genre: folded.genre, country: folded.country, yearFrom: folded.yearFrom, yearTo: folded.yearTo)
                 guard let user = m.foldIn(pairs) else { throw GatewayError(.badRequest, "unsolvable", "these ratings do not determine a user") }
-                return Picks(modelVersion: m.version, user: nil, item: nil, items: picks(m, m.recommend(folded: user, n: n, filter: filter))).response
+                return Picks(model: m.name, modelVersion: m.version, user: nil, item: nil, items: picks(m, m.recommend(folded: user, n: n, filter: filter))).response
             }
         }
         router.post("/v1/recommendations/batch") { request, context -> Response in
             let body: Data
             do { body = try await collect(request) } catch { return (error as? GatewayError)?.response ?? GatewayError(.badRequest, "bad-body", "\(error)").response }
-            guard let model = holder.current else { return GatewayError(.serviceUnavailable, "not-ready", "no model loaded yet").response }
+            let model: ServingModel
+            do throws(GatewayError) { model = try holders.model(for: request) } catch { return error.response }
             // Up to 1,000 top-N lists: computed off the cooperative pool so other requests go on.
             return await withCheckedContinuation { (done: CheckedContinuation<Response, Never>) in
                 DispatchQueue.global().async {
@@ -215,31 +222,31 @@ public enum GatewayRoutes {
                             let top = m.recommend(user: u, n: n, includeSeen: !(batch.excludeSeen ?? true), filter: ItemFilter())
                             return .init(user: id, items: picks(m, top))
                         }
-                        return GatewayJSON.response(BatchAnswer(modelVersion: m.version, results: results))
+                        return GatewayJSON.response(BatchAnswer(model: m.name, modelVersion: m.version, results: results))
                     })
                 }
             }
         }
         router.get("/v1/items/:itemId/similar") { request, context in
-            answer(holder) { m in
+            answer(holders, request) { m in
                 let itemId = context.parameters.get("itemId") ?? ""
                 guard let i = m.item(itemId) else { throw GatewayError(.notFound, "unknown-item", "the model knows no item '\(itemId)'") }
                 let n = try count(request.uri.queryParameters.get("n"))
-                return Picks(modelVersion: m.version, user: nil, item: itemId, items: picks(m, m.similar(item: i, n: n), cosine: true)).response
+                return Picks(model: m.name, modelVersion: m.version, user: nil, item: itemId, items: picks(m, m.similar(item: i, n: n), cosine: true)).response
             }
         }
-        router.get("/v1/users/:userId/items/:itemId/prediction") { _, context in
-            answer(holder) { m in
+        router.get("/v1/users/:userId/items/:itemId/prediction") { request, context in
+            answer(holders, request) { m in
                 let userId = context.parameters.get("userId") ?? "", itemId = context.parameters.get("itemId") ?? ""
                 guard let u = m.user(userId) else { throw GatewayError(.notFound, "unknown-user", "the model knows no user '\(userId)'") }
                 guard let i = m.item(itemId) else { throw GatewayError(.notFound, "unknown-item", "the model knows no item '\(itemId)'") }
-                struct Prediction: Encodable { var modelVersion: Int; var user: String; var item: String; var rating: Float; var title: String? }
-                return GatewayJSON.response(Prediction(modelVersion: m.version, user: userId, item: itemId, rating: m.predict(user: u, item: i),
+                struct Prediction: Encodable { var model: String; var modelVersion: Int; var user: String; var item: String; var rating: Float; var title: String? }
+                return GatewayJSON.response(Prediction(model: m.name, modelVersion: m.version, user: userId, item: itemId, rating: m.predict(user: u, item: i),
                                                        title: m.titles[i]))
             }
         }
         router.get("/v1/popular") { request, _ in
-            answer(holder) { m in
+            answer(holders, request) { m in
                 let q = request.uri.queryParameters
                 let n = try count(q.get("n"))
                 let filter = try itemFilter(m, genre: q.get("genre"), country: q.get("country"),
@@ -247,17 +254,21 @@ public enum GatewayRoutes {
                 var ranked = m.popular
                 if let allowed = m.mask(filter) { ranked = ranked.filter { allowed.contains($0.item) } }
                 let top = ranked.prefix(n).map { (item: $0.item, score: $0.score) }
-                return Picks(modelVersion: m.version, user: nil, item: nil, items: picks(m, Array(top))).response
+                return Picks(model: m.name, modelVersion: m.version, user: nil, item: nil, items: picks(m, Array(top))).response
             }
         }
         return router
     }
 
-    /// Runs `body` with the current model, turning errors into JSON answers (503 before the first
-    /// model is loaded).
-    static func answer(_ holder: ModelHolder, _ body: (ServingModel) throws -> Response) -> Response {
-        guard let model = holder.current else { return GatewayError(.serviceUnavailable, "not-ready", "no model loaded yet").response }
-        return answer(model, body)
+    /// Runs `body` with the current model the request asks for (`?model=NAME`, else the first
+    /// the gateway serves), turning errors into JSON answers (404 for a model it does not serve,
+    /// 503 before the model is loaded).
+    static func answer(_ holders: ModelHolders, _ request: Request, _ body: (ServingModel) throws -> Response) -> Response {
+        do {
+            return answer(try holders.model(for: request), body)
+        } catch {
+            return error.response
+        }
     }
 
     static func answer(_ model: ServingModel, _ body: (ServingModel) throws -> Response) -> Response {

@@ -1,11 +1,14 @@
 import CineMeshData
 import CineMeshModel
+import CineMeshStore
 
 /// A model ready to answer requests: the factors, the id maps, each item's catalog entry, each
 /// user's training items, genre sets and a popularity ranking, all immutable once built. One
 /// instance serves any number of concurrent requests.
 public final class ServingModel: Sendable {
     public let version: Int
+    /// The model's name in its store (default `DATASET/ALGORITHM`): every answer says it.
+    public let name: String
     public let file: ModelFile
     /// Catalog entry of each dense item (nil fields where the catalog has none).
     public let titles: [String?]
@@ -23,8 +26,9 @@ public final class ServingModel: Sendable {
     /// Dense items by Bayesian-average rating of their training ratings, best first.
     public let popular: [(item: Int, score: Float, ratings: Int)]
 
-    public init(version: Int, file: ModelFile) {
+    public init(version: Int, name: String? = nil, file: ModelFile) {
         self.version = version
+        self.name = name ?? ModelStore.defaultName(file.metadata)
         self.file = file
         let n = file.items.count
         var titles = [String?](repeating: nil, count: n), years = [Int64?](repeating: nil, count: n)

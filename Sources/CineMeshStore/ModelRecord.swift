@@ -1,6 +1,8 @@
 /// One model version in the store's registry.
 public struct ModelRecord: Codable, Sendable, Equatable {
     public var version: Int
+    /// The recommender this is a version of (default `DATASET/ALGORITHM`): a gateway follows one.
+    public var name: String
     public var algorithm: String
     public var dataset: String
     public var datasetContentHash: String

@@ -18,7 +18,7 @@ struct GatewayCommand: AsyncParsableCommand {
         discussion: """
         Endpoints: GET /v1/users/{user}/recommendations?n=&genre=&exclude_seen=, /v1/items/{item}/similar?n=, \
         /v1/users/{user}/items/{item}/prediction, /v1/popular?n=&genre=, /v1/model, /healthz, /readyz, /metrics. \
-        Every answer names the model version that produced it; errors are JSON {"error": {"code", "message"}}. \
+        Every answer names the model (its name and version) that produced it; errors are JSON {"error": {"code", "message"}}. \
         A damaged model file is refused with a log line and the current model keeps serving.
 
         Where new models come from: by default the --models store is checked for a newer version every --poll-ms. \
@@ -27,6 +27,10 @@ struct GatewayCommand: AsyncParsableCommand {
         chunks into --models (its local replica, created if missing, versions numbered as on the coordinator) and \
         serves it; while the coordinator is away it keeps serving and reconnects with backoff \
         (heartbeat.reconnect_initial_ms doubling to heartbeat.reconnect_max_ms).
+
+        A gateway serves models by name (train --name; by default DATASET/ALGORITHM, e.g. ml-100k/svd): the names \
+        given with --model (the first answers requests, ?model=NAME picks another), or else the newest model's, and \
+        never swaps to a model of another name when one is published.
 
         Examples:
           cinemesh train datasets/ml-100k --local 2 --store models/ml-100k
@@ -50,6 +54,9 @@ struct GatewayCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("cluster"), help: "Follow the lasting local cluster (`cinemesh up`) in $CINEMESH_HOME, as `train --cluster` submits to it.")
     var followCluster = false
+
+    @Option(name: .customLong("model"), help: ArgumentHelp("A model name to serve (repeatable; default: the newest model's name).", valueName: "name"))
+    var modelNames: [String] = []
 
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
@@ -86,20 +93,21 @@ struct GatewayCommand: AsyncParsableCommand {
             let registry = MetricsEndpoint.bootstrap()
             let logger = Logger(label: "cinemesh.gateway")
             let store = try ModelStore(directory: models)
-            let holder = ModelHolder()
+            for name in modelNames where !ModelStore.isValidName(name) { throw DataError(.usage, "--model \(name): not a model name") }
+            let holders = ModelHolders(modelNames.isEmpty ? [ModelHolder()] : modelNames.map { ModelHolder(name: $0) })
             let swaps = Counter(label: "cinemesh_gateway_model_swaps_total")
             let version = Gauge(label: "cinemesh_gateway_model_version")
             let refresh: @Sendable () -> Void = {
-                let before = holder.swaps
-                holder.refresh(from: store, logger: logger)
-                if holder.swaps != before {
-                    swaps.increment()
-                    version.record(holder.current?.version ?? 0)
+                for holder in holders.all {
+                    let before = holder.swaps
+                    holder.refresh(from: store, logger: logger)
+                    if holder.swaps != before { swaps.increment() }
                 }
+                version.record(holders.first.current?.version ?? 0)
             }
             refresh()
             let feed = following ? try follow(config, store: store, logger: logger, refresh: refresh) : poll(refresh)
-            let app = Application(router: GatewayRoutes.router(holder: holder, registry: registry),
+            let app = Application(router: GatewayRoutes.router(holders: holders, registry: registry),
                                   configuration: .init(address: .hostname(host, port: port), serverName: "cinemesh-gateway"),
                                   onServerRunning: { channel in
                                       logger.info("gateway listening on http://\(host):\(channel.localAddress?.port ?? port)")
@@ -127,7 +135,7 @@ struct GatewayCommand: AsyncParsableCommand {
     /// then served.
     private func follow(_ config: ClusterConfig, store: ModelStore, logger: Logger,
                         refresh: @escaping @Sendable () -> Void) throws -> LoopService {
-        let subscriber = try ModelSubscriber(config: config, store: store, logger: logger) { _ in refresh() }
+        let subscriber = try ModelSubscriber(config: config, store: store, names: modelNames, logger: logger) { _ in refresh() }
         return LoopService(name: "model-subscriber", loop: { subscriber.run() }, stop: { subscriber.requestStop() })
     }
 }

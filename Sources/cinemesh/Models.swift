@@ -23,10 +23,10 @@ struct Models: ParsableCommand {
                 return
             }
             if records.isEmpty { print("no models in \(store)"); return }
-            print("version  algorithm      dataset              created               metrics")
+            print("version  name                      algorithm      dataset              created               metrics")
             for r in records {
                 let metrics = r.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(Terminal.fixed($0.value, 4))" }.joined(separator: ", ")
-                print("\(Terminal.pad(String(r.version), 7, right: true))  \(Terminal.pad(r.algorithm, 13)) \(Terminal.pad(r.dataset, 20)) \(Terminal.pad(r.createdAt, 21)) \(r.pruned ? "(pruned) " : "")\(metrics)")
+                print("\(Terminal.pad(String(r.version), 7, right: true))  \(Terminal.pad(r.name, 25)) \(Terminal.pad(r.algorithm, 13)) \(Terminal.pad(r.dataset, 20)) \(Terminal.pad(r.createdAt, 21)) \(r.pruned ? "(pruned) " : "")\(metrics)")
             }
         }
     }

@@ -47,7 +47,10 @@ struct Train: ParsableCommand {
     @Option(help: "Publish the trained model as the next version of this model store directory.")
     var store: String?
 
-    @Option(help: "Versions a model store keeps (older files are pruned).")
+    @Option(help: "The name the model is published under (--store, or the cluster's store): a gateway follows one name (default: DATASET/ALGORITHM).")
+    var name: String?
+
+    @Option(help: "Versions a model store keeps of each model name (older files are pruned).")
     var keep = 5
 
     @Option(help: "Train on a throwaway local cluster of N worker processes, stopped at the end.")
@@ -67,7 +70,7 @@ struct Train: ParsableCommand {
         }
         try reportingErrors {
             guard checkpointEvery == nil else { throw DataError(.usage, "--checkpoint-every applies to svd on a cluster (--local, --cluster)") }
-            let spec = try options.spec(test: test)
+            let spec = try options.spec(test: test, name: name)
             let ds = try Dataset(path: dataset)
             let loaded = monotonicSeconds()
             let here = JobContext(modelsDirectory: "", datasetsDirectory: FileManager.default.currentDirectoryPath)
@@ -138,8 +141,8 @@ struct Train: ParsableCommand {
                     print("saved \(save)")
                 }
                 if let store {
-                    let record = try ModelStore(directory: store, keep: keep).publish(file)
-                    print("published version \(record.version) to \(store)")
+                    let record = try ModelStore(directory: store, keep: keep).publish(file, name: spec.name)
+                    print("published version \(record.version) of \(record.name) to \(store)")
                 }
             }
             if algo == .svd && sweepSeconds > 0 {
@@ -158,7 +161,7 @@ struct Train: ParsableCommand {
     private func runOnCluster() throws {
         // A test dataset is read by the coordinator: a path on its box (as given here) or a name in
         // its datasets directory.
-        let spec = try options.spec(test: test.map(datasetReference), checkpointEvery: checkpointEvery)
+        let spec = try options.spec(test: test.map(datasetReference), checkpointEvery: checkpointEvery, name: name)
         try client.run(JobSpec(type: "train", dataset: datasetReference(dataset), parameters: spec.parameters), local: local, then: keep(_:from:))
     }
 
@@ -181,8 +184,8 @@ struct Train: ParsableCommand {
         if let save { print("saved \(save) (\(Terminal.grouped(Int(ref.bytes))) bytes from the coordinator)") }
         if let store {
             defer { if save == nil { FileSystem.removeTree(target) } }
-            let record = try ModelStore(directory: store, keep: keep).publish(try ModelFile.read(target))
-            print("published version \(record.version) to \(store)")
+            let record = try ModelStore(directory: store, keep: keep).publish(try ModelFile.read(target), name: result.modelName)
+            print("published version \(record.version) of \(record.name) to \(store)")
         }
     }
 }

@@ -67,7 +67,7 @@ struct TrainSpecOptions: ParsableArguments {
     var earlyStopping: Int?
 
     /// The spec these flags describe; `test` names the held-out dataset as the trainer will open it.
-    func spec(test: String? = nil, checkpointEvery: Int? = nil) throws -> TrainSpec {
+    func spec(test: String? = nil, checkpointEvery: Int? = nil, name: String? = nil) throws -> TrainSpec {
         var s = TrainSpec.Settings()
         s.algorithm = algo
         s.factors = factors
@@ -88,6 +88,7 @@ struct TrainSpecOptions: ParsableArguments {
         s.splitSeed = splitSeed
         s.test = test
         s.checkpointEvery = checkpointEvery
+        s.name = name
         do {
             return try TrainSpec(s)
         } catch let error as JobError {

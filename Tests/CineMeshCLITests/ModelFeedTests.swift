@@ -124,6 +124,39 @@ import Testing
         #expect(servedVersion(port) == 1)
     }
 
+    /// A gateway follows one model name: a model of another dataset published meanwhile is never
+    /// served in its place, and every answer says which model answered.
+    @Test func aGatewayNeverSwapsToAModelOfAnotherName() throws {
+        let scratch = Scratch()
+        let cluster = try startCluster(scratch)
+        defer { cluster.stop() }
+        // A second dataset in the coordinator's datasets directory.
+        #expect(try cinemesh(["generate", "--ratings", "5000", "--users", "100", "--items", "200", "--seed", "3",
+                              "--dataset", scratch.sub("other")]).status == 0)
+        let client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+        func train(_ dataset: String, seed: Int) throws -> TrainingResult {
+            let job = try client.submit(JobSpec(type: "train", dataset: dataset, parameters: Self.training.merging(["seed": "\(seed)"]) { $1 }))
+            let done = try helpers.wait(client, job.id, seconds: 120)
+            #expect(done.state == .succeeded, "\(done.error ?? "")")
+            return try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(done.result).utf8))
+        }
+        #expect(try train("sample", seed: 1).modelName == "sample/svd")
+        let (gateway, port) = try follow(cluster.endpoints.clients, scratch)
+        defer { gateway.signal(SIGTERM); _ = gateway.waitForExit(milliseconds: 5000) }
+        #expect(served(port, becomes: 1) == 1)
+        #expect(try train("other", seed: 1).modelVersion == 2)
+        #expect(logs(gateway.log, "not following model other/svd"))
+        #expect(servedVersion(port) == 1)
+        let info = try JSONSerialization.jsonObject(with: Data(try httpGet(host: "127.0.0.1", port: port, path: "/v1/model").utf8)) as? [String: Any]
+        #expect(info?["model"] as? String == "sample/svd" && info?["dataset"] as? String == "sample")
+        #expect(try httpGet(host: "127.0.0.1", port: port, path: "/v1/popular?n=1").contains("\"model\":\"sample/svd\""))
+        let other = try http(host: "127.0.0.1", port: port, path: "/v1/popular?n=1&model=other/svd")
+        #expect(other.status == 404 && other.body.contains("unknown-model"), "\(other.body)")
+        // The followed name's next version is served.
+        #expect(try train("sample", seed: 2).modelVersion == 3)
+        #expect(served(port, becomes: 3) == 3)
+    }
+
     /// Sends `message` on `socket` and returns the first answer that is not WATCHING.
     func ask(_ socket: ZMQSocket, _ message: Message) throws -> Message {
         try socket.send(message.frames)

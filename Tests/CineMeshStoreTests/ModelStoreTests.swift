@@ -21,6 +21,22 @@ import Testing
 
     func temp() -> String { "/tmp/cinemesh-store-\(UInt32.random(in: 0 ... .max))" }
 
+    /// Models have names (default DATASET/ALGORITHM); each name keeps its own newest versions.
+    @Test func eachNameKeepsItsOwnVersions() throws {
+        let dir = temp()
+        defer { FileSystem.removeTree(dir) }
+        let store = try ModelStore(directory: dir, keep: 2)
+        #expect(try store.publish(try model(seed: 1)).name == "tiny/svd")
+        for seed in 2 ... 4 { try store.publish(try model(seed: UInt64(seed)), name: "shop-a") }
+        #expect(try store.latest()?.version == 4)
+        #expect(try store.latest(name: "tiny/svd")?.version == 1, "another name's versions do not prune it")
+        #expect(try store.latest(name: "shop-a")?.version == 4)
+        #expect(try store.list().map(\.version) == [4, 3, 1])
+        #expect(try store.names() == ["shop-a", "tiny/svd"])
+        #expect(try ModelStore(directory: dir).latest(name: "tiny/svd")?.name == "tiny/svd")
+        #expect(throws: DataError.self) { try store.publish(try model(seed: 5), name: "bad name!") }
+    }
+
     @Test func versionsArePrunedBeyondKeepAndSurviveReopening() throws {
         let dir = temp()
         defer { FileSystem.removeTree(dir) }

@@ -12,11 +12,11 @@ extension Coordinator {
         for record in kept {
             files.publish(file: FileSystem.join(models.directory, record.file), xxh64: record.xxh64, bytes: UInt64(record.bytes))
         }
-        newestModel = kept.first.map(ModelNotice.init)
+        for record in kept.reversed() { newestModels[record.name] = ModelNotice(record) }
     }
 
     /// WATCH-MODELS: registers the subscriber (or notes it is still there) and answers WATCHING
-    /// with the rules and the newest model.
+    /// with the rules and the newest model of the names it follows (of any name when it says none).
     func watch(_ routing: Frame, _ body: WatchModelsBody) throws -> Message {
         if subscribers.updateValue(MonotonicClock.milliseconds(), forKey: routing) == nil {
             logger.info("model subscriber joined", metadata: ["holds": "\(body.newest)", "subscribers": "\(subscribers.count)"])
@@ -24,7 +24,12 @@ extension Coordinator {
         }
         return try Message(.watching, WatchingBody(coordinatorId: coordinatorId, heartbeatMilliseconds: config.heartbeatIntervalMilliseconds,
                                                liveness: config.heartbeatLiveness, chunkBytes: config.transferChunkBytes,
-                                               window: config.transferWindow, newest: newestModel))
+                                               window: config.transferWindow, newest: newest(of: body.names)))
+    }
+
+    /// The newest model of `names` (nil: of any name).
+    func newest(of names: [String]?) -> ModelNotice? {
+        newestModels.filter { names?.contains($0.key) ?? true }.values.max { $0.version < $1.version }
     }
 
     /// Any message from a subscriber proves it alive.
@@ -52,7 +57,7 @@ extension Coordinator {
             logger.error("cannot read the model registry: \(error)")
         }
         let notice = ModelNotice(record)
-        newestModel = notice
+        newestModels[record.name] = notice
         let message: Message
         do { message = try Message(.modelPublished, notice) } catch {
             logger.error("cannot tell model subscribers of version \(record.version): \(error)")

@@ -36,7 +36,8 @@ public final class Coordinator: @unchecked Sendable {
     /// The coordinator's model store, where training jobs publish (`<state dir>/models`).
     let models: ModelStore
     /// The newest model published, as subscribers are told of it.
-    var newestModel: ModelNotice?
+    /// The newest published model of each name.
+    var newestModels: [String: ModelNotice] = [:]
     /// Model subscribers (gateways) by routing id, with when each was last heard from.
     var subscribers: [Frame: UInt64] = [:]
 

@@ -7,13 +7,21 @@ import CineMeshStore
 public struct WatchModelsBody: Codable, Sendable, Equatable {
     /// The newest model version the subscriber holds; 0 for none.
     public var newest: Int
-    public init(newest: Int) { self.newest = newest }
+    /// The model names the subscriber follows (absent: any); WATCHING's `newest` is then the
+    /// newest model of these names.
+    public var names: [String]?
+    public init(newest: Int, names: [String]? = nil) {
+        self.newest = newest
+        self.names = names
+    }
 }
 
 /// One model version of the coordinator's store, as MODEL-PUBLISHED announces it: enough to fetch
 /// the file by content and install it under the same version number.
 public struct ModelNotice: Codable, Sendable, Equatable {
     public var version: Int
+    /// The model's name (absent from coordinators before names: `DATASET/ALGORITHM` then).
+    public var name: String?
     public var algorithm: String
     public var dataset: String
     /// The file's name in the coordinator's store.
@@ -26,6 +34,7 @@ public struct ModelNotice: Codable, Sendable, Equatable {
 
     public init(_ record: ModelRecord) {
         version = record.version
+        name = record.name
         algorithm = record.algorithm
         dataset = record.dataset
         file = record.file
@@ -33,6 +42,9 @@ public struct ModelNotice: Codable, Sendable, Equatable {
         xxh64 = record.xxh64
         createdAt = record.createdAt
     }
+
+    /// The model's name, or the default name a coordinator before names implied.
+    public var modelName: String { name ?? "\(dataset)/\(algorithm)" }
 
     /// The file as a transfer names it.
     public var fileRef: FileRef { FileRef(xxh64: xxh64, bytes: bytes, name: file) }

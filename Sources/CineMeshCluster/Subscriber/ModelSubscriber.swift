@@ -14,6 +14,10 @@ import Glibc
 /// Installing (reading and checking a file that may be large) runs on another thread, so the
 /// loop's heartbeats go on; `installed` is called there with each new record.
 ///
+/// It follows models by name: the names it is given, or else the first one it meets (the
+/// replica's newest model's, or the first the coordinator announces). Models of other names are
+/// never fetched, so a gateway never swaps to another dataset's or another recommender's model.
+///
 /// When the coordinator falls silent the loop drops the connection (and any transfer), waits
 /// RECONNECT_INITIAL doubling to RECONNECT_MAXIMUM, and subscribes again; the replica keeps what
 /// it has meanwhile. A file that arrives damaged, or does not install, is refused with a log line
@@ -39,7 +43,11 @@ public final class ModelSubscriber: @unchecked Sendable {
     private var subscribed = false
     /// When WATCH-MODELS last went out.
     private var lastWatch: UInt64 = 0
-    /// The newest version in the replica store.
+    /// The model names followed (empty until the first one is met, when none were given).
+    private var names: [String]
+    /// Names announced that this subscriber does not follow, said once each in the log.
+    private var ignored: Set<String> = []
+    /// The newest version of the followed names in the replica store.
     private var newest: Int
     /// The version being fetched, and its transfer.
     private var transfer: (notice: ModelNotice, fetch: FileFetch)?
@@ -50,8 +58,10 @@ public final class ModelSubscriber: @unchecked Sendable {
     private var refused: RefusedFiles
     private var warnedBehind = false
 
-    /// Opens nothing yet: `run()` (on a dedicated thread) connects. `store` is the local replica.
-    public init(config: ClusterConfig, store: ModelStore, logger: Logger, installed: @escaping @Sendable (ModelRecord) -> Void) throws {
+    /// Opens nothing yet: `run()` (on a dedicated thread) connects. `store` is the local replica;
+    /// `names` the model names to follow (empty: the first one met).
+    public init(config: ClusterConfig, store: ModelStore, names: [String] = [], logger: Logger,
+                installed: @escaping @Sendable (ModelRecord) -> Void) throws {
         self.config = config
         endpoint = config.gatewayCoordinator
         self.store = store
@@ -60,7 +70,9 @@ public final class ModelSubscriber: @unchecked Sendable {
         chunkBytes = config.transferChunkBytes
         window = config.transferWindow
         refused = RefusedFiles(initial: UInt64(config.reconnectInitialMilliseconds), maximum: UInt64(config.reconnectMaximumMilliseconds))
-        newest = try store.latest()?.version ?? 0
+        let names = names.isEmpty ? try store.names().prefix(1).map { $0 } : names
+        self.names = names
+        newest = try names.compactMap { try store.latest(name: $0)?.version }.max() ?? 0
         link = CoordinatorLink(endpoint: endpoint, context: try ZMQContext(), config: config)
         // Leftovers of transfers a previous run did not finish.
         for name in try FileSystem.list(store.directory) where name.hasSuffix(Self.partialSuffix) {
@@ -69,6 +81,9 @@ public final class ModelSubscriber: @unchecked Sendable {
     }
 
     static let partialSuffix = ".partial"
+
+    /// WATCH-MODELS: what the replica holds, and the names followed once there are some.
+    private var watchBody: WatchModelsBody { WatchModelsBody(newest: newest, names: names.isEmpty ? nil : names) }
 
     /// Asks the loop to stop; safe from any thread. `run()` returns within one poll interval.
     public func requestStop() {
@@ -107,7 +122,7 @@ public final class ModelSubscriber: @unchecked Sendable {
     private func connect() {
         subscribed = false
         do {
-            try link.open(saying: try Message(.watchModels, WatchModelsBody(newest: newest)))
+            try link.open(saying: try Message(.watchModels, watchBody))
             lastWatch = MonotonicClock.milliseconds()
         } catch {
             logger.error("cannot connect to \(endpoint): \(error)")
@@ -130,7 +145,7 @@ public final class ModelSubscriber: @unchecked Sendable {
             reconnect(subscribed ? "coordinator silent for \(silence) ms" : "no WATCHING within \(silence) ms")
         } else if now - min(now, lastWatch) >= link.heartbeat {
             lastWatch = now
-            try link.send(try Message(.watchModels, WatchModelsBody(newest: newest)))
+            try link.send(try Message(.watchModels, watchBody))
         }
     }
 
@@ -187,6 +202,17 @@ public final class ModelSubscriber: @unchecked Sendable {
     /// Fetches `notice` when it is newer than what the replica holds and than any transfer under
     /// way (which it replaces); while an install runs, it waits its turn.
     private func consider(_ notice: ModelNotice) throws {
+        let name = notice.modelName
+        if names.isEmpty {
+            names = [name]
+            logger.info("following model \(name), the first one met (gateway --model NAME chooses)")
+        }
+        guard names.contains(name) else {
+            if ignored.insert(name).inserted {
+                logger.info("not following model \(name)", metadata: ["following": "\(names.joined(separator: ", "))"])
+            }
+            return
+        }
         if notice.version < newest && !warnedBehind {
             warnedBehind = true
             logger.warning("the coordinator's newest model is older than this replica's: was its state reset?",
@@ -229,7 +255,7 @@ public final class ModelSubscriber: @unchecked Sendable {
         installing = notice
         let store = self.store, installed = self.installed
         installQueue.async { [self] in
-            let outcome = Result { try store.install(partial, version: notice.version, createdAt: notice.createdAt) }
+            let outcome = Result { try store.install(partial, version: notice.version, createdAt: notice.createdAt, name: notice.modelName) }
             if case .success(let record) = outcome { installed(record) } else { unlink(partial) }
             lock.withLock { outcomes.append((notice, outcome)) }
         }

@@ -2,6 +2,7 @@ import CineMeshCluster
 import CineMeshData
 import CineMeshModel
 import CineMeshNumerics
+import CineMeshStore
 
 /// What a `train` job, `cinemesh train` in one process and every `tune` trial train: the
 /// algorithm and its parameters, the held-out split, and for svd on the cluster the checkpoint
@@ -15,7 +16,8 @@ import CineMeshNumerics
 /// ratings, as a path on the coordinator or a name in its datasets directory: all of the job's
 /// dataset is then trained on), and `checkpoint_every` (svd on the cluster: epochs between
 /// checkpoints of the model on the coordinator; a worker lost with rows costs the epochs since
-/// the last one). Both ways go through one validation; an unknown parameter is refused by name.
+/// the last one), and `name` (the published model's name; default `DATASET/ALGORITHM`). Both
+/// ways go through one validation; an unknown parameter is refused by name.
 public struct TrainSpec: Sendable, Equatable {
     public enum Algorithm: String, Sendable, CaseIterable {
         case svd, als, alsImplicit = "als-implicit", baseline
@@ -58,6 +60,7 @@ public struct TrainSpec: Sendable, Equatable {
         public var splitSeed: UInt64?
         public var test: String?
         public var checkpointEvery: Int?
+        public var name: String?
 
         public init() {}
     }
@@ -73,10 +76,12 @@ public struct TrainSpec: Sendable, Equatable {
     public var test: String?
     /// svd on the cluster: epochs between checkpoints.
     public var checkpointEvery = 5
+    /// The name the model is published under (nil: `DATASET/ALGORITHM`).
+    public var name: String?
 
     public static let keys = ["algo", "factors", "epochs", "lr", "reg", "lr_bias", "reg_bias", "lr_decay", "init_std", "seed",
                               "early_stopping", "no_bias", "alpha", "positive_threshold", "cg_steps", "split", "split_seed", "test",
-                              "checkpoint_every"]
+                              "checkpoint_every", "name"]
 
     /// The defaults: svd with Surprise's parameters, 20% held out at random.
     public init() {}
@@ -131,6 +136,7 @@ public struct TrainSpec: Sendable, Equatable {
         if let split = s.split { self.split = split }
         if let v = s.splitSeed { splitSeed = v }
         if let v = try check(s.checkpointEvery, "checkpoint_every", { $0 >= 1 }) { checkpointEvery = v }
+        name = try check(s.name, "name") { ModelStore.isValidName($0) }
         if let test = s.test {
             guard !test.isEmpty else { throw JobError("train: test names no dataset") }
             guard s.split == nil else { throw JobError("train: give test or split, not both") }
@@ -174,6 +180,7 @@ public struct TrainSpec: Sendable, Equatable {
         s.splitSeed = try value("split_seed") { UInt64($0) }
         s.test = parameters["test"]
         s.checkpointEvery = try value("checkpoint_every") { Int($0) }
+        s.name = parameters["name"]
         try self.init(s)
     }
 
@@ -182,6 +189,7 @@ public struct TrainSpec: Sendable, Equatable {
     /// decimal form parses to that Float).
     public var parameters: [String: String] {
         var p: [String: String] = ["algo": algorithm.rawValue, "split_seed": String(splitSeed)]
+        if let name { p["name"] = name }
         if let test { p["test"] = test } else { p["split"] = split.description }
         switch algorithm {
         case .svd:

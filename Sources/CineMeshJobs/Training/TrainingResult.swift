@@ -9,6 +9,8 @@ import Foundation
 public struct TrainingResult: Codable, Sendable, Equatable {
     public var algorithm: String
     public var modelVersion: Int
+    /// The name the model was published under (nil in records written before models had names).
+    public var modelName: String?
     /// The published model file, on the coordinator's box.
     public var modelFile: String
     public var modelXXH64: String
@@ -73,7 +75,7 @@ public struct TrainingResult: Codable, Sendable, Equatable {
     /// scores are preferences) the held-out ratings are ranked instead of scored.
     static func publish(algorithm: String, hyperparameters: ModelFile.Metadata.Hyperparameters, model: BiasedFactorModel,
                         reports: [EpochReport], evaluation: EvaluationSet, train: [RatingBlock], dataset: Dataset,
-                        context: JobContext, stoppedEarly: Bool, positiveThreshold: Float? = nil, costs: [EpochCost] = []) throws -> JobOutcome {
+                        context: JobContext, stoppedEarly: Bool, name: String?, positiveThreshold: Float? = nil, costs: [EpochCost] = []) throws -> JobOutcome {
         let scale = dataset.manifest.ratingScale
         var metrics: [String: Double] = [:]
         let ratingMetrics = positiveThreshold == nil
@@ -91,8 +93,8 @@ public struct TrainingResult: Codable, Sendable, Equatable {
                                           datasetContentHash: dataset.manifest.contentHash, ratingScale: scale)
         let file = ModelFile(metadata: metadata, model: model, users: dataset.users, items: dataset.items, catalog: dataset.catalog,
                              seen: try ModelFile.seenRatings(train: train, dataset: dataset))
-        let record = try ModelStore(directory: context.modelsDirectory).publish(file)
-        let result = TrainingResult(algorithm: algorithm, modelVersion: record.version,
+        let record = try ModelStore(directory: context.modelsDirectory).publish(file, name: name)
+        let result = TrainingResult(algorithm: algorithm, modelVersion: record.version, modelName: record.name,
                                     modelFile: FileSystem.join(context.modelsDirectory, record.file), modelXXH64: record.xxh64,
                                     modelBytes: UInt64(record.bytes), metrics: metrics, epochs: reports, trainRatings: train.reduce(0) { $0 + $1.count },
                                     testRatings: evaluation.count, stoppedEarly: stoppedEarly, costs: costs)
@@ -131,7 +133,8 @@ public struct TrainingResult: Codable, Sendable, Equatable {
             lines.append("\(algorithm): top 10 " + String(format: "precision %.4f, recall %.4f, NDCG %.4f, MAP %.4f", p, metrics["recall@10"] ?? 0, n, metrics["map@10"] ?? 0))
         }
         if stoppedEarly { lines.append("stopped early: the model is the best epoch's") }
-        lines.append("model version \(modelVersion)" + (showingFile ? ": \(modelFile)" : "") + " (xxh64 \(modelXXH64))")
+        lines.append("model version \(modelVersion)" + (showingFile ? ": \(modelFile)" : "") + " (xxh64 \(modelXXH64))"
+                     + (modelName.map { ", name \($0)" } ?? ""))
         return lines.joined(separator: "\n")
     }
 }
