@@ -113,8 +113,7 @@ extension ClusterConfig {
             }
             let doc = try TOMLDocument(parsing: text, file: file)
             for key in doc.keys {
-                let (value, line) = doc.entries[key]!
-                try config.set(key, value, origin: "\(file):\(line)")
+                try config.set(key, doc.entries[key]!.value, origin: doc.origin(of: key))
             }
         }
         let tables = Set(keys.keys.map { String($0.split(separator: ".")[0]) })

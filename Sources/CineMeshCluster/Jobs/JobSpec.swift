@@ -5,7 +5,8 @@ import Foundation
 /// datasets directory, or an absolute path on the coordinator's box) and type-specific parameters.
 ///
 /// As a file (`cinemesh submit SPEC`), JSON `{"type": ..., "dataset": ..., "parameters": {...}}`
-/// or TOML with `type` and `dataset` at the top and a `[parameters]` table.
+/// or TOML with `type` and `dataset` at the top and a `[parameters]` table (inline or dotted keys
+/// work too); a TOML parameter may be any value but an array, and is kept as its text.
 public struct JobSpec: Codable, Sendable, Equatable {
     public var type: String
     public var dataset: String
@@ -25,19 +26,18 @@ public struct JobSpec: Codable, Sendable, Equatable {
             let doc = try TOMLDocument(parsing: String(decoding: bytes, as: UTF8.self), file: path)
             var spec = JobSpec(type: "", dataset: "")
             for key in doc.keys {
-                let (value, line) = doc.entries[key]!
                 let text: String
-                switch value {
-                case .string(let s): text = s
+                switch doc.entries[key]!.value {
+                case .string(let s), .dateTime(let s): text = s
                 case .integer(let n): text = String(n)
                 case .float(let x): text = String(x)
                 case .boolean(let b): text = String(b)
-                case .array: throw ConfigError(file: path, line: line, "'\(key)': arrays are not job parameters")
+                case .array, .table: throw ConfigError(origin: doc.origin(of: key), "'\(key)': arrays are not job parameters")
                 }
                 if key == "type" { spec.type = text }
                 else if key == "dataset" { spec.dataset = text }
                 else if key.hasPrefix("parameters.") { spec.parameters[String(key.dropFirst("parameters.".count))] = text }
-                else { throw ConfigError(file: path, line: line, "unknown key '\(key)' (a spec has type, dataset and a [parameters] table)") }
+                else { throw ConfigError(origin: doc.origin(of: key), "unknown key '\(key)' (a spec has type, dataset and a [parameters] table)") }
             }
             try spec.requireFields(origin: path)
             return spec
