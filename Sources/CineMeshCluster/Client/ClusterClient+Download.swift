@@ -21,15 +21,8 @@ extension ClusterClient {
         try sendRequests()
         var deadline = MonotonicClock.milliseconds() + UInt64(timeoutMilliseconds)
         while !fetch.verified {
-            let now = MonotonicClock.milliseconds()
-            guard now < deadline else {
+            guard let reply = try receive(on: socket, before: deadline) else {
                 throw Failure(code: "timeout", message: "the download of \(ref.name) from \(endpoint) stalled at \(fetch.received) of \(ref.bytes) bytes")
-            }
-            guard try ZMQPoll.readable([socket], timeoutMilliseconds: Int(deadline - now))[0],
-                  let frames = try socket.receive(dontWait: true) else { continue }
-            let reply: Message
-            do { reply = try Message(frames: frames) } catch {
-                throw Failure(code: error.code, message: "the coordinator at \(endpoint) answered: \(error)")
             }
             switch reply.command {
             case .chunk:

@@ -34,15 +34,8 @@ public final class ClusterClient {
         try socket.send(message.frames)
         let deadline = MonotonicClock.milliseconds() + UInt64(timeoutMilliseconds)
         while true {
-            let now = MonotonicClock.milliseconds()
-            guard now < deadline else {
+            guard let reply = try receive(on: socket, before: deadline) else {
                 throw Failure(code: "timeout", message: "no answer from the coordinator at \(endpoint) within \(timeoutMilliseconds) ms (is it running? `cinemesh up` starts a local cluster)")
-            }
-            guard try ZMQPoll.readable([socket], timeoutMilliseconds: Int(deadline - now))[0],
-                  let frames = try socket.receive(dontWait: true) else { continue }
-            let reply: Message
-            do { reply = try Message(frames: frames) } catch {
-                throw Failure(code: error.code, message: "the coordinator at \(endpoint) answered: \(error)")
             }
             switch reply.command {
             case .reply:
@@ -54,6 +47,20 @@ public final class ClusterClient {
                 throw Failure(code: body?.code ?? "error", message: body?.message ?? "the coordinator refused the request")
             default:
                 throw Failure(code: "malformed", message: "unexpected \(reply.command) from the coordinator")
+            }
+        }
+    }
+
+    /// The next message on `socket`, or nil when none came before `deadline`; one the client
+    /// cannot read is a `Failure` naming the endpoint.
+    func receive(on socket: ZMQSocket, before deadline: UInt64) throws -> Message? {
+        while true {
+            let now = MonotonicClock.milliseconds()
+            guard now < deadline else { return nil }
+            guard try ZMQPoll.readable([socket], timeoutMilliseconds: Int(deadline - now))[0],
+                  let frames = try socket.receive(dontWait: true) else { continue }
+            do { return try Message(frames: frames) } catch {
+                throw Failure(code: error.code, message: "the coordinator at \(endpoint) answered: \(error)")
             }
         }
     }
