@@ -30,6 +30,18 @@ import Testing
         #expect(text.stdout.contains("rating histogram") && text.stdout.contains("most-rated titles"))
     }
 
+    /// The bundled sample is whole stars: ingested, it is on a 1-5 scale in steps of 1 (its
+    /// truth.bin says so), not MovieLens latest's half stars with empty half-star rows.
+    @Test func theBundledSampleIsReadOnItsOwnWholeStarScale() throws {
+        let s = Scratch()
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        #expect(try cinemesh(["ingest", repo + "/data/sample", "--out", s.sub("ds")]).status == 0)
+        let scale = try Dataset(path: s.sub("ds")).manifest.ratingScale
+        #expect(scale == RatingScale(min: 1, max: 5, step: 1), "\(scale)")
+        let inspect = try cinemesh(["inspect", s.sub("ds")])
+        #expect(!inspect.stdout.contains("1.5 ") && inspect.stdout.contains("5.0 "), "\(inspect.stdout)")
+    }
+
     @Test func badRowFailsWithFileAndLineAndWritesNothing() throws {
         let s = Scratch()
         let f = s.file("in/u.data", "1\t10\t3\t881250949\n2\t10\t4\t881250950\n3\t10\t5\n")

@@ -119,7 +119,7 @@ import Testing
         #expect(served(port, becomes: 1) == 1)
         cluster.coordinator.signal(SIGTERM)
         #expect(cluster.coordinator.waitForExit(milliseconds: 10_000))
-        #expect(logs(gateway.log, "the coordinator said goodbye", seconds: 5))
+        #expect(logs(gateway.log, "the coordinator said goodbye", seconds: 5), "\((try? String(contentsOfFile: gateway.log, encoding: .utf8)) ?? "")")
         #expect(logs(gateway.log, "reconnecting to the coordinator", seconds: 5))
         #expect(servedVersion(port) == 1)
     }

@@ -124,6 +124,8 @@ public final class Coordinator: @unchecked Sendable {
             try? clientSocket.send([routing] + Message(.disconnect, DisconnectBody(reason: "coordinator shutting down")).frames, dontWait: true)
         }
         clientSocket.close(lingering: 500)
+        // The goodbyes leave before the process does (at most the linger).
+        context.terminate()
         logger.info("coordinator stopped")
     }
 

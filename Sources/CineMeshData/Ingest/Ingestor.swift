@@ -14,7 +14,7 @@ public struct IngestOptions: Sendable {
     public var delimiter: [UInt8]?
     /// Whether a generic file starts with a header line.
     public var header = true
-    /// nil: the format's default scale.
+    /// nil: the generator's scale when an input directory holds its truth.bin, else the format's default.
     public var scale: RatingScale?
     public var onBadRow: BadRowPolicy = .fail
     public var duplicates: DuplicatePolicy = .fail
@@ -54,10 +54,23 @@ public struct Ingestor {
 
     public init(options: IngestOptions) { self.options = options }
 
+    /// The scale generated ratings are on, when an input directory holds the generator's ground
+    /// truth (`truth.bin`): `cinemesh generate --csv` writes MovieLens-latest-style files, but
+    /// whole stars 1-5 (the bundled sample), not MovieLens latest's half stars.
+    static func generatedScale(_ inputs: [String]) throws -> RatingScale? {
+        for input in inputs where FileSystem.isDirectory(input) {
+            let path = FileSystem.join(input, "truth.bin")
+            guard FileSystem.exists(path) else { continue }
+            let truth = try GroundTruth.decode(try FileSystem.readAll(path), file: path)
+            return RatingScale(min: truth.scale.min, max: truth.scale.max, step: truth.step > 0 ? truth.step : truth.scale.step)
+        }
+        return nil
+    }
+
     public func run(inputs: [String], output: String) throws -> IngestReport {
         let started = monotonicSeconds()
         let plan = try SourcePlan.resolve(inputs, format: options.format)
-        let scale = options.scale ?? plan.format.defaultScale
+        let scale = try options.scale ?? Self.generatedScale(inputs) ?? plan.format.defaultScale
         var delimiter = options.delimiter
         if delimiter == nil, plan.format == .csv, plan.files(.ratings).allSatisfy({ $0.lowercased().hasSuffix(".tsv") }) {
             delimiter = [0x09]
