@@ -29,6 +29,7 @@ extension SVDTrainingJob {
         itemFrames = Array(repeating: nil, count: grid.columns)
         tasks = []
         blocksReleased = 0
+        stageFirstEpoch = checkpoint.epochs
         ready = []
         ledgers = [:]
         heldOutSent = [:]
@@ -58,13 +59,23 @@ extension SVDTrainingJob {
     static let lookahead = 2
 
     /// Tasks the stage still expects besides those released: blocks, one scoring task per
-    /// session and epoch, and the collects of the checkpoints ahead (an estimate for progress).
+    /// session and epoch, and one collect per grid row of each epoch whose model is collected (a
+    /// checkpoint, the last). An estimate for progress, counting nothing twice: an epoch whose
+    /// scoring or collects are out has them in `tasks` already, and the sessions are those that
+    /// will hold rows (every worker, up to one per grid row) from the start, so the total does not
+    /// grow as rows are placed.
     var expectedTasks: Int {
-        let epochsLeft = max(0, spec.svd.epochs - checkpoint.epochs)
-        let sessions = max(1, Set(owner.compactMap { $0 }).count)
-        let scoring = heldOut.evaluation.count > 0 ? sessions * max(0, spec.svd.epochs - reports.count) : 0
-        let checkpoints = (epochsLeft + checkpointEvery - 1) / checkpointEvery
-        return max(0, flow.perEpoch * epochsLeft - blocksReleased) + scoring + checkpoints * dataset.grid.rows
+        let sessions = max(1, Set(owner.compactMap { $0 }).count, min(available.count, dataset.grid.rows))
+        var scoring = 0, collects = 0
+        for epoch in checkpoint.epochs ..< max(checkpoint.epochs, spec.svd.epochs) {
+            let ledger = ledgers[epoch]
+            if heldOut.evaluation.count > 0, epoch >= reports.count, ledger?.scoresOut == nil { scoring += sessions }
+            let collected = (epoch + 1) % checkpointEvery == 0 || epoch + 1 == spec.svd.epochs
+            if collected, ledger?.collected == nil, collectedModels[epoch] == nil { collects += dataset.grid.rows }
+        }
+        // Blocks released count from the stage's start, not from the latest checkpoint.
+        let blocks = flow.perEpoch * max(0, spec.svd.epochs - stageFirstEpoch) - blocksReleased
+        return max(0, blocks) + scoring + collects
     }
 
     /// The task of `block`. User rows travel until a session holds the row; item rows come from

@@ -104,6 +104,8 @@ public final class SVDTrainingJob: JobDriver {
     var itemFrames: [(factors: Frame, biases: Frame)?] = []
     var tasks: [RunTask] = []
     var blocksReleased = 0
+    /// The epoch the current stage started from (its checkpoint's).
+    var stageFirstEpoch = 0
     var ready: [TaskPlan] = []
     var ledgers: [Int: SVDEpochLedger] = [:]
     /// Reports, costs and early stopping as of the newest closed epoch.
