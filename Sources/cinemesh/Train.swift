@@ -73,15 +73,15 @@ struct Train: ParsableCommand {
             let spec = try options.spec(test: test, name: name)
             let ds = try Dataset(path: dataset)
             let loaded = monotonicSeconds()
-            let here = JobContext(modelsDirectory: "", datasetsDirectory: FileManager.default.currentDirectoryPath)
-            let (train, evaluation): ([RatingBlock], EvaluationSet)
-            do { (train, evaluation) = try spec.trainingData(ds, context: here) } catch let error as JobError { throw DataError(.usage, error.message) }
-            let trainCount = train.reduce(0) { $0 + $1.count }, testCount = evaluation.count
-            if evaluation.unknownCount > 0 {
-                print("test: \(Terminal.grouped(evaluation.unknownCount)) ratings of users or items absent from training are predicted from biases")
+            let run: OneProcessTraining
+            do { run = try OneProcessTraining(spec: spec, dataset: ds, datasetsDirectory: FileManager.default.currentDirectoryPath) } catch let error as JobError {
+                throw DataError(.usage, error.message)
+            }
+            let trainCount = run.trainCount, testCount = run.evaluation.count
+            if run.evaluation.unknownCount > 0 {
+                print("test: \(Terminal.grouped(run.evaluation.unknownCount)) ratings of users or items absent from training are predicted from biases")
             }
             print("dataset \(ds.manifest.name): \(Terminal.grouped(ds.manifest.users)) users, \(Terminal.grouped(ds.manifest.items)) items; train \(Terminal.grouped(trainCount)), test \(Terminal.grouped(testCount)) ratings; grid \(ds.grid.rows)x\(ds.grid.columns)")
-            let scale = ds.manifest.ratingScale
             let algo = spec.algorithm
             let started = monotonicSeconds()
             var sweepSeconds = 0.0, evaluationSeconds = 0.0
@@ -92,50 +92,38 @@ struct Train: ParsableCommand {
             case .als, .svd: print("    epoch  train RMSE  test RMSE  seconds")
             case .baseline: break
             }
-            let model = try spec.fit(train, grid: ds.grid, users: ds.manifest.users, items: ds.manifest.items, test: evaluation, scale: scale,
-                                     progress: TrainingProgress(
-                                         epoch: { e in
-                                             progress.clear()
-                                             sweepSeconds += e.seconds
-                                             evaluationSeconds += e.evaluationSeconds
-                                             reports.append(e)
-                                             print(Self.row(e))
-                                         },
-                                         iteration: { iteration, seconds in
-                                             sweepSeconds += seconds
-                                             print("\(Terminal.pad(String(iteration), 9, right: true))  \(Terminal.pad(Terminal.fixed(seconds, 3), 7, right: true))")
-                                         },
-                                         block: { progress.update(epoch: $0, done: $1, blocks: $2) }))
-            let seconds = monotonicSeconds() - started
-            let fit = seconds - evaluationSeconds   // per-epoch test scoring is reporting, not fitting
-            var metrics: [String: Double] = [:]
-            if !spec.predictsRatings {
-                // Scores are preferences, not ratings: RMSE does not apply.
-                print("\(algo.rawValue): trained in \(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s)")
-            } else if testCount > 0 {
-                let errors = evaluation.errors(of: model, scale: scale)
-                metrics = ["rmse": errors.rmse, "mae": errors.mae]
-                print("\(algo.rawValue): test RMSE \(Terminal.fixed(errors.rmse, 4)), MAE \(Terminal.fixed(errors.mae, 4)) on \(Terminal.grouped(errors.count)) ratings; trained in \(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s)")
+            let model = try run.fit(progress: TrainingProgress(
+                epoch: { e in
+                    progress.clear()
+                    sweepSeconds += e.seconds
+                    evaluationSeconds += e.evaluationSeconds
+                    reports.append(e)
+                    print(Self.row(e))
+                },
+                iteration: { iteration, seconds in
+                    sweepSeconds += seconds
+                    print("\(Terminal.pad(String(iteration), 9, right: true))  \(Terminal.pad(Terminal.fixed(seconds, 3), 7, right: true))")
+                },
+                block: { progress.update(epoch: $0, done: $1, blocks: $2) }))
+            let fit = monotonicSeconds() - started - evaluationSeconds   // per-epoch test scoring is reporting, not fitting
+            let timing = "\(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s)"
+            let result = run.evaluate(model, likeThreshold: likeThreshold, topK: topK, rankingUsers: rankingUsers)
+            if let errors = result.errors {
+                print("\(algo.rawValue): test RMSE \(Terminal.fixed(errors.rmse, 4)), MAE \(Terminal.fixed(errors.mae, 4)) on \(Terminal.grouped(errors.count)) ratings; trained in \(timing)")
+            } else if testCount > 0 || !spec.predictsRatings {
+                // als-implicit: scores are preferences, not ratings; RMSE does not apply.
+                print("\(algo.rawValue): trained in \(timing)")
             } else {
-                print("\(algo.rawValue): trained on every rating in \(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s); nothing held out to score")
+                print("\(algo.rawValue): trained on every rating in \(timing); nothing held out to score")
             }
-            if testCount > 0 {
-                if spec.predictsRatings {
-                    let like = LikeClassification(ratings: evaluation.ratings, predictions: evaluation.predictions(of: model, scale: scale), threshold: likeThreshold)
-                    metrics["auc"] = like.auc
-                    metrics["f1"] = like.f1
-                    print("  will like (rating >= \(Terminal.fixed(Double(likeThreshold), 1))): AUC \(Terminal.fixed(like.auc, 4)), accuracy \(Terminal.fixed(like.accuracy, 4)), precision \(Terminal.fixed(like.precision, 4)), recall \(Terminal.fixed(like.recall, 4)), F1 \(Terminal.fixed(like.f1, 4))")
-                }
-                let ranking = RankingMetrics(model: model, train: train, test: evaluation, threshold: likeThreshold, k: topK, maxUsers: rankingUsers)
-                metrics["precision@\(topK)"] = ranking.precision
-                metrics["ndcg@\(topK)"] = ranking.ndcg
+            if let like = result.like {
+                print("  will like (rating >= \(Terminal.fixed(Double(likeThreshold), 1))): AUC \(Terminal.fixed(like.auc, 4)), accuracy \(Terminal.fixed(like.accuracy, 4)), precision \(Terminal.fixed(like.precision, 4)), recall \(Terminal.fixed(like.recall, 4)), F1 \(Terminal.fixed(like.f1, 4))")
+            }
+            if let ranking = result.ranking {
                 print("  top \(topK) over \(Terminal.grouped(ranking.users)) users: precision \(Terminal.fixed(ranking.precision, 4)), recall \(Terminal.fixed(ranking.recall, 4)), NDCG \(Terminal.fixed(ranking.ndcg, 4)), MAP \(Terminal.fixed(ranking.map, 4)), hit rate \(Terminal.fixed(ranking.hitRate, 4)), coverage \(Terminal.fixed(ranking.coverage, 4))")
             }
             if save != nil || store != nil {
-                let metadata = ModelFile.Metadata(algorithm: algo.rawValue, hyperparameters: spec.hyperparameters, epochs: reports,
-                                                  metrics: metrics, dataset: ds.manifest.name,
-                                                  datasetContentHash: ds.manifest.contentHash, ratingScale: scale)
-                let file = ModelFile(metadata: metadata, model: model, users: ds.users, items: ds.items, catalog: ds.catalog, seen: try ModelFile.seenRatings(train: train, dataset: ds))
+                let file = try run.modelFile(model, reports: reports, metrics: result.metrics)
                 if let save {
                     try file.write(to: save)
                     print("saved \(save)")
