@@ -61,8 +61,8 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
 
-    @Option(help: "Port to listen on (0: any free port, printed at start).")
-    var port = 8080
+    @Option(help: "Port to listen on (0: any free port, printed at start; default gateway.port, 8080).")
+    var port: Int?
 
     @Option(help: "How often to look for a newer model version in --models, in milliseconds (without --coordinator).")
     var pollMs = 1000
@@ -107,6 +107,8 @@ struct GatewayCommand: AsyncParsableCommand {
             }
             refresh()
             let feed = following ? try follow(config, store: store, logger: logger, refresh: refresh) : poll(refresh)
+            let port = self.port ?? config.gatewayPort
+            guard (0 ... 65535).contains(port) else { throw DataError(.usage, "--port takes 0 to 65535") }
             let app = Application(router: GatewayRoutes.router(holders: holders, registry: registry),
                                   configuration: .init(address: .hostname(host, port: port), serverName: "cinemesh-gateway"),
                                   onServerRunning: { channel in

@@ -80,8 +80,11 @@ import Testing
         let path = "/tmp/cinemesh-config-\(getpid()).toml"
         try "[heartbeat]\ninterval_ms = 500\nliveness = 4\n[log]\nlevel = \"debug\"\n".write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let c = try ClusterConfig.load(file: path, environment: ["CINEMESH_HEARTBEAT_LIVENESS": "5", "CINEMESH_HOME": "/x", "CINEMESH_LOG_LEVEL": "error"],
+        // CINEMESH_GATEWAY_PORT, which the quick start documents, is a key like the others.
+        let c = try ClusterConfig.load(file: path, environment: ["CINEMESH_HEARTBEAT_LIVENESS": "5", "CINEMESH_HOME": "/x", "CINEMESH_LOG_LEVEL": "error",
+                                                                  "CINEMESH_GATEWAY_PORT": "18080"],
                                        overrides: ["log.level=warning", "worker.id=w7"])
+        #expect(c.gatewayPort == 18080)
         #expect(c.heartbeatIntervalMilliseconds == 500)
         #expect(c.heartbeatLiveness == 5)
         #expect(c.logLevel == "warning")

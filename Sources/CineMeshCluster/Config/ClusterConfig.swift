@@ -36,6 +36,8 @@ public struct ClusterConfig: Sendable, Equatable {
     /// The coordinator's clients endpoint a gateway follows for new models (`cinemesh gateway
     /// --coordinator`); empty: the gateway polls its `--models` store instead.
     public var gatewayCoordinator = ""
+    /// The port a gateway listens on unless `--port` says otherwise (0: any free port).
+    public var gatewayPort = 8080
 
     // [heartbeat]
     public var heartbeatIntervalMilliseconds = 1000
@@ -87,6 +89,7 @@ extension ClusterConfig {
         "worker.id": .init(kind: .string, string: \.workerId, integer: nil),
         "worker.metrics": .init(kind: .string, string: \.workerMetrics, integer: nil),
         "gateway.coordinator": .init(kind: .string, string: \.gatewayCoordinator, integer: nil),
+        "gateway.port": .init(kind: .integer(0 ... 65535), string: nil, integer: \.gatewayPort),
         "heartbeat.interval_ms": .init(kind: .integer(10 ... 60000), string: nil, integer: \.heartbeatIntervalMilliseconds),
         "heartbeat.liveness": .init(kind: .integer(1 ... 100), string: nil, integer: \.heartbeatLiveness),
         "heartbeat.reconnect_initial_ms": .init(kind: .integer(10 ... 600_000), string: nil, integer: \.reconnectInitialMilliseconds),
