@@ -4,7 +4,7 @@ import CineMeshCluster
 /// types and the workers' task runners. A new family adds its `JobType` and its runners here.
 public enum JobCatalog {
     /// Every job type the coordinator accepts.
-    public static let types: [JobType] = [StatsJob.type, SVDTrainingJob.type, TuneJob.type]
+    public static let types: [JobType] = [StatsJob.type, SVDTrainingJob.type, TuneJob.type, QueryJob.type]
 
     /// Every task runner a worker has.
     public static let runners = TaskRunners(
@@ -12,7 +12,7 @@ public enum JobCatalog {
                   SVDTrainingJob.taskKind: SVDTrainingJob.blockRunner, SVDTrainingJob.collectKind: SVDTrainingJob.collectRunner,
                   SVDTrainingJob.scoreKind: SVDTrainingJob.scoreRunner,
                   ALSTrainingJob.taskKind: ALSTrainingJob.runner, BaselineTrainingJob.taskKind: BaselineTrainingJob.runner,
-                  TuneJob.taskKind: TuneJob.runner],
+                  TuneJob.taskKind: TuneJob.runner, QueryJob.taskKind: QueryJob.runner],
         background: [SVDTrainingJob.scoreKind],
         forget: { job in job.map(SVDMemory.end(job:)) ?? SVDMemory.removeAll() })
 }

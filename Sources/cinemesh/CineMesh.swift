@@ -1,4 +1,5 @@
 import ArgumentParser
+import CineMeshAnalytics
 import CineMeshCluster
 import CineMeshData
 
@@ -10,7 +11,7 @@ struct CineMesh: AsyncParsableCommand {
         version: CineMeshVersion.text,
         subcommands: [Ingest.self, Generate.self, Inspect.self, Train.self, Recommend.self, Models.self, Export.self,
                       CoordinatorCommand.self, WorkerCommand.self, Submit.self, Jobs.self, Status.self, Cancel.self,
-                      Workers.self, Up.self, Down.self, Tune.self, GatewayCommand.self, Version.self]
+                      Workers.self, Up.self, Down.self, Tune.self, QueryCommand.self, GatewayCommand.self, Version.self]
     )
 }
 
@@ -50,6 +51,9 @@ private func exitCode(for error: Error) -> Error {
         // it does not have) are 1, as the same failures are in this process.
         return ExitCode(["bad-request", ProtocolError.wrongEndpoint("").code].contains(e.code) ? 64 : 1)
     case let e as ZMQError:
+        Terminal.error(e.description)
+        return ExitCode(1)
+    case let e as QueryError:
         Terminal.error(e.description)
         return ExitCode(1)
     case let e as JobError:

@@ -20,18 +20,19 @@ struct ClientOptions: ParsableArguments {
     /// Submits `spec` (to a throwaway cluster of `local` workers when given, else to the cluster
     /// `client()` finds), follows it with a progress line, and hands the succeeded job to `then`
     /// with the client, while the cluster is still up; a job that did not succeed is an error.
-    func run(_ spec: JobSpec, local: Int?, then: (JobRecord, ClusterClient) throws -> Void) throws {
+    /// `quiet`: no notes and no progress line (a query's output is its result alone).
+    func run(_ spec: JobSpec, local: Int?, quiet: Bool = false, then: (JobRecord, ClusterClient) throws -> Void) throws {
         func follow(_ client: ClusterClient) throws {
             let submitted = try client.submit(spec)
-            Terminal.note("job \(submitted.id) submitted")
-            let final = try JobView.follow(submitted.id, client: client)
+            if !quiet { Terminal.note("job \(submitted.id) submitted") }
+            let final = try JobView.follow(submitted.id, client: client, quiet: quiet)
             guard final.state == .succeeded else {
                 throw DataError(.io, "job \(final.id) \(final.state.rawValue): \(final.error ?? "no result")")
             }
             try then(final, client)
         }
         if let local {
-            try withLocalCluster(workers: local, follow)
+            try withLocalCluster(workers: local, quiet: quiet, follow)
         } else {
             try follow(try client())
         }
@@ -39,7 +40,7 @@ struct ClientOptions: ParsableArguments {
 
     /// Runs `body` against a throwaway local cluster of `workers` worker processes (`--local N`),
     /// stopped and removed afterwards whatever `body` does.
-    func withLocalCluster(workers: Int, _ body: (ClusterClient) throws -> Void) throws {
+    func withLocalCluster(workers: Int, quiet: Bool = false, _ body: (ClusterClient) throws -> Void) throws {
         guard (1 ... 64).contains(workers) else { throw DataError(.usage, "--local takes 1 to 64 workers") }
         let config = try cluster.load()
         let directory = FileSystem.join(CineMeshHome.path, "local-\(getpid())")
@@ -50,7 +51,7 @@ struct ClientOptions: ParsableArguments {
             running.stop()
             FileSystem.removeTree(directory)
         }
-        Terminal.note("local cluster: coordinator and \(workers) workers on \(running.endpoints.workers)")
+        if !quiet { Terminal.note("local cluster: coordinator and \(workers) workers on \(running.endpoints.workers)") }
         try body(try ClusterClient(endpoint: running.endpoints.clients, timeoutMilliseconds: config.clientTimeoutMilliseconds))
     }
 }

@@ -56,15 +56,17 @@ enum JobView {
 
     /// Polls until the job ends, redrawing the progress line on a terminal (one line per change
     /// otherwise). Returns the final record.
-    static func follow(_ id: Int64, client: ClusterClient, interval: Double = 0.2) throws -> JobRecord {
-        let live = isatty(2) != 0
+    /// Polls quickly at first (a short query is done in milliseconds), then every `interval` s.
+    static func follow(_ id: Int64, client: ClusterClient, interval: Double = 0.2, quiet: Bool = false) throws -> JobRecord {
+        let live = isatty(2) != 0 && !quiet
         var last: (JobState, Int, Int)?
+        var wait = 0.002
         while true {
             let r = try client.status(id)
             let line = progress(r, now: Date().timeIntervalSince1970)
             if live {
                 FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
-            } else if last.map({ $0 != (r.state, r.stageIndex, r.tasksDone) }) ?? true {
+            } else if !quiet, last.map({ $0 != (r.state, r.stageIndex, r.tasksDone) }) ?? true {
                 // Not a terminal: one line per change, not a redraw every poll.
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
@@ -73,7 +75,8 @@ enum JobView {
                 if live { FileHandle.standardError.write(Data("\n".utf8)) }
                 return r
             }
-            usleep(UInt32(interval * 1_000_000))
+            usleep(UInt32(wait * 1_000_000))
+            wait = min(interval, wait * 2)
         }
     }
 }

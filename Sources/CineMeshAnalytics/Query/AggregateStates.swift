@@ -1,0 +1,252 @@
+import CineMeshData
+
+/// The partial state of one aggregate for every group of a block (struct of arrays, indexed by
+/// group). States of two blocks merge exactly (`merge`), always in block order, so every result
+/// is the same bits whatever the number of workers: counts and integer sums are exact, double
+/// sums and moments are merged in the same order every time, and exact quantiles and distinct
+/// sets keep their values.
+enum AggregateStates: Sendable {
+    case count([Int64])
+    case sumInteger(sum: [Int64], n: [Int64])
+    /// sum and avg of doubles; bayes_avg.
+    case sumDouble(sum: [Double], n: [Int64])
+    /// var, stddev: count, mean and sum of squared deviations (Welford within a block, Chan et
+    /// al. between blocks).
+    case moments(n: [Int64], mean: [Double], m2: [Double])
+    /// min and max: the best value so far (NULL until one is seen).
+    case extreme([Value], max: Bool)
+    /// Exact quantiles and median: every non-NULL value of each group.
+    case values([[Double]])
+    /// DISTINCT aggregates: the distinct non-NULL values of each group, in first-seen order.
+    case distinct([[Value]], seen: [Set<Value>])
+    /// approx_count_distinct.
+    case hll([HyperLogLog])
+    /// approx_quantile.
+    case quantileSketch([QuantileSketch])
+
+    /// Empty states for `groups` groups of aggregate `call`.
+    init(_ call: AggregateCall, groups: Int) {
+        func z<T>(_ v: T) -> [T] { Array(repeating: v, count: groups) }
+        if call.distinct {
+            self = .distinct(z([]), seen: z([]))
+            return
+        }
+        switch call.function {
+        case .count: self = .count(z(0))
+        case .sum where call.argument?.type == .integer: self = .sumInteger(sum: z(0), n: z(0))
+        case .sum, .avg, .bayesAvg: self = .sumDouble(sum: z(0), n: z(0))
+        case .varSamp, .varPop, .stddevSamp, .stddevPop: self = .moments(n: z(0), mean: z(0), m2: z(0))
+        case .min: self = .extreme(z(.null), max: false)
+        case .max: self = .extreme(z(.null), max: true)
+        case .median, .quantileCont, .quantileDisc: self = .values(z([]))
+        case .approxCountDistinct: self = .hll(z(HyperLogLog()))
+        case .approxQuantile: self = .quantileSketch(z(QuantileSketch()))
+        }
+    }
+
+    var groups: Int {
+        switch self {
+        case .count(let c): return c.count
+        case .sumInteger(let s, _): return s.count
+        case .sumDouble(let s, _): return s.count
+        case .moments(let n, _, _): return n.count
+        case .extreme(let v, _): return v.count
+        case .values(let v): return v.count
+        case .distinct(let v, _): return v.count
+        case .hll(let h): return h.count
+        case .quantileSketch(let q): return q.count
+        }
+    }
+
+    /// Adds rows: row `k` of `argument` (nil for count(*)) goes to group `groupOf[k]`.
+    mutating func update(groupOf: [UInt32], argument: Vector?) throws(QueryError) {
+        let n = groupOf.count
+        switch self {
+        case .count(var c):
+            self = .count([])
+            if let argument {
+                for k in 0 ..< n where !argument.isNull(k) { c[Int(groupOf[k])] += 1 }
+            } else {
+                c.withUnsafeMutableBufferPointer { c in for g in groupOf { c[Int(g)] += 1 } }
+            }
+            self = .count(c)
+        case .sumInteger(var sum, var count):
+            self = .count([])
+            guard let (x, valid) = VectorMath.ints(argument!) else { break }
+            for k in 0 ..< n where valid?[k] ?? true {
+                let g = Int(groupOf[k])
+                let (s, overflow) = sum[g].addingReportingOverflow(x[k])
+                if overflow { throw QueryError("integer overflow in sum(); cast the argument to DOUBLE", at: nil) }
+                sum[g] = s
+                count[g] += 1
+            }
+            self = .sumInteger(sum: sum, n: count)
+        case .sumDouble(var sum, var count):
+            self = .count([])
+            guard let (x, valid) = VectorMath.doubles(argument!) else {
+                self = .sumDouble(sum: sum, n: count)
+                break
+            }
+            sum.withUnsafeMutableBufferPointer { s in
+                count.withUnsafeMutableBufferPointer { c in
+                    x.withUnsafeBufferPointer { x in
+                        if let valid {
+                            for k in 0 ..< n where valid[k] {
+                                let g = Int(groupOf[k])
+                                s[g] += x[k]
+                                c[g] += 1
+                            }
+                        } else {
+                            for k in 0 ..< n {
+                                let g = Int(groupOf[k])
+                                s[g] += x[k]
+                                c[g] += 1
+                            }
+                        }
+                    }
+                }
+            }
+            self = .sumDouble(sum: sum, n: count)
+        case .moments(var count, var mean, var m2):
+            self = .count([])
+            if let (x, valid) = VectorMath.doubles(argument!) {
+                for k in 0 ..< n where valid?[k] ?? true {
+                    let g = Int(groupOf[k])
+                    count[g] += 1
+                    let d = x[k] - mean[g]
+                    mean[g] += d / Double(count[g])
+                    m2[g] += d * (x[k] - mean[g])
+                }
+            }
+            self = .moments(n: count, mean: mean, m2: m2)
+        case .extreme(var best, let isMax):
+            self = .count([])
+            let a = argument!
+            for k in 0 ..< n {
+                let v = a[k]
+                if v.isNull { continue }
+                let g = Int(groupOf[k])
+                if best[g].isNull || (Value.order(v, best[g]) > 0) == isMax && Value.order(v, best[g]) != 0 { best[g] = v }
+            }
+            self = .extreme(best, max: isMax)
+        case .values(var lists):
+            self = .count([])
+            if let (x, valid) = VectorMath.doubles(argument!) {
+                for k in 0 ..< n where valid?[k] ?? true { lists[Int(groupOf[k])].append(x[k]) }
+            }
+            self = .values(lists)
+        case .distinct(var lists, var seen):
+            self = .count([])
+            let a = argument!
+            for k in 0 ..< n {
+                let v = Self.normalized(a[k])
+                if v.isNull { continue }
+                let g = Int(groupOf[k])
+                if seen[g].insert(v).inserted { lists[g].append(v) }
+            }
+            self = .distinct(lists, seen: seen)
+        case .hll(var sketches):
+            self = .count([])
+            let a = argument!
+            for k in 0 ..< n {
+                switch a[k] {
+                case .null: continue
+                case .integer(let i): sketches[Int(groupOf[k])].add(i)
+                case .double(let d): sketches[Int(groupOf[k])].add(d)
+                case .text(let s): sketches[Int(groupOf[k])].add(s)
+                case .boolean(let b): sketches[Int(groupOf[k])].add(Int64(b ? 1 : 0))
+                }
+            }
+            self = .hll(sketches)
+        case .quantileSketch(var sketches):
+            self = .count([])
+            if let (x, valid) = VectorMath.doubles(argument!) {
+                for k in 0 ..< n where valid?[k] ?? true { sketches[Int(groupOf[k])].add(x[k]) }
+            }
+            self = .quantileSketch(sketches)
+        }
+    }
+
+    /// Integral doubles as integers, so DISTINCT sees 4 and 4.0 as one value.
+    static func normalized(_ v: Value) -> Value {
+        if case .double(let d) = v, d == d.rounded(), abs(d) < 9e15 { return .integer(Int64(d)) }
+        return v
+    }
+
+    /// Folds `other`'s group `from` into this state's group `to`.
+    mutating func merge(_ other: AggregateStates, from: Int, into to: Int) {
+        switch (self, other) {
+        case (.count(var c), .count(let o)):
+            self = .count([])
+            c[to] += o[from]
+            self = .count(c)
+        case (.sumInteger(var s, var n), .sumInteger(let os, let on)):
+            self = .count([])
+            s[to] = s[to] &+ os[from]
+            n[to] += on[from]
+            self = .sumInteger(sum: s, n: n)
+        case (.sumDouble(var s, var n), .sumDouble(let os, let on)):
+            self = .count([])
+            s[to] += os[from]
+            n[to] += on[from]
+            self = .sumDouble(sum: s, n: n)
+        case (.moments(var n, var mean, var m2), .moments(let on, let omean, let om2)):
+            self = .count([])
+            let na = Double(n[to]), nb = Double(on[from])
+            if on[from] > 0 {
+                if n[to] == 0 {
+                    mean[to] = omean[from]
+                    m2[to] = om2[from]
+                } else {
+                    let d = omean[from] - mean[to]
+                    let total = na + nb
+                    mean[to] += d * nb / total
+                    m2[to] += om2[from] + d * d * na * nb / total
+                }
+                n[to] += on[from]
+            }
+            self = .moments(n: n, mean: mean, m2: m2)
+        case (.extreme(var best, let isMax), .extreme(let o, _)):
+            self = .count([])
+            let v = o[from]
+            if !v.isNull, best[to].isNull || (Value.order(v, best[to]) > 0) == isMax && Value.order(v, best[to]) != 0 { best[to] = v }
+            self = .extreme(best, max: isMax)
+        case (.values(var lists), .values(let o)):
+            self = .count([])
+            lists[to].append(contentsOf: o[from])
+            self = .values(lists)
+        case (.distinct(var lists, var seen), .distinct(let o, _)):
+            self = .count([])
+            for v in o[from] where seen[to].insert(v).inserted { lists[to].append(v) }
+            self = .distinct(lists, seen: seen)
+        case (.hll(var s), .hll(let o)):
+            self = .count([])
+            s[to].merge(o[from])
+            self = .hll(s)
+        case (.quantileSketch(var s), .quantileSketch(let o)):
+            self = .count([])
+            s[to].merge(o[from])
+            self = .quantileSketch(s)
+        default:
+            preconditionFailure("merging different aggregate states")
+        }
+    }
+
+    /// Appends `count` empty groups.
+    mutating func grow(by count: Int, _ call: AggregateCall) {
+        let extra = AggregateStates(call, groups: count)
+        switch (self, extra) {
+        case (.count(var a), .count(let b)): self = .count([]); a += b; self = .count(a)
+        case (.sumInteger(var s, var n), .sumInteger(let s2, let n2)): self = .count([]); s += s2; n += n2; self = .sumInteger(sum: s, n: n)
+        case (.sumDouble(var s, var n), .sumDouble(let s2, let n2)): self = .count([]); s += s2; n += n2; self = .sumDouble(sum: s, n: n)
+        case (.moments(var n, var m, var q), .moments(let n2, let m2, let q2)):
+            self = .count([]); n += n2; m += m2; q += q2; self = .moments(n: n, mean: m, m2: q)
+        case (.extreme(var v, let isMax), .extreme(let v2, _)): self = .count([]); v += v2; self = .extreme(v, max: isMax)
+        case (.values(var v), .values(let v2)): self = .count([]); v += v2; self = .values(v)
+        case (.distinct(var l, var s), .distinct(let l2, let s2)): self = .count([]); l += l2; s += s2; self = .distinct(l, seen: s)
+        case (.hll(var h), .hll(let h2)): self = .count([]); h += h2; self = .hll(h)
+        case (.quantileSketch(var q), .quantileSketch(let q2)): self = .count([]); q += q2; self = .quantileSketch(q)
+        default: preconditionFailure("growing different aggregate states")
+        }
+    }
+}

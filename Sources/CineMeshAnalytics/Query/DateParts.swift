@@ -1,0 +1,62 @@
+/// Calendar parts of a timestamp (seconds since 1970-01-01 UTC) in the proleptic Gregorian
+/// calendar, by integer arithmetic (Howard Hinnant's days-from-civil), no Foundation calendars.
+enum DateParts {
+    /// The units `date_trunc` takes.
+    enum Unit: String, CaseIterable {
+        case year, quarter, month, week, day, hour
+    }
+
+    /// (year, month 1...12, day 1...31) of the day `days` after 1970-01-01.
+    static func civil(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    /// Days from 1970-01-01 to (year, month, day).
+    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = month > 2 ? month - 3 : month + 9
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    @inline(__always) static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+
+    static func year(_ t: Int64) -> Int64 { civil(days: floorDiv(t, 86400)).year }
+    static func month(_ t: Int64) -> Int64 { civil(days: floorDiv(t, 86400)).month }
+    static func day(_ t: Int64) -> Int64 { civil(days: floorDiv(t, 86400)).day }
+    /// 0 = Sunday ... 6 = Saturday (DuckDB's `dayofweek`).
+    static func weekday(_ t: Int64) -> Int64 { (floorDiv(t, 86400) % 7 + 11) % 7 }
+    static func hour(_ t: Int64) -> Int64 { (t - floorDiv(t, 86400) * 86400) / 3600 }
+
+    /// The start of `unit` holding `t`, as text: `YYYY-MM-DD` (`YYYY-MM-DD HH:00:00` for hours).
+    /// Weeks start on Monday (ISO), quarters in January, April, July, October.
+    static func truncate(_ t: Int64, to unit: Unit) -> String {
+        let days = floorDiv(t, 86400)
+        var (y, m, d) = civil(days: days)
+        switch unit {
+        case .year: (m, d) = (1, 1)
+        case .quarter: (m, d) = ((m - 1) / 3 * 3 + 1, 1)
+        case .month: d = 1
+        case .week: (y, m, d) = civil(days: days - (weekday(t) + 6) % 7)
+        case .day, .hour: break
+        }
+        let date = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+        return unit == .hour ? date + " \(pad(hour(t), 2)):00:00" : date
+    }
+
+    private static func pad(_ v: Int64, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}

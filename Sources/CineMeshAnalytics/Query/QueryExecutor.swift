@@ -1,0 +1,184 @@
+import CineMeshData
+
+/// Runs a plan over one rating block (or, for a query that reads no ratings, over the whole
+/// query) and returns the block's `QueryPartial`:
+///
+/// 1. scan the block's columns (the sharded source) or the held table;
+/// 2. filter by the WHERE conjuncts that read only that source ("pushed into the scan"), unless
+///    an outer join could bring its rows back as NULLs;
+/// 3. join the held tables by hash (keyed once per dictionary entry when the probe key is
+///    dictionary-encoded, as ratings' `item` and `user` are);
+/// 4. filter by the conjuncts that need the joined tables, unnest the lists the query names,
+///    filter by the rest;
+/// 5. group and fold each aggregate's states, or keep the rows a LIMIT could still want.
+public struct QueryExecutor: Sendable {
+    public let plan: QueryPlan
+    let tables: QueryTables
+
+    /// Parses, binds and prepares `text` over `tables`.
+    public init(_ text: String, tables: QueryTables) throws(QueryError) {
+        self.init(plan: try Binder.plan(text, tables: tables), tables: tables)
+    }
+
+    /// SELECT DISTINCT without aggregates runs as a GROUP BY of its outputs.
+    public init(plan: QueryPlan, tables: QueryTables) {
+        var p = plan
+        if p.distinct && !p.isAggregate {
+            p.groupKeys = p.outputs
+            p.order = p.order.map { o in
+                var o = o
+                o.key = BoundExpression(.groupKey(p.outputs.firstIndex(of: o.key)!), o.key.type)
+                return o
+            }
+            p.outputs = p.outputs.enumerated().map { BoundExpression(.groupKey($0.offset), $0.element.type) }
+            p.isAggregate = true
+        }
+        self.plan = p
+        self.tables = tables
+    }
+
+    /// The aggregates, as a partial's decoder needs them.
+    public var aggregateCalls: [AggregateCall] { plan.aggregates }
+
+    /// True when rows of a held table that match no rating at all must appear (an outer join
+    /// keeping the catalog side against ratings): they come from `unmatchedPartial` after the
+    /// blocks, given which rows the blocks matched.
+    public var keepsUnmatchedRows: Bool {
+        guard let start = plan.shardedSource, let join = plan.joins.first else { return false }
+        return join.kind == .full || (start == 1 ? join.kind == .left : join.kind == .right)
+    }
+
+    /// The partial of one rating block; `block` nil for a query that reads no ratings.
+    public func partial(block: RatingBlock?) throws(QueryError) -> QueryPartial {
+        let start = plan.shardedSource ?? 0
+        let (base, lists) = inputs(block)
+        let count = block?.count ?? tables.small[plan.sources[start].schema.name]!.rowCount
+        var rows = RowSet.identity(count: count, source: start, sources: plan.sources.count)
+        var pending = Array(plan.filters.indices)
+        if !sourceCanBeNullExtended(start) {
+            rows = try filter(rows, base, lists, &pending) { refs, elements in refs.isSubset(of: [start]) && elements.isEmpty }
+        }
+        var matched: [Bool]?
+        for (i, join) in plan.joins.enumerated() {
+            let joinsSharded = i + 1 == start
+            let buildSource = joinsSharded ? 0 : i + 1
+            let keepProbe: Bool, keepBuild: Bool
+            switch join.kind {
+            case .inner: (keepProbe, keepBuild) = (false, false)
+            case .full: (keepProbe, keepBuild) = (true, true)
+            case .left: (keepProbe, keepBuild) = joinsSharded ? (false, true) : (true, false)
+            case .right: (keepProbe, keepBuild) = joinsSharded ? (true, false) : (false, true)
+            }
+            let (joined, m) = try hashJoin(rows, base, lists, probeKeys: joinsSharded ? join.rightKeys : join.leftKeys,
+                                           buildSource: buildSource, buildKeys: joinsSharded ? join.leftKeys : join.rightKeys,
+                                           keepProbe: keepProbe, keepBuild: keepBuild, appendUnmatched: block == nil)
+            rows = joined
+            if block != nil, keepBuild { matched = m }
+        }
+        return try finishRows(rows, base, lists, pending: pending, matched: matched)
+    }
+
+    /// The rows of the kept held table that matched no rating in any block (`matched` is the OR of
+    /// the blocks' bitmaps), NULL on the ratings side, as one more partial merged last.
+    public func unmatchedPartial(matched: [Bool]?) throws(QueryError) -> QueryPartial {
+        let start = plan.shardedSource!
+        let kept = start == 1 ? 0 : 1
+        let matched = matched ?? [Bool](repeating: false, count: rowCount(of: kept))
+        let (base, lists) = inputs(RatingBlock(row: 0, column: 0, userRange: 0 ..< 0, itemRange: 0 ..< 0))
+        let unmatched = matched.indices.filter { !matched[$0] }.map(Int32.init)
+        var sourceRows = [RowSet.Positions](repeating: .absent, count: plan.sources.count)
+        sourceRows[kept] = .rows(unmatched)
+        let rows = RowSet(count: unmatched.count, sourceRows: sourceRows, elementRows: [])
+        return try finishRows(rows, base, lists, pending: Array(plan.filters.indices), matched: nil)
+    }
+
+    /// Rows of a held table (for the bitmap of an outer join's kept side).
+    func rowCount(of source: Int) -> Int { tables.small[plan.sources[source].schema.name]?.rowCount ?? 0 }
+
+    private func finishRows(_ joined: RowSet, _ base: [[Vector]], _ lists: [[Int: ListColumn]], pending: [Int],
+                            matched: [Bool]?) throws(QueryError) -> QueryPartial {
+        var pending = pending
+        var rows = try filter(joined, base, lists, &pending) { _, elements in elements.isEmpty }
+        for u in plan.unnests.indices { rows = unnest(rows, lists, u) }
+        rows = try filter(rows, base, lists, &pending) { _, _ in true }
+        var partial = plan.isAggregate ? try aggregate(rows, base, lists) : try plainRows(rows, base, lists)
+        partial.matched = matched
+        partial.rowsScanned = rows.count
+        return partial
+    }
+
+    // MARK: Steps
+
+    private func inputs(_ block: RatingBlock?) -> ([[Vector]], [[Int: ListColumn]]) {
+        var base: [[Vector]] = []
+        var lists: [[Int: ListColumn]] = []
+        for s in plan.sources {
+            if s.schema.isSharded {
+                base.append(block.map(tables.columns(of:)) ?? [])
+                lists.append([:])
+            } else {
+                let t = tables.small[s.schema.name]!
+                base.append(t.columns)
+                lists.append(t.lists)
+            }
+        }
+        return (base, lists)
+    }
+
+    /// True when an outer join may add rows where `source` is all NULL: its filters cannot run early.
+    private func sourceCanBeNullExtended(_ source: Int) -> Bool {
+        for (i, j) in plan.joins.enumerated() {
+            let right = i + 1
+            switch j.kind {
+            case .inner: continue
+            case .full: return true
+            case .left: if source == right { return true }
+            case .right: if source < right { return true }
+            }
+        }
+        return false
+    }
+
+    /// Applies (and removes from `pending`) the conjuncts `eligible` accepts by their references.
+    private func filter(_ rows: RowSet, _ base: [[Vector]], _ lists: [[Int: ListColumn]], _ pending: inout [Int],
+                        _ eligible: (Set<Int>, Set<Int>) -> Bool) throws(QueryError) -> RowSet {
+        var rows = rows
+        var kept: [Int] = []
+        for f in pending {
+            var refs = Set<Int>(), elements = Set<Int>()
+            plan.filters[f].references(sources: &refs, elements: &elements)
+            guard eligible(refs, elements) else {
+                kept.append(f)
+                continue
+            }
+            let e = Evaluator(base: base, lists: lists, unnests: plan.unnests, rows: rows)
+            let selected = Evaluator.selection(try e.eval(plan.filters[f]))
+            if selected.count != rows.count { rows = rows.picking(selected) }
+        }
+        pending = kept
+        return rows
+    }
+
+    /// One row per element of unnested list `u` (rows whose list is empty or NULL go).
+    private func unnest(_ rows: RowSet, _ lists: [[Int: ListColumn]], _ u: Int) -> RowSet {
+        let ref = plan.unnests[u]
+        let list = lists[ref.source][ref.column]!
+        var picks: [Int32] = []
+        var elements: [Int32] = []
+        picks.reserveCapacity(rows.count)
+        elements.reserveCapacity(rows.count)
+        list.offsets.withUnsafeBufferPointer { offsets in
+            for k in 0 ..< rows.count {
+                let r = rows.row(of: ref.source, k)
+                if r < 0 { continue }
+                for e in offsets[r] ..< offsets[r + 1] {
+                    picks.append(Int32(k))
+                    elements.append(e)
+                }
+            }
+        }
+        var out = rows.picking(picks)
+        out.elementRows.append(elements)
+        return out
+    }
+}

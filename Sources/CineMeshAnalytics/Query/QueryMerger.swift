@@ -1,0 +1,105 @@
+/// Merges the blocks' partials, in block order, into the query's result: groups by their key
+/// values (a group's states fold in the order their blocks come), plain rows kept to what the
+/// LIMIT can still use. Then `finish` evaluates the outputs, HAVING, ORDER BY and LIMIT over
+/// the merged groups. Holds only the merged groups and rows, never a block's rows.
+public struct QueryMerger {
+    private let executor: QueryExecutor
+    private var groupIndex: [[Value]: Int] = [:]
+    private var keys: [[Value]] = []
+    private var states: [AggregateStates]
+    private var rows: [[Value]] = []
+    /// The OR of the blocks' match bitmaps (outer joins keeping a held table's rows).
+    public private(set) var matched: [Bool]?
+    /// Rows the blocks had after their filters.
+    public private(set) var rowsScanned = 0
+
+    public init(_ executor: QueryExecutor) {
+        self.executor = executor
+        states = executor.plan.aggregates.map { AggregateStates($0, groups: 0) }
+    }
+
+    private var plan: QueryPlan { executor.plan }
+
+    /// Groups so far (for progress and memory accounting).
+    public var groupCount: Int { keys.count }
+
+    /// Folds in the next block's partial.
+    public mutating func add(_ p: QueryPartial) {
+        rowsScanned += p.rowsScanned
+        if let m = p.matched {
+            matched = matched.map { zip($0, m).map { $0 || $1 } } ?? m
+        }
+        if plan.isAggregate {
+            if keys.isEmpty {
+                keys = p.groupKeys
+                for (g, key) in p.groupKeys.enumerated() { groupIndex[key] = g }
+                states = p.states
+                return
+            }
+            var target = [Int](repeating: 0, count: p.groupKeys.count)
+            var added = 0
+            for (g, key) in p.groupKeys.enumerated() {
+                if let i = groupIndex[key] {
+                    target[g] = i
+                } else {
+                    target[g] = keys.count
+                    groupIndex[key] = keys.count
+                    keys.append(key)
+                    added += 1
+                }
+            }
+            for a in states.indices {
+                if added > 0 { states[a].grow(by: added, plan.aggregates[a]) }
+                for g in 0 ..< p.groupKeys.count { states[a].merge(p.states[a], from: g, into: target[g]) }
+            }
+        } else {
+            rows.append(contentsOf: p.rows)
+            if let limit = plan.limit, rows.count > 2 * (limit + plan.offset) + 1024 { rows = sorted(rows, keep: limit + plan.offset) }
+        }
+    }
+
+    /// The result, after every partial (and `unmatchedPartial` when the executor keeps unmatched rows).
+    public func finish() throws(QueryError) -> QueryResult {
+        var out: [[Value]]
+        let width = plan.outputs.count
+        if plan.isAggregate {
+            var keys = self.keys
+            var states = self.states
+            if keys.isEmpty && plan.groupKeys.isEmpty {
+                keys = [[]]
+                states = plan.aggregates.map { AggregateStates($0, groups: 1) }
+            }
+            var e = Evaluator(base: [], lists: [], unnests: [],
+                              rows: RowSet(count: keys.count, sourceRows: plan.sources.map { _ in .absent }, elementRows: []))
+            e.groupKeys = plan.groupKeys.enumerated().map { j, k in .from(keys.map { $0[j] }, type: k.type) }
+            e.aggregates = zip(states, plan.aggregates).map { $0.finish($1) }
+            if let having = plan.having {
+                let keep = Evaluator.selection(try e.eval(having))
+                if keep.count != keys.count {
+                    e.rows = RowSet(count: keep.count, sourceRows: e.rows.sourceRows, elementRows: [])
+                    e.groupKeys = e.groupKeys.map { $0.gather(keep) }
+                    e.aggregates = e.aggregates.map { $0.gather(keep) }
+                }
+            }
+            let columns = try (plan.outputs + plan.order.map(\.key)).map { (x) throws(QueryError) in try e.eval(x) }
+            out = (0 ..< e.rows.count).map { r in columns.map { $0[r] } }
+        } else {
+            out = rows
+        }
+        out = sorted(out, keep: plan.limit.map { $0 + plan.offset })
+        let end = plan.limit.map { min(out.count, plan.offset + $0) } ?? out.count
+        let page = plan.offset < end ? Array(out[plan.offset ..< end]) : []
+        return QueryResult(columns: plan.columnNames, types: plan.columnTypes, rows: page.map { Array($0.prefix(width)) })
+    }
+
+    /// Rows in ORDER BY order (ties keep their order), the first `keep` of them.
+    private func sorted(_ rows: [[Value]], keep: Int?) -> [[Value]] {
+        guard !plan.order.isEmpty else { return keep.map { Array(rows.prefix($0)) } ?? rows }
+        let width = plan.outputs.count
+        let order = (0 ..< rows.count).sorted { a, b in
+            let c = RowOrder.compare(rows[a], rows[b], plan.order, offset: width)
+            return c != 0 ? c < 0 : a < b
+        }
+        return order.prefix(keep ?? order.count).map { rows[$0] }
+    }
+}

@@ -1,0 +1,167 @@
+import CineMeshData
+
+/// What one block contributes to a query: its groups (key values and aggregate states) for an
+/// aggregate query, its candidate rows for a plain one, and for an outer join that keeps catalog
+/// rows, which of them found a match. Workers send it as bytes (`encoded`); the coordinator
+/// merges partials in block order (`QueryMerger`).
+public struct QueryPartial: Sendable {
+    /// Per group, its key values.
+    var groupKeys: [[Value]] = []
+    /// Per aggregate, the states of every group.
+    var states: [AggregateStates] = []
+    /// Plain queries: per row, its output values followed by its ORDER BY keys.
+    var rows: [[Value]] = []
+    /// Outer joins keeping the catalog side: which of its rows matched a rating of this block.
+    var matched: [Bool]?
+    /// Rows the block had after its filters (before grouping), for progress and statistics.
+    public var rowsScanned = 0
+
+    static let magic: UInt32 = 0x434D_5150  // "CMQP"
+
+    /// The partial's bytes: a small header, then groups, rows and the match bitmap.
+    public func encoded() -> [UInt8] {
+        var w = BinaryWriter()
+        w.put(Self.magic)
+        w.put(UInt64(rowsScanned))
+        w.put(UInt32(groupKeys.count))
+        for key in groupKeys { Self.put(key, &w) }
+        w.put(UInt32(states.count))
+        for s in states { s.encode(into: &w) }
+        w.put(UInt32(rows.count))
+        for row in rows { Self.put(row, &w) }
+        if let matched {
+            w.put(UInt8(1))
+            w.put(UInt32(matched.count))
+            var byte: UInt8 = 0
+            for (i, m) in matched.enumerated() {
+                if m { byte |= 1 << UInt8(i & 7) }
+                if i & 7 == 7 || i == matched.count - 1 {
+                    w.put(byte)
+                    byte = 0
+                }
+            }
+        } else {
+            w.put(UInt8(0))
+        }
+        return w.bytes
+    }
+
+    /// Reads what `encoded` wrote; anything else is an error, never a crash.
+    public static func decode(_ bytes: [UInt8], calls: [AggregateCall]) throws -> QueryPartial {
+        var r = BinaryReader(bytes, file: "query partial")
+        guard try r.get(UInt32.self, "magic") == magic else { throw DataError(.damaged, file: "query partial", "not a query partial") }
+        var p = QueryPartial()
+        p.rowsScanned = Int(try r.get(UInt64.self, "row count"))
+        let groups = Int(try r.get(UInt32.self, "group count"))
+        guard groups <= r.remaining else { throw DataError(.damaged, file: "query partial", "impossible group count") }
+        p.groupKeys = try (0 ..< groups).map { _ in try getValues(&r) }
+        let stateCount = Int(try r.get(UInt32.self, "aggregate count"))
+        guard stateCount == calls.count else { throw DataError(.damaged, file: "query partial", "\(stateCount) aggregates, expected \(calls.count)") }
+        p.states = try calls.map { try AggregateStates.decode(from: &r, call: $0, groups: groups) }
+        let rowCount = Int(try r.get(UInt32.self, "row count"))
+        guard rowCount <= r.remaining else { throw DataError(.damaged, file: "query partial", "impossible row count") }
+        p.rows = try (0 ..< rowCount).map { _ in try getValues(&r) }
+        if try r.get(UInt8.self, "match flag") == 1 {
+            let n = Int(try r.get(UInt32.self, "match count"))
+            let packed = Array(try r.getBytes((n + 7) / 8, "match bitmap"))
+            p.matched = (0 ..< n).map { packed[$0 >> 3] & (1 << UInt8($0 & 7)) != 0 }
+        }
+        guard r.remaining == 0 else { throw DataError(.damaged, file: "query partial", "\(r.remaining) unexpected bytes at the end") }
+        return p
+    }
+
+    static func put(_ values: [Value], _ w: inout BinaryWriter) {
+        w.put(UInt16(values.count))
+        for v in values { put(v, &w) }
+    }
+
+    static func put(_ v: Value, _ w: inout BinaryWriter) {
+        switch v {
+        case .null: w.put(UInt8(0))
+        case .integer(let i):
+            w.put(UInt8(1))
+            w.put(i)
+        case .double(let d):
+            w.put(UInt8(2))
+            w.put(d)
+        case .text(let s):
+            w.put(UInt8(3))
+            w.put(string: s)
+        case .boolean(let b):
+            w.put(UInt8(b ? 5 : 4))
+        }
+    }
+
+    static func getValues(_ r: inout BinaryReader) throws -> [Value] {
+        let n = Int(try r.get(UInt16.self, "value count"))
+        return try (0 ..< n).map { _ in try getValue(&r) }
+    }
+
+    static func getValue(_ r: inout BinaryReader) throws -> Value {
+        switch try r.get(UInt8.self, "value tag") {
+        case 0: return .null
+        case 1: return .integer(try r.get(Int64.self, "integer"))
+        case 2: return .double(try r.getDouble("double"))
+        case 3: return .text(try r.getString("text"))
+        case 4: return .boolean(false)
+        case 5: return .boolean(true)
+        case let t: throw DataError(.damaged, file: "query partial", "unknown value tag \(t)")
+        }
+    }
+}
+
+extension AggregateStates {
+    func encode(into w: inout BinaryWriter) {
+        func doubles(_ v: [Double]) { for x in v { w.put(x) } }
+        func ints(_ v: [Int64]) { for x in v { w.put(x) } }
+        switch self {
+        case .count(let c): ints(c)
+        case .sumInteger(let s, let n): ints(s); ints(n)
+        case .sumDouble(let s, let n): doubles(s); ints(n)
+        case .moments(let n, let mean, let m2): ints(n); doubles(mean); doubles(m2)
+        case .extreme(let v, _): for x in v { QueryPartial.put(x, &w) }
+        case .values(let lists):
+            for l in lists {
+                w.put(UInt64(l.count))
+                doubles(l)
+            }
+        case .distinct(let lists, _):
+            for l in lists {
+                w.put(UInt64(l.count))
+                for x in l { QueryPartial.put(x, &w) }
+            }
+        case .hll(let h): for x in h { x.encoded(into: &w) }
+        case .quantileSketch(let q): for x in q { x.encoded(into: &w) }
+        }
+    }
+
+    static func decode(from r: inout BinaryReader, call: AggregateCall, groups: Int) throws -> AggregateStates {
+        func ints() throws -> [Int64] { try r.getArray(Int64.self, count: groups, "aggregate state") }
+        func doubles() throws -> [Double] { try r.getArray(UInt64.self, count: groups, "aggregate state").map(Double.init(bitPattern:)) }
+        func count() throws -> Int {
+            let n = Int(try r.get(UInt64.self, "list length"))
+            guard n <= r.remaining else { throw DataError(.damaged, file: "query partial", "impossible list length") }
+            return n
+        }
+        switch AggregateStates(call, groups: 0) {
+        case .count: return .count(try ints())
+        case .sumInteger: return .sumInteger(sum: try ints(), n: try ints())
+        case .sumDouble: return .sumDouble(sum: try doubles(), n: try ints())
+        case .moments: return .moments(n: try ints(), mean: try doubles(), m2: try doubles())
+        case .extreme(_, let isMax): return .extreme(try (0 ..< groups).map { _ in try QueryPartial.getValue(&r) }, max: isMax)
+        case .values:
+            return .values(try (0 ..< groups).map { _ in
+                let n = try count()
+                return try r.getArray(UInt64.self, count: n, "values").map(Double.init(bitPattern:))
+            })
+        case .distinct:
+            let lists = try (0 ..< groups).map { _ in
+                let n = try count()
+                return try (0 ..< n).map { _ in try QueryPartial.getValue(&r) }
+            }
+            return .distinct(lists, seen: lists.map(Set.init))
+        case .hll: return .hll(try (0 ..< groups).map { _ in try HyperLogLog.decode(from: &r) })
+        case .quantileSketch: return .quantileSketch(try (0 ..< groups).map { _ in try QuantileSketch.decode(from: &r) })
+        }
+    }
+}

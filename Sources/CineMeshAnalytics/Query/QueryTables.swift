@@ -1,0 +1,141 @@
+import CineMeshData
+
+/// The tables of one dataset as queries see them: `ratings` (sharded, read a block at a time),
+/// and whichever of `titles` (alias `movies`), `users` and `tags` the dataset has, held whole.
+///
+/// Typing: an id column (`user`, `item`) whose values are all integers is INTEGER, text
+/// otherwise; catalog text columns are dictionary-encoded with the empty string as NULL; list
+/// columns keep their elements. Built once per dataset on each worker and reused by every task.
+public final class QueryTables: Sendable {
+    public let schemas: [TableSchema]
+    let small: [String: SmallTable]
+    /// The `user` and `item` values of the rating shards' dense indices.
+    let userIds: Vector
+    let itemIds: Vector
+    let hasTimestamps: Bool
+
+    /// Tables from the parts of a dataset: what a worker holds as files.
+    public init(users: IdMap, items: IdMap, catalog: ColumnTable?, userAttributes: ColumnTable?, tags: ColumnTable?,
+                hasTimestamps: Bool) {
+        userIds = Self.ids(users.ids)
+        itemIds = Self.ids(items.ids)
+        self.hasTimestamps = hasTimestamps
+        let ratings = TableSchema(name: "ratings", columns: [
+            ColumnSchema(name: "user", type: userIds.type),
+            ColumnSchema(name: "item", type: itemIds.type),
+            ColumnSchema(name: "rating", type: .double),
+            ColumnSchema(name: "timestamp", type: hasTimestamps ? .integer : .null),
+        ], isSharded: true)
+        var small: [String: SmallTable] = [:]
+        for (name, table) in [("titles", catalog), ("users", userAttributes), ("tags", tags)] {
+            if let table { small[name] = SmallTable(name: name, table: table) }
+        }
+        self.small = small
+        schemas = [ratings] + ["titles", "users", "tags"].compactMap { small[$0]?.schema }
+    }
+
+    /// Tables of an open dataset.
+    public convenience init(dataset: Dataset) {
+        self.init(users: dataset.users, items: dataset.items, catalog: dataset.catalog, userAttributes: dataset.userAttributes,
+                  tags: dataset.tags, hasTimestamps: dataset.manifest.timestamps != nil)
+    }
+
+    /// The table a query names (`movies` is `titles`).
+    public func schema(named name: String) -> TableSchema? {
+        let n = name.lowercased() == "movies" ? "titles" : name.lowercased()
+        return schemas.first { $0.name == n }
+    }
+
+    /// The columns of a rating block, in the order of the `ratings` schema.
+    func columns(of block: RatingBlock) -> [Vector] {
+        [.coded(block.users, dictionary: userIds), .coded(block.items, dictionary: itemIds),
+         .double(block.ratings.map(Double.init), validity: nil),
+         hasTimestamps && block.timestamps.count == block.count ? .integer(block.timestamps, validity: nil) : .null(count: block.count)]
+    }
+
+    /// Ids as INTEGER when all are integers, else TEXT.
+    static func ids(_ ids: [ExternalId]) -> Vector {
+        var ints: [Int64] = []
+        ints.reserveCapacity(ids.count)
+        for id in ids {
+            guard case .int(let v) = id else { return .text(ids.map(\.description), validity: nil) }
+            ints.append(v)
+        }
+        return .integer(ints, validity: nil)
+    }
+}
+
+/// A table held whole: the catalog, user attributes or tags.
+struct SmallTable: Sendable {
+    let schema: TableSchema
+    /// Scalar columns by schema index (`.null` for list columns, which live in `lists`).
+    let columns: [Vector]
+    let lists: [Int: ListColumn]
+    let rowCount: Int
+
+    init(name: String, table: ColumnTable) {
+        var schemas: [ColumnSchema] = []
+        var columns: [Vector] = []
+        var lists: [Int: ListColumn] = [:]
+        for column in table.columns {
+            switch column.values {
+            case .int(let v):
+                schemas.append(ColumnSchema(name: column.name, type: .integer))
+                columns.append(.integer(v.map { $0 ?? 0 }, validity: v.contains(nil) ? v.map { $0 != nil } : nil))
+            case .double(let v):
+                schemas.append(ColumnSchema(name: column.name, type: .double))
+                columns.append(.double(v.map { $0 ?? 0 }, validity: v.contains(nil) ? v.map { $0 != nil } : nil))
+            case .string(let v):
+                let isId = ["user", "item"].contains(column.name.lowercased())
+                let ids = isId ? QueryTables.ids(v.map(ExternalId.init)) : nil
+                if let ids, case .integer = ids {
+                    schemas.append(ColumnSchema(name: column.name, type: .integer))
+                    columns.append(ids)
+                } else {
+                    schemas.append(ColumnSchema(name: column.name, type: .text))
+                    columns.append(Self.coded(v))
+                }
+            case .stringList(let v):
+                lists[columns.count] = ListColumn(v)
+                schemas.append(ColumnSchema(name: column.name, type: .text, isList: true))
+                columns.append(.null(count: table.rowCount))
+            }
+        }
+        schema = TableSchema(name: name, columns: schemas, isSharded: false)
+        self.columns = columns
+        self.lists = lists
+        rowCount = table.rowCount
+    }
+
+    /// Dictionary-encodes text, the empty string as NULL.
+    static func coded(_ values: [String]) -> Vector {
+        var lookup: [String: UInt32] = [:]
+        var dictionary: [String] = []
+        var codes = [UInt32](repeating: Vector.nullCode, count: values.count)
+        for (row, s) in values.enumerated() where !s.isEmpty {
+            if let c = lookup[s] {
+                codes[row] = c
+            } else {
+                let c = UInt32(dictionary.count)
+                lookup[s] = c
+                dictionary.append(s)
+                codes[row] = c
+            }
+        }
+        return .coded(codes, dictionary: .text(dictionary, validity: nil))
+    }
+}
+
+extension Vector {
+    /// The type of the values.
+    var type: SQLType {
+        switch self {
+        case .integer: return .integer
+        case .double: return .double
+        case .text: return .text
+        case .boolean: return .boolean
+        case .coded(_, let d): return d.type
+        case .null: return .null
+        }
+    }
+}

@@ -1,0 +1,189 @@
+/// The query language's operators and functions on single values, with SQL's NULL rules: the
+/// evaluator's fallback for what has no vector loop, and its semantics written once.
+enum Scalar {
+    static func order(_ a: Value, _ b: Value) -> Int { Value.order(a, b) }
+
+    static func compare(_ op: BinaryOperator, _ a: Value, _ b: Value) -> Value {
+        if a.isNull || b.isNull { return .null }
+        let c = order(a, b)
+        switch op {
+        case .equal: return .boolean(c == 0)
+        case .notEqual: return .boolean(c != 0)
+        case .less: return .boolean(c < 0)
+        case .lessOrEqual: return .boolean(c <= 0)
+        case .greater: return .boolean(c > 0)
+        default: return .boolean(c >= 0)
+        }
+    }
+
+    static func arithmetic(_ op: BinaryOperator, _ a: Value, _ b: Value) throws(QueryError) -> Value {
+        if a.isNull || b.isNull { return .null }
+        if case .integer(let x) = a, case .integer(let y) = b, op != .divide {
+            let r: (Int64, Bool)
+            switch op {
+            case .add: r = x.addingReportingOverflow(y)
+            case .subtract: r = x.subtractingReportingOverflow(y)
+            case .multiply: r = x.multipliedReportingOverflow(by: y)
+            default:
+                if y == 0 { return .null }
+                r = x.remainderReportingOverflow(dividingBy: y)
+            }
+            if r.1 { throw QueryError("integer overflow in \(x) \(op.rawValue) \(y)", at: nil) }
+            return .integer(r.0)
+        }
+        guard let x = a.number, let y = b.number else { return .null }
+        switch op {
+        case .add: return .double(x + y)
+        case .subtract: return .double(x - y)
+        case .multiply: return .double(x * y)
+        case .divide: return y == 0 ? .null : .double(x / y)
+        default: return y == 0 ? .null : .double(x.truncatingRemainder(dividingBy: y))
+        }
+    }
+
+    static func logic(_ op: BinaryOperator, _ a: Value, _ b: Value) -> Value {
+        let x = bool(a), y = bool(b)
+        if op == .and {
+            if x == false || y == false { return .boolean(false) }
+            return x == nil || y == nil ? .null : .boolean(true)
+        }
+        if x == true || y == true { return .boolean(true) }
+        return x == nil || y == nil ? .null : .boolean(false)
+    }
+
+    static func bool(_ v: Value) -> Bool? {
+        if case .boolean(let b) = v { return b }
+        return nil
+    }
+
+    static func like(_ s: Value, _ p: Value, caseInsensitive: Bool, negated: Bool) -> Value {
+        guard case .text(var text) = s, case .text(var pattern) = p else { return .null }
+        if caseInsensitive {
+            text = text.lowercased()
+            pattern = pattern.lowercased()
+        }
+        let m = LikePattern(pattern).matches(text)
+        return .boolean(m != negated)
+    }
+
+    static func cast(_ v: Value, to type: SQLType) throws(QueryError) -> Value {
+        switch (v, type) {
+        case (.null, _): return .null
+        case (_, .null): return .null
+        case (.integer, .integer), (.double, .double), (.text, .text), (.boolean, .boolean): return v
+        case (.integer(let i), .double): return .double(Double(i))
+        case (.double(let d), .integer):
+            let r = d.rounded(.toNearestOrAwayFromZero)
+            guard r.isFinite, abs(r) < 9.2e18 else { throw QueryError("cannot cast \(d) to INTEGER: out of range", at: nil) }
+            return .integer(Int64(r))
+        case (.boolean(let b), .integer): return .integer(b ? 1 : 0)
+        case (.integer(let i), .boolean): return .boolean(i != 0)
+        case (.text(let s), .integer):
+            guard let i = Int64(s.trimmed) else { throw QueryError("cannot cast '\(s)' to INTEGER", at: nil) }
+            return .integer(i)
+        case (.text(let s), .double):
+            guard let d = Double(s.trimmed) else { throw QueryError("cannot cast '\(s)' to DOUBLE", at: nil) }
+            return .double(d)
+        case (.text(let s), .boolean):
+            switch s.trimmed.lowercased() {
+            case "true", "t", "1", "yes": return .boolean(true)
+            case "false", "f", "0", "no": return .boolean(false)
+            default: throw QueryError("cannot cast '\(s)' to BOOLEAN", at: nil)
+            }
+        case (_, .text): return .text(v.description)
+        default: throw QueryError("cannot cast \(v.type.rawValue) to \(type.rawValue)", at: nil)
+        }
+    }
+
+    static func function(_ f: ScalarFunction, _ args: [Value]) throws(QueryError) -> Value {
+        if f == .coalesce { return args.first { !$0.isNull } ?? .null }
+        if f == .nullif { return compare(.equal, args[0], args[1]) == .boolean(true) ? .null : args[0] }
+        if args.contains(where: \.isNull) { return .null }
+        switch (f, args[0]) {
+        case (.lower, .text(let s)): return .text(s.lowercased())
+        case (.upper, .text(let s)): return .text(s.uppercased())
+        case (.trim, .text(let s)): return .text(s.trimmed)
+        case (.length, .text(let s)): return .integer(Int64(s.count))
+        case (.substr, .text(let s)):
+            guard case .integer(let start) = args[1] else { return .null }
+            let chars = Array(s)
+            var from = Int(clamping: start) - 1
+            var to = args.count > 2 ? (args[2].number.map { from + Int($0) } ?? chars.count) : chars.count
+            from = max(from, 0)
+            to = min(to, chars.count)
+            return .text(from < to ? String(chars[from ..< to]) : "")
+        case (.abs, .integer(let i)):
+            guard i != .min else { throw QueryError("integer overflow in abs(\(i))", at: nil) }
+            return .integer(Swift.abs(i))
+        case (.abs, .double(let d)): return .double(Swift.abs(d))
+        case (.round, .integer(let i)):
+            guard args.count == 2, case .integer(let n) = args[1], n < 0 else { return .integer(i) }
+            let p = pow10(Int(-n))
+            return .integer(Int64((Double(i) / p).rounded(.toNearestOrAwayFromZero) * p))
+        case (.round, .double(let d)):
+            let n = args.count == 2 ? (args[1].number.map(Int.init) ?? 0) : 0
+            let p = pow10(n)
+            return .double(n >= 0 ? (d * p).rounded(.toNearestOrAwayFromZero) / p : (d / pow10(-n)).rounded(.toNearestOrAwayFromZero) * pow10(-n))
+        case (.floor, .integer), (.ceil, .integer): return args[0]
+        case (.floor, .double(let d)): return .double(d.rounded(.down))
+        case (.ceil, .double(let d)): return .double(d.rounded(.up))
+        case (.year, .integer(let t)): return .integer(DateParts.year(t))
+        case (.month, .integer(let t)): return .integer(DateParts.month(t))
+        case (.day, .integer(let t)): return .integer(DateParts.day(t))
+        case (.weekday, .integer(let t)): return .integer(DateParts.weekday(t))
+        case (.hour, .integer(let t)): return .integer(DateParts.hour(t))
+        case (.dateTrunc, .text(let unit)):
+            guard let u = DateParts.Unit(rawValue: unit.lowercased()), case .integer(let t) = args[1] else { return .null }
+            return .text(DateParts.truncate(t, to: u))
+        default:
+            throw QueryError("\(f.rawValue) cannot take \(args.map(\.type.rawValue).joined(separator: ", "))", at: nil)
+        }
+    }
+
+    private static func pow10(_ n: Int) -> Double {
+        var p = 1.0
+        for _ in 0 ..< min(max(n, 0), 308) { p *= 10 }
+        return p
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces, tabs and newlines.
+    var trimmed: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return String(scalars[first ... last])
+    }
+}
+
+/// A LIKE pattern: `%` any run of characters, `_` any one character, everything else itself.
+struct LikePattern {
+    private let pattern: [Character]
+
+    init(_ pattern: String) { self.pattern = Array(pattern) }
+
+    func matches(_ text: String) -> Bool {
+        let t = Array(text)
+        var p = 0, s = 0
+        var star = -1, mark = 0
+        while s < t.count {
+            if p < pattern.count, pattern[p] == "_" || (pattern[p] != "%" && pattern[p] == t[s]) {
+                p += 1
+                s += 1
+            } else if p < pattern.count, pattern[p] == "%" {
+                star = p
+                mark = s
+                p += 1
+            } else if star >= 0 {
+                p = star + 1
+                mark += 1
+                s = mark
+            } else {
+                return false
+            }
+        }
+        while p < pattern.count, pattern[p] == "%" { p += 1 }
+        return p == pattern.count
+    }
+}

@@ -1,0 +1,92 @@
+/// The parsed query, before any name is resolved: what the text says, with positions for errors.
+public struct SelectStatement: Sendable {
+    public var distinct: Bool
+    public var items: [SelectItem]
+    public var from: TableReference
+    public var joins: [JoinClause]
+    public var whereClause: Expression?
+    public var groupBy: [Expression]
+    public var having: Expression?
+    public var orderBy: [OrderItem]
+    public var limit: Int?
+    public var offset: Int?
+}
+
+/// One entry of the SELECT list.
+public enum SelectItem: Sendable {
+    /// `*` or `t.*`.
+    case star(qualifier: String?, at: SourcePosition)
+    case expression(Expression, alias: String?)
+}
+
+/// A table in FROM or JOIN, with its optional alias.
+public struct TableReference: Sendable {
+    public var name: String
+    public var alias: String?
+    public var position: SourcePosition
+}
+
+/// `[INNER|LEFT|RIGHT|FULL [OUTER]] JOIN table USING (...) | ON condition`.
+public struct JoinClause: Sendable {
+    public enum Kind: String, Sendable { case inner, left, right, full }
+    public enum Condition: Sendable {
+        case using([(name: String, at: SourcePosition)])
+        case on(Expression)
+    }
+    public var kind: Kind
+    public var table: TableReference
+    public var condition: Condition
+    public var position: SourcePosition
+}
+
+/// One ORDER BY key.
+public struct OrderItem: Sendable {
+    public var expression: Expression
+    public var descending: Bool
+    /// Explicit NULLS FIRST / NULLS LAST; nil: NULLs sort last ascending and first descending,
+    /// as in DuckDB and PostgreSQL.
+    public var nullsFirst: Bool?
+}
+
+/// An expression as written.
+public struct Expression: Sendable {
+    public indirect enum Kind: Sendable {
+        case literal(Value)
+        case column(qualifier: String?, name: String)
+        case unary(UnaryOperator, Expression)
+        case binary(BinaryOperator, Expression, Expression)
+        /// A function or aggregate call; `star` for `count(*)`.
+        case call(name: String, arguments: [Expression], distinct: Bool, star: Bool)
+        case inList(Expression, [Expression], negated: Bool)
+        case between(Expression, Expression, Expression, negated: Bool)
+        case like(Expression, Expression, caseInsensitive: Bool, negated: Bool)
+        case isNull(Expression, negated: Bool)
+        case caseWhen(operand: Expression?, branches: [(Expression, Expression)], otherwise: Expression?)
+        case cast(Expression, SQLType)
+    }
+
+    public var kind: Kind
+    public var position: SourcePosition
+
+    public init(_ kind: Kind, at position: SourcePosition) {
+        self.kind = kind
+        self.position = position
+    }
+}
+
+/// `-x`, `NOT x`.
+public enum UnaryOperator: String, Sendable { case negate = "-", not = "NOT" }
+
+/// Binary operators, by the symbol or keyword that writes them.
+public enum BinaryOperator: String, Sendable {
+    case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%", concat = "||"
+    case equal = "=", notEqual = "<>", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+    case and = "AND", or = "OR"
+
+    var isComparison: Bool {
+        switch self {
+        case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual: return true
+        default: return false
+        }
+    }
+}
