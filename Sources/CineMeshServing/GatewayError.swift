@@ -7,19 +7,24 @@ public struct GatewayError: Error, Sendable {
     public let status: HTTPResponse.Status
     public let code: String
     public let message: String
+    /// Where in a query the error is (1-based), for `/v1/query`'s bad queries.
+    public let line: Int?
+    public let column: Int?
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, line: Int? = nil, column: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.line = line
+        self.column = column
     }
 
     var response: Response {
         struct Body: Encodable {
-            struct Inner: Encodable { var code: String; var message: String }
+            struct Inner: Encodable { var code: String; var message: String; var line: Int?; var column: Int? }
             var error: Inner
         }
-        return GatewayJSON.response(Body(error: .init(code: code, message: message)), status: status)
+        return GatewayJSON.response(Body(error: .init(code: code, message: message, line: line, column: column)), status: status)
     }
 }
 

@@ -128,7 +128,9 @@ public enum GatewayRoutes {
     /// Largest request body accepted (413 above).
     static let maxBody = 1 << 20
 
-    public static func router(holders: ModelHolders, registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
+    /// `queries` answers `POST /v1/query` (nil: the gateway follows no coordinator, and says so).
+    public static func router(holders: ModelHolders, registry: PrometheusCollectorRegistry, queries: (any QueryService)? = nil,
+                              queryLimits: QueryLimits = QueryLimits(defaultDataset: nil)) -> Router<BasicRequestContext> {
         let router = Router()
         // Hummingbird's own errors (an unknown path or method) as JSON like every other error.
         router.middlewares.add(JSONErrorMiddleware())
@@ -257,6 +259,7 @@ public enum GatewayRoutes {
                 return Picks(model: m.name, modelVersion: m.version, user: nil, item: nil, items: picks(m, Array(top))).response
             }
         }
+        addQueryRoute(router, service: queries, limits: queryLimits)
         return router
     }
 

@@ -67,6 +67,9 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "How often to look for a newer model version in --models, in milliseconds (without --coordinator).")
     var pollMs = 1000
 
+    @Option(help: "The dataset POST /v1/query reads when a request names none (following a coordinator).")
+    var queryDataset: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -109,7 +112,9 @@ struct GatewayCommand: AsyncParsableCommand {
             let feed = following ? try follow(config, store: store, logger: logger, refresh: refresh) : poll(refresh)
             let port = self.port ?? config.gatewayPort
             guard (0 ... 65535).contains(port) else { throw DataError(.usage, "--port takes 0 to 65535") }
-            let app = Application(router: GatewayRoutes.router(holders: holders, registry: registry),
+            let queries = following ? ClusterQueryService(endpoint: config.gatewayCoordinator, clientTimeoutMilliseconds: config.clientTimeoutMilliseconds) : nil
+            let app = Application(router: GatewayRoutes.router(holders: holders, registry: registry, queries: queries,
+                                                                queryLimits: QueryLimits(defaultDataset: queryDataset)),
                                   configuration: .init(address: .hostname(host, port: port), serverName: "cinemesh-gateway"),
                                   onServerRunning: { channel in
                                       logger.info("gateway listening on http://\(host):\(channel.localAddress?.port ?? port)")

@@ -10,6 +10,9 @@
 public struct Parser {
     private var tokens: [Token]
     private var index = 0
+    /// Expressions open now; bounded so a hostile query cannot exhaust a thread's stack.
+    private var depth = 0
+    static let maximumDepth = 128
 
     /// Parses one SELECT statement; anything after it but a `;` is an error.
     public static func parse(_ text: String) throws(QueryError) -> SelectStatement {
@@ -198,7 +201,18 @@ public struct Parser {
 
     // MARK: Expressions
 
-    mutating func expression() throws(QueryError) -> Expression { try or() }
+    mutating func expression() throws(QueryError) -> Expression {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maximumDepth else {
+            throw QueryError("expression nested more than \(Self.maximumDepth) deep", at: current.position)
+        }
+        let e = try or()
+        guard e.height <= Self.maximumDepth * 2 else {
+            throw QueryError("expression nested more than \(Self.maximumDepth * 2) deep", at: e.position)
+        }
+        return e
+    }
 
     private mutating func or() throws(QueryError) -> Expression {
         var left = try and()
@@ -224,6 +238,9 @@ public struct Parser {
         if current.isKeyword("NOT") {
             let at = current.position
             index += 1
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maximumDepth else { throw QueryError("expression nested more than \(Self.maximumDepth) deep", at: at) }
             return Expression(.unary(.not, try not()), at: at)
         }
         return try comparison()
@@ -294,6 +311,9 @@ public struct Parser {
         if current.isSymbol("-") {
             let at = current.position
             index += 1
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maximumDepth else { throw QueryError("expression nested more than \(Self.maximumDepth) deep", at: at) }
             let operand = try unary()
             switch operand.kind {
             case .literal(.integer(let i)): return Expression(.literal(.integer(-i)), at: at)
@@ -303,6 +323,9 @@ public struct Parser {
         }
         if current.isSymbol("+") {
             index += 1
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maximumDepth else { throw QueryError("expression nested more than \(Self.maximumDepth) deep", at: current.position) }
             return try unary()
         }
         return try primary()

@@ -67,10 +67,24 @@ public struct Expression: Sendable {
 
     public var kind: Kind
     public var position: SourcePosition
+    /// Levels of nesting (1 for a leaf): the parser refuses trees deeper than it allows, so
+    /// binding and evaluation, which recurse, never exhaust a stack.
+    public let height: Int
 
     public init(_ kind: Kind, at position: SourcePosition) {
         self.kind = kind
         self.position = position
+        let children: [Expression]
+        switch kind {
+        case .literal, .column: children = []
+        case .unary(_, let a), .isNull(let a, _), .cast(let a, _): children = [a]
+        case .binary(_, let a, let b), .like(let a, let b, _, _): children = [a, b]
+        case .call(_, let args, _, _): children = args
+        case .inList(let a, let l, _): children = [a] + l
+        case .between(let a, let b, let c, _): children = [a, b, c]
+        case .caseWhen(let o, let br, let other): children = (o.map { [$0] } ?? []) + br.flatMap { [$0.0, $0.1] } + (other.map { [$0] } ?? [])
+        }
+        height = 1 + (children.map(\.height).max() ?? 0)
     }
 }
 

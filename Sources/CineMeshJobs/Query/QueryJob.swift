@@ -125,7 +125,9 @@ public final class QueryJob: JobDriver {
         shown.rows = Array(result.rows.prefix(20))
         var summary = try shown.rendered(.table)
         if result.rows.count > 20 { summary += "(first 20 of \(result.rows.count) rows)\n" }
-        return JobOutcome(result: String(decoding: try JSON.encode(result), as: UTF8.self), summary: summary)
+        let compact = JSONEncoder()
+        compact.outputFormatting = [.withoutEscapingSlashes]
+        return JobOutcome(result: String(decoding: try compact.encode(result), as: UTF8.self), summary: summary)
     }
 
     public var metrics: [String: Double] {
