@@ -53,8 +53,9 @@ struct QueryCommand: ParsableCommand {
             let result: QueryResult
             let onCluster = local != nil || cluster || client.coordinator != nil
             if onCluster {
-                // Check the query here first when the dataset is here: errors come at once.
-                if FileSystem.isDirectory(dataset) { _ = try QueryExecutor(sql, tables: QueryTables(dataset: try Dataset(path: dataset))) }
+                // A syntax error is caught here, before any cluster starts; names are checked
+                // by the coordinator, which opens the dataset anyway.
+                _ = try Parser.parse(sql)
                 let spec = JobSpec(type: "query", dataset: datasetReference(dataset), parameters: ["sql": sql, "max_rows": String(maxRows)])
                 var answer: QueryResult?
                 try client.run(spec, local: local, quiet: true) { record, _ in

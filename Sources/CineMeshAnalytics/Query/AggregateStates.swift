@@ -72,7 +72,10 @@ enum AggregateStates: Sendable {
             self = .count(c)
         case .sumInteger(var sum, var count):
             self = .count([])
-            guard let (x, valid) = VectorMath.ints(argument!) else { break }
+            guard let (x, valid) = VectorMath.ints(argument!) else {
+                self = .sumInteger(sum: sum, n: count)
+                break
+            }
             for k in 0 ..< n where valid?[k] ?? true {
                 let g = Int(groupOf[k])
                 let (s, overflow) = sum[g].addingReportingOverflow(x[k])
@@ -173,80 +176,135 @@ enum AggregateStates: Sendable {
         return v
     }
 
-    /// Folds `other`'s group `from` into this state's group `to`.
-    mutating func merge(_ other: AggregateStates, from: Int, into to: Int) {
-        switch (self, other) {
-        case (.count(var c), .count(let o)):
+    /// Folds every group `g` of `other` into this state's group `target[g]` (which must exist).
+    /// One pass per partial; `self` is emptied first so its arrays are updated in place.
+    mutating func merge(_ other: AggregateStates, into target: [Int]) {
+        switch self {
+        case .count(var c):
             self = .count([])
-            c[to] += o[from]
+            guard case .count(let o) = other else { preconditionFailure("merging different aggregate states") }
+            for (g, t) in target.enumerated() { c[t] += o[g] }
             self = .count(c)
-        case (.sumInteger(var s, var n), .sumInteger(let os, let on)):
+        case .sumInteger(var s, var n):
             self = .count([])
-            s[to] = s[to] &+ os[from]
-            n[to] += on[from]
+            guard case .sumInteger(let os, let on) = other else { preconditionFailure("merging different aggregate states") }
+            for (g, t) in target.enumerated() {
+                s[t] = s[t] &+ os[g]
+                n[t] += on[g]
+            }
             self = .sumInteger(sum: s, n: n)
-        case (.sumDouble(var s, var n), .sumDouble(let os, let on)):
+        case .sumDouble(var s, var n):
             self = .count([])
-            s[to] += os[from]
-            n[to] += on[from]
+            guard case .sumDouble(let os, let on) = other else { preconditionFailure("merging different aggregate states") }
+            for (g, t) in target.enumerated() {
+                s[t] += os[g]
+                n[t] += on[g]
+            }
             self = .sumDouble(sum: s, n: n)
-        case (.moments(var n, var mean, var m2), .moments(let on, let omean, let om2)):
+        case .moments(var n, var mean, var m2):
             self = .count([])
-            let na = Double(n[to]), nb = Double(on[from])
-            if on[from] > 0 {
-                if n[to] == 0 {
-                    mean[to] = omean[from]
-                    m2[to] = om2[from]
+            guard case .moments(let on, let omean, let om2) = other else { preconditionFailure("merging different aggregate states") }
+            for (g, t) in target.enumerated() where on[g] > 0 {
+                if n[t] == 0 {
+                    mean[t] = omean[g]
+                    m2[t] = om2[g]
                 } else {
-                    let d = omean[from] - mean[to]
+                    let na = Double(n[t]), nb = Double(on[g])
+                    let d = omean[g] - mean[t]
                     let total = na + nb
-                    mean[to] += d * nb / total
-                    m2[to] += om2[from] + d * d * na * nb / total
+                    mean[t] += d * nb / total
+                    m2[t] += om2[g] + d * d * na * nb / total
                 }
-                n[to] += on[from]
+                n[t] += on[g]
             }
             self = .moments(n: n, mean: mean, m2: m2)
-        case (.extreme(var best, let isMax), .extreme(let o, _)):
+        case .extreme(var best, let isMax):
             self = .count([])
-            let v = o[from]
-            if !v.isNull, best[to].isNull || (Value.order(v, best[to]) > 0) == isMax && Value.order(v, best[to]) != 0 { best[to] = v }
+            guard case .extreme(let o, _) = other else { preconditionFailure("merging different aggregate states") }
+            for (g, t) in target.enumerated() {
+                let v = o[g]
+                if !v.isNull, best[t].isNull || (Value.order(v, best[t]) > 0) == isMax && Value.order(v, best[t]) != 0 { best[t] = v }
+            }
             self = .extreme(best, max: isMax)
-        case (.values(var lists), .values(let o)):
+        case .values(var lists):
             self = .count([])
-            lists[to].append(contentsOf: o[from])
+            guard case .values(let o) = other else { preconditionFailure("merging different aggregate states") }
+            for (g, t) in target.enumerated() { lists[t].append(contentsOf: o[g]) }
             self = .values(lists)
-        case (.distinct(var lists, var seen), .distinct(let o, _)):
+        case .distinct(var lists, var seen):
             self = .count([])
-            for v in o[from] where seen[to].insert(v).inserted { lists[to].append(v) }
+            guard case .distinct(let o, _) = other else { preconditionFailure("merging different aggregate states") }
+            for (g, t) in target.enumerated() {
+                for v in o[g] where seen[t].insert(v).inserted { lists[t].append(v) }
+            }
             self = .distinct(lists, seen: seen)
-        case (.hll(var s), .hll(let o)):
+        case .hll(var h):
             self = .count([])
-            s[to].merge(o[from])
-            self = .hll(s)
-        case (.quantileSketch(var s), .quantileSketch(let o)):
+            guard case .hll(let o) = other else { preconditionFailure("merging different aggregate states") }
+            for (g, t) in target.enumerated() { h[t].merge(o[g]) }
+            self = .hll(h)
+        case .quantileSketch(var q):
             self = .count([])
-            s[to].merge(o[from])
-            self = .quantileSketch(s)
-        default:
-            preconditionFailure("merging different aggregate states")
+            guard case .quantileSketch(let o) = other else { preconditionFailure("merging different aggregate states") }
+            for (g, t) in target.enumerated() { q[t].merge(o[g]) }
+            self = .quantileSketch(q)
         }
     }
 
     /// Appends `count` empty groups.
     mutating func grow(by count: Int, _ call: AggregateCall) {
         let extra = AggregateStates(call, groups: count)
-        switch (self, extra) {
-        case (.count(var a), .count(let b)): self = .count([]); a += b; self = .count(a)
-        case (.sumInteger(var s, var n), .sumInteger(let s2, let n2)): self = .count([]); s += s2; n += n2; self = .sumInteger(sum: s, n: n)
-        case (.sumDouble(var s, var n), .sumDouble(let s2, let n2)): self = .count([]); s += s2; n += n2; self = .sumDouble(sum: s, n: n)
-        case (.moments(var n, var m, var q), .moments(let n2, let m2, let q2)):
-            self = .count([]); n += n2; m += m2; q += q2; self = .moments(n: n, mean: m, m2: q)
-        case (.extreme(var v, let isMax), .extreme(let v2, _)): self = .count([]); v += v2; self = .extreme(v, max: isMax)
-        case (.values(var v), .values(let v2)): self = .count([]); v += v2; self = .values(v)
-        case (.distinct(var l, var s), .distinct(let l2, let s2)): self = .count([]); l += l2; s += s2; self = .distinct(l, seen: s)
-        case (.hll(var h), .hll(let h2)): self = .count([]); h += h2; self = .hll(h)
-        case (.quantileSketch(var q), .quantileSketch(let q2)): self = .count([]); q += q2; self = .quantileSketch(q)
-        default: preconditionFailure("growing different aggregate states")
+        switch self {
+        case .count(var a):
+            self = .count([])
+            guard case .count(let b) = extra else { preconditionFailure("growing different aggregate states") }
+            a += b
+            self = .count(a)
+        case .sumInteger(var s, var n):
+            self = .count([])
+            guard case .sumInteger(let s2, let n2) = extra else { preconditionFailure("growing different aggregate states") }
+            s += s2
+            n += n2
+            self = .sumInteger(sum: s, n: n)
+        case .sumDouble(var s, var n):
+            self = .count([])
+            guard case .sumDouble(let s2, let n2) = extra else { preconditionFailure("growing different aggregate states") }
+            s += s2
+            n += n2
+            self = .sumDouble(sum: s, n: n)
+        case .moments(var n, var m, var q):
+            self = .count([])
+            guard case .moments(let n2, let m2, let q2) = extra else { preconditionFailure("growing different aggregate states") }
+            n += n2
+            m += m2
+            q += q2
+            self = .moments(n: n, mean: m, m2: q)
+        case .extreme(var v, let isMax):
+            self = .count([])
+            guard case .extreme(let v2, _) = extra else { preconditionFailure("growing different aggregate states") }
+            v += v2
+            self = .extreme(v, max: isMax)
+        case .values(var v):
+            self = .count([])
+            guard case .values(let v2) = extra else { preconditionFailure("growing different aggregate states") }
+            v += v2
+            self = .values(v)
+        case .distinct(var l, var s):
+            self = .count([])
+            guard case .distinct(let l2, let s2) = extra else { preconditionFailure("growing different aggregate states") }
+            l += l2
+            s += s2
+            self = .distinct(l, seen: s)
+        case .hll(var h):
+            self = .count([])
+            guard case .hll(let h2) = extra else { preconditionFailure("growing different aggregate states") }
+            h += h2
+            self = .hll(h)
+        case .quantileSketch(var q):
+            self = .count([])
+            guard case .quantileSketch(let q2) = extra else { preconditionFailure("growing different aggregate states") }
+            q += q2
+            self = .quantileSketch(q)
         }
     }
 }

@@ -8,39 +8,26 @@ extension QueryExecutor {
                   buildSource: Int, buildKeys: [BoundExpression], keepProbe: Bool, keepBuild: Bool,
                   appendUnmatched: Bool) throws(QueryError) -> (RowSet, [Bool]) {
         let buildCount = rowCount(of: buildSource)
-        let buildRows = RowSet.identity(count: buildCount, source: buildSource, sources: plan.sources.count)
-        let buildEval = Evaluator(base: base, lists: lists, unnests: plan.unnests, rows: buildRows)
-        let bk = try buildKeys.map { (k) throws(QueryError) in try buildEval.eval(k) }
-        var table: [[Value]: [Int32]] = [:]
-        for r in 0 ..< buildCount {
-            let key = bk.map { Self.joinKey($0[r]) }
-            if key.contains(where: \.isNull) { continue }
-            table[key, default: []].append(Int32(r))
-        }
         let probeEval = Evaluator(base: base, lists: lists, unnests: plan.unnests, rows: rows)
         let pk = try probeKeys.map { (k) throws(QueryError) in try probeEval.eval(k) }
-
-        // Matches of each probe "code": a dictionary entry, or the row itself.
-        // first[c] >= 0: the only match; -1: none; -2: several, in `several[c]`.
-        var first: [Int32]
-        var several: [Int: [Int32]] = [:]
+        let index: JoinIndex
         let codeOfRow: [UInt32]?
-        func record(_ c: Int, _ key: [Value]) {
-            guard let m = table[key] else { return }
-            if m.count == 1 { first[c] = m[0] } else {
-                first[c] = -2
-                several[c] = m
-            }
-        }
         if pk.count == 1, case .coded(let codes, let dictionary) = pk[0] {
-            first = [Int32](repeating: -1, count: dictionary.count)
-            for c in 0 ..< dictionary.count { record(c, [Self.joinKey(dictionary[c])]) }
+            // Matches per dictionary entry, the same for every block: built once per dataset.
+            let key = cacheKey(probeKeys[0], buildSource: buildSource, buildKeys: buildKeys)
+            if let key, let cached = tables.cachedJoinIndex(key) {
+                index = cached
+            } else {
+                index = try buildIndex(base, lists, buildSource: buildSource, buildKeys: buildKeys, probes: dictionary.count) { [dictionary[$0]] }
+                if let key { tables.cacheJoinIndex(key, index) }
+            }
             codeOfRow = codes
         } else {
-            first = [Int32](repeating: -1, count: rows.count)
-            for k in 0 ..< rows.count { record(k, pk.map { Self.joinKey($0[k]) }) }
+            index = try buildIndex(base, lists, buildSource: buildSource, buildKeys: buildKeys, probes: rows.count) { k in pk.map { $0[k] } }
             codeOfRow = nil
         }
+        let first = index.first
+        let several = index.several
 
         var probeOut: [Int32] = []
         var buildOut: [Int32] = []
@@ -89,6 +76,46 @@ extension QueryExecutor {
         return (joined, matched)
     }
 
+    /// Hashes the held table's keys and finds each probe's matches (`probeKey(p)` for p in 0 ..< probes).
+    private func buildIndex(_ base: [[Vector]], _ lists: [[Int: ListColumn]], buildSource: Int, buildKeys: [BoundExpression],
+                            probes: Int, probeKey: (Int) -> [Value]) throws(QueryError) -> JoinIndex {
+        let buildCount = rowCount(of: buildSource)
+        let buildRows = RowSet.identity(count: buildCount, source: buildSource, sources: plan.sources.count)
+        let buildEval = Evaluator(base: base, lists: lists, unnests: plan.unnests, rows: buildRows)
+        let bk = try buildKeys.map { (k) throws(QueryError) in try buildEval.eval(k) }
+        var table: [[Value]: [Int32]] = [:]
+        for r in 0 ..< buildCount {
+            let key = bk.map { Self.joinKey($0[r]) }
+            if key.contains(where: \.isNull) { continue }
+            table[key, default: []].append(Int32(r))
+        }
+        var index = JoinIndex(first: [Int32](repeating: -1, count: probes), several: [:])
+        for p in 0 ..< probes {
+            guard let m = table[probeKey(p).map(Self.joinKey)] else { continue }
+            if m.count == 1 {
+                index.first[p] = m[0]
+            } else {
+                index.first[p] = -2
+                index.several[p] = m
+            }
+        }
+        return index
+    }
+
+    /// Names a join by its tables and key columns, when both keys are plain columns.
+    private func cacheKey(_ probe: BoundExpression, buildSource: Int, buildKeys: [BoundExpression]) -> String? {
+        guard buildKeys.count == 1, case .column(let ps, let pc) = probe.kind, case .column(let bs, let bc) = buildKeys[0].kind else { return nil }
+        let p = plan.sources[ps].schema, b = plan.sources[bs].schema
+        return "\(p.name).\(p.columns[pc].name)=\(b.name).\(b.columns[bc].name)"
+    }
+
     /// Keys compare as values: an integral double meets the equal integer.
     static func joinKey(_ v: Value) -> Value { AggregateStates.normalized(v) }
+}
+
+/// Where each probe key finds its rows in a held table: `first[p]` is the only match, -1 none,
+/// -2 several (listed in `several[p]`).
+struct JoinIndex: Sendable {
+    var first: [Int32]
+    var several: [Int: [Int32]]
 }

@@ -5,7 +5,8 @@ extension QueryExecutor {
         let keys = try plan.groupKeys.map { (k) throws(QueryError) in try e.eval(k) }
         let (groupOf, firstRow) = GroupIndexer.index(keys, count: rows.count)
         var partial = QueryPartial()
-        partial.groupKeys = firstRow.map { r in keys.map { $0[Int(r)] } }
+        partial.groupCount = firstRow.count
+        partial.keyColumns = keys.map { k in firstRow.map { k[Int($0)] } }
         for call in plan.aggregates {
             var states = AggregateStates(call, groups: firstRow.count)
             try states.update(groupOf: groupOf, argument: try call.argument.map { (a) throws(QueryError) in try e.eval(a) })

@@ -163,17 +163,43 @@ public struct QueryExecutor: Sendable {
     private func unnest(_ rows: RowSet, _ lists: [[Int: ListColumn]], _ u: Int) -> RowSet {
         let ref = plan.unnests[u]
         let list = lists[ref.source][ref.column]!
-        var picks: [Int32] = []
-        var elements: [Int32] = []
-        picks.reserveCapacity(rows.count)
-        elements.reserveCapacity(rows.count)
-        list.offsets.withUnsafeBufferPointer { offsets in
-            for k in 0 ..< rows.count {
-                let r = rows.row(of: ref.source, k)
-                if r < 0 { continue }
-                for e in offsets[r] ..< offsets[r + 1] {
-                    picks.append(Int32(k))
-                    elements.append(e)
+        let n = rows.count
+        let sourceRows: [Int32]? = { if case .rows(let r) = rows.sourceRows[ref.source] { return r } else { return nil } }()
+        let absent: Bool = { if case .absent = rows.sourceRows[ref.source] { return true } else { return false } }()
+        if absent { return rows.picking([]) }
+        // Count first, then fill exact-size arrays: no growth, no per-row branches on the layout.
+        var total = 0
+        list.offsets.withUnsafeBufferPointer { o in
+            if let sourceRows {
+                for k in 0 ..< n where sourceRows[k] >= 0 { total += Int(o[Int(sourceRows[k]) + 1] - o[Int(sourceRows[k])]) }
+            } else {
+                total = Int(o[n] - o[0])
+            }
+        }
+        var picks = [Int32](repeating: 0, count: total)
+        var elements = [Int32](repeating: 0, count: total)
+        let identity = [Int32](unsafeUninitializedCapacity: sourceRows == nil ? n : 0) { b, c in
+            for k in 0 ..< b.count { b[k] = Int32(k) }
+            c = b.count
+        }
+        (sourceRows ?? identity).withUnsafeBufferPointer { rowOf in
+            list.offsets.withUnsafeBufferPointer { o in
+                picks.withUnsafeMutableBufferPointer { p in
+                    elements.withUnsafeMutableBufferPointer { e in
+                        var w = 0
+                        for k in 0 ..< n {
+                            let r = Int(rowOf[k])
+                            if r < 0 { continue }
+                            var x = o[r]
+                            let end = o[r + 1]
+                            while x < end {
+                                p[w] = Int32(k)
+                                e[w] = x
+                                w += 1
+                                x += 1
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -4,8 +4,7 @@
 /// the merged groups. Holds only the merged groups and rows, never a block's rows.
 public struct QueryMerger {
     private let executor: QueryExecutor
-    private var groupIndex: [[Value]: Int] = [:]
-    private var keys: [[Value]] = []
+    private var keys: GroupKeyTable
     private var states: [AggregateStates]
     private var rows: [[Value]] = []
     /// The OR of the blocks' match bitmaps (outer joins keeping a held table's rows).
@@ -16,6 +15,7 @@ public struct QueryMerger {
     public init(_ executor: QueryExecutor) {
         self.executor = executor
         states = executor.plan.aggregates.map { AggregateStates($0, groups: 0) }
+        keys = GroupKeyTable(keys: executor.plan.groupKeys.count)
     }
 
     private var plan: QueryPlan { executor.plan }
@@ -30,27 +30,12 @@ public struct QueryMerger {
             matched = matched.map { zip($0, m).map { $0 || $1 } } ?? m
         }
         if plan.isAggregate {
-            if keys.isEmpty {
-                keys = p.groupKeys
-                for (g, key) in p.groupKeys.enumerated() { groupIndex[key] = g }
-                states = p.states
-                return
-            }
-            var target = [Int](repeating: 0, count: p.groupKeys.count)
-            var added = 0
-            for (g, key) in p.groupKeys.enumerated() {
-                if let i = groupIndex[key] {
-                    target[g] = i
-                } else {
-                    target[g] = keys.count
-                    groupIndex[key] = keys.count
-                    keys.append(key)
-                    added += 1
-                }
-            }
+            let before = keys.count
+            let target = keys.groups(of: p.keyColumns, count: p.groupCount)
+            let added = keys.count - before
             for a in states.indices {
                 if added > 0 { states[a].grow(by: added, plan.aggregates[a]) }
-                for g in 0 ..< p.groupKeys.count { states[a].merge(p.states[a], from: g, into: target[g]) }
+                states[a].merge(p.states[a], into: target)
             }
         } else {
             rows.append(contentsOf: p.rows)
@@ -60,36 +45,49 @@ public struct QueryMerger {
 
     /// The result, after every partial (and `unmatchedPartial` when the executor keeps unmatched rows).
     public func finish() throws(QueryError) -> QueryResult {
-        var out: [[Value]]
+        if plan.isAggregate { return try finishGroups() }
         let width = plan.outputs.count
-        if plan.isAggregate {
-            var keys = self.keys
-            var states = self.states
-            if keys.isEmpty && plan.groupKeys.isEmpty {
-                keys = [[]]
-                states = plan.aggregates.map { AggregateStates($0, groups: 1) }
-            }
-            var e = Evaluator(base: [], lists: [], unnests: [],
-                              rows: RowSet(count: keys.count, sourceRows: plan.sources.map { _ in .absent }, elementRows: []))
-            e.groupKeys = plan.groupKeys.enumerated().map { j, k in .from(keys.map { $0[j] }, type: k.type) }
-            e.aggregates = zip(states, plan.aggregates).map { $0.finish($1) }
-            if let having = plan.having {
-                let keep = Evaluator.selection(try e.eval(having))
-                if keep.count != keys.count {
-                    e.rows = RowSet(count: keep.count, sourceRows: e.rows.sourceRows, elementRows: [])
-                    e.groupKeys = e.groupKeys.map { $0.gather(keep) }
-                    e.aggregates = e.aggregates.map { $0.gather(keep) }
-                }
-            }
-            let columns = try (plan.outputs + plan.order.map(\.key)).map { (x) throws(QueryError) in try e.eval(x) }
-            out = (0 ..< e.rows.count).map { r in columns.map { $0[r] } }
-        } else {
-            out = rows
-        }
-        out = sorted(out, keep: plan.limit.map { $0 + plan.offset })
+        let out = sorted(rows, keep: plan.limit.map { $0 + plan.offset })
         let end = plan.limit.map { min(out.count, plan.offset + $0) } ?? out.count
         let page = plan.offset < end ? Array(out[plan.offset ..< end]) : []
         return QueryResult(columns: plan.columnNames, types: plan.columnTypes, rows: page.map { Array($0.prefix(width)) })
+    }
+
+    /// The merged groups' outputs after HAVING, the first `limit + offset` in ORDER BY order
+    /// picked without sorting them all.
+    private func finishGroups() throws(QueryError) -> QueryResult {
+        var groups = keys.count
+        var keyColumns = keys.columns
+        var states = self.states
+        if groups == 0 && plan.groupKeys.isEmpty {
+            groups = 1
+            states = plan.aggregates.map { AggregateStates($0, groups: 1) }
+        }
+        var e = Evaluator(base: [], lists: [], unnests: [],
+                          rows: RowSet(count: groups, sourceRows: plan.sources.map { _ in .absent }, elementRows: []))
+        e.groupKeys = plan.groupKeys.enumerated().map { j, k in .from(keyColumns[j], type: k.type) }
+        keyColumns = []
+        e.aggregates = zip(states, plan.aggregates).map { $0.finish($1) }
+        if let having = plan.having {
+            let keep = Evaluator.selection(try e.eval(having))
+            if keep.count != groups {
+                e.rows = RowSet(count: keep.count, sourceRows: e.rows.sourceRows, elementRows: [])
+                e.groupKeys = e.groupKeys.map { $0.gather(keep) }
+                e.aggregates = e.aggregates.map { $0.gather(keep) }
+            }
+        }
+        let orderKeys = try plan.order.map { (o) throws(QueryError) in try e.eval(o.key) }
+        let outputs = try plan.outputs.map { (x) throws(QueryError) in try e.eval(x) }
+        let n = e.rows.count
+        let picked: [Int32]
+        if plan.order.isEmpty {
+            picked = (0 ..< Int32(min(n, plan.limit.map { $0 + plan.offset } ?? n))).map { $0 }
+        } else {
+            picked = QueryExecutor.topRows(orderKeys, plan.order, count: n, k: plan.limit.map { $0 + plan.offset } ?? n)
+        }
+        let page = picked.dropFirst(plan.offset)
+        return QueryResult(columns: plan.columnNames, types: plan.columnTypes,
+                           rows: page.map { r in outputs.map { $0[Int(r)] } })
     }
 
     /// Rows in ORDER BY order (ties keep their order), the first `keep` of them.

@@ -5,8 +5,10 @@ import CineMeshData
 /// rows, which of them found a match. Workers send it as bytes (`encoded`); the coordinator
 /// merges partials in block order (`QueryMerger`).
 public struct QueryPartial: Sendable {
-    /// Per group, its key values.
-    var groupKeys: [[Value]] = []
+    /// Groups in this partial.
+    var groupCount = 0
+    /// Per GROUP BY key, its value in every group (column-major: no array per group).
+    var keyColumns: [[Value]] = []
     /// Per aggregate, the states of every group.
     var states: [AggregateStates] = []
     /// Plain queries: per row, its output values followed by its ORDER BY keys.
@@ -23,8 +25,11 @@ public struct QueryPartial: Sendable {
         var w = BinaryWriter()
         w.put(Self.magic)
         w.put(UInt64(rowsScanned))
-        w.put(UInt32(groupKeys.count))
-        for key in groupKeys { Self.put(key, &w) }
+        w.put(UInt32(groupCount))
+        w.put(UInt16(keyColumns.count))
+        for column in keyColumns {
+            for v in column { Self.put(v, &w) }
+        }
         w.put(UInt32(states.count))
         for s in states { s.encode(into: &w) }
         w.put(UInt32(rows.count))
@@ -54,7 +59,9 @@ public struct QueryPartial: Sendable {
         p.rowsScanned = Int(try r.get(UInt64.self, "row count"))
         let groups = Int(try r.get(UInt32.self, "group count"))
         guard groups <= r.remaining else { throw DataError(.damaged, file: "query partial", "impossible group count") }
-        p.groupKeys = try (0 ..< groups).map { _ in try getValues(&r) }
+        p.groupCount = groups
+        let keys = Int(try r.get(UInt16.self, "key count"))
+        p.keyColumns = try (0 ..< keys).map { _ in try (0 ..< groups).map { _ in try getValue(&r) } }
         let stateCount = Int(try r.get(UInt32.self, "aggregate count"))
         guard stateCount == calls.count else { throw DataError(.damaged, file: "query partial", "\(stateCount) aggregates, expected \(calls.count)") }
         p.states = try calls.map { try AggregateStates.decode(from: &r, call: $0, groups: groups) }

@@ -6,13 +6,19 @@ import CineMeshData
 /// Typing: an id column (`user`, `item`) whose values are all integers is INTEGER, text
 /// otherwise; catalog text columns are dictionary-encoded with the empty string as NULL; list
 /// columns keep their elements. Built once per dataset on each worker and reused by every task.
-public final class QueryTables: Sendable {
+public final class QueryTables: @unchecked Sendable {
     public let schemas: [TableSchema]
     let small: [String: SmallTable]
     /// The `user` and `item` values of the rating shards' dense indices.
     let userIds: Vector
     let itemIds: Vector
     let hasTimestamps: Bool
+    private let lock = Lock()
+    /// Join indexes over the held tables, by `probe=build` column names (see `QueryExecutor.hashJoin`).
+    private var joinIndexes: [String: JoinIndex] = [:]
+
+    func cachedJoinIndex(_ key: String) -> JoinIndex? { lock.withLock { joinIndexes[key] } }
+    func cacheJoinIndex(_ key: String, _ index: JoinIndex) { lock.withLock { joinIndexes[key] = index } }
 
     /// Tables from the parts of a dataset: what a worker holds as files.
     public init(users: IdMap, items: IdMap, catalog: ColumnTable?, userAttributes: ColumnTable?, tags: ColumnTable?,

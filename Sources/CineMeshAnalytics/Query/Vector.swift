@@ -66,9 +66,17 @@ public indirect enum Vector: Sendable {
     public func gather(_ indices: [Int32]) -> Vector {
         let hasNull = indices.contains { $0 < 0 }
         func pick<T>(_ values: [T], _ valid: [Bool]?, _ zero: T) -> ([T], [Bool]?) {
-            var out = [T](repeating: zero, count: indices.count)
-            values.withUnsafeBufferPointer { v in
-                for (k, i) in indices.enumerated() where i >= 0 { out[k] = v[Int(i)] }
+            let out = [T](unsafeUninitializedCapacity: indices.count) { o, initialized in
+                values.withUnsafeBufferPointer { v in
+                    indices.withUnsafeBufferPointer { ix in
+                        if hasNull {
+                            for k in 0 ..< ix.count { (o.baseAddress! + k).initialize(to: ix[k] >= 0 ? v[Int(ix[k])] : zero) }
+                        } else {
+                            for k in 0 ..< ix.count { (o.baseAddress! + k).initialize(to: v[Int(ix[k])]) }
+                        }
+                    }
+                }
+                initialized = indices.count
             }
             guard hasNull || valid != nil else { return (out, nil) }
             var validity = [Bool](repeating: true, count: indices.count)
@@ -89,11 +97,13 @@ public indirect enum Vector: Sendable {
             let (o, ok) = pick(v, valid, false)
             return .boolean(o, validity: ok)
         case .coded(let codes, let d):
-            var out = [UInt32](repeating: Self.nullCode, count: indices.count)
-            codes.withUnsafeBufferPointer { c in
-                out.withUnsafeMutableBufferPointer { o in
-                    for k in 0 ..< indices.count where indices[k] >= 0 { o[k] = c[Int(indices[k])] }
+            let out = [UInt32](unsafeUninitializedCapacity: indices.count) { o, initialized in
+                codes.withUnsafeBufferPointer { c in
+                    indices.withUnsafeBufferPointer { ix in
+                        for k in 0 ..< ix.count { o[k] = ix[k] >= 0 ? c[Int(ix[k])] : Self.nullCode }
+                    }
                 }
+                initialized = indices.count
             }
             return .coded(out, dictionary: d)
         case .null:

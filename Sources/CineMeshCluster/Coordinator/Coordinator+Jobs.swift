@@ -17,7 +17,7 @@ extension Coordinator {
         let path = context.path(of: spec.dataset)
         let dataset: Dataset
         do {
-            dataset = try Dataset(path: path)
+            dataset = try datasets.open(path)
         } catch {
             let usage = (error as? DataError)?.kind == .usage
             throw ErrorBody(code: usage ? "bad-request" : "bad-dataset", message: "dataset '\(spec.dataset)': \(error)")

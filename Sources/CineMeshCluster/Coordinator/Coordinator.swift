@@ -33,6 +33,8 @@ public final class Coordinator: @unchecked Sendable {
     /// Results made on `prepareQueue` for jobs whose stages are all done.
     var finished: [(id: Int64, outcome: Result<JobOutcome, Error>)] = []
     let files = FileServer()
+    /// Datasets opened by earlier jobs, reused while unchanged.
+    let datasets = DatasetCache()
     /// The coordinator's model store, where training jobs publish (`<state dir>/models`).
     let models: ModelStore
     /// The newest model published, as subscribers are told of it.

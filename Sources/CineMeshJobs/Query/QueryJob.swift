@@ -59,11 +59,26 @@ public final class QueryJob: JobDriver {
         parameters = try Parameters(spec)
         self.dataset = dataset
         do {
-            executor = try QueryExecutor(parameters.sql, tables: QueryTables(dataset: dataset))
+            executor = try QueryExecutor(parameters.sql, tables: Self.tables(of: dataset))
         } catch {
             throw JobError(error.description)
         }
         merger = QueryMerger(executor)
+    }
+
+    private static let recentTables = Lock()
+    nonisolated(unsafe) private static var recent: [(content: String, tables: QueryTables)] = []
+
+    /// The dataset's tables, reused by the next queries on the same content.
+    static func tables(of dataset: Dataset) -> QueryTables {
+        let content = dataset.manifest.contentHash
+        if let hit = recentTables.withLock({ recent.first { $0.content == content }?.tables }) { return hit }
+        let tables = QueryTables(dataset: dataset)
+        recentTables.withLock {
+            recent.append((content, tables))
+            if recent.count > 4 { recent.removeFirst() }
+        }
+        return tables
     }
 
     public func nextStage() throws -> StagePlan? {
