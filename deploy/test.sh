@@ -17,5 +17,29 @@ python3 deploy/check-layers.py --self-test
 python3 deploy/check-layers.py
 swift build --build-tests
 swift test --skip-build --disable-xctest "$@"
+# `cinemesh query` against DuckDB on the real data (Tests/duckdb/differential.py, one to two minutes):
+# every case in this process and on a local cluster of 2 workers. Needs the duckdb Python
+# package (installed here with pip when missing) and the shared data; skipped with a message
+# without them. A failure fails this script, after the benchmarks' smoke runs.
+differential=0
+shared=${CINEMESH_SHARED_DATA:-../shared/data}
+duckdb_missing=""
+if ! python3 -c 'import duckdb' 2>/dev/null; then
+  if ! pip_out=$(python3 -m pip install --quiet duckdb 2>&1); then
+    # pip's first error line (e.g. "error: externally-managed-environment"), else its last line.
+    duckdb_missing=$(printf '%s\n' "$pip_out" | awk 'tolower($0) ~ /error/ && e == "" { e = $0 } NF { l = $0 } END { print (e != "" ? e : l) }')
+  fi
+  if [ -z "$duckdb_missing" ] && ! python3 -c 'import duckdb' 2>/dev/null; then
+    duckdb_missing=$(python3 -c 'import duckdb' 2>&1 | tail -n 1)
+  fi
+fi
+if [ -n "$duckdb_missing" ]; then
+  echo "duckdb differential: skipped (duckdb cannot be installed: ${duckdb_missing:-unknown error})"
+elif [ ! -d "$shared/ml-latest-small" ] || [ ! -d "$shared/netflix-titles" ]; then
+  echo "duckdb differential: skipped ($shared has no ml-latest-small and netflix-titles; set CINEMESH_SHARED_DATA)"
+else
+  python3 Tests/duckdb/differential.py --cinemesh "$PWD/.build/debug/cinemesh" --data "$shared" --cluster 2 || differential=$?
+fi
 # The benchmark scripts still work: each in smoke mode, on the debug binary just built (about a minute).
 CINEMESH_BIN=$PWD/.build/debug/cinemesh benchmarks/smoke.sh
+exit "$differential"
