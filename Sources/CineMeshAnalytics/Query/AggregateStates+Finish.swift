@@ -65,6 +65,13 @@ extension AggregateStates {
                 return .double(lo == hi ? sorted[lo] : sorted[lo] + (position - Double(lo)) * (sorted[hi] - sorted[lo]))
             }
             return .from(results, type: call.type)
+        case .items(let lists):
+            let q = call.parameters[0]
+            return .from(lists.map { list in
+                guard !list.isEmpty else { return .null }
+                let sorted = list.sorted { Value.order($0, $1) < 0 }
+                return sorted[Swift.min(Swift.max(0, Int((Double(sorted.count) * q).rounded(.up)) - 1), sorted.count - 1)]
+            }, type: call.type)
         case .distinct(let lists, _):
             let results: [Value] = lists.map { list in
                 switch call.function {

@@ -17,6 +17,8 @@ enum AggregateStates: Sendable {
     case extreme([Value], max: Bool)
     /// Exact quantiles and median: every non-NULL value of each group.
     case values([[Double]])
+    /// quantile_disc over text: every non-NULL value of each group.
+    case items([[Value]])
     /// DISTINCT aggregates: the distinct non-NULL values of each group, in first-seen order.
     case distinct([[Value]], seen: [Set<Value>])
     /// approx_count_distinct.
@@ -38,6 +40,7 @@ enum AggregateStates: Sendable {
         case .varSamp, .varPop, .stddevSamp, .stddevPop: self = .moments(n: z(0), mean: z(0), m2: z(0))
         case .min: self = .extreme(z(.null), max: false)
         case .max: self = .extreme(z(.null), max: true)
+        case .quantileDisc where call.argument?.type == .text: self = .items(z([]))
         case .median, .quantileCont, .quantileDisc: self = .values(z([]))
         case .approxCountDistinct: self = .hll(z(HyperLogLog()))
         case .approxQuantile: self = .quantileSketch(z(QuantileSketch()))
@@ -53,6 +56,7 @@ enum AggregateStates: Sendable {
         case .extreme(let v, _): return v.count
         case .values(let v): return v.count
         case .distinct(let v, _): return v.count
+        case .items(let v): return v.count
         case .hll(let h): return h.count
         case .quantileSketch(let q): return q.count
         }
@@ -138,6 +142,11 @@ enum AggregateStates: Sendable {
                 for k in 0 ..< n where valid?[k] ?? true { lists[Int(groupOf[k])].append(x[k]) }
             }
             self = .values(lists)
+        case .items(var lists):
+            self = .count([])
+            let a = argument!
+            for k in 0 ..< n where !a.isNull(k) { lists[Int(groupOf[k])].append(a[k]) }
+            self = .items(lists)
         case .distinct(var lists, var seen):
             self = .count([])
             let a = argument!
@@ -231,6 +240,11 @@ enum AggregateStates: Sendable {
             guard case .values(let o) = other else { preconditionFailure("merging different aggregate states") }
             for (g, t) in target.enumerated() { lists[t].append(contentsOf: o[g]) }
             self = .values(lists)
+        case .items(var lists):
+            self = .count([])
+            guard case .items(let o) = other else { preconditionFailure("merging different aggregate states") }
+            for (g, t) in target.enumerated() { lists[t].append(contentsOf: o[g]) }
+            self = .items(lists)
         case .distinct(var lists, var seen):
             self = .count([])
             guard case .distinct(let o, _) = other else { preconditionFailure("merging different aggregate states") }
@@ -289,6 +303,11 @@ enum AggregateStates: Sendable {
             guard case .values(let v2) = extra else { preconditionFailure("growing different aggregate states") }
             v += v2
             self = .values(v)
+        case .items(var v):
+            self = .count([])
+            guard case .items(let v2) = extra else { preconditionFailure("growing different aggregate states") }
+            v += v2
+            self = .items(v)
         case .distinct(var l, var s):
             self = .count([])
             guard case .distinct(let l2, let s2) = extra else { preconditionFailure("growing different aggregate states") }

@@ -134,7 +134,7 @@ public struct Binder {
             if s.distinct && !isAggregate && !outputs.contains(key) {
                 throw QueryError("with SELECT DISTINCT, ORDER BY expressions must appear in the select list", at: o.expression.position)
             }
-            order.append(PlanOrder(key: key, descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending))
+            order.append(PlanOrder(key: key, descending: o.descending, nullsFirst: o.nullsFirst ?? false))
         }
 
         return QueryPlan(sources: sources, joins: joins, unnests: unnests, filters: filters, isAggregate: isAggregate,

@@ -42,16 +42,11 @@ struct Evaluator {
 
     var count: Int { substitute?.1.count ?? rows.count }
 
+
     func eval(_ e: BoundExpression) throws(QueryError) -> Vector {
-        if substitute == nil, let ref = Self.singleReference(e), !Self.isReference(e) {
-            let v = try reference(ref)
-            if case .coded(let codes, let dictionary) = v, dictionary.count * 2 < codes.count {
-                var sub = self
-                sub.substitute = (ref, dictionary)
-                let onDictionary = try sub.eval(e)
-                if onDictionary.type == .text { return .coded(codes, dictionary: onDictionary) }
-                return onDictionary.gather(codes.map { $0 == Vector.nullCode ? Int32(-1) : Int32(bitPattern: $0) })
-            }
+        if substitute == nil, let ref = Self.singleReference(e), !Self.isReference(e),
+           case .coded(let codes, let dictionary) = try reference(ref), dictionary.count * 2 < codes.count {
+            return try overDictionary(e, ref, codes, dictionary)
         }
         switch e.kind {
         case .constant(let v):
@@ -108,21 +103,95 @@ struct Evaluator {
             let x = try eval(a)
             return .boolean((0 ..< x.count).map { x.isNull($0) != negated }, validity: nil)
         case .caseWhen(let parts, let otherwise):
-            let vs = try parts.map { (x) throws(QueryError) in try eval(x) }
-            let other = try otherwise.map { (x) throws(QueryError) in try eval(x) }
-            return try perRow(vs + (other.map { [$0] } ?? []), e.type) { v in
-                var i = 0
-                while i + 1 < parts.count {
-                    if v[i] == .boolean(true) { return v[i + 1] }
-                    i += 2
+            // Each branch's value only on the rows that take it: an error in a branch a row does
+            // not take is no error.
+            var out = [Value](repeating: .null, count: count)
+            var remaining = (0 ..< Int32(count)).map { $0 }
+            var i = 0
+            while i + 1 < parts.count, !remaining.isEmpty {
+                let here = restricted(to: remaining)
+                let taken = Evaluator.selection(try here.eval(parts[i]))
+                if !taken.isEmpty {
+                    let rowsTaking = taken.map { remaining[Int($0)] }
+                    let values = try restricted(to: rowsTaking).eval(parts[i + 1])
+                    for (k, r) in rowsTaking.enumerated() { out[Int(r)] = values[k] }
+                    var isTaken = [Bool](repeating: false, count: remaining.count)
+                    for t in taken { isTaken[Int(t)] = true }
+                    remaining = remaining.enumerated().filter { !isTaken[$0.offset] }.map(\.element)
                 }
-                return other == nil ? .null : v[parts.count]
+                i += 2
             }
+            if let otherwise, !remaining.isEmpty {
+                let values = try restricted(to: remaining).eval(otherwise)
+                for (k, r) in remaining.enumerated() { out[Int(r)] = values[k] }
+            }
+            return .from(out, type: e.type)
         case .cast(let a, let type):
             let x = try eval(a)
             if x.type == type { return x }
             return try perRow([x], type) { (v) throws(QueryError) in try Scalar.cast(v[0], to: type) }
         }
+    }
+
+    /// `e`, which reads only `ref` (dictionary-encoded here), computed once per dictionary entry
+    /// that these rows use (never for values the rows do not hold: a filtered-out value must not
+    /// raise an error) and gathered back. A text result is encoded again with equal values merged,
+    /// so grouping by codes groups by value.
+    private func overDictionary(_ e: BoundExpression, _ ref: Reference, _ codes: [UInt32], _ dictionary: Vector) throws(QueryError) -> Vector {
+        var local = [UInt32](repeating: Vector.nullCode, count: dictionary.count)
+        var used: [Int32] = []
+        for c in codes where c != Vector.nullCode && local[Int(c)] == Vector.nullCode {
+            local[Int(c)] = UInt32(used.count)
+            used.append(Int32(bitPattern: c))
+        }
+        var sub = self
+        sub.substitute = (ref, dictionary.gather(used))
+        // A row whose code is NULL takes the expression's value at NULL, computed once.
+        let atNull = try { () throws(QueryError) -> Value in
+            guard codes.contains(Vector.nullCode) else { return .null }
+            var n = self
+            n.substitute = (ref, .null(count: 1))
+            return try n.eval(e)[0]
+        }()
+        let values = try sub.eval(e)
+        if values.type == .text || (values.type == .null && e.type == .text) {
+            // Merge equal results: entry k of `used` maps to a code of distinct results.
+            var distinct: [String] = []
+            var codeOf: [String: UInt32] = [:]
+            var remap = [UInt32](repeating: Vector.nullCode, count: used.count)
+            for k in 0 ..< used.count {
+                guard case .text(let s) = values[k] else { continue }
+                if let c = codeOf[s] { remap[k] = c } else {
+                    remap[k] = UInt32(distinct.count)
+                    codeOf[s] = UInt32(distinct.count)
+                    distinct.append(s)
+                }
+            }
+            var nullResult = Vector.nullCode
+            if case .text(let s) = atNull {
+                nullResult = codeOf[s] ?? UInt32(distinct.count)
+                if codeOf[s] == nil { distinct.append(s) }
+            }
+            let out = codes.map { $0 == Vector.nullCode ? nullResult : remap[Int(local[Int($0)])] }
+            return .coded(out, dictionary: .text(distinct, validity: nil))
+        }
+        let picks = codes.map { $0 == Vector.nullCode ? Int32(-1) : Int32(bitPattern: local[Int($0)]) }
+        let gathered = values.gather(picks)
+        guard !atNull.isNull else { return gathered }
+        // Rare: a non-NULL result at NULL (coalesce, IS NULL): patch those rows.
+        var all = (0 ..< gathered.count).map { gathered[$0] }
+        for (k, c) in codes.enumerated() where c == Vector.nullCode { all[k] = atNull }
+        return .from(all, type: e.type)
+    }
+
+    /// The evaluator over the rows at `picks` only (CASE evaluates a branch on the rows taking it).
+    private func restricted(to picks: [Int32]) -> Evaluator {
+        var e = self
+        e.rows = rows.picking(picks)
+        e.groupKeys = groupKeys.map { $0.gather(picks) }
+        e.aggregates = aggregates.map { $0.gather(picks) }
+        if let (r, v) = substitute { e.substitute = (r, v.gather(picks)) }
+        return e
     }
 
     /// Applies `f` row by row to the values of `inputs`.

@@ -132,6 +132,11 @@ extension AggregateStates {
                 w.put(UInt64(l.count))
                 doubles(l)
             }
+        case .items(let lists):
+            for l in lists {
+                w.put(UInt64(l.count))
+                for x in l { QueryPartial.put(x, &w) }
+            }
         case .distinct(let lists, _):
             for l in lists {
                 w.put(UInt64(l.count))
@@ -160,6 +165,11 @@ extension AggregateStates {
             return .values(try (0 ..< groups).map { _ in
                 let n = try count()
                 return try r.getArray(UInt64.self, count: n, "values").map(Double.init(bitPattern:))
+            })
+        case .items:
+            return .items(try (0 ..< groups).map { _ in
+                let n = try count()
+                return try (0 ..< n).map { _ in try QueryPartial.getValue(&r) }
             })
         case .distinct:
             let lists = try (0 ..< groups).map { _ in

@@ -73,7 +73,7 @@ enum Scalar {
         case (.integer, .integer), (.double, .double), (.text, .text), (.boolean, .boolean): return v
         case (.integer(let i), .double): return .double(Double(i))
         case (.double(let d), .integer):
-            let r = d.rounded(.toNearestOrAwayFromZero)
+            let r = d.rounded(.toNearestOrEven)
             guard r.isFinite, abs(r) < 9.2e18 else { throw QueryError("cannot cast \(d) to INTEGER: out of range", at: nil) }
             return .integer(Int64(r))
         case (.boolean(let b), .integer): return .integer(b ? 1 : 0)
@@ -103,15 +103,17 @@ enum Scalar {
         case (.lower, .text(let s)): return .text(s.lowercased())
         case (.upper, .text(let s)): return .text(s.uppercased())
         case (.trim, .text(let s)): return .text(s.trimmed)
-        case (.length, .text(let s)): return .integer(Int64(s.count))
+        case (.length, .text(let s)): return .integer(Int64(s.unicodeScalars.count))
         case (.substr, .text(let s)):
             guard case .integer(let start) = args[1] else { return .null }
-            let chars = Array(s)
+            let chars = Array(s.unicodeScalars)
             var from = Int(clamping: start) - 1
             var to = args.count > 2 ? (args[2].number.map { from + Int($0) } ?? chars.count) : chars.count
             from = max(from, 0)
             to = min(to, chars.count)
-            return .text(from < to ? String(chars[from ..< to]) : "")
+            var out = ""
+            if from < to { out.unicodeScalars.append(contentsOf: chars[from ..< to]) }
+            return .text(out)
         case (.abs, .integer(let i)):
             guard i != .min else { throw QueryError("integer overflow in abs(\(i))", at: nil) }
             return .integer(Swift.abs(i))

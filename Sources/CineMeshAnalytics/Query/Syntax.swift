@@ -43,8 +43,8 @@ public struct JoinClause: Sendable {
 public struct OrderItem: Sendable {
     public var expression: Expression
     public var descending: Bool
-    /// Explicit NULLS FIRST / NULLS LAST; nil: NULLs sort last ascending and first descending,
-    /// as in DuckDB and PostgreSQL.
+    /// Explicit NULLS FIRST / NULLS LAST; nil: NULLs sort last either way, as in DuckDB (and
+    /// pandas' `sort_values`).
     public var nullsFirst: Bool?
 }
 
