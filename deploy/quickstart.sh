@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the bundled sample: installs libzmq if missing, builds cinemesh (release),
 # ingests data/sample into a dataset directory, starts a local cluster (a coordinator and two
-# worker processes on loopback) for the stats job, prints the merged result, then trains an SVD
+# worker processes on loopback) for the stats job, prints the merged result and the genre-popularity
+# report (a query on another local cluster), then trains an SVD
 # model on another local cluster (20% of the ratings held out; the model is byte-identical for
 # any number of workers), keeps it in a model store, prints three users' recommendations, and
 # leaves the HTTP gateway running on that store (port $CINEMESH_GATEWAY_PORT, default 8080).
@@ -15,6 +16,8 @@ home=${CINEMESH_HOME:-.cinemesh}
 "$bin" ingest data/sample --out "$home/datasets/sample" --force
 echo
 "$bin" submit --local 2 --type stats --dataset "$home/datasets/sample"
+echo
+"$bin" report genre-popularity "$home/datasets/sample" --local 2
 echo
 "$bin" train "$home/datasets/sample" --local 2 --algo svd --factors 50 --epochs 30 --lr 0.01 --reg 0.05 \
   --store "$home/models/sample"
