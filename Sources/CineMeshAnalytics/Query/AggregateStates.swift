@@ -179,6 +179,16 @@ enum AggregateStates: Sendable {
         }
     }
 
+    /// Values kept whole (exact quantiles, DISTINCT sets): what the exact forms cost.
+    var valuesHeld: Int {
+        switch self {
+        case .values(let l): return l.reduce(0) { $0 + $1.count }
+        case .items(let l): return l.reduce(0) { $0 + $1.count }
+        case .distinct(let l, _): return l.reduce(0) { $0 + $1.count }
+        default: return 0
+        }
+    }
+
     /// Integral doubles as integers, so DISTINCT sees 4 and 4.0 as one value.
     static func normalized(_ v: Value) -> Value {
         if case .double(let d) = v, d == d.rounded(), abs(d) < 9e15 { return .integer(Int64(d)) }

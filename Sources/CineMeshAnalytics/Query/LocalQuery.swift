@@ -7,15 +7,15 @@ public enum LocalQuery {
         let executor = try QueryExecutor(text, tables: tables ?? QueryTables(dataset: dataset))
         var merger = QueryMerger(executor)
         if executor.plan.shardedSource == nil {
-            merger.add(try executor.partial(block: nil))
+            try merger.add(try executor.partial(block: nil))
         } else {
             for r in 0 ..< dataset.grid.rows {
                 for c in 0 ..< dataset.grid.columns {
-                    merger.add(try executor.partial(block: try dataset.block(row: r, column: c)))
+                    try merger.add(try executor.partial(block: try dataset.block(row: r, column: c)))
                 }
             }
             if executor.keepsUnmatchedRows {
-                merger.add(try executor.unmatchedPartial(matched: merger.matched))
+                try merger.add(try executor.unmatchedPartial(matched: merger.matched))
             }
         }
         return try merger.finish()

@@ -23,8 +23,13 @@ public struct QueryMerger {
     /// Groups so far (for progress and memory accounting).
     public var groupCount: Int { keys.count }
 
+    /// Most values the exact aggregates (median, quantiles, DISTINCT) may keep in a query: each
+    /// one travels and is held, so past this the query stops and asks for the sketches.
+    public static let exactValueLimit = 100_000_000
+    private var valuesHeld = 0
+
     /// Folds in the next block's partial.
-    public mutating func add(_ p: QueryPartial) {
+    public mutating func add(_ p: QueryPartial) throws(QueryError) {
         rowsScanned += p.rowsScanned
         if let m = p.matched {
             matched = matched.map { zip($0, m).map { $0 || $1 } } ?? m
@@ -36,6 +41,10 @@ public struct QueryMerger {
             for a in states.indices {
                 if added > 0 { states[a].grow(by: added, plan.aggregates[a]) }
                 states[a].merge(p.states[a], into: target)
+                valuesHeld += p.states[a].valuesHeld
+            }
+            if valuesHeld > Self.exactValueLimit {
+                throw QueryError("median, quantiles and DISTINCT keep every value, and this query would keep more than \(Self.exactValueLimit); use approx_quantile or approx_count_distinct", at: nil)
             }
         } else {
             rows.append(contentsOf: p.rows)

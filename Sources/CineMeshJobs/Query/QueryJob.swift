@@ -113,7 +113,7 @@ public final class QueryJob: JobDriver {
         }
         waiting[index] = partial
         while let next = waiting.removeValue(forKey: merged) {
-            merger.add(next)
+            try merger.add(next)
             merged += 1
         }
     }
@@ -122,12 +122,12 @@ public final class QueryJob: JobDriver {
         let result: QueryResult
         do {
             if executor.plan.shardedSource == nil {
-                merger.add(try executor.partial(block: nil))
+                try merger.add(try executor.partial(block: nil))
             } else {
                 guard waiting.isEmpty, merged == dataset.grid.blockCount else {
                     throw JobError("query: \(dataset.grid.blockCount - merged) blocks have no result")
                 }
-                if executor.keepsUnmatchedRows { merger.add(try executor.unmatchedPartial(matched: merger.matched)) }
+                if executor.keepsUnmatchedRows { try merger.add(try executor.unmatchedPartial(matched: merger.matched)) }
             }
             result = try merger.finish()
         } catch let e as QueryError {
