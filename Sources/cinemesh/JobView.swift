@@ -57,7 +57,7 @@ enum JobView {
     /// Polls until the job ends, redrawing the progress line on a terminal (one line per change
     /// otherwise). Returns the final record.
     /// Polls quickly at first (a short query is done in milliseconds), then every `interval` s
-    /// (every 20 ms when `quiet`: a query's caller waits for the answer, not for a progress line).
+    /// (every 5 ms when `quiet`: a query's caller waits for the answer, not for a progress line).
     static func follow(_ id: Int64, client: ClusterClient, interval: Double = 0.2, quiet: Bool = false) throws -> JobRecord {
         let live = isatty(2) != 0 && !quiet
         var last: (JobState, Int, Int)?
@@ -77,7 +77,7 @@ enum JobView {
                 return r
             }
             usleep(UInt32(wait * 1_000_000))
-            wait = min(quiet ? 0.02 : interval, wait * 1.5)
+            wait = min(quiet ? 0.005 : interval, wait * 1.5)
         }
     }
 }

@@ -117,12 +117,40 @@ enum AggregateStates: Sendable {
         case .moments(var count, var mean, var m2):
             self = .count([])
             if let (x, valid) = VectorMath.doubles(argument!) {
-                for k in 0 ..< n where valid?[k] ?? true {
-                    let g = Int(groupOf[k])
-                    count[g] += 1
-                    let d = x[k] - mean[g]
-                    mean[g] += d / Double(count[g])
-                    m2[g] += d * (x[k] - mean[g])
+                // Two passes and no division per row: this block's count and mean per group, then
+                // its squared deviations from that mean; folded into the states as one more
+                // partial (Chan et al.), the same for every block whatever ran it.
+                let groups = count.count
+                var n = [Int64](repeating: 0, count: groups)
+                var sum = [Double](repeating: 0, count: groups)
+                x.withUnsafeBufferPointer { x in
+                    for k in 0 ..< x.count where valid?[k] ?? true {
+                        let g = Int(groupOf[k])
+                        n[g] += 1
+                        sum[g] += x[k]
+                    }
+                }
+                var blockMean = [Double](repeating: 0, count: groups)
+                for g in 0 ..< groups where n[g] > 0 { blockMean[g] = sum[g] / Double(n[g]) }
+                var squares = [Double](repeating: 0, count: groups)
+                x.withUnsafeBufferPointer { x in
+                    for k in 0 ..< x.count where valid?[k] ?? true {
+                        let g = Int(groupOf[k])
+                        let d = x[k] - blockMean[g]
+                        squares[g] += d * d
+                    }
+                }
+                for g in 0 ..< groups where n[g] > 0 {
+                    if count[g] == 0 {
+                        mean[g] = blockMean[g]
+                        m2[g] = squares[g]
+                    } else {
+                        let na = Double(count[g]), nb = Double(n[g])
+                        let d = blockMean[g] - mean[g]
+                        mean[g] += d * nb / (na + nb)
+                        m2[g] += squares[g] + d * d * na * nb / (na + nb)
+                    }
+                    count[g] += n[g]
                 }
             }
             self = .moments(n: count, mean: mean, m2: m2)

@@ -53,6 +53,14 @@ public struct BoundExpression: Sendable, Equatable {
         default: for c in children { c.references(sources: &sources, elements: &elements) }
         }
     }
+
+    /// Adds the columns of `source` the expression reads.
+    func columns(of source: Int, into set: inout Set<Int>) {
+        switch kind {
+        case .column(let s, let c) where s == source: set.insert(c)
+        default: for c in children { c.columns(of: source, into: &set) }
+        }
+    }
 }
 
 /// The scalar functions of the query language (docs/QUERY.md lists their signatures).

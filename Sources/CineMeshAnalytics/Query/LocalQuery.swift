@@ -11,7 +11,7 @@ public enum LocalQuery {
         } else {
             for r in 0 ..< dataset.grid.rows {
                 for c in 0 ..< dataset.grid.columns {
-                    try merger.add(try executor.partial(block: try dataset.block(row: r, column: c)))
+                    try merger.add(try executor.partial(block: QueryBlock(try dataset.block(row: r, column: c))))
                 }
             }
             if executor.keepsUnmatchedRows {

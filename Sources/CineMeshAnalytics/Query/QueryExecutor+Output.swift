@@ -6,10 +6,24 @@ extension QueryExecutor {
         let (groupOf, firstRow) = GroupIndexer.index(keys, count: rows.count)
         var partial = QueryPartial()
         partial.groupCount = firstRow.count
-        partial.keyColumns = keys.map { k in firstRow.map { k[Int($0)] } }
+        partial.keyColumns = keys.map { $0.gather(firstRow).decoded() }
+        // Aggregates of one argument (count, avg and stddev of rating) evaluate it once.
+        var arguments: [(BoundExpression, Vector)] = []
         for call in plan.aggregates {
+            var argument: Vector?
+            if let a = call.argument {
+                if let seen = arguments.first(where: { $0.0 == a }) {
+                    argument = seen.1
+                } else {
+                    let v = try e.eval(a)
+                    // Decoded once here rather than by each aggregate that needs numbers.
+                    let flat = v.type.isNumeric ? v.decoded() : v
+                    arguments.append((a, flat))
+                    argument = flat
+                }
+            }
             var states = AggregateStates(call, groups: firstRow.count)
-            try states.update(groupOf: groupOf, argument: try call.argument.map { (a) throws(QueryError) in try e.eval(a) })
+            try states.update(groupOf: groupOf, argument: argument)
             partial.states.append(states)
         }
         return partial

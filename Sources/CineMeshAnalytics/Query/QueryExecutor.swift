@@ -20,6 +20,9 @@ public struct QueryExecutor: Sendable {
         self.init(plan: try Binder.plan(text, tables: tables), tables: tables)
     }
 
+    /// The columns of the sharded source the plan reads: the others are never built.
+    let shardedColumns: Set<Int>
+
     /// SELECT DISTINCT without aggregates runs as a GROUP BY of its outputs.
     public init(plan: QueryPlan, tables: QueryTables) {
         var p = plan
@@ -35,6 +38,11 @@ public struct QueryExecutor: Sendable {
         }
         self.plan = p
         self.tables = tables
+        var read = Set<Int>()
+        if let sharded = p.shardedSource {
+            for e in p.rowExpressions { e.columns(of: sharded, into: &read) }
+        }
+        shardedColumns = read
     }
 
     /// The aggregates, as a partial's decoder needs them.
@@ -49,10 +57,10 @@ public struct QueryExecutor: Sendable {
     }
 
     /// The partial of one rating block; `block` nil for a query that reads no ratings.
-    public func partial(block: RatingBlock?) throws(QueryError) -> QueryPartial {
+    public func partial(block: QueryBlock?) throws(QueryError) -> QueryPartial {
         let start = plan.shardedSource ?? 0
         let (base, lists) = inputs(block)
-        let count = block?.count ?? tables.small[plan.sources[start].schema.name]!.rowCount
+        let count = block?.block.count ?? tables.small[plan.sources[start].schema.name]!.rowCount
         var rows = RowSet.identity(count: count, source: start, sources: plan.sources.count)
         var pending = Array(plan.filters.indices)
         if !sourceCanBeNullExtended(start) {
@@ -84,7 +92,7 @@ public struct QueryExecutor: Sendable {
         let start = plan.shardedSource!
         let kept = start == 1 ? 0 : 1
         let matched = matched ?? [Bool](repeating: false, count: rowCount(of: kept))
-        let (base, lists) = inputs(RatingBlock(row: 0, column: 0, userRange: 0 ..< 0, itemRange: 0 ..< 0))
+        let (base, lists) = inputs(QueryBlock(RatingBlock(row: 0, column: 0, userRange: 0 ..< 0, itemRange: 0 ..< 0)))
         let unmatched = matched.indices.filter { !matched[$0] }.map(Int32.init)
         var sourceRows = [RowSet.Positions](repeating: .absent, count: plan.sources.count)
         sourceRows[kept] = .rows(unmatched)
@@ -109,12 +117,12 @@ public struct QueryExecutor: Sendable {
 
     // MARK: Steps
 
-    private func inputs(_ block: RatingBlock?) -> ([[Vector]], [[Int: ListColumn]]) {
+    private func inputs(_ block: QueryBlock?) -> ([[Vector]], [[Int: ListColumn]]) {
         var base: [[Vector]] = []
         var lists: [[Int: ListColumn]] = []
         for s in plan.sources {
             if s.schema.isSharded {
-                base.append(block.map(tables.columns(of:)) ?? [])
+                base.append(block.map { tables.columns(of: $0, reading: shardedColumns) } ?? [])
                 lists.append([:])
             } else {
                 let t = tables.small[s.schema.name]!

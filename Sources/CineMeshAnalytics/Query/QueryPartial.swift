@@ -7,8 +7,8 @@ import CineMeshData
 public struct QueryPartial: Sendable {
     /// Groups in this partial.
     var groupCount = 0
-    /// Per GROUP BY key, its value in every group (column-major: no array per group).
-    var keyColumns: [[Value]] = []
+    /// Per GROUP BY key, its value in every group: typed columns, no value boxed per group.
+    var keyColumns: [Vector] = []
     /// Per aggregate, the states of every group.
     var states: [AggregateStates] = []
     /// Plain queries: per row, its output values followed by its ORDER BY keys.
@@ -27,9 +27,7 @@ public struct QueryPartial: Sendable {
         w.put(UInt64(rowsScanned))
         w.put(UInt32(groupCount))
         w.put(UInt16(keyColumns.count))
-        for column in keyColumns {
-            for v in column { Self.put(v, &w) }
-        }
+        for column in keyColumns { Self.put(column, &w) }
         w.put(UInt32(states.count))
         for s in states { s.encode(into: &w) }
         w.put(UInt32(rows.count))
@@ -61,7 +59,7 @@ public struct QueryPartial: Sendable {
         guard groups <= r.remaining else { throw DataError(.damaged, file: "query partial", "impossible group count") }
         p.groupCount = groups
         let keys = Int(try r.get(UInt16.self, "key count"))
-        p.keyColumns = try (0 ..< keys).map { _ in try (0 ..< groups).map { _ in try getValue(&r) } }
+        p.keyColumns = try (0 ..< keys).map { _ in try getVector(&r, count: groups) }
         let stateCount = Int(try r.get(UInt32.self, "aggregate count"))
         guard stateCount == calls.count else { throw DataError(.damaged, file: "query partial", "\(stateCount) aggregates, expected \(calls.count)") }
         p.states = try calls.map { try AggregateStates.decode(from: &r, call: $0, groups: groups) }
@@ -75,6 +73,51 @@ public struct QueryPartial: Sendable {
         }
         guard r.remaining == 0 else { throw DataError(.damaged, file: "query partial", "\(r.remaining) unexpected bytes at the end") }
         return p
+    }
+
+    /// A typed column: its type, a validity flag (and bitmap), then the values.
+    static func put(_ column: Vector, _ w: inout BinaryWriter) {
+        func validity(_ v: [Bool]?) {
+            guard let v else { return w.put(UInt8(0)) }
+            w.put(UInt8(1))
+            for b in v { w.put(UInt8(b ? 1 : 0)) }
+        }
+        switch column.decoded() {
+        case .integer(let v, let valid):
+            w.put(UInt8(1))
+            validity(valid)
+            w.put(contentsOf: v)
+        case .double(let v, let valid):
+            w.put(UInt8(2))
+            validity(valid)
+            w.put(contentsOf: v.map(\.bitPattern))
+        case .text(let v, let valid):
+            w.put(UInt8(3))
+            validity(valid)
+            for x in v { w.put(string: x) }
+        case .boolean(let v, let valid):
+            w.put(UInt8(4))
+            validity(valid)
+            for x in v { w.put(UInt8(x ? 1 : 0)) }
+        case .null, .coded:
+            w.put(UInt8(0))
+        }
+    }
+
+    static func getVector(_ r: inout BinaryReader, count n: Int) throws -> Vector {
+        let type = try r.get(UInt8.self, "column type")
+        if type == 0 { return .null(count: n) }
+        var valid: [Bool]?
+        if try r.get(UInt8.self, "validity flag") == 1 {
+            valid = try r.getArray(UInt8.self, count: n, "validity").map { $0 != 0 }
+        }
+        switch type {
+        case 1: return .integer(try r.getArray(Int64.self, count: n, "integers"), validity: valid)
+        case 2: return .double(try r.getArray(UInt64.self, count: n, "doubles").map(Double.init(bitPattern:)), validity: valid)
+        case 3: return .text(try (0 ..< n).map { _ in try r.getString("text") }, validity: valid)
+        case 4: return .boolean(try r.getArray(UInt8.self, count: n, "booleans").map { $0 != 0 }, validity: valid)
+        default: throw DataError(.damaged, file: "query partial", "unknown column type \(type)")
+        }
     }
 
     static func put(_ values: [Value], _ w: inout BinaryWriter) {
@@ -119,8 +162,8 @@ public struct QueryPartial: Sendable {
 
 extension AggregateStates {
     func encode(into w: inout BinaryWriter) {
-        func doubles(_ v: [Double]) { for x in v { w.put(x) } }
-        func ints(_ v: [Int64]) { for x in v { w.put(x) } }
+        func doubles(_ v: [Double]) { w.put(contentsOf: v.map(\.bitPattern)) }
+        func ints(_ v: [Int64]) { w.put(contentsOf: v) }
         switch self {
         case .count(let c): ints(c)
         case .sumInteger(let s, let n): ints(s); ints(n)

@@ -26,6 +26,14 @@ public struct QueryPlan: Sendable {
     public var limit: Int?
     public var offset: Int
 
+    /// Every expression the plan evaluates over rows.
+    var rowExpressions: [BoundExpression] {
+        var all = filters + groupKeys + aggregates.compactMap(\.argument)
+        for j in joins { all += j.leftKeys + j.rightKeys }
+        if !isAggregate { all += outputs + order.map(\.key) }
+        return all
+    }
+
     /// The sharded source (ratings), if the query reads it.
     public var shardedSource: Int? { sources.firstIndex { $0.schema.isSharded } }
 }

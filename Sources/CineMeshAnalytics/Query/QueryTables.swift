@@ -52,11 +52,51 @@ public final class QueryTables: @unchecked Sendable {
         return schemas.first { $0.name == n }
     }
 
-    /// The columns of a rating block, in the order of the `ratings` schema.
-    func columns(of block: RatingBlock) -> [Vector] {
-        [.coded(block.users, dictionary: userIds), .coded(block.items, dictionary: itemIds),
-         .double(block.ratings.map(Double.init), validity: nil),
-         hasTimestamps && block.timestamps.count == block.count ? .integer(block.timestamps, validity: nil) : .null(count: block.count)]
+    /// The columns of a rating block, in the order of the `ratings` schema; those not in `reading`
+    /// are left empty (all NULL) rather than built.
+    func columns(of query: QueryBlock, reading: Set<Int>) -> [Vector] {
+        let block = query.block
+        let n = block.count
+        return [reading.contains(0) ? .coded(block.users, dictionary: userIds) : .null(count: n),
+                reading.contains(1) ? .coded(block.items, dictionary: itemIds) : .null(count: n),
+                reading.contains(2) ? query.ratingColumn : .null(count: n),
+                reading.contains(3) && hasTimestamps && block.timestamps.count == n ? .integer(block.timestamps, validity: nil) : .null(count: n)]
+    }
+
+    /// Ratings take few values (the scale's steps): dictionary-encoded when a block has at most
+    /// 64 distinct ones, so grouping by rating needs no hashing and a filter on it is computed per
+    /// value; continuous ratings stay plain doubles.
+    static func ratingColumn(_ ratings: [Float]) -> Vector {
+        var distinct: [Float] = []
+        var codes = [UInt32](repeating: 0, count: ratings.count)
+        let encoded = ratings.withUnsafeBufferPointer { r in
+            codes.withUnsafeMutableBufferPointer { c in
+                var last: Float = .nan, lastCode: UInt32 = 0
+                for k in 0 ..< r.count {
+                    let x = r[k]
+                    if x == last {
+                        c[k] = lastCode
+                        continue
+                    }
+                    var found = -1
+                    for (i, d) in distinct.enumerated() where d == x {
+                        found = i
+                        break
+                    }
+                    if found < 0 {
+                        guard distinct.count < 64, !x.isNaN else { return false }
+                        found = distinct.count
+                        distinct.append(x)
+                    }
+                    last = x
+                    lastCode = UInt32(found)
+                    c[k] = lastCode
+                }
+                return true
+            }
+        }
+        guard encoded else { return .double(ratings.map(Double.init), validity: nil) }
+        return .coded(codes, dictionary: .double(distinct.map(Double.init), validity: nil))
     }
 
     /// Ids as INTEGER when all are integers, else TEXT.

@@ -29,6 +29,7 @@ extension Coordinator {
         prepareQueue.async { [self] in
             let made = Result<any JobDriver, Error> { try type.makeDriver(spec, dataset, context) }
             preparedLock.withLock { prepared.append((record.id, UnsafeSendable(made))) }
+            wakeLoop()
         }
         return record
     }
@@ -86,10 +87,16 @@ extension Coordinator {
             prepareQueue.async { [self] in
                 let outcome = Result { try driver.value.finish() }
                 preparedLock.withLock { finished.append((id, outcome)) }
+                wakeLoop()
             }
         } catch {
             failJob(id, "\(error)")
         }
+    }
+
+    /// Wakes the loop from `prepareQueue` (the only thread that sends on `wakeSender`).
+    func wakeLoop() {
+        try? wakeSender.send([[1]], dontWait: true)
     }
 
     /// Records the results made on `prepareQueue` for jobs whose stages are all done.

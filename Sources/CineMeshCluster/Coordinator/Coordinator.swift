@@ -28,6 +28,10 @@ public final class Coordinator: @unchecked Sendable {
     var preparing: [Int64: JobRecord] = [:]
     let prepareQueue = DispatchQueue(label: "cinemesh.coordinator.prepare")
     let preparedLock = Lock()
+    /// `prepareQueue` pokes the loop through this pair when a driver or a result is ready, so a
+    /// short job (a query) does not wait out a poll interval twice.
+    let wakeReceiver: ZMQSocket
+    let wakeSender: ZMQSocket
     /// Drivers made (or failed) on `prepareQueue`, waiting for the loop to start them.
     var prepared: [(id: Int64, driver: UnsafeSendable<Result<any JobDriver, Error>>)] = []
     /// Results made on `prepareQueue` for jobs whose stages are all done.
@@ -64,6 +68,11 @@ public final class Coordinator: @unchecked Sendable {
         // Bounded queues both ways: a slow peer cannot make the coordinator buffer without limit.
         try workerSocket.setOption(ZMQ_SNDHWM, 10_000)
         endpoints = (try workerSocket.bind(config.coordinatorWorkersEndpoint), try clientSocket.bind(config.coordinatorClientsEndpoint))
+        wakeReceiver = try ZMQSocket(context, .pull)
+        wakeSender = try ZMQSocket(context, .push)
+        let wake = "inproc://coordinator-wake-\(UInt(bitPattern: ObjectIdentifier(context).hashValue))"
+        _ = try wakeReceiver.bind(wake)
+        try wakeSender.connect(wake)
         try servePublishedModels()
     }
 
@@ -81,9 +90,10 @@ public final class Coordinator: @unchecked Sendable {
         let pollMilliseconds = max(5, min(100, config.heartbeatIntervalMilliseconds / 4))
         while !shouldStop {
             do {
-                let ready = try ZMQPoll.readable([workerSocket, clientSocket], timeoutMilliseconds: pollMilliseconds)
+                let ready = try ZMQPoll.readable([workerSocket, clientSocket, wakeReceiver], timeoutMilliseconds: pollMilliseconds)
                 if ready[0] { try drainWorkers() }
                 if ready[1] { try drainClients() }
+                if ready[2] { while try wakeReceiver.receive(dontWait: true) != nil {} }
                 startPreparedJobs()
                 endFinishedJobs()
                 perform(scheduler.tick(now: MonotonicClock.milliseconds()))
@@ -126,6 +136,8 @@ public final class Coordinator: @unchecked Sendable {
             try? clientSocket.send([routing] + Message(.disconnect, DisconnectBody(reason: "coordinator shutting down")).frames, dontWait: true)
         }
         clientSocket.close(lingering: 500)
+        wakeSender.close(lingering: 0)
+        wakeReceiver.close(lingering: 0)
         // The goodbyes leave before the process does (at most the linger).
         context.terminate()
         logger.info("coordinator stopped")

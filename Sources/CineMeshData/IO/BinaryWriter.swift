@@ -12,6 +12,11 @@ public struct BinaryWriter: Sendable {
     public mutating func put(_ v: Double) { put(v.bitPattern) }
     public mutating func put(raw: [UInt8]) { bytes.append(contentsOf: raw) }
     public mutating func put<S: Sequence>(rawSequence: S) where S.Element == UInt8 { bytes.append(contentsOf: rawSequence) }
+    /// Trivial values copied in as they lie in memory (little-endian on every platform CineMesh
+    /// builds for), as `BinaryReader.getArray` reads them back.
+    public mutating func put<T: BitwiseCopyable>(contentsOf values: [T]) {
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+    }
     /// UInt32 byte length then UTF-8 bytes.
     public mutating func put(string: String) {
         let u = Array(string.utf8)

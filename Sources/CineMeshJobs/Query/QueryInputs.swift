@@ -11,7 +11,7 @@ final class QueryInputs: @unchecked Sendable {
 
     private let lock = Lock()
     private var tableSets: [(key: String, tables: QueryTables)] = []
-    private var blocks: [String: (block: RatingBlock, bytes: Int, used: UInt64)] = [:]
+    private var blocks: [String: (block: QueryBlock, bytes: Int, used: UInt64)] = [:]
     private var blockBytes = 0
     private var clock: UInt64 = 0
     private let budget: Int = (ProcessInfo.processInfo.environment["CINEMESH_QUERY_CACHE_MB"].flatMap(Int.init) ?? 2048) << 20
@@ -38,15 +38,15 @@ final class QueryInputs: @unchecked Sendable {
     }
 
     /// The block in the shard file at `path`, decoded once while it fits the budget.
-    func block(path: String) throws -> RatingBlock {
-        if let hit: RatingBlock = lock.withLock({
+    func block(path: String) throws -> QueryBlock {
+        if let hit: QueryBlock = lock.withLock({
             clock += 1
             guard let entry = blocks[path] else { return nil }
             blocks[path]!.used = clock
             return entry.block
         }) { return hit }
-        let block = try ShardFile.read(path)
-        let bytes = block.count * 12 + block.timestamps.count * 8 + 64
+        let block = QueryBlock(try ShardFile.read(path))
+        let bytes = block.bytes
         lock.withLock {
             guard bytes <= budget else { return }
             while blockBytes + bytes > budget, let oldest = blocks.min(by: { $0.value.used < $1.value.used }) {

@@ -20,8 +20,8 @@ extension QueryJob {
         for (name, path) in zip(names, input.files.dropFirst()) { files[name] = path }
         let tables = try QueryInputs.shared.tables(files: files, timestamps: input.parameters["timestamps"] == "1")
         let block = try QueryInputs.shared.block(path: input.files[0])
-        guard block.row == row, block.column == column else {
-            throw TaskError("query-block: the shard holds block (\(block.row), \(block.column)), not (\(row), \(column))")
+        guard block.block.row == row, block.block.column == column else {
+            throw TaskError("query-block: the shard holds block (\(block.block.row), \(block.block.column)), not (\(row), \(column))")
         }
         do {
             let partial = try QueryExecutor(sql, tables: tables).partial(block: block)
