@@ -15,11 +15,14 @@ struct Submit: ParsableCommand {
         train (svd by stratified distributed SGD; parameters as `cinemesh train`'s flags in snake case: factors, \
         epochs, lr, reg, lr_bias, reg_bias, lr_decay, init_std, seed, early_stopping, no_bias, alpha, \
         positive_threshold, cg_steps, split, split_seed; algo svd, als, als-implicit or baseline); tune (a search as parallel \
-        trials: grid=KEY=V1,V2;KEY2=..., search=grid|random, trials=N, plus shared train parameters).
+        trials: grid=KEY=V1,V2;KEY2=..., search=grid|random, trials=N, plus shared train parameters); query (a SQL \
+        query, docs/QUERY.md: sql=..., max_rows=N, task_delay_ms; the result is kept in the job registry).
 
         Examples:
           cinemesh submit --local 2 --type stats --dataset .cinemesh/datasets/sample
           cinemesh submit jobs/stats.toml --follow
+          cinemesh submit --local 2 --type query --dataset .cinemesh/datasets/sample \
+            --param "sql=SELECT genre, count(*) FROM ratings JOIN titles USING (item) GROUP BY genre"
         """
     )
 

@@ -10,47 +10,68 @@ enum GroupIndexer {
         return hashed(keys, count: count)
     }
 
-    /// Per-row slot numbers when the keys' domains multiply to at most 4M slots.
+    /// Per-row slot numbers when the keys' domains multiply to at most 4M slots: each key adds
+    /// its code times the product of the domains before it, in one pass per key.
     private static func directSlots(_ keys: [Vector], count: Int) -> (codes: [UInt32], domain: Int)? {
-        var parts: [([UInt32], Int)] = []
+        // The domain of each key first, from its dictionary or its range: no pass for codes.
+        var domains: [(size: Int, low: Int64)] = []
         var domain = 1
         for key in keys {
-            guard let p = smallDomain(key) else { return nil }
-            domain *= p.1
+            let d: (Int, Int64)
+            switch key {
+            case .coded(_, let dictionary): d = (dictionary.count + 1, 0)
+            case .boolean: d = (3, 0)
+            case .null: d = (1, 0)
+            case .integer(let x, let valid):
+                var lo = Int64.max, hi = Int64.min
+                x.withUnsafeBufferPointer { x in
+                    for k in 0 ..< x.count where valid?[k] ?? true {
+                        lo = min(lo, x[k])
+                        hi = max(hi, x[k])
+                    }
+                }
+                if lo > hi { (lo, hi) = (0, 0) }
+                let (span, overflow) = hi.subtractingReportingOverflow(lo)
+                guard !overflow, span < 1 << 16 else { return nil }
+                d = (Int(span) + 2, lo)
+            default:
+                return nil
+            }
+            domain *= d.0
             guard domain <= 1 << 22 else { return nil }
-            parts.append(p)
+            domains.append(d)
         }
-        if parts.count == 1 { return (parts[0].0, domain) }
+        if keys.count == 1, case .coded(let codes, let dictionary) = keys[0], !codes.contains(Vector.nullCode) {
+            return (codes, dictionary.count + 1)
+        }
         var slot = [UInt32](repeating: 0, count: count)
         var stride: UInt32 = 1
-        for (codes, size) in parts {
-            for k in 0 ..< count { slot[k] &+= codes[k] &* stride }
-            stride &*= UInt32(size)
+        slot.withUnsafeMutableBufferPointer { out in
+            for (key, d) in zip(keys, domains) {
+                switch key {
+                case .coded(let codes, let dictionary):
+                    let nullSlot = UInt32(dictionary.count)
+                    codes.withUnsafeBufferPointer { c in
+                        for k in 0 ..< count { out[k] &+= (c[k] == Vector.nullCode ? nullSlot : c[k]) &* stride }
+                    }
+                case .boolean(let b, let valid):
+                    for k in 0 ..< count { out[k] &+= (valid?[k] == false ? 2 : (b[k] ? 1 : 0)) &* stride }
+                case .integer(let x, let valid):
+                    let nullSlot = UInt32(d.size - 1), lo = d.low
+                    x.withUnsafeBufferPointer { x in
+                        if let valid {
+                            for k in 0 ..< count { out[k] &+= (valid[k] ? UInt32(truncatingIfNeeded: x[k] &- lo) : nullSlot) &* stride }
+                        } else {
+                            for k in 0 ..< count { out[k] &+= UInt32(truncatingIfNeeded: x[k] &- lo) &* stride }
+                        }
+                    }
+                default:
+                    break
+                }
+                stride &*= UInt32(d.size)
+            }
         }
         return (slot, domain)
-    }
-
-    /// A key's per-row codes in `0 ..< size`, when its domain is small (NULL has its own code).
-    private static func smallDomain(_ v: Vector) -> ([UInt32], Int)? {
-        switch v {
-        case .coded(let codes, let d):
-            let size = d.count + 1
-            guard size < 1 << 22 else { return nil }
-            // NULL (nullCode) becomes d.count; a NULL dictionary entry is its own slot.
-            return (codes.map { $0 == Vector.nullCode ? UInt32(d.count) : $0 }, size)
-        case .boolean(let b, let valid):
-            return ((0 ..< b.count).map { valid?[$0] == false ? 2 : (b[$0] ? 1 : 0) }, 3)
-        case .integer(let x, let valid):
-            guard let lo = x.min(), let hi = x.max() else { return ([], 1) }
-            let (span, overflow) = hi.subtractingReportingOverflow(lo)
-            guard !overflow, span < 1 << 16 else { return nil }
-            let nullSlot = UInt32(span + 1)
-            return ((0 ..< x.count).map { valid?[$0] == false ? nullSlot : UInt32(x[$0] - lo) }, Int(span) + 2)
-        case .null(let n):
-            return ([UInt32](repeating: 0, count: n), 1)
-        default:
-            return nil
-        }
     }
 
     /// Group numbers in first-appearance order from slot numbers.

@@ -7,23 +7,31 @@ extension QueryExecutor {
         var partial = QueryPartial()
         partial.groupCount = firstRow.count
         partial.keyColumns = keys.map { $0.gather(firstRow).decoded() }
-        // Aggregates of one argument (count, avg and stddev of rating) evaluate it once.
-        var arguments: [(BoundExpression, Vector)] = []
+        // Aggregates of one argument (count, avg and stddev of rating) evaluate it once; a
+        // dictionary-encoded one (ratings) is counted per group and value in one pass.
+        var arguments: [(expression: BoundExpression, value: Vector, histogram: GroupHistogram?, flat: Vector?)] = []
         for call in plan.aggregates {
-            var argument: Vector?
-            if let a = call.argument {
-                if let seen = arguments.first(where: { $0.0 == a }) {
-                    argument = seen.1
-                } else {
-                    let v = try e.eval(a)
-                    // Decoded once here rather than by each aggregate that needs numbers.
-                    let flat = v.type.isNumeric ? v.decoded() : v
-                    arguments.append((a, flat))
-                    argument = flat
-                }
-            }
             var states = AggregateStates(call, groups: firstRow.count)
-            try states.update(groupOf: groupOf, argument: argument)
+            guard let a = call.argument else {
+                try states.update(groupOf: groupOf, argument: nil)
+                partial.states.append(states)
+                continue
+            }
+            var i = arguments.firstIndex { $0.expression == a } ?? -1
+            if i < 0 {
+                let v = try e.eval(a)
+                arguments.append((a, v, GroupHistogram(groupOf: groupOf, groups: firstRow.count, argument: v), nil))
+                i = arguments.count - 1
+            }
+            if let h = arguments[i].histogram, !call.distinct, try states.update(histogram: h) {
+                partial.states.append(states)
+                continue
+            }
+            if arguments[i].flat == nil {
+                let v = arguments[i].value
+                arguments[i].flat = v.type.isNumeric ? v.decoded() : v
+            }
+            try states.update(groupOf: groupOf, argument: arguments[i].flat)
             partial.states.append(states)
         }
         return partial
