@@ -15,6 +15,9 @@ public struct QueryPartial: Sendable {
     var rows: [[Value]] = []
     /// Outer joins keeping the catalog side: which of its rows matched a rating of this block.
     var matched: [Bool]?
+    /// Candidate rows of a plain query.
+    public var rowCount: Int { rows.count }
+
     /// Rows the block had after its filters (before grouping), for progress and statistics.
     public var rowsScanned = 0
 

@@ -25,7 +25,14 @@ extension QueryJob {
         }
         do {
             let partial = try QueryExecutor(sql, tables: tables).partial(block: block)
+            // A plain query whose one block already passes the row limit fails here, before
+            // shipping rows the coordinator would refuse.
+            if let limit = input.parameters["max_rows"].flatMap(Int.init), partial.rowCount > limit {
+                throw QueryError("the result has more than max_rows=\(limit) rows; add a LIMIT", at: nil)
+            }
             return TaskOutput(output: ["rows": String(partial.rowsScanned)], payload: [partial.encoded()])
+        } catch let e as QueryError {
+            throw TaskError(e.description)
         } catch {
             throw TaskError("\(error)")
         }

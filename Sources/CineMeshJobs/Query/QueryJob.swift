@@ -97,7 +97,7 @@ public final class QueryJob: JobDriver {
             TaskPlan(kind: Self.taskKind,
                      parameters: ["sql": parameters.sql, "row": String(b.row), "column": String(b.column),
                                   "timestamps": m.timestamps == nil ? "0" : "1", "tables": tables.joined(separator: ","),
-                                  "delay_ms": String(parameters.delay)],
+                                  "delay_ms": String(parameters.delay), "max_rows": String(parameters.maxRows)],
                      files: [FileRef(xxh64: b.xxh64, bytes: b.bytes, name: b.file)] + shared)
         }
         return StagePlan(name: "query-blocks", tasks: tasks)
