@@ -50,8 +50,13 @@ struct Down: ParsableCommand {
         try reportingErrors {
             let directory = CineMeshHome.cluster
             guard let cluster = LocalCluster.running(in: directory) else {
+                // A coordinator that died leaves its workers retrying: stop them too.
+                let orphans = LocalCluster.orphans(in: directory)
+                for w in orphans { w.signal(SIGTERM) }
+                for w in orphans where !w.waitForExit(milliseconds: 10_000) { w.signal(SIGKILL) }
                 LocalCluster.forget(in: directory)
-                print("no local cluster is running")
+                print(orphans.isEmpty ? "no local cluster is running"
+                    : "the coordinator was gone; stopped the \(orphans.count) workers it left")
                 return
             }
             cluster.stop()

@@ -13,6 +13,9 @@ extension Binder {
                     let shown = q.map { "\($0).\(n)" } ?? n
                     throw QueryError("column '\(shown)' must appear in GROUP BY or be used in an aggregate function", at: e.position)
                 }
+                if case .call("unnest", _, _, _) = e.kind {
+                    throw QueryError("\(e.sql) must appear in GROUP BY or be used in an aggregate function", at: e.position)
+                }
             }
         }
         let at = e.position

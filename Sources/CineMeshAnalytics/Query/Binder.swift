@@ -131,7 +131,7 @@ public struct Binder {
             } else {
                 key = try bind(o.expression, isAggregate ? .grouped : .row)
             }
-            if s.distinct && !isAggregate && !outputs.contains(key) {
+            if s.distinct && !outputs.contains(key) {
                 throw QueryError("with SELECT DISTINCT, ORDER BY expressions must appear in the select list", at: o.expression.position)
             }
             order.append(PlanOrder(key: key, descending: o.descending, nullsFirst: o.nullsFirst ?? false))

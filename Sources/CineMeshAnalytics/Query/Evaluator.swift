@@ -209,6 +209,18 @@ struct Evaluator {
 
     private func reference(_ ref: Reference) throws(QueryError) -> Vector {
         if let (r, v) = substitute, r == ref { return v }
+        // A plan that reads rows where there are none (over groups) is the binder's bug: an
+        // error for this query, never a crash of the process running it.
+        switch ref {
+        case .column(let s, let c), .listText(let s, let c):
+            guard s < base.count, c < base[s].count || lists[s][c] != nil else {
+                throw QueryError("this expression cannot be computed here (it reads rows after grouping)", at: nil)
+            }
+        case .element(let u):
+            guard u < unnests.count, u < rows.elementRows.count, unnests[u].source < lists.count else {
+                throw QueryError("this expression cannot be computed here (it reads rows after grouping)", at: nil)
+            }
+        }
         switch ref {
         case .column(let s, let c):
             return Self.positioned(base[s][c], rows.sourceRows[s], count: rows.count)

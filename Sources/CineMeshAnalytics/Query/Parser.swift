@@ -27,6 +27,9 @@ public struct Parser {
 
     private var current: Token { tokens[index] }
 
+    /// The token `k` places ahead (the end token past the end).
+    private func ahead(_ k: Int) -> Token { tokens[min(index + k, tokens.count - 1)] }
+
     private static let reserved: Set<String> = [
         "SELECT", "DISTINCT", "FROM", "WHERE", "GROUP", "BY", "HAVING", "ORDER", "LIMIT", "OFFSET", "JOIN", "INNER",
         "LEFT", "RIGHT", "FULL", "OUTER", "ON", "USING", "AS", "AND", "OR", "NOT", "IN", "BETWEEN", "LIKE", "ILIKE",
@@ -138,7 +141,7 @@ public struct Parser {
             return .star(qualifier: nil, at: at)
         }
         // t.*
-        if atName, tokens[index + 1].isSymbol("."), tokens[index + 2].isSymbol("*") {
+        if atName, ahead(1).isSymbol("."), ahead(2).isSymbol("*") {
             let (q, at) = try name("a table name")
             index += 2
             return .star(qualifier: q, at: at)
@@ -147,7 +150,7 @@ public struct Parser {
         if accept("AS") { return .expression(e, alias: try name("a column alias after AS").0) }
         // An alias without AS only where one can end the item, so a misspelt keyword
         // (`SELECT a FORM t`) is reported as itself rather than taken for an alias.
-        let next = tokens[index + 1]
+        let next = ahead(1)
         if atName, next.isSymbol(",") || next.isKeyword("FROM") || next.kind == .end {
             return .expression(e, alias: try name("an alias").0)
         }
@@ -215,23 +218,36 @@ public struct Parser {
     }
 
     private mutating func or() throws(QueryError) -> Expression {
-        var left = try and()
+        var operands = [try and()]
+        var positions: [SourcePosition] = []
         while current.isKeyword("OR") {
-            let at = current.position
+            positions.append(current.position)
             index += 1
-            left = Expression(.binary(.or, left, try and()), at: at)
+            operands.append(try and())
         }
-        return left
+        return Self.balanced(.or, operands, positions)
     }
 
     private mutating func and() throws(QueryError) -> Expression {
-        var left = try not()
+        var operands = [try not()]
+        var positions: [SourcePosition] = []
         while current.isKeyword("AND") {
-            let at = current.position
+            positions.append(current.position)
             index += 1
-            left = Expression(.binary(.and, left, try not()), at: at)
+            operands.append(try not())
         }
-        return left
+        return Self.balanced(.and, operands, positions)
+    }
+
+    /// A chain `a OP b OP c ...` of an associative operator (AND, OR) as a balanced tree: the same
+    /// meaning as a left-deep one, but a WHERE of a thousand ORed terms nests ten deep, not a
+    /// thousand (binding and evaluation recurse).
+    private static func balanced(_ op: BinaryOperator, _ operands: [Expression], _ positions: [SourcePosition]) -> Expression {
+        if operands.count == 1 { return operands[0] }
+        let mid = operands.count / 2
+        return Expression(.binary(op, balanced(op, Array(operands[..<mid]), Array(positions[..<(mid - 1)])),
+                                  balanced(op, Array(operands[mid...]), Array(positions[mid...]))),
+                          at: positions[mid - 1])
     }
 
     private mutating func not() throws(QueryError) -> Expression {

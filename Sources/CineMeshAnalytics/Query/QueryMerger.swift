@@ -85,8 +85,18 @@ public struct QueryMerger {
                 e.aggregates = e.aggregates.map { $0.gather(keep) }
             }
         }
-        let orderKeys = try plan.order.map { (o) throws(QueryError) in try e.eval(o.key) }
-        let outputs = try plan.outputs.map { (x) throws(QueryError) in try e.eval(x) }
+        var orderKeys = try plan.order.map { (o) throws(QueryError) in try e.eval(o.key) }
+        var outputs = try plan.outputs.map { (x) throws(QueryError) in try e.eval(x) }
+        if plan.distinct {
+            // SELECT DISTINCT over groups: the first group of each distinct output row.
+            var seen = Set<[Value]>()
+            let keep = (0 ..< e.rows.count).filter { r in seen.insert(outputs.map { $0[r] }).inserted }.map(Int32.init)
+            if keep.count != e.rows.count {
+                outputs = outputs.map { $0.gather(keep) }
+                orderKeys = orderKeys.map { $0.gather(keep) }
+                e.rows = RowSet(count: keep.count, sourceRows: e.rows.sourceRows, elementRows: [])
+            }
+        }
         let n = e.rows.count
         let picked: [Int32]
         if plan.order.isEmpty {

@@ -143,6 +143,20 @@ public struct LocalCluster: Codable, Sendable {
         return cluster
     }
 
+    /// The cluster recorded in `directory` whose coordinator has died, with the workers it
+    /// left still running (checked by their command line, so a reused pid is never taken for one).
+    public static func orphans(in directory: String) -> [ChildProcess] {
+        guard let bytes = try? FileSystem.readAll(FileSystem.join(directory, stateFile)),
+              let cluster = try? JSONDecoder().decode(LocalCluster.self, from: Data(bytes)),
+              !cluster.coordinator.isAlive else { return [] }
+        return cluster.workers.filter { w in
+            // /proc files have no size: read them as a stream.
+            guard w.isAlive, let cmdline = FileManager.default.contents(atPath: "/proc/\(w.pid)/cmdline") else { return false }
+            let text = String(decoding: cmdline.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+            return text.contains("cinemesh") && text.contains(" worker ")
+        }
+    }
+
     public static func forget(in directory: String) {
         unlink(FileSystem.join(directory, stateFile))
     }
