@@ -189,6 +189,13 @@ let differentialCases: [DiffCase] = [
     o("ml100k", "SELECT user, item FROM ratings ORDER BY rating DESC, timestamp, user, item LIMIT 5 OFFSET 99990"),
     o("ml100k", "SELECT year, count(*) FROM titles GROUP BY year ORDER BY year LIMIT 3"),
     o("ml100k", "SELECT year, count(*) FROM titles GROUP BY year ORDER BY year DESC LIMIT 3"),
+    // Outer joins with filters on either side, joins of held tables with themselves, text keys.
+    o("mls", "SELECT t.item, t.year, count(r.rating), max(r.rating) FROM titles t LEFT JOIN ratings r USING (item) WHERE t.year < 1920 GROUP BY t.item, t.year ORDER BY t.item"),
+    o("mls", "SELECT t.item, count(*), count(r.rating) FROM ratings r RIGHT JOIN titles t USING (item) WHERE r.rating > 4.5 OR r.rating IS NULL GROUP BY t.item ORDER BY 2 DESC, 1 LIMIT 20"),
+    o("mls", "SELECT item, count(*) FROM titles t FULL JOIN tags g USING (item) GROUP BY item HAVING count(*) > 5 ORDER BY 2 DESC, 1 LIMIT 10"),
+    o("ml100k", "SELECT u.occupation, count(*) FROM users u JOIN users v ON u.age = v.age AND u.gender = v.gender WHERE u.user < v.user GROUP BY 1 ORDER BY 2 DESC, 1"),
+    o("netflix", "SELECT a.type, b.type, count(*) FROM titles a JOIN titles b ON a.title = b.title WHERE a.item <> b.item GROUP BY 1, 2 ORDER BY 1, 2"),
+    o("netflix", "SELECT a.item, a.title, b.item FROM titles a LEFT JOIN titles b ON lower(a.title) = lower(b.title) AND a.year = b.year + 1 WHERE a.item < 's30' ORDER BY a.item, b.item"),
 ]
 
 @Suite(.enabled(if: querySharedData != nil, Comment(rawValue: querySharedDataMissing)))
