@@ -25,6 +25,19 @@ func ingestU1(_ dir: String) throws -> String {
     return out
 }
 
+/// `cinemesh down`, then, should the coordinator have died (then `down` finds no cluster and
+/// leaves the workers running), the workers, by the pids in the cluster's state file.
+func stopLocalCluster(home: String) {
+    // Read first: `down` forgets the state of a cluster whose coordinator is gone.
+    let cluster = FileManager.default.contents(atPath: home + "/cluster/" + LocalCluster.stateFile)
+        .flatMap { try? JSONDecoder().decode(LocalCluster.self, from: $0) }
+    _ = try? cinemesh(["down"], environment: ["CINEMESH_HOME": home])
+    guard let cluster else { return }
+    let left = cluster.workers.filter(\.isAlive)
+    for w in left { w.signal(SIGTERM) }
+    for w in left where !w.waitForExit(milliseconds: 5000) { w.signal(SIGKILL) }
+}
+
 /// The queries a cluster must answer with the very bytes of one process.
 let clusterQueries: [String] = [
     "SELECT u.occupation, count(*) AS n, avg(r.rating) AS mean FROM ratings r JOIN users u USING (user) GROUP BY u.occupation ORDER BY n DESC, u.occupation",
@@ -64,7 +77,7 @@ struct QueryClusterTests {
             let env = ["CINEMESH_HOME": scratch.sub("home-\(workers)")]
             let up = try cinemesh(["up", "--workers", String(workers)] + Self.fast, environment: env)
             #expect(up.status == 0, "\(up.stderr)")
-            defer { _ = try? cinemesh(["down"], environment: env) }
+            defer { stopLocalCluster(home: scratch.sub("home-\(workers)")) }
             for (sql, want) in zip(clusterQueries, expected) {
                 let r = try cinemesh(["query", dataset, sql, "--format", "json", "--cluster"], timeout: 60, environment: env)
                 #expect(r.status == 0, "\(workers) workers: \(sql): \(r.stderr)")

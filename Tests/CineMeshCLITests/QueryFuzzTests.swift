@@ -255,7 +255,28 @@ enum QueryFuzz {
 func fuzzFile(_ label: String, _ kind: String, parent: Int32) -> String { "/tmp/cinemesh-fuzz-\(parent)-\(label).\(kind)" }
 
 extension QueryFuzz {
-    static func queries(_ label: String) -> [String] { label == "deep" ? deepQueries() : malformed() }
+    static func queries(_ label: String) -> [String] {
+        switch label {
+        case "deep": return deepQueries()
+        case "crashers": return crashers
+        default: return malformed()
+        }
+    }
+
+    /// Queries that crashed the engine once, each a minimal repro: they must now succeed or be a
+    /// QueryError.
+    static let crashers: [String] = [
+        "SELECT 1",
+        "SELECT c",
+        "SELECT count(*), avg(rating)",
+        "SELECT unnest(genres) AS g, count(*) FROM titles",
+        "SELECT year, unnest(genres) FROM titles GROUP BY year",
+        "SELECT count(*) FROM titles ORDER BY unnest(genres)",
+        "SELECT count(*) FROM ratings JOIN titles USING (item) HAVING unnest(genres) = 'Drama'",
+        "SELECT " + nested(1000, "1", "(", ")") + " FROM titles",
+        "SELECT count(*) FROM ratings WHERE " + Array(repeating: "rating > 1", count: 3000).joined(separator: " AND "),
+        "SELECT " + Array(repeating: "1", count: 1000).joined(separator: " + ") + " FROM titles",
+    ]
 
     /// In the child: runs the queries from the index the parent wrote, noting each one first.
     static func runLogged(label: String) -> Never {
@@ -293,6 +314,8 @@ extension QueryFuzz {
             // The child exits 0 unless it crashed; its log tells which query did.
             if label == "deep" {
                 await #expect(processExitsWith: .success) { QueryFuzz.runLogged(label: "deep") }
+            } else if label == "crashers" {
+                await #expect(processExitsWith: .success) { QueryFuzz.runLogged(label: "crashers") }
             } else {
                 await #expect(processExitsWith: .success) { QueryFuzz.runLogged(label: "malformed") }
             }
@@ -329,7 +352,12 @@ extension QueryFuzz {
         await QueryFuzz.fuzzInChildProcesses("malformed")
     }
 
-    /// Deep nesting (up to 400 levels) and long operator chains must be refused or evaluated,
+    /// Each query that once crashed the engine, on its own.
+    @Test func queriesThatCrashedTheEngineNoLongerDo() async {
+        await QueryFuzz.fuzzInChildProcesses("crashers", maximumCrashes: QueryFuzz.crashers.count)
+    }
+
+    /// Deep nesting (up to 5000 levels) and long operator chains must be refused or evaluated,
     /// never overflow the stack.
     @Test func deeplyNestedQueriesSucceedOrThrowQueryErrorsInProcess() async {
         await QueryFuzz.fuzzInChildProcesses("deep")
@@ -354,7 +382,7 @@ struct QueryClusterFuzzTests {
         let env = ["CINEMESH_HOME": scratch.sub("home")]
         let up = try cinemesh(["up", "--workers", "2"] + QueryClusterTests.fast, environment: env)
         try #require(up.status == 0, "\(up.stderr)")
-        defer { _ = try? cinemesh(["down"], environment: env) }
+        defer { stopLocalCluster(home: scratch.sub("home")) }
         let endpoint = try #require(LocalCluster.running(in: scratch.sub("home/cluster"))?.endpoints.clients)
         let client = try ClusterClient(endpoint: endpoint, timeoutMilliseconds: 3000)
         let queries = Self.sample()
