@@ -192,13 +192,13 @@ enum QueryFuzz {
             let executor = try QueryExecutor(sql, tables: tables)
             var merger = QueryMerger(executor)
             if executor.plan.shardedSource == nil {
-                merger.add(try executor.partial(block: nil))
+                try merger.add(try executor.partial(block: nil))
             } else {
                 for b in blocks {
-                    let p = try executor.partial(block: b)
-                    merger.add(try QueryPartial.decode(p.encoded(), calls: executor.aggregateCalls))
+                    let p = try executor.partial(block: QueryBlock(b))
+                    try merger.add(try QueryPartial.decode(p.encoded(), calls: executor.aggregateCalls))
                 }
-                if executor.keepsUnmatchedRows { merger.add(try executor.unmatchedPartial(matched: merger.matched)) }
+                if executor.keepsUnmatchedRows { try merger.add(try executor.unmatchedPartial(matched: merger.matched)) }
             }
             let result = try merger.finish()
             _ = try result.rendered(.json)

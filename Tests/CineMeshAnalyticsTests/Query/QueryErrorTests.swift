@@ -29,8 +29,8 @@ func queryError(_ sql: String) -> QueryError? {
     do {
         let executor = try QueryExecutor(sql, tables: tinyTables)
         var merger = QueryMerger(executor)
-        merger.add(try executor.partial(block: executor.plan.shardedSource == nil ? nil : tinyBlock))
-        if executor.keepsUnmatchedRows { merger.add(try executor.unmatchedPartial(matched: merger.matched)) }
+        try merger.add(try executor.partial(block: executor.plan.shardedSource == nil ? nil : QueryBlock(tinyBlock)))
+        if executor.keepsUnmatchedRows { try merger.add(try executor.unmatchedPartial(matched: merger.matched)) }
         _ = try merger.finish()
         return nil
     } catch {
