@@ -7,23 +7,34 @@ extension QueryExecutor {
     func hashJoin(_ rows: RowSet, _ base: [[Vector]], _ lists: [[Int: ListColumn]], probeKeys: [BoundExpression],
                   buildSource: Int, buildKeys: [BoundExpression], keepProbe: Bool, keepBuild: Bool,
                   appendUnmatched: Bool) throws(QueryError) -> (RowSet, [Bool]) {
-        let buildCount = rowCount(of: buildSource)
+        let build = RowSet.identity(count: rowCount(of: buildSource), source: buildSource, sources: plan.sources.count)
+        return try hashJoin(rows, base, lists, probeKeys: probeKeys, build: build, cacheAs: buildSource, buildKeys: buildKeys,
+                            keepProbe: keepProbe, keepBuild: keepBuild, appendUnmatched: appendUnmatched)
+    }
+
+    /// The join with a relation of held tables already joined (`build`: the tables before
+    /// `ratings` in FROM); `cacheAs` names the held table when `build` is that table whole, so the
+    /// join index may be kept for the next blocks.
+    func hashJoin(_ rows: RowSet, _ base: [[Vector]], _ lists: [[Int: ListColumn]], probeKeys: [BoundExpression],
+                  build: RowSet, cacheAs buildSource: Int?, buildKeys: [BoundExpression], keepProbe: Bool, keepBuild: Bool,
+                  appendUnmatched: Bool) throws(QueryError) -> (RowSet, [Bool]) {
+        let buildCount = build.count
         let probeEval = Evaluator(base: base, lists: lists, unnests: plan.unnests, rows: rows)
         let pk = try probeKeys.map { (k) throws(QueryError) in try probeEval.eval(k) }
         let index: JoinIndex
         let codeOfRow: [UInt32]?
         if pk.count == 1, case .coded(let codes, let dictionary) = pk[0] {
             // Matches per dictionary entry, the same for every block: built once per dataset.
-            let key = cacheKey(probeKeys[0], buildSource: buildSource, buildKeys: buildKeys)
+            let key = buildSource.flatMap { cacheKey(probeKeys[0], buildSource: $0, buildKeys: buildKeys) }
             if let key, let cached = tables.cachedJoinIndex(key) {
                 index = cached
             } else {
-                index = try buildIndex(base, lists, buildSource: buildSource, buildKeys: buildKeys, probes: dictionary.count) { [dictionary[$0]] }
+                index = try buildIndex(base, lists, build: build, buildKeys: buildKeys, probes: dictionary.count) { [dictionary[$0]] }
                 if let key { tables.cacheJoinIndex(key, index) }
             }
             codeOfRow = codes
         } else {
-            index = try buildIndex(base, lists, buildSource: buildSource, buildKeys: buildKeys, probes: rows.count) { k in pk.map { $0[k] } }
+            index = try buildIndex(base, lists, build: build, buildKeys: buildKeys, probes: rows.count) { k in pk.map { $0[k] } }
             codeOfRow = nil
         }
         let first = index.first
@@ -72,16 +83,18 @@ extension QueryExecutor {
             }
         }
         var joined = identity && probeOut.count == rows.count ? rows : rows.picking(probeOut)
-        joined.sourceRows[buildSource] = .rows(buildOut)
+        for s in build.sourceRows.indices {
+            if case .absent = build.sourceRows[s] { continue }
+            joined.sourceRows[s] = .rows(buildOut.map { $0 < 0 ? -1 : Int32(build.row(of: s, Int($0))) })
+        }
         return (joined, matched)
     }
 
     /// Hashes the held table's keys and finds each probe's matches (`probeKey(p)` for p in 0 ..< probes).
-    private func buildIndex(_ base: [[Vector]], _ lists: [[Int: ListColumn]], buildSource: Int, buildKeys: [BoundExpression],
+    private func buildIndex(_ base: [[Vector]], _ lists: [[Int: ListColumn]], build: RowSet, buildKeys: [BoundExpression],
                             probes: Int, probeKey: (Int) -> [Value]) throws(QueryError) -> JoinIndex {
-        let buildCount = rowCount(of: buildSource)
-        let buildRows = RowSet.identity(count: buildCount, source: buildSource, sources: plan.sources.count)
-        let buildEval = Evaluator(base: base, lists: lists, unnests: plan.unnests, rows: buildRows)
+        let buildCount = build.count
+        let buildEval = Evaluator(base: base, lists: lists, unnests: plan.unnests, rows: build)
         let bk = try buildKeys.map { (k) throws(QueryError) in try buildEval.eval(k) }
         var table: [[Value]: [Int32]] = [:]
         for r in 0 ..< buildCount {

@@ -67,7 +67,23 @@ public struct QueryExecutor: Sendable {
             rows = try filter(rows, base, lists, &pending) { refs, elements in refs.isSubset(of: [start]) && elements.isEmpty }
         }
         var matched: [Bool]?
-        for (i, join) in plan.joins.enumerated() {
+        var firstJoin = 0
+        if start >= 2 {
+            // Held tables before ratings in FROM: joined among themselves first, then ratings
+            // probes that relation through the join that names it.
+            var prefix = RowSet.identity(count: rowCount(of: 0), source: 0, sources: plan.sources.count)
+            for i in 0 ..< start - 1 {
+                let join = plan.joins[i]
+                (prefix, _) = try hashJoin(prefix, base, lists, probeKeys: join.leftKeys, buildSource: i + 1, buildKeys: join.rightKeys,
+                                           keepProbe: join.kind == .left || join.kind == .full,
+                                           keepBuild: join.kind == .right || join.kind == .full, appendUnmatched: true)
+            }
+            let join = plan.joins[start - 1]
+            (rows, _) = try hashJoin(rows, base, lists, probeKeys: join.rightKeys, build: prefix, cacheAs: nil, buildKeys: join.leftKeys,
+                                     keepProbe: join.kind == .right, keepBuild: false, appendUnmatched: false)
+            firstJoin = start
+        }
+        for (i, join) in plan.joins.enumerated() where i >= firstJoin {
             let joinsSharded = i + 1 == start
             let buildSource = joinsSharded ? 0 : i + 1
             let keepProbe: Bool, keepBuild: Bool
