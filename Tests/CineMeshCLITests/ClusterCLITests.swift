@@ -151,7 +151,7 @@ import Testing
         let missing = try cinemesh(["status", "999"], environment: env)
         #expect(missing.status == 1 && missing.stderr.contains("no job 999"))
         let badType = try cinemesh(["submit", "--type", "bogus", "--dataset", dataset], environment: env)
-        #expect(badType.status == 64 && badType.stderr.contains("unknown job type 'bogus' (known: stats, train, tune)"))
+        #expect(badType.status == 64 && badType.stderr.contains("unknown job type 'bogus' (known: query, stats, train, tune)"))
 
         let down = try cinemesh(["down"], environment: env)
         stopped = true
