@@ -1,61 +1,7 @@
-/// The query language's operators and functions on single values, with SQL's NULL rules: the
-/// evaluator's fallback for what has no vector loop, and its semantics written once.
+/// The query language's LIKE, casts and scalar functions on single values, with SQL's NULL rules:
+/// what the evaluator applies value by value (arithmetic, comparisons and logic have vector loops
+/// in `VectorMath`).
 enum Scalar {
-    static func order(_ a: Value, _ b: Value) -> Int { Value.order(a, b) }
-
-    static func compare(_ op: BinaryOperator, _ a: Value, _ b: Value) -> Value {
-        if a.isNull || b.isNull { return .null }
-        let c = order(a, b)
-        switch op {
-        case .equal: return .boolean(c == 0)
-        case .notEqual: return .boolean(c != 0)
-        case .less: return .boolean(c < 0)
-        case .lessOrEqual: return .boolean(c <= 0)
-        case .greater: return .boolean(c > 0)
-        default: return .boolean(c >= 0)
-        }
-    }
-
-    static func arithmetic(_ op: BinaryOperator, _ a: Value, _ b: Value) throws(QueryError) -> Value {
-        if a.isNull || b.isNull { return .null }
-        if case .integer(let x) = a, case .integer(let y) = b, op != .divide {
-            let r: (Int64, Bool)
-            switch op {
-            case .add: r = x.addingReportingOverflow(y)
-            case .subtract: r = x.subtractingReportingOverflow(y)
-            case .multiply: r = x.multipliedReportingOverflow(by: y)
-            default:
-                if y == 0 { return .null }
-                r = x.remainderReportingOverflow(dividingBy: y)
-            }
-            if r.1 { throw QueryError("integer overflow in \(x) \(op.rawValue) \(y)", at: nil) }
-            return .integer(r.0)
-        }
-        guard let x = a.number, let y = b.number else { return .null }
-        switch op {
-        case .add: return .double(x + y)
-        case .subtract: return .double(x - y)
-        case .multiply: return .double(x * y)
-        case .divide: return y == 0 ? .null : .double(x / y)
-        default: return y == 0 ? .null : .double(x.truncatingRemainder(dividingBy: y))
-        }
-    }
-
-    static func logic(_ op: BinaryOperator, _ a: Value, _ b: Value) -> Value {
-        let x = bool(a), y = bool(b)
-        if op == .and {
-            if x == false || y == false { return .boolean(false) }
-            return x == nil || y == nil ? .null : .boolean(true)
-        }
-        if x == true || y == true { return .boolean(true) }
-        return x == nil || y == nil ? .null : .boolean(false)
-    }
-
-    static func bool(_ v: Value) -> Bool? {
-        if case .boolean(let b) = v { return b }
-        return nil
-    }
-
     static func like(_ s: Value, _ p: Value, caseInsensitive: Bool, negated: Bool) -> Value {
         guard case .text(var text) = s, case .text(var pattern) = p else { return .null }
         if caseInsensitive {
@@ -97,7 +43,7 @@ enum Scalar {
 
     static func function(_ f: ScalarFunction, _ args: [Value]) throws(QueryError) -> Value {
         if f == .coalesce { return args.first { !$0.isNull } ?? .null }
-        if f == .nullif { return compare(.equal, args[0], args[1]) == .boolean(true) ? .null : args[0] }
+        if f == .nullif { return !args[0].isNull && !args[1].isNull && Value.order(args[0], args[1]) == 0 ? .null : args[0] }
         if args.contains(where: \.isNull) { return .null }
         switch (f, args[0]) {
         case (.lower, .text(let s)): return .text(s.lowercased())
