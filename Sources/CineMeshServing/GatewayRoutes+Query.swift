@@ -33,6 +33,10 @@ extension GatewayRoutes {
         guard let dataset = body.dataset ?? limits.defaultDataset else {
             throw GatewayError(.badRequest, "bad-request", "name the dataset: {\"dataset\": \"NAME\"} (or start the gateway with --query-dataset)")
         }
+        // Over HTTP a dataset is a name in the coordinator's datasets directory, never a path.
+        if body.dataset != nil, dataset.isEmpty || dataset.contains("/") || dataset.hasPrefix(".") {
+            throw GatewayError(.badRequest, "bad-request", "dataset must be a name in the coordinator's datasets directory, not a path")
+        }
         let maxRows = body.maxRows ?? limits.defaultMaxRows
         guard (0 ... limits.maximumRows).contains(maxRows) else {
             throw GatewayError(.badRequest, "bad-request", "max_rows must be 0...\(limits.maximumRows)")

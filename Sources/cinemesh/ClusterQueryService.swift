@@ -9,10 +9,36 @@ import Foundation
 struct ClusterQueryService: QueryService {
     let endpoint: String
     let clientTimeoutMilliseconds: Int
+    /// Queries followed at once (a thread each); past it the gateway answers 503 at once.
+    static let concurrency = 8
+    private let running = Counter()
+
+    init(endpoint: String, clientTimeoutMilliseconds: Int) {
+        self.endpoint = endpoint
+        self.clientTimeoutMilliseconds = clientTimeoutMilliseconds
+    }
+
+    /// How many queries this gateway follows now.
+    final class Counter: @unchecked Sendable {
+        private let lock = Lock()
+        private var value = 0
+        func enter(limit: Int) -> Bool {
+            lock.withLock {
+                guard value < limit else { return false }
+                value += 1
+                return true
+            }
+        }
+        func leave() { lock.withLock { value -= 1 } }
+    }
 
     func run(sql: String, dataset: String, maxRows: Int, timeoutMilliseconds: Int) async throws -> QueryAnswer {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
+        guard running.enter(limit: Self.concurrency) else {
+            throw GatewayError(.serviceUnavailable, "busy", "this gateway already runs \(Self.concurrency) queries; try again shortly")
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread { [running] in
+                defer { running.leave() }
                 continuation.resume(with: Result { try blockingRun(sql: sql, dataset: dataset, maxRows: maxRows, timeout: timeoutMilliseconds) })
             }.start()
         }
@@ -58,7 +84,9 @@ struct ClusterQueryService: QueryService {
         if message.contains("no such dataset") || message.contains("not a CineMesh dataset") {
             return GatewayError(.notFound, "unknown-dataset", message)
         }
-        guard let range = message.range(of: "query:") else { return GatewayError(.badGateway, "query-failed", message) }
+        guard let range = message.range(of: "query:"), !message.contains("damaged partial") else {
+            return GatewayError(.badGateway, "query-failed", message)
+        }
         let parts = message[range.upperBound...].split(separator: ":", maxSplits: 2)
         if parts.count == 3, let line = Int(parts[0]), let column = Int(parts[1]) {
             return GatewayError(.badRequest, "bad-query", String(message[range.lowerBound...]), line: line, column: column)

@@ -55,7 +55,8 @@ struct ReportCommand: ParsableCommand {
             if local != nil || cluster || client.coordinator != nil {
                 func onCluster(_ c: ClusterClient) throws -> ReportOutput {
                     try report.run(schemas: schemas) { sql in
-                        let spec = JobSpec(type: "query", dataset: datasetReference(dataset), parameters: ["sql": sql])
+                        // Some reports read one row per user or title: no 100,000-row cap for them.
+                        let spec = JobSpec(type: "query", dataset: datasetReference(dataset), parameters: ["sql": sql, "max_rows": "10000000"])
                         let submitted = try c.submit(spec)
                         let final = try JobView.follow(submitted.id, client: c, quiet: true)
                         guard final.state == .succeeded, let json = final.result else {

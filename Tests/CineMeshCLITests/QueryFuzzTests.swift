@@ -196,7 +196,7 @@ enum QueryFuzz {
             } else {
                 for b in blocks {
                     let p = try executor.partial(block: QueryBlock(b))
-                    try merger.add(try QueryPartial.decode(p.encoded(), calls: executor.aggregateCalls))
+                    try merger.add(try executor.decodePartial(p.encoded()))
                 }
                 if executor.keepsUnmatchedRows { try merger.add(try executor.unmatchedPartial(matched: merger.matched)) }
             }

@@ -4,7 +4,7 @@ import Foundation
 extension AggregateStates {
     /// The aggregate's value for every group. `bayes_avg` without its own prior uses the mean of
     /// its argument over all rows of all groups.
-    func finish(_ call: AggregateCall) -> Vector {
+    func finish(_ call: AggregateCall) throws(QueryError) -> Vector {
         let groups = self.groups
         switch self {
         case .count(let c):
@@ -58,7 +58,7 @@ extension AggregateStates {
                 if call.function == .quantileDisc {
                     let index = Swift.max(0, Int((Double(sorted.count) * q).rounded(.up)) - 1)
                     let x = sorted[Swift.min(index, sorted.count - 1)]
-                    return call.type == .integer ? .integer(Int64(x)) : .double(x)
+                    return call.type == .integer ? .integer(Int64(exactly: x) ?? (x > 0 ? .max : .min)) : .double(x)
                 }
                 let position = q * Double(sorted.count - 1)
                 let lo = Int(position.rounded(.down)), hi = Int(position.rounded(.up))
@@ -73,7 +73,7 @@ extension AggregateStates {
                 return sorted[Swift.min(Swift.max(0, Int((Double(sorted.count) * q).rounded(.up)) - 1), sorted.count - 1)]
             }, type: call.type)
         case .distinct(let lists, _):
-            let results: [Value] = lists.map { list in
+            let results: [Value] = try lists.map { (list) throws(QueryError) -> Value in
                 switch call.function {
                 case .count: return .integer(Int64(list.count))
                 case .min: return list.min { Value.order($0, $1) < 0 } ?? .null
@@ -81,7 +81,14 @@ extension AggregateStates {
                 default:
                     guard !list.isEmpty else { return .null }
                     if call.function == .sum, call.type == .integer {
-                        return .integer(list.reduce(0) { $0 &+ (Int64(exactly: $1.number ?? 0) ?? 0) })
+                        var total: Int64 = 0
+                        for v in list {
+                            guard case .integer(let i) = v else { continue }
+                            let (t, overflow) = total.addingReportingOverflow(i)
+                            if overflow { throw QueryError("integer overflow in sum(DISTINCT); cast the argument to DOUBLE", at: nil) }
+                            total = t
+                        }
+                        return .integer(total)
                     }
                     let s = list.reduce(0.0) { $0 + ($1.number ?? 0) }
                     return .double(call.function == .avg ? s / Double(list.count) : s)

@@ -21,8 +21,8 @@ enum AggregateStates: Sendable {
     case items([[Value]])
     /// DISTINCT aggregates: the distinct non-NULL values of each group, in first-seen order.
     case distinct([[Value]], seen: [Set<Value>])
-    /// approx_count_distinct.
-    case hll([HyperLogLog])
+    /// approx_count_distinct: exact hashes while few, HyperLogLog past 256 per group.
+    case hll([DistinctSketch])
     /// approx_quantile.
     case quantileSketch([QuantileSketch])
 
@@ -42,7 +42,7 @@ enum AggregateStates: Sendable {
         case .max: self = .extreme(z(.null), max: true)
         case .quantileDisc where call.argument?.type == .text: self = .items(z([]))
         case .median, .quantileCont, .quantileDisc: self = .values(z([]))
-        case .approxCountDistinct: self = .hll(z(HyperLogLog()))
+        case .approxCountDistinct: self = .hll(z(DistinctSketch()))
         case .approxQuantile: self = .quantileSketch(z(QuantileSketch()))
         }
     }
@@ -225,19 +225,24 @@ enum AggregateStates: Sendable {
 
     /// Folds every group `g` of `other` into this state's group `target[g]` (which must exist).
     /// One pass per partial; `self` is emptied first so its arrays are updated in place.
-    mutating func merge(_ other: AggregateStates, into target: [Int]) {
+    mutating func merge(_ other: AggregateStates, into target: [Int]) throws(QueryError) {
         switch self {
         case .count(var c):
             self = .count([])
             guard case .count(let o) = other else { preconditionFailure("merging different aggregate states") }
-            for (g, t) in target.enumerated() { c[t] += o[g] }
+            for (g, t) in target.enumerated() { c[t] &+= o[g] }
             self = .count(c)
         case .sumInteger(var s, var n):
             self = .count([])
             guard case .sumInteger(let os, let on) = other else { preconditionFailure("merging different aggregate states") }
             for (g, t) in target.enumerated() {
-                s[t] = s[t] &+ os[g]
-                n[t] += on[g]
+                let (sum, overflow) = s[t].addingReportingOverflow(os[g])
+                if overflow {
+                    self = .sumInteger(sum: s, n: n)
+                    throw QueryError("integer overflow in sum(); cast the argument to DOUBLE", at: nil)
+                }
+                s[t] = sum
+                n[t] &+= on[g]
             }
             self = .sumInteger(sum: s, n: n)
         case .sumDouble(var s, var n):
@@ -245,7 +250,7 @@ enum AggregateStates: Sendable {
             guard case .sumDouble(let os, let on) = other else { preconditionFailure("merging different aggregate states") }
             for (g, t) in target.enumerated() {
                 s[t] += os[g]
-                n[t] += on[g]
+                n[t] &+= on[g]
             }
             self = .sumDouble(sum: s, n: n)
         case .moments(var n, var mean, var m2):
@@ -262,7 +267,7 @@ enum AggregateStates: Sendable {
                     mean[t] += d * nb / total
                     m2[t] += om2[g] + d * d * na * nb / total
                 }
-                n[t] += on[g]
+                n[t] &+= on[g]
             }
             self = .moments(n: n, mean: mean, m2: m2)
         case .extreme(var best, let isMax):

@@ -96,6 +96,7 @@ public struct Binder {
             if Self.containsAggregate(target) { throw QueryError("GROUP BY cannot hold an aggregate", at: g.position) }
             let key = try bind(target, .row)
             if !groupKeys.contains(key) { groupKeys.append(key) }
+            if groupKeys.count > 64 { throw QueryError("GROUP BY takes at most 64 keys", at: g.position) }
         }
 
         var outputs: [BoundExpression] = []

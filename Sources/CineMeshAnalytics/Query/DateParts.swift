@@ -19,25 +19,24 @@ enum DateParts {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
-    /// Days from 1970-01-01 to (year, month, day).
-    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = month > 2 ? month - 3 : month + 9
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+    /// Floor division for a positive `b`, with no overflow anywhere in Int64.
+    @inline(__always) static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return a % b < 0 ? q - 1 : q
     }
 
-    @inline(__always) static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+    /// Seconds into the day, 0 ..< 86400.
+    @inline(__always) static func secondOfDay(_ t: Int64) -> Int64 {
+        let r = t % 86400
+        return r < 0 ? r + 86400 : r
+    }
 
     static func year(_ t: Int64) -> Int64 { civil(days: floorDiv(t, 86400)).year }
     static func month(_ t: Int64) -> Int64 { civil(days: floorDiv(t, 86400)).month }
     static func day(_ t: Int64) -> Int64 { civil(days: floorDiv(t, 86400)).day }
     /// 0 = Sunday ... 6 = Saturday (DuckDB's `dayofweek`).
     static func weekday(_ t: Int64) -> Int64 { (floorDiv(t, 86400) % 7 + 11) % 7 }
-    static func hour(_ t: Int64) -> Int64 { (t - floorDiv(t, 86400) * 86400) / 3600 }
+    static func hour(_ t: Int64) -> Int64 { secondOfDay(t) / 3600 }
 
     /// The start of `unit` holding `t`, as text: `YYYY-MM-DD` (`YYYY-MM-DD HH:00:00` for hours).
     /// Weeks start on Monday (ISO), quarters in January, April, July, October.

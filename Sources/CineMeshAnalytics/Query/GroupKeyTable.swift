@@ -114,9 +114,13 @@ struct GroupKeyTable {
         var words = [UInt64](repeating: 0, count: n * width)
         for (j, column) in keyColumns.enumerated() {
             let bit = UInt64(1) << UInt64(j)
+            // A NULL key is its mask bit alone: whatever value its slot holds is not part of it.
             func nulls(_ valid: [Bool]?) {
                 guard let valid else { return }
-                for g in 0 ..< n where !valid[g] { words[g * width + keyCount] |= bit }
+                for g in 0 ..< n where !valid[g] {
+                    words[g * width + j] = 0
+                    words[g * width + keyCount] |= bit
+                }
             }
             switch column {
             case .integer(let v, let valid):

@@ -4,6 +4,9 @@ public struct ListColumn: Sendable {
     public let offsets: [Int32]
     public let codes: [UInt32]
     public let dictionary: [String]
+    /// Each row's list joined by `|` (NULL when empty): the value of the list column by its own
+    /// name, built once with the table.
+    let joined: Vector
 
     public init(_ lists: [[String]]) {
         var offsets: [Int32] = [0]
@@ -26,13 +29,13 @@ public struct ListColumn: Sendable {
         self.offsets = offsets
         self.codes = codes
         self.dictionary = dictionary
+        joined = Self.join(offsets: offsets, codes: codes, dictionary: dictionary)
     }
 
     /// The elements as a coded text vector, one entry per element (index into `codes`).
     var elements: Vector { .coded(codes, dictionary: .text(dictionary, validity: nil)) }
 
-    /// Each row's list joined by `|` (NULL when empty), the value of the list column by its own name.
-    var joined: Vector {
+    private static func join(offsets: [Int32], codes: [UInt32], dictionary: [String]) -> Vector {
         let rows = offsets.count - 1
         var out = [String](repeating: "", count: rows)
         var valid = [Bool](repeating: true, count: rows)

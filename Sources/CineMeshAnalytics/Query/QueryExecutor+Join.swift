@@ -115,10 +115,14 @@ extension QueryExecutor {
         return index
     }
 
-    /// Names a join by its tables and key columns, when both keys are plain columns.
+    /// Names a join by its tables and key columns, when both keys are plain columns and the
+    /// probe's dictionary is the same in every block: a held table's column, or ratings' `user`
+    /// or `item` (dense indices into the id maps). The ratings' own rating dictionary is built per
+    /// block, so a join on it is never cached.
     private func cacheKey(_ probe: BoundExpression, buildSource: Int, buildKeys: [BoundExpression]) -> String? {
         guard buildKeys.count == 1, case .column(let ps, let pc) = probe.kind, case .column(let bs, let bc) = buildKeys[0].kind else { return nil }
         let p = plan.sources[ps].schema, b = plan.sources[bs].schema
+        if p.isSharded && !["user", "item"].contains(p.columns[pc].name) { return nil }
         return "\(p.name).\(p.columns[pc].name)=\(b.name).\(b.columns[bc].name)"
     }
 

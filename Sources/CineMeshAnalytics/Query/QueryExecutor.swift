@@ -45,8 +45,30 @@ public struct QueryExecutor: Sendable {
         shardedColumns = read
     }
 
-    /// The aggregates, as a partial's decoder needs them.
-    public var aggregateCalls: [AggregateCall] { plan.aggregates }
+    /// A partial from the wire, checked against this plan's shape (aggregates, key columns, row
+    /// width, the kept table's size): bytes from a damaged or foreign worker are an error here,
+    /// never an index out of range in the merge.
+    public func decodePartial(_ bytes: [UInt8]) throws -> QueryPartial {
+        let p = try QueryPartial.decode(bytes, calls: plan.aggregates)
+        let file = "query partial"
+        if plan.isAggregate {
+            guard p.keyColumns.count == plan.groupKeys.count, p.rows.isEmpty else {
+                throw DataError(.damaged, file: file, "\(p.keyColumns.count) key columns, expected \(plan.groupKeys.count)")
+            }
+        } else {
+            let width = plan.outputs.count + plan.order.count
+            guard p.groupCount == 0, p.rows.allSatisfy({ $0.count == width }) else {
+                throw DataError(.damaged, file: file, "rows of another width than \(width)")
+            }
+        }
+        if let m = p.matched {
+            let kept = plan.shardedSource == 1 ? 0 : 1
+            guard keepsUnmatchedRows, m.count == rowCount(of: kept) else {
+                throw DataError(.damaged, file: file, "a match bitmap of \(m.count) rows where none or another size is due")
+            }
+        }
+        return p
+    }
 
     /// True when rows of a held table that match no rating at all must appear (an outer join
     /// keeping the catalog side against ratings): they come from `unmatchedPartial` after the

@@ -20,6 +20,9 @@ public struct QueryMerger {
 
     private var plan: QueryPlan { executor.plan }
 
+    /// Candidate rows of a plain query held so far.
+    public var rowCount: Int { rows.count }
+
     /// Groups so far (for progress and memory accounting).
     public var groupCount: Int { keys.count }
 
@@ -40,7 +43,7 @@ public struct QueryMerger {
             let added = keys.count - before
             for a in states.indices {
                 if added > 0 { states[a].grow(by: added, plan.aggregates[a]) }
-                states[a].merge(p.states[a], into: target)
+                try states[a].merge(p.states[a], into: target)
                 valuesHeld += p.states[a].valuesHeld
             }
             if valuesHeld > Self.exactValueLimit {
@@ -59,7 +62,7 @@ public struct QueryMerger {
         let out = sorted(rows, keep: plan.limit.map { $0 + plan.offset })
         let end = plan.limit.map { min(out.count, plan.offset + $0) } ?? out.count
         let page = plan.offset < end ? Array(out[plan.offset ..< end]) : []
-        return QueryResult(columns: plan.columnNames, types: plan.columnTypes, rows: page.map { Array($0.prefix(width)) })
+        return QueryResult(columns: plan.columnNames, types: plan.columnTypes, rows: page.map { Self.finite(Array($0.prefix(width))) })
     }
 
     /// The merged groups' outputs after HAVING, the first `limit + offset` in ORDER BY order
@@ -76,7 +79,9 @@ public struct QueryMerger {
                           rows: RowSet(count: groups, sourceRows: plan.sources.map { _ in .absent }, elementRows: []))
         e.groupKeys = plan.groupKeys.enumerated().map { j, k in .from(keyColumns[j], type: k.type) }
         keyColumns = []
-        e.aggregates = zip(states, plan.aggregates).map { $0.finish($1) }
+        var finished: [Vector] = []
+        for (state, call) in zip(states, plan.aggregates) { finished.append(try state.finish(call)) }
+        e.aggregates = finished
         if let having = plan.having {
             let keep = Evaluator.selection(try e.eval(having))
             if keep.count != groups {
@@ -106,7 +111,13 @@ public struct QueryMerger {
         }
         let page = picked.dropFirst(plan.offset)
         return QueryResult(columns: plan.columnNames, types: plan.columnTypes,
-                           rows: page.map { r in outputs.map { $0[Int(r)] } })
+                           rows: page.map { r in Self.finite(outputs.map { $0[Int(r)] }) })
+    }
+
+    /// Infinite and NaN doubles (an overflow, 0 / 0 in a cast) come out as NULL, in every output
+    /// format alike (JSON has no such numbers).
+    static func finite(_ row: [Value]) -> [Value] {
+        row.map { if case .double(let d) = $0, !d.isFinite { return .null } else { return $0 } }
     }
 
     /// Rows in ORDER BY order (ties keep their order), the first `keep` of them.

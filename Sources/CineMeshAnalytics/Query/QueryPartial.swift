@@ -223,7 +223,7 @@ extension AggregateStates {
                 return try (0 ..< n).map { _ in try QueryPartial.getValue(&r) }
             }
             return .distinct(lists, seen: lists.map(Set.init))
-        case .hll: return .hll(try (0 ..< groups).map { _ in try HyperLogLog.decode(from: &r) })
+        case .hll: return .hll(try (0 ..< groups).map { _ in try DistinctSketch.decode(from: &r) })
         case .quantileSketch: return .quantileSketch(try (0 ..< groups).map { _ in try QuantileSketch.decode(from: &r) })
         }
     }

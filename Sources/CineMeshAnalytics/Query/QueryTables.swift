@@ -99,8 +99,10 @@ public final class QueryTables: @unchecked Sendable {
         return .coded(codes, dictionary: .double(distinct.map(Double.init), validity: nil))
     }
 
-    /// Ids as INTEGER when all are integers, else TEXT.
+    /// Ids as INTEGER when all are integers, else TEXT; no ids at all (a catalog-only dataset's
+    /// ratings) have no type, so they compare with either.
     static func ids(_ ids: [ExternalId]) -> Vector {
+        if ids.isEmpty { return .null(count: 0) }
         var ints: [Int64] = []
         ints.reserveCapacity(ids.count)
         for id in ids {

@@ -53,8 +53,11 @@ enum Scalar {
         case (.substr, .text(let s)):
             guard case .integer(let start) = args[1] else { return .null }
             let chars = Array(s.unicodeScalars)
-            var from = Int(clamping: start) - 1
-            var to = args.count > 2 ? (args[2].number.map { from + Int($0) } ?? chars.count) : chars.count
+            // Positions clamped far outside any text first, so no arithmetic can overflow.
+            let bound: Int64 = 1 << 40
+            var from = Int(max(-bound, min(bound, start))) - 1
+            var to = chars.count
+            if args.count > 2, case .integer(let length) = args[2] { to = from + Int(max(-bound, min(bound, length))) }
             from = max(from, 0)
             to = min(to, chars.count)
             var out = ""
@@ -66,10 +69,14 @@ enum Scalar {
         case (.abs, .double(let d)): return .double(Swift.abs(d))
         case (.round, .integer(let i)):
             guard args.count == 2, case .integer(let n) = args[1], n < 0 else { return .integer(i) }
-            let p = pow10(Int(-n))
-            return .integer(Int64((Double(i) / p).rounded(.toNearestOrAwayFromZero) * p))
+            let p = pow10(Int(min(-n, 30)))
+            guard let r = Int64(exactly: (Double(i) / p).rounded(.toNearestOrAwayFromZero) * p) else {
+                throw QueryError("integer overflow in round(\(i), \(n))", at: nil)
+            }
+            return .integer(r)
         case (.round, .double(let d)):
-            let n = args.count == 2 ? (args[1].number.map(Int.init) ?? 0) : 0
+            var n = 0
+            if args.count == 2, case .integer(let digits) = args[1] { n = Int(max(-400, min(400, digits))) }
             let p = pow10(n)
             return .double(n >= 0 ? (d * p).rounded(.toNearestOrAwayFromZero) / p : (d / pow10(-n)).rounded(.toNearestOrAwayFromZero) * pow10(-n))
         case (.floor, .integer), (.ceil, .integer): return args[0]

@@ -96,7 +96,9 @@ extension Coordinator {
 
     /// Wakes the loop from `prepareQueue` (the only thread that sends on `wakeSender`).
     func wakeLoop() {
-        try? wakeSender.send([[1]], dontWait: true)
+        wakeLock.withLock {
+            if !wakeClosed { try? wakeSender.send([[1]], dontWait: true) }
+        }
     }
 
     /// Records the results made on `prepareQueue` for jobs whose stages are all done.

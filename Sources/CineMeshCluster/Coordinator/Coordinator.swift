@@ -32,6 +32,9 @@ public final class Coordinator: @unchecked Sendable {
     /// short job (a query) does not wait out a poll interval twice.
     let wakeReceiver: ZMQSocket
     let wakeSender: ZMQSocket
+    /// Guards `wakeSender` against a send from `prepareQueue` after the loop closed it.
+    let wakeLock = Lock()
+    var wakeClosed = false
     /// Drivers made (or failed) on `prepareQueue`, waiting for the loop to start them.
     var prepared: [(id: Int64, driver: UnsafeSendable<Result<any JobDriver, Error>>)] = []
     /// Results made on `prepareQueue` for jobs whose stages are all done.
@@ -136,7 +139,10 @@ public final class Coordinator: @unchecked Sendable {
             try? clientSocket.send([routing] + Message(.disconnect, DisconnectBody(reason: "coordinator shutting down")).frames, dontWait: true)
         }
         clientSocket.close(lingering: 500)
-        wakeSender.close(lingering: 0)
+        wakeLock.withLock {
+            wakeClosed = true
+            wakeSender.close(lingering: 0)
+        }
         wakeReceiver.close(lingering: 0)
         // The goodbyes leave before the process does (at most the linger).
         context.terminate()

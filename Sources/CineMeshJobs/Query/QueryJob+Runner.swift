@@ -24,10 +24,11 @@ extension QueryJob {
             throw TaskError("query-block: the shard holds block (\(block.block.row), \(block.block.column)), not (\(row), \(column))")
         }
         do {
-            let partial = try QueryExecutor(sql, tables: tables).partial(block: block)
-            // A plain query whose one block already passes the row limit fails here, before
-            // shipping rows the coordinator would refuse.
-            if let limit = input.parameters["max_rows"].flatMap(Int.init), partial.rowCount > limit {
+            let executor = try QueryExecutor(sql, tables: tables)
+            let partial = try executor.partial(block: block)
+            // A plain query without LIMIT whose one block already passes the row limit fails
+            // here, before shipping rows the coordinator would refuse.
+            if executor.plan.limit == nil, let limit = input.parameters["max_rows"].flatMap(Int.init), partial.rowCount > limit {
                 throw QueryError("the result has more than max_rows=\(limit) rows; add a LIMIT", at: nil)
             }
             return TaskOutput(output: ["rows": String(partial.rowsScanned)], payload: [partial.encoded()])

@@ -107,7 +107,7 @@ public final class QueryJob: JobDriver {
         guard let bytes = payload.first else { throw JobError("query: task \(index) returned no partial") }
         let partial: QueryPartial
         do {
-            partial = try QueryPartial.decode(bytes, calls: executor.aggregateCalls)
+            partial = try executor.decodePartial(bytes)
         } catch {
             throw JobError("query: task \(index) returned a damaged partial: \(error)")
         }
@@ -115,6 +115,10 @@ public final class QueryJob: JobDriver {
         while let next = waiting.removeValue(forKey: merged) {
             try merger.add(next)
             merged += 1
+        }
+        // Rows past the limit are refused as they come, not held until the end.
+        if !executor.plan.isAggregate, executor.plan.limit == nil, merger.rowCount > parameters.maxRows {
+            throw JobError("query: the result has more than max_rows=\(parameters.maxRows) rows; add a LIMIT")
         }
     }
 

@@ -268,12 +268,12 @@ struct QueryPartialTests {
             var direct = QueryMerger(executor), decoded = QueryMerger(executor)
             func roundTrip(_ p: QueryPartial) throws -> QueryPartial {
                 let bytes = p.encoded()
-                let back = try QueryPartial.decode(bytes, calls: executor.aggregateCalls)
+                let back = try executor.decodePartial(bytes)
                 #expect(back.encoded() == bytes, "\(fixture.name): \(sql)")
                 #expect(back.rowsScanned == p.rowsScanned && back.matched == p.matched && back.rows == p.rows)
                 // A truncated partial is an error, never a crash.
                 for cut in Set([0, 3, bytes.count / 2, bytes.count - 1]) where cut < bytes.count && cut >= 0 {
-                    #expect(throws: (any Error).self) { _ = try QueryPartial.decode(Array(bytes.prefix(cut)), calls: executor.aggregateCalls) }
+                    #expect(throws: (any Error).self) { _ = try executor.decodePartial(Array(bytes.prefix(cut))) }
                 }
                 return back
             }

@@ -61,7 +61,8 @@ final class RefData: Sendable {
             }
         }
         return RefTable(name: "ratings", columnNames: ["user", "item", "rating", "timestamp"],
-                        columnTypes: [usersInt ? .integer : .text, itemsInt ? .integer : .text, .double, hasTimestamps ? .integer : .null],
+                        columnTypes: [ds.users.ids.isEmpty ? .null : (usersInt ? .integer : .text),
+                                      ds.items.ids.isEmpty ? .null : (itemsInt ? .integer : .text), .double, hasTimestamps ? .integer : .null],
                         rows: rows, lists: [:])
     }
 
