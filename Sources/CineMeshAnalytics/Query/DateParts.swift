@@ -1,5 +1,8 @@
+import CineMeshData
+
 /// Calendar parts of a timestamp (seconds since 1970-01-01 UTC) in the proleptic Gregorian
-/// calendar, by integer arithmetic (Howard Hinnant's days-from-civil), no Foundation calendars.
+/// calendar, by the integer arithmetic ingestion uses (`FieldParsing.civilFromDays`), no Foundation
+/// calendars.
 enum DateParts {
     /// The units `date_trunc` takes.
     enum Unit: String, CaseIterable {
@@ -7,17 +10,7 @@ enum DateParts {
     }
 
     /// (year, month 1...12, day 1...31) of the day `days` after 1970-01-01.
-    static func civil(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
+    static func civil(days: Int64) -> (year: Int64, month: Int64, day: Int64) { FieldParsing.civilFromDays(days) }
 
     /// Floor division for a positive `b`, with no overflow anywhere in Int64.
     @inline(__always) static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {

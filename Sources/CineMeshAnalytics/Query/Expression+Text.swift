@@ -1,8 +1,10 @@
+import CineMeshData
+
 extension Expression {
     /// The expression written back as SQL (the name of an unaliased select item: `avg(rating)`).
     public var sql: String {
         switch kind {
-        case .literal(.text(let s)): return "'" + s.replacingAll("'", with: "''") + "'"
+        case .literal(.text(let s)): return "'" + s.replacingOccurrences("'", "''") + "'"
         case .literal(.null): return "NULL"
         case .literal(let v): return v.description
         case .column(let q, let n): return q.map { "\($0).\(n)" } ?? n

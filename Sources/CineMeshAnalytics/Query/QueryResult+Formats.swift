@@ -22,7 +22,7 @@ extension QueryResult {
         case .csv:
             func field(_ s: String) -> String {
                 s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                    ? "\"" + s.replacingAll("\"", with: "\"\"") + "\"" : s
+                    ? "\"" + s.replacingOccurrences("\"", "\"\"") + "\"" : s
             }
             return ([columns.map(field).joined(separator: ",")] + rows.map { $0.map { field($0.description) }.joined(separator: ",") })
                 .joined(separator: "\n") + "\n"
@@ -77,11 +77,5 @@ extension String {
         var s = self
         while s.last == " " { s.removeLast() }
         return s
-    }
-
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        var out = ""
-        for c in self { if c == target { out += replacement } else { out.append(c) } }
-        return out
     }
 }

@@ -10,7 +10,7 @@ extension StringProtocol {
 
 extension String {
     /// Every occurrence of `target` replaced (no Foundation needed).
-    func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+    public func replacingOccurrences(_ target: String, _ replacement: String) -> String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
