@@ -47,7 +47,7 @@ for items in $sizes; do
     "$bin" generate --ratings "$ratings" --users "$users" --items "$items" --seed 5 --dataset "$ds/data" --force >/dev/null
     "$bin" train "$ds/data" --factors "$factors" --epochs 2 --split random:0.01 --store "$ds/models" >/dev/null
   fi
-  "$bin" gateway --models "$ds/models" --port "$port" --log-level warning &
+  "$bin" gateway --models "$ds/models" --port "$port" --log-level warning --set gateway.rate_limit=0 &
   pid=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
   # The fold-in rates five of the model's most popular titles.

@@ -5,7 +5,7 @@ extension GatewayRoutes {
     /// `POST /v1/query`: `{"sql": ..., "dataset": ..., "max_rows": 1000, "timeout_ms": 30000}` runs
     /// a read-only query on the cluster the gateway follows; the answer is
     /// `{"job": N, "elapsed_ms": N, "columns": [...], "types": [...], "rows": [[...]]}`.
-    static func addQueryRoute(_ router: Router<BasicRequestContext>, service: (any QueryService)?, limits: QueryLimits) {
+    static func addQueryRoute(_ router: Router<GatewayRequestContext>, service: (any QueryService)?, limits: QueryLimits) {
         router.post("/v1/query") { request, context -> Response in
             do {
                 return try await query(request, context, service, limits)
@@ -17,7 +17,7 @@ extension GatewayRoutes {
         }
     }
 
-    private static func query(_ request: Request, _ context: BasicRequestContext, _ service: (any QueryService)?,
+    private static func query(_ request: Request, _ context: GatewayRequestContext, _ service: (any QueryService)?,
                               _ limits: QueryLimits) async throws -> Response {
         guard let service else {
             throw GatewayError(.serviceUnavailable, "query-unavailable",

@@ -130,12 +130,15 @@ public enum GatewayRoutes {
 
     /// `queries` answers `POST /v1/query` (nil: the gateway follows no coordinator, and says so).
     public static func router(holders: ModelHolders, registry: PrometheusCollectorRegistry, queries: (any QueryService)? = nil,
-                              queryLimits: QueryLimits = QueryLimits(defaultDataset: nil)) -> Router<BasicRequestContext> {
-        let router = Router()
+                              queryLimits: QueryLimits = QueryLimits(defaultDataset: nil),
+                              access: GatewayAccess = .open) -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
         // Hummingbird's own errors (an unknown path or method) as JSON like every other error.
         router.middlewares.add(JSONErrorMiddleware())
         // Requests and latency per route and status (hb_requests, hb_request_duration, hb_errors).
         router.middlewares.add(MetricsMiddleware())
+        // Tokens for the routes that run work, a rate limit per client on the others.
+        router.middlewares.add(AccessMiddleware(access: access))
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ -> Response in
             holders.first.current == nil ? GatewayError(.serviceUnavailable, "not-ready", "no model loaded yet").response

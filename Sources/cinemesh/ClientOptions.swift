@@ -13,8 +13,11 @@ struct ClientOptions: ParsableArguments {
 
     func client() throws -> ClusterClient {
         let config = try cluster.load()
-        let endpoint = coordinator ?? LocalCluster.running(in: CineMeshHome.cluster)?.endpoints.clients ?? config.clientCoordinator
-        return try ClusterClient(endpoint: endpoint, timeoutMilliseconds: config.clientTimeoutMilliseconds)
+        // The lasting local cluster (`cinemesh up`) speaks plain TCP on loopback, keys or not.
+        if coordinator == nil, let local = LocalCluster.running(in: CineMeshHome.cluster) {
+            return try ClusterClient(endpoint: local.endpoints.clients, timeoutMilliseconds: config.clientTimeoutMilliseconds)
+        }
+        return try ClusterClient(config: config, endpoint: coordinator)
     }
 
     /// Submits `spec` (to a throwaway cluster of `local` workers when given, else to the cluster

@@ -9,13 +9,16 @@ import Foundation
 struct ClusterQueryService: QueryService {
     let endpoint: String
     let clientTimeoutMilliseconds: Int
+    /// The gateway's CURVE keys toward the coordinator (nil: plain TCP on loopback).
+    let security: CurveClient?
     /// Queries followed at once (a thread each); past it the gateway answers 503 at once.
     static let concurrency = 8
     private let running = Counter()
 
-    init(endpoint: String, clientTimeoutMilliseconds: Int) {
+    init(endpoint: String, clientTimeoutMilliseconds: Int, security: CurveClient?) {
         self.endpoint = endpoint
         self.clientTimeoutMilliseconds = clientTimeoutMilliseconds
+        self.security = security
     }
 
     /// How many queries this gateway follows now.
@@ -50,7 +53,7 @@ struct ClusterQueryService: QueryService {
         let client: ClusterClient
         let submitted: JobRecord
         do {
-            client = try ClusterClient(endpoint: endpoint, timeoutMilliseconds: clientTimeoutMilliseconds)
+            client = try ClusterClient(endpoint: endpoint, timeoutMilliseconds: clientTimeoutMilliseconds, security: security)
             submitted = try client.submit(JobSpec(type: "query", dataset: dataset, parameters: ["sql": sql, "max_rows": String(maxRows)]))
         } catch let f as ClusterClient.Failure {
             throw Self.error(f.message)

@@ -112,9 +112,11 @@ struct GatewayCommand: AsyncParsableCommand {
             let feed = following ? try follow(config, store: store, logger: logger, refresh: refresh) : poll(refresh)
             let port = self.port ?? config.gatewayPort
             guard (0 ... 65535).contains(port) else { throw DataError(.usage, "--port takes 0 to 65535") }
-            let queries = following ? ClusterQueryService(endpoint: config.gatewayCoordinator, clientTimeoutMilliseconds: config.clientTimeoutMilliseconds) : nil
+            let queries = following ? ClusterQueryService(endpoint: config.gatewayCoordinator, clientTimeoutMilliseconds: config.clientTimeoutMilliseconds,
+                                                          security: try ClusterSecurity.client(config, role: .gateway, endpoint: config.gatewayCoordinator)) : nil
             let app = Application(router: GatewayRoutes.router(holders: holders, registry: registry, queries: queries,
-                                                                queryLimits: QueryLimits(defaultDataset: queryDataset)),
+                                                                queryLimits: QueryLimits(defaultDataset: queryDataset),
+                                                                access: try access(config, queries: queries != nil)),
                                   configuration: .init(address: .hostname(host, port: port), serverName: "cinemesh-gateway"),
                                   onServerRunning: { channel in
                                       logger.info("gateway listening on http://\(host):\(channel.localAddress?.port ?? port)")
@@ -124,6 +126,17 @@ struct GatewayCommand: AsyncParsableCommand {
                                                           gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }
+    }
+
+    /// The access rules: the token from gateway.token_file (required for queries off loopback)
+    /// and the per-client rate limit.
+    private func access(_ config: ClusterConfig, queries: Bool) throws -> GatewayAccess {
+        let token = config.gatewayTokenFile.isEmpty ? nil : try GatewayAccess.readToken(config.gatewayTokenFile)
+        if token == nil && queries && !ClusterSecurity.isLocal("tcp://\(host):0") {
+            throw ConfigError(origin: "gateway.token_file", "a gateway on \(host) that answers /v1/query needs a bearer token file (docs/SECURITY.md)")
+        }
+        let limiter = config.gatewayRateLimit > 0 ? RateLimiter(perSecond: config.gatewayRateLimit, burst: config.gatewayRateBurst) : nil
+        return GatewayAccess(token: token, limiter: limiter)
     }
 
     /// Looks at the store for a newer version every --poll-ms, on a thread of its own.

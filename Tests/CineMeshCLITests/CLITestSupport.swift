@@ -64,6 +64,25 @@ func httpGet(host: String, port: Int, path: String) throws -> String {
 
 /// A request over a plain TCP socket (GET, or POST with `body`): the status code and the body.
 func http(host: String, port: Int, path: String, body: [UInt8]? = nil, contentType: String = "application/json") throws -> (status: Int, body: String) {
+    let r = try httpResponse(host: host, port: port, path: path, body: body, contentType: contentType)
+    return (r.status, r.body)
+}
+
+/// An HTTP answer: the status, the header lines as sent, the body.
+struct HTTPAnswer {
+    var status: Int
+    var headers: [String]
+    var body: String
+
+    /// The value of header `name` (case-insensitive), if sent.
+    func header(_ name: String) -> String? {
+        headers.first { $0.lowercased().hasPrefix(name.lowercased() + ":") }.map { String($0.dropFirst(name.count + 1)).trimmingCharacters(in: .whitespaces) }
+    }
+}
+
+/// `http` with extra request headers, answering the response headers too.
+func httpResponse(host: String, port: Int, path: String, body: [UInt8]? = nil, contentType: String = "application/json",
+                  headers: [String: String] = [:]) throws -> HTTPAnswer {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw POSIXError(.EIO) }
     defer { close(fd) }
@@ -78,10 +97,11 @@ func http(host: String, port: Int, path: String, body: [UInt8]? = nil, contentTy
     }
     guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
     var request: [UInt8]
+    let extra = headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\r\n" }.joined()
     if let body {
-        request = Array("POST \(path) HTTP/1.0\r\nHost: \(host)\r\nConnection: close\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+        request = Array("POST \(path) HTTP/1.0\r\nHost: \(host)\r\nConnection: close\r\n\(extra)Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
     } else {
-        request = Array("GET \(path) HTTP/1.0\r\nHost: \(host)\r\nConnection: close\r\n\r\n".utf8)
+        request = Array("GET \(path) HTTP/1.0\r\nHost: \(host)\r\nConnection: close\r\n\(extra)\r\n".utf8)
     }
     var sent = 0
     while sent < request.count {
@@ -98,8 +118,9 @@ func http(host: String, port: Int, path: String, body: [UInt8]? = nil, contentTy
     }
     let text = String(decoding: response, as: UTF8.self)
     let status = text.split(separator: " ", maxSplits: 2).dropFirst().first.flatMap { Int($0) } ?? 0
-    guard let split = text.range(of: "\r\n\r\n") else { return (status, text) }
-    return (status, String(text[split.upperBound...]))
+    guard let split = text.range(of: "\r\n\r\n") else { return HTTPAnswer(status: status, headers: [], body: text) }
+    let lines = text[..<split.lowerBound].components(separatedBy: "\r\n").dropFirst().map { $0 }
+    return HTTPAnswer(status: status, headers: lines, body: String(text[split.upperBound...]))
 }
 
 /// Starts `cinemesh gateway ARGS... --port 0` and waits until it listens; returns the process and

@@ -13,7 +13,8 @@ import Testing
         #expect(try cinemesh(["ingest", repo + "/data/sample", "--out", ds]).status == 0)
         let trained = try cinemesh(["train", ds, "--factors", "8", "--epochs", "3", "--store", store])
         #expect(trained.status == 0, "\(trained.stderr)")
-        let (gateway, port) = try spawnGateway(["--models", store, "--poll-ms", "100"], log: scratch.sub("gateway.log"))
+        // These tests load the serving path; the per-client rate limit has tests of its own.
+        let (gateway, port) = try spawnGateway(["--models", store, "--poll-ms", "100", "--set", "gateway.rate_limit=0"], log: scratch.sub("gateway.log"))
         return (gateway, port, store)
     }
 

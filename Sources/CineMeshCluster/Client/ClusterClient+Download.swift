@@ -12,16 +12,15 @@ extension ClusterClient {
     public func download(_ ref: FileRef, to path: String, chunkBytes: Int, window: Int) throws {
         let partial = path + ".partial"
         let fetch = try FileFetch(ref, partialPath: partial, chunkBytes: chunkBytes, window: window)
-        let socket = try ZMQSocket(context, .dealer)
-        defer { socket.close() }
-        try socket.connect(endpoint)
+        let (socket, monitor) = try connect()
+        defer { close(socket, monitor) }
         func sendRequests() throws {
             for request in fetch.requests() { try socket.send(Message(.fetch, request).frames) }
         }
         try sendRequests()
         var deadline = MonotonicClock.milliseconds() + UInt64(timeoutMilliseconds)
         while !fetch.verified {
-            guard let reply = try receive(on: socket, before: deadline) else {
+            guard let reply = try receive(on: socket, monitor: monitor, before: deadline) else {
                 throw Failure(code: "timeout", message: "the download of \(ref.name) from \(endpoint) stalled at \(fetch.received) of \(ref.bytes) bytes")
             }
             switch reply.command {

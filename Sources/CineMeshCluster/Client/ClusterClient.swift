@@ -7,11 +7,23 @@ public final class ClusterClient {
     public let endpoint: String
     public let timeoutMilliseconds: Int
     let context: ZMQContext
+    /// CURVE toward the coordinator; nil: plain TCP (loopback).
+    let security: CurveClient?
 
-    public init(endpoint: String, timeoutMilliseconds: Int) throws {
+    /// A client of `endpoint`; `security` from `ClusterSecurity.client(_:role:endpoint:)`.
+    public init(endpoint: String, timeoutMilliseconds: Int, security: CurveClient? = nil) throws {
         self.endpoint = endpoint
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.security = security
         context = try ZMQContext()
+    }
+
+    /// A client as the configuration says: its endpoint (unless `endpoint` names another), its
+    /// timeout, and its CURVE keys as `role` when `security.keys_dir` is set.
+    public convenience init(config: ClusterConfig, endpoint: String? = nil, role: PeerRole = .client) throws {
+        let endpoint = endpoint ?? config.clientCoordinator
+        try self.init(endpoint: endpoint, timeoutMilliseconds: config.clientTimeoutMilliseconds,
+                      security: try ClusterSecurity.client(config, role: role, endpoint: endpoint))
     }
 
     /// A failed request: no answer in time, or the coordinator's ERROR.
@@ -28,13 +40,12 @@ public final class ClusterClient {
     public func workers() throws -> [WorkerInfo] { try request(Message(.listWorkers), as: [WorkerInfo].self) }
 
     private func request<T: Decodable>(_ message: Message, as type: T.Type) throws -> T {
-        let socket = try ZMQSocket(context, .dealer)
-        defer { socket.close() }
-        try socket.connect(endpoint)
+        let (socket, monitor) = try connect()
+        defer { close(socket, monitor) }
         try socket.send(message.frames)
         let deadline = MonotonicClock.milliseconds() + UInt64(timeoutMilliseconds)
         while true {
-            guard let reply = try receive(on: socket, before: deadline) else {
+            guard let reply = try receive(on: socket, monitor: monitor, before: deadline) else {
                 throw Failure(code: "timeout", message: "no answer from the coordinator at \(endpoint) within \(timeoutMilliseconds) ms (is it running? `cinemesh up` starts a local cluster)")
             }
             switch reply.command {
@@ -51,14 +62,33 @@ public final class ClusterClient {
         }
     }
 
+    /// A fresh DEALER connected to the coordinator (with CURVE when configured), and the monitor
+    /// that tells why a handshake failed.
+    func connect() throws -> (ZMQSocket, HandshakeMonitor) {
+        let socket = try ZMQSocket(context, .dealer)
+        if let security { try socket.secure(as: security) }
+        let monitor = try HandshakeMonitor(watching: socket, context: context)
+        try socket.connect(endpoint)
+        return (socket, monitor)
+    }
+
+    func close(_ socket: ZMQSocket, _ monitor: HandshakeMonitor) {
+        monitor.close()
+        socket.close()
+    }
+
     /// The next message on `socket`, or nil when none came before `deadline`; one the client
-    /// cannot read is a `Failure` naming the endpoint.
-    func receive(on socket: ZMQSocket, before deadline: UInt64) throws -> Message? {
+    /// cannot read, or a handshake the coordinator refused, is a `Failure` naming the endpoint.
+    func receive(on socket: ZMQSocket, monitor: HandshakeMonitor, before deadline: UInt64) throws -> Message? {
         while true {
             let now = MonotonicClock.milliseconds()
             guard now < deadline else { return nil }
-            guard try ZMQPoll.readable([socket], timeoutMilliseconds: Int(deadline - now))[0],
-                  let frames = try socket.receive(dontWait: true) else { continue }
+            let ready = try ZMQPoll.readable([socket, monitor.pollable], timeoutMilliseconds: Int(deadline - now))
+            if ready[1], let failure = monitor.failures().last(where: { $0.kind != .other }) {
+                let key = security.map { " This \($0.role.rawValue)'s public key: \($0.keys.publicKey.z85)" } ?? ""
+                throw Failure(code: "refused", message: "the coordinator at \(endpoint) refused the connection: \(failure.reason).\(key)")
+            }
+            guard ready[0], let frames = try socket.receive(dontWait: true) else { continue }
             do { return try Message(frames: frames) } catch {
                 throw Failure(code: error.code, message: "the coordinator at \(endpoint) answered: \(error)")
             }

@@ -38,6 +38,13 @@ public struct ClusterConfig: Sendable, Equatable {
     public var gatewayCoordinator = ""
     /// The port a gateway listens on unless `--port` says otherwise (0: any free port).
     public var gatewayPort = 8080
+    /// A file holding the bearer token `/v1/query` and admin routes need (mode 0600); empty: no
+    /// token, allowed only on a loopback address.
+    public var gatewayTokenFile = ""
+    /// Requests per second each client address may send to the public `/v1/` routes (0: no limit).
+    public var gatewayRateLimit = 1000
+    /// Requests a client may send at once above the rate.
+    public var gatewayRateBurst = 2000
 
     // [heartbeat]
     public var heartbeatIntervalMilliseconds = 1000
@@ -56,6 +63,10 @@ public struct ClusterConfig: Sendable, Equatable {
     /// The coordinator's clients endpoint, for `submit`, `jobs`, `status`, `cancel`, `workers`.
     public var clientCoordinator = "tcp://127.0.0.1:7701"
     public var clientTimeoutMilliseconds = 5000
+
+    // [security]
+    /// The directory of this box's CURVE keys (docs/SECURITY.md); empty: plain TCP, loopback only.
+    public var securityKeysDirectory = ""
 
     // [log]
     /// trace, debug, info, notice, warning, error or critical.
@@ -90,6 +101,9 @@ extension ClusterConfig {
         "worker.metrics": .init(kind: .string, string: \.workerMetrics, integer: nil),
         "gateway.coordinator": .init(kind: .string, string: \.gatewayCoordinator, integer: nil),
         "gateway.port": .init(kind: .integer(0 ... 65535), string: nil, integer: \.gatewayPort),
+        "gateway.token_file": .init(kind: .string, string: \.gatewayTokenFile, integer: nil),
+        "gateway.rate_limit": .init(kind: .integer(0 ... 10_000_000), string: nil, integer: \.gatewayRateLimit),
+        "gateway.rate_burst": .init(kind: .integer(1 ... 10_000_000), string: nil, integer: \.gatewayRateBurst),
         "heartbeat.interval_ms": .init(kind: .integer(10 ... 60000), string: nil, integer: \.heartbeatIntervalMilliseconds),
         "heartbeat.liveness": .init(kind: .integer(1 ... 100), string: nil, integer: \.heartbeatLiveness),
         "heartbeat.reconnect_initial_ms": .init(kind: .integer(10 ... 600_000), string: nil, integer: \.reconnectInitialMilliseconds),
@@ -98,6 +112,7 @@ extension ClusterConfig {
         "transfer.window": .init(kind: .integer(1 ... 64), string: nil, integer: \.transferWindow),
         "client.coordinator": .init(kind: .string, string: \.clientCoordinator, integer: nil),
         "client.timeout_ms": .init(kind: .integer(100 ... 600_000), string: nil, integer: \.clientTimeoutMilliseconds),
+        "security.keys_dir": .init(kind: .string, string: \.securityKeysDirectory, integer: nil),
         "log.level": .init(kind: .logLevel, string: \.logLevel, integer: nil),
     ]
 

@@ -4,16 +4,17 @@ import Foundation
 extension Coordinator {
     func drainClients() throws {
         for _ in 0 ..< 1000 {
-            guard let frames = try clientSocket.receive(dontWait: true) else { return }
+            guard let (frames, peer) = try clientSocket.receiveWithPeer(dontWait: true) else { return }
             guard frames.count >= 2 else { continue }
             let routing = frames[0]
             heard(subscriber: routing)
             let reply: Message
             do {
                 let message = try Message(frames: Array(frames.dropFirst()))
-                reply = try answer(message, from: routing)
+                try authorize(message, from: peer)
+                reply = try answer(message, from: routing, peer: peer)
             } catch let error as ProtocolError {
-                refuse(routing, error, on: clientSocket)
+                refuse(routing, error, on: clientSocket, peer: peer)
                 continue
             } catch let error as ErrorBody {
                 reply = try Message(.error, error)
@@ -25,10 +26,32 @@ extension Coordinator {
         }
     }
 
-    private func answer(_ message: Message, from routing: Frame) throws -> Message {
+    /// The role a message's sender authenticated as: nil for a plain-TCP peer, which only a
+    /// coordinator on loopback accepts (and lets do anything).
+    static func role(of peer: PeerMetadata) -> PeerRole? {
+        peer.userId.flatMap { id in id.firstIndex(of: ":").flatMap { PeerRole(rawValue: String(id[..<$0])) } }
+    }
+
+    /// Refuses what the sender's role may not do: a gateway follows models, reads jobs and
+    /// workers, and submits queries; only a client submits other jobs or cancels.
+    private func authorize(_ message: Message, from peer: PeerMetadata) throws {
+        guard security != nil else { return }
+        guard let role = Self.role(of: peer) else {
+            throw ErrorBody(code: "forbidden", message: "this connection has no authenticated role")
+        }
+        guard role == .gateway else { return }
+        switch message.command {
+        case .watchModels, .fetch, .listJobs, .jobStatus, .listWorkers: return
+        case .submit where (try? message.decode(JobSpec.self))?.type == "query": return
+        default:
+            throw ErrorBody(code: "forbidden", message: "a gateway key may not send \(message.command) (use a client key)")
+        }
+    }
+
+    private func answer(_ message: Message, from routing: Frame, peer: PeerMetadata) throws -> Message {
         switch message.command {
         case .submit:
-            return try Message(.reply, try submit(try message.decode(JobSpec.self)))
+            return try Message(.reply, try submit(try message.decode(JobSpec.self), from: peer))
         case .listJobs:
             let limit = max(1, min(10_000, try message.decode(JobListQuery.self).limit))
             let records = try registry.jobs(limit: limit).map { jobs[$0.id]?.record ?? $0 }

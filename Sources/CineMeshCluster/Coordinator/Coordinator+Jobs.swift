@@ -8,13 +8,17 @@ extension Coordinator {
     /// Bad specs are refused before anything is recorded: `bad-request` for a spec that is wrong
     /// in itself, `bad-dataset` for a dataset that cannot be opened (as `cinemesh train` on this
     /// box would say: a usage error there is a usage error here, missing or damaged data is not).
-    func submit(_ spec: JobSpec) throws -> JobRecord {
+    /// With CURVE on, a spec names datasets in the datasets directory only: a client on another
+    /// box has no business naming paths on this one.
+    func submit(_ spec: JobSpec, from peer: PeerMetadata = PeerMetadata()) throws -> JobRecord {
         guard let type = jobTypes[spec.type] else {
             throw ErrorBody(code: "bad-request", message: "unknown job type '\(spec.type)' (known: \(jobTypes.keys.sorted().joined(separator: ", ")))")
         }
         do { try type.validate(spec) } catch { throw ErrorBody(code: "bad-request", message: "\(error)") }
-        let context = JobContext(modelsDirectory: models.directory, datasetsDirectory: config.coordinatorDatasetsDirectory)
-        let path = context.path(of: spec.dataset)
+        let context = JobContext(modelsDirectory: models.directory, datasetsDirectory: config.coordinatorDatasetsDirectory,
+                                 namesOnly: security != nil)
+        let path: String
+        do { path = try context.path(of: spec.dataset) } catch { throw ErrorBody(code: "bad-request", message: "\(error)") }
         let dataset: Dataset
         do {
             dataset = try datasets.open(path)

@@ -49,6 +49,13 @@ public final class Coordinator: @unchecked Sendable {
     var newestModels: [String: ModelNotice] = [:]
     /// Model subscribers (gateways) by routing id, with when each was last heard from.
     var subscribers: [Frame: UInt64] = [:]
+    /// CURVE and its ZAP handler (nil: plain TCP on loopback).
+    let security: CurveServer?
+    private let zap: ZAPHandler?
+    /// Handshake failures on each endpoint (plain TCP against CURVE, garbage instead of ZMTP).
+    private let monitors: [(endpoint: String, monitor: HandshakeMonitor)]
+    /// Refused messages and handshakes, logged at a bounded rate.
+    var refusals = RefusalLog()
 
     /// Opens the registry (marking jobs a previous run left unfinished as interrupted) and binds
     /// both endpoints. The sockets move to the loop thread in `run()`.
@@ -65,11 +72,25 @@ public final class Coordinator: @unchecked Sendable {
         models = try ModelStore(directory: FileSystem.join(config.coordinatorStateDirectory, "models"))
         scheduler = Scheduler(heartbeatInterval: UInt64(config.heartbeatIntervalMilliseconds),
                               deadAfter: UInt64(config.deadAfterMilliseconds), maxAttempts: config.coordinatorMaxAttempts)
+        security = try ClusterSecurity.server(config)
         context = try ZMQContext()
         workerSocket = try ZMQSocket(context, .router)
         clientSocket = try ZMQSocket(context, .router)
         // Bounded queues both ways: a slow peer cannot make the coordinator buffer without limit.
         try workerSocket.setOption(ZMQ_SNDHWM, 10_000)
+        if let security {
+            // The handler is bound before any socket can take a handshake.
+            let handler = try ZAPHandler(context: context, allowListPath: security.allowListPath, logger: logger)
+            try workerSocket.secure(as: security, domain: "workers")
+            try clientSocket.secure(as: security, domain: "clients")
+            handler.start()
+            zap = handler
+        } else {
+            zap = nil
+            logger.warning("plain TCP without authentication: any process on this box can connect (set security.keys_dir for CURVE; docs/SECURITY.md)")
+        }
+        monitors = [(config.coordinatorWorkersEndpoint, try HandshakeMonitor(watching: workerSocket, context: context)),
+                    (config.coordinatorClientsEndpoint, try HandshakeMonitor(watching: clientSocket, context: context))]
         endpoints = (try workerSocket.bind(config.coordinatorWorkersEndpoint), try clientSocket.bind(config.coordinatorClientsEndpoint))
         wakeReceiver = try ZMQSocket(context, .pull)
         wakeSender = try ZMQSocket(context, .push)
@@ -101,6 +122,7 @@ public final class Coordinator: @unchecked Sendable {
                 endFinishedJobs()
                 perform(scheduler.tick(now: MonotonicClock.milliseconds()))
                 forgetSilentSubscribers(now: MonotonicClock.milliseconds())
+                logRefusals(now: MonotonicClock.milliseconds())
                 metrics.queueDepth.record(scheduler.queueDepth)
                 metrics.workersAlive.record(scheduler.workers.count)
             } catch {
@@ -144,6 +166,8 @@ public final class Coordinator: @unchecked Sendable {
             wakeSender.close(lingering: 0)
         }
         wakeReceiver.close(lingering: 0)
+        for (_, monitor) in monitors { monitor.close() }
+        zap?.stop()
         // The goodbyes leave before the process does (at most the linger).
         context.terminate()
         logger.info("coordinator stopped")
@@ -153,19 +177,19 @@ public final class Coordinator: @unchecked Sendable {
 
     private func drainWorkers() throws {
         for _ in 0 ..< 1000 {
-            guard let frames = try workerSocket.receive(dontWait: true) else { return }
+            guard let (frames, peer) = try workerSocket.receiveWithPeer(dontWait: true) else { return }
             guard frames.count >= 2 else { continue }
-            handleWorker(routing: frames[0], Array(frames.dropFirst()))
+            handleWorker(routing: frames[0], Array(frames.dropFirst()), peer: peer)
         }
     }
 
-    private func handleWorker(routing: Frame, _ frames: [Frame]) {
+    private func handleWorker(routing: Frame, _ frames: [Frame], peer: PeerMetadata) {
         let now = MonotonicClock.milliseconds()
         let message: Message
         do {
             message = try Message(frames: frames)
         } catch {
-            refuse(routing, error, on: workerSocket)
+            refuse(routing, error, on: workerSocket, peer: peer)
             return
         }
         do {
@@ -207,7 +231,7 @@ public final class Coordinator: @unchecked Sendable {
                 throw ProtocolError.wrongEndpoint("this is the coordinator's workers endpoint (clients connect to \(endpoints.clients))")
             }
         } catch let error as ProtocolError {
-            refuse(routing, error, on: workerSocket)
+            refuse(routing, error, on: workerSocket, peer: peer)
         } catch {
             logger.error("handling \(message.command): \(error)")
         }
@@ -225,13 +249,41 @@ public final class Coordinator: @unchecked Sendable {
         }
     }
 
-    func refuse(_ routing: Frame, _ error: ProtocolError, on socket: ZMQSocket) {
+    /// Answers a message that breaks the protocol with ERROR; the log line is rate-limited per
+    /// peer (`RefusalLog`), so a peer sending garbage cannot flood the log.
+    func refuse(_ routing: Frame, _ error: ProtocolError, on socket: ZMQSocket, peer: PeerMetadata) {
         metrics.protocolErrors.increment()
-        logger.warning("refused a message", metadata: ["code": "\(error.code)", "error": "\(error)"])
+        let who = [peer.userId, peer.address].compactMap { $0 }.joined(separator: " at ")
+        if let line = refusals.record(peer: who.isEmpty ? "a local peer" : who, reason: "\(error.code): \(error)", now: MonotonicClock.milliseconds()) {
+            logRefusal(line)
+        }
         do {
             try socket.send([routing] + Message(.error, ErrorBody(code: error.code, message: error.description)).frames, dontWait: true)
         } catch let failure {
             logger.warning("cannot send ERROR \(error.code): \(failure)")
+        }
+    }
+
+    /// Writes the refusal summaries whose interval ended, and the handshakes the endpoints failed.
+    private func logRefusals(now: UInt64) {
+        for (endpoint, monitor) in monitors {
+            for failure in monitor.failures() {
+                // A key the ZAP handler refused is logged there, with the key.
+                if case .refused = failure.kind { continue }
+                metrics.handshakesFailed.increment()
+                if let line = refusals.record(peer: "a peer of \(endpoint)", reason: "handshake failed: \(failure.reason)", now: now) {
+                    logRefusal(line)
+                }
+            }
+        }
+        for line in refusals.flush(now: now) { logRefusal(line) }
+    }
+
+    private func logRefusal(_ line: RefusalLog.Line) {
+        if line.isSummary {
+            logger.warning("refused the same peer again", metadata: ["peer": "\(line.peer)", "times": "\(line.count)", "last_reason": "\(line.reason)"])
+        } else {
+            logger.warning("refused a peer", metadata: ["peer": "\(line.peer)", "reason": "\(line.reason)"])
         }
     }
 

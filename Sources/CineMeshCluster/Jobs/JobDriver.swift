@@ -123,16 +123,25 @@ public struct JobContext: Sendable {
     public var modelsDirectory: String
     /// Where dataset names (not absolute paths) in job specs are looked up.
     public var datasetsDirectory: String
+    /// Whether specs may name datasets inside `datasetsDirectory` only (no absolute path, no
+    /// `..`): so on a coordinator under CURVE, whose clients are on other boxes.
+    public var namesOnly: Bool
 
-    public init(modelsDirectory: String, datasetsDirectory: String) {
+    public init(modelsDirectory: String, datasetsDirectory: String, namesOnly: Bool = false) {
         self.modelsDirectory = modelsDirectory
         self.datasetsDirectory = datasetsDirectory
+        self.namesOnly = namesOnly
     }
 
-    /// The directory a job spec's dataset reference names: an absolute path as it is, a name
-    /// inside the datasets directory.
-    public func path(of reference: String) -> String {
-        reference.hasPrefix("/") ? reference : FileSystem.join(datasetsDirectory, reference)
+    /// The directory a job spec's dataset reference names: an absolute path as it is (unless
+    /// `namesOnly`), a name inside the datasets directory.
+    public func path(of reference: String) throws(JobError) -> String {
+        let escapes = reference.split(separator: "/").contains("..")
+        if namesOnly && (reference.hasPrefix("/") || escapes) {
+            throw JobError("dataset '\(reference)': this coordinator takes dataset names in its datasets directory, not paths (`cinemesh ingest` there, or copy the dataset into \(datasetsDirectory))")
+        }
+        if escapes { throw JobError("dataset '\(reference)': a name may not climb out of the datasets directory with '..'") }
+        return reference.hasPrefix("/") ? reference : FileSystem.join(datasetsDirectory, reference)
     }
 }
 

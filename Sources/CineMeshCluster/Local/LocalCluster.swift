@@ -53,7 +53,8 @@ public struct LocalCluster: Codable, Sendable {
         try FileSystem.makeDirectories(state)
         let endpointsPath = FileSystem.join(state, CoordinatorEndpoints.fileName)
         unlink(endpointsPath)
-        let common = (configFile.map { ["--config", $0] } ?? []) + settings.flatMap { ["--set", $0] }
+        // A cluster of this box alone: plain TCP on loopback, whatever keys the configuration names.
+        let common = (configFile.map { ["--config", $0] } ?? []) + settings.flatMap { ["--set", $0] } + ["--set", "security.keys_dir="]
         let coordinator = try ChildProcess.spawn(
             name: "coordinator", executable: binary,
             arguments: ["coordinator"] + common + [

@@ -10,6 +10,9 @@ public struct ClusterMetrics: Sendable {
     public let heartbeatsMissed = Counter(label: "cinemesh_heartbeats_missed_total")
     public let workersLost = Counter(label: "cinemesh_workers_lost_total")
     public let protocolErrors = Counter(label: "cinemesh_protocol_errors_total")
+    /// Connections that failed the handshake (plain TCP against CURVE, garbage); keys the ZAP
+    /// handler refused count as `cinemesh_peers_refused_total{reason="key"}`.
+    public let handshakesFailed = Counter(label: "cinemesh_peers_refused_total", dimensions: [("reason", "handshake")])
     public let jobsFinished = Counter(label: "cinemesh_jobs_finished_total")
     public let queueDepth = Gauge(label: "cinemesh_queue_depth")
     public let workersAlive = Gauge(label: "cinemesh_workers_alive")

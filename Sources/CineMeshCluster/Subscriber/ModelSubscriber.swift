@@ -73,7 +73,8 @@ public final class ModelSubscriber: @unchecked Sendable {
         let names = names.isEmpty ? try store.names().prefix(1).map { $0 } : names
         self.names = names
         newest = try names.compactMap { try store.latest(name: $0)?.version }.max() ?? 0
-        link = CoordinatorLink(endpoint: endpoint, context: try ZMQContext(), config: config)
+        link = CoordinatorLink(endpoint: endpoint, context: try ZMQContext(), config: config,
+                               security: try ClusterSecurity.client(config, role: .gateway, endpoint: endpoint))
         // Leftovers of transfers a previous run did not finish.
         for name in try FileSystem.list(store.directory) where name.hasSuffix(Self.partialSuffix) {
             unlink(FileSystem.join(store.directory, name))
@@ -142,7 +143,7 @@ public final class ModelSubscriber: @unchecked Sendable {
     private func tick() throws {
         let now = MonotonicClock.milliseconds()
         if let silence = link.silence(now: now) {
-            reconnect(subscribed ? "coordinator silent for \(silence) ms" : "no WATCHING within \(silence) ms")
+            reconnect(link.whySilent(subscribed ? "coordinator silent for \(silence) ms" : "no WATCHING within \(silence) ms"))
         } else if now - min(now, lastWatch) >= link.heartbeat {
             lastWatch = now
             try link.send(try Message(.watchModels, watchBody))

@@ -11,6 +11,10 @@ import Glibc
 final class CoordinatorLink {
     let endpoint: String
     private let context: ZMQContext
+    /// CURVE toward the coordinator; nil: plain TCP (loopback).
+    private let security: CurveClient?
+    /// Why handshakes with the coordinator failed, if they did.
+    private var monitor: HandshakeMonitor?
     private let initialBackoff: UInt64
     private let maximumBackoff: UInt64
     private(set) var socket: ZMQSocket?
@@ -23,9 +27,10 @@ final class CoordinatorLink {
     /// The wait before the next reconnection.
     private(set) var backoff: UInt64
 
-    init(endpoint: String, context: ZMQContext, config: ClusterConfig) {
+    init(endpoint: String, context: ZMQContext, config: ClusterConfig, security: CurveClient?) {
         self.endpoint = endpoint
         self.context = context
+        self.security = security
         initialBackoff = UInt64(config.reconnectInitialMilliseconds)
         maximumBackoff = UInt64(config.reconnectMaximumMilliseconds)
         heartbeat = UInt64(config.heartbeatIntervalMilliseconds)
@@ -36,6 +41,8 @@ final class CoordinatorLink {
     /// Opens a new socket and sends `hello` (READY, WATCH-MODELS); silence counts from now.
     func open(saying hello: Message) throws {
         let s = try ZMQSocket(context, .dealer)
+        if let security { try s.secure(as: security) }
+        monitor = try HandshakeMonitor(watching: s, context: context)
         try s.connect(endpoint)
         socket = s
         lastHeard = MonotonicClock.milliseconds()
@@ -85,6 +92,14 @@ final class CoordinatorLink {
         now - min(now, lastHeard) > deadAfter ? now - lastHeard : nil
     }
 
+    /// Why the coordinator is silent, for the log: `silence`, and what failed the handshakes if
+    /// any did (a key the coordinator does not allow, CURVE on one side only).
+    func whySilent(_ silence: String) -> String {
+        guard let failure = monitor?.failures().last else { return silence }
+        return "\(silence): the handshake with \(endpoint) failed, \(failure.reason)"
+            + (security.map { " (this \($0.role.rawValue)'s public key is \($0.keys.publicKey.z85))" } ?? "")
+    }
+
     /// Whether nothing was sent for a heartbeat interval.
     func heartbeatDue(now: UInt64) -> Bool { now - min(now, lastSent) >= heartbeat }
 
@@ -100,12 +115,13 @@ final class CoordinatorLink {
     }
 
     func close() {
-        socket?.close()
-        socket = nil
+        close(flushing: 0)
     }
 
     /// Closes after a goodbye: what is queued gets up to `milliseconds` to reach the coordinator.
     func close(flushing milliseconds: Int32) {
+        monitor?.close()
+        monitor = nil
         socket?.close(lingering: milliseconds)
         socket = nil
     }

@@ -7,13 +7,15 @@ public typealias Frame = [UInt8]
 /// Every socket gets ZMQ_LINGER 0, so closing never blocks on a peer that went away.
 public final class ZMQSocket {
     public enum Kind {
-        case router, dealer, push, pull
+        case router, dealer, push, pull, pair, rep
         var raw: Int32 {
             switch self {
             case .router: ZMQ_ROUTER
             case .dealer: ZMQ_DEALER
             case .push: ZMQ_PUSH
             case .pull: ZMQ_PULL
+            case .pair: ZMQ_PAIR
+            case .rep: ZMQ_REP
             }
         }
     }
@@ -48,6 +50,13 @@ public final class ZMQSocket {
     public func setOption(_ option: Int32, _ value: Int32) throws {
         var v = value
         guard zmq_setsockopt(handle, option, &v, MemoryLayout<Int32>.size) == 0 else {
+            throw ZMQError("zmq_setsockopt(\(option))")
+        }
+    }
+
+    /// Sets an option whose value is bytes (a CURVE key in binary, a ZAP domain).
+    public func setOption(_ option: Int32, bytes: [UInt8]) throws {
+        guard bytes.withUnsafeBytes({ zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }) == 0 else {
             throw ZMQError("zmq_setsockopt(\(option))")
         }
     }
@@ -152,6 +161,17 @@ public final class ZMQSocket {
     /// Receives one whole multipart message, or nil when `dontWait` and nothing is queued.
     /// The `zmq_msg_t` lives on the heap and is never copied, as libzmq requires.
     public func receive(dontWait: Bool = false) throws -> [Frame]? {
+        try receive(dontWait: dontWait, peer: nil)
+    }
+
+    /// Receives one whole multipart message with what libzmq knows of the peer that sent it: its
+    /// address and the user id its authentication gave (`PeerMetadata`).
+    public func receiveWithPeer(dontWait: Bool = false) throws -> (frames: [Frame], peer: PeerMetadata)? {
+        var peer = PeerMetadata()
+        return try receive(dontWait: dontWait, peer: &peer).map { ($0, peer) }
+    }
+
+    private func receive(dontWait: Bool, peer: UnsafeMutablePointer<PeerMetadata>?) throws -> [Frame]? {
         let msg = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
         defer { msg.deallocate() }
         var frames: [Frame] = []
@@ -172,8 +192,28 @@ public final class ZMQSocket {
                 let data = zmq_msg_data(msg)!
                 frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
             }
-            if zmq_msg_more(msg) == 0 { return frames }
+            if zmq_msg_more(msg) == 0 {
+                // The frames a peer sent carry its metadata (a ROUTER's routing-id frame does not).
+                if let peer {
+                    peer.pointee.userId = zmq_msg_gets(msg, "User-Id").map { String(cString: $0) }
+                    peer.pointee.address = zmq_msg_gets(msg, "Peer-Address").map { String(cString: $0) }
+                }
+                return frames
+            }
         }
+    }
+}
+
+/// What libzmq tells of the peer a message came from.
+public struct PeerMetadata: Sendable, Equatable {
+    /// The user id the ZAP handler gave the connection (CURVE: "ROLE:NAME"); nil without one.
+    public var userId: String?
+    /// The peer's IP address (TCP only).
+    public var address: String?
+
+    public init(userId: String? = nil, address: String? = nil) {
+        self.userId = userId
+        self.address = address
     }
 }
 

@@ -58,7 +58,8 @@ public final class Worker: @unchecked Sendable {
         chunkBytes = config.transferChunkBytes
         window = config.transferWindow
         context = try ZMQContext()
-        link = CoordinatorLink(endpoint: config.workerCoordinator, context: context, config: config)
+        link = CoordinatorLink(endpoint: config.workerCoordinator, context: context, config: config,
+                               security: try ClusterSecurity.client(config, role: .worker, endpoint: config.workerCoordinator))
         resultsEndpoint = "inproc://results-\(UInt64.random(in: 0 ... .max))"
         results = try ZMQSocket(context, .pull)
         try results.bind(resultsEndpoint)
@@ -157,7 +158,7 @@ public final class Worker: @unchecked Sendable {
         let now = MonotonicClock.milliseconds()
         if let silence = link.silence(now: now) {
             metrics.heartbeatsMissed.increment(by: Int64(config.heartbeatLiveness))
-            reconnect(registered ? "coordinator silent for \(silence) ms" : "no WELCOME within \(silence) ms")
+            reconnect(link.whySilent(registered ? "coordinator silent for \(silence) ms" : "no WELCOME within \(silence) ms"))
             return
         }
         if registered && link.heartbeatDue(now: now) {

@@ -20,11 +20,13 @@ public final class AtomicFile {
     /// Bytes written so far.
     public private(set) var byteCount: UInt64 = 0
 
-    /// Opens a temporary file beside `path`.
-    public init(path: String) throws {
+    /// Opens a temporary file beside `path`, created with permissions `mode` (0600 for a file only
+    /// its owner may read, such as a secret key).
+    public init(path: String, mode: mode_t = 0o644) throws {
         self.path = path
         tempPath = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        if fd >= 0 { fchmod(fd, mode) }   // the umask may have taken bits away; never added any
         if fd < 0 { throw DataError(.io, file: path, "cannot create: \(errnoText())") }
         buffer.reserveCapacity(bufferLimit)
     }
@@ -104,10 +106,10 @@ public final class AtomicFile {
         unlink(tempPath)
     }
 
-    /// Writes `bytes` to `path` atomically and returns their checksum.
+    /// Writes `bytes` to `path` atomically (a new file gets permissions `mode`) and returns their checksum.
     @discardableResult
-    public static func write(_ bytes: [UInt8], to path: String) throws -> UInt64 {
-        let file = try AtomicFile(path: path)
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws -> UInt64 {
+        let file = try AtomicFile(path: path, mode: mode)
         try file.write(bytes)
         let sum = file.checksum
         try file.commit()
