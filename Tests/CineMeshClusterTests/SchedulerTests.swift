@@ -21,6 +21,34 @@ import Testing
         }
     }
 
+    @Test func aSecondProcessWithTheIdOfALiveWorkerIsRefusedAndARestartedOneReplacesTheSilentOld() {
+        var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 3)
+        _ = s.register(routing: [1], ready: ready("a"), welcome: welcome, now: 0)
+        var other = ready("a")
+        other.pid = 2
+        // Heard 50 ms ago: another process with its id is refused, and nothing changes.
+        let heard = s.heard(from: [1], now: 50)
+        #expect(heard)
+        let refused = s.register(routing: [2], ready: other, welcome: welcome, now: 100)
+        guard case .send(let to, let message)? = refused.first, case .duplicate("a", "h", 2)? = refused.last else {
+            Issue.record("\(refused)")
+            return
+        }
+        #expect(to == [2] && message.command == .error && (try? message.decode(ErrorBody.self))?.code == "duplicate-worker")
+        #expect(s.workerList.map(\.routing) == [[1]])
+        // The same process on a new connection replaces its registration at once.
+        _ = s.register(routing: [3], ready: ready("a"), welcome: welcome, now: 120)
+        #expect(s.workerList.map(\.routing) == [[3]])
+        // Silent for a heartbeat interval (killed, restarting): the new process replaces it.
+        let replaced = s.register(routing: [2], ready: other, welcome: welcome, now: 221)
+        #expect(s.workerList.map(\.routing) == [[2]])
+        let lost = replaced.compactMap { action -> String? in
+            if case .workerLost(_, _, let reason, _) = action { return reason }
+            return nil
+        }
+        #expect(lost == ["re-registered from a new connection"])
+    }
+
     @Test func handsTasksInQueueOrderToIdleWorkersInRegistrationOrder() {
         var s = Scheduler(heartbeatInterval: 100, deadAfter: 300, maxAttempts: 3)
         _ = s.register(routing: [1], ready: ready("a"), welcome: welcome, now: 0)

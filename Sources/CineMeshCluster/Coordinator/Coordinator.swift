@@ -279,7 +279,7 @@ public final class Coordinator: @unchecked Sendable {
         for line in refusals.flush(now: now) { logRefusal(line) }
     }
 
-    private func logRefusal(_ line: RefusalLog.Line) {
+    func logRefusal(_ line: RefusalLog.Line) {
         if line.isSummary {
             logger.warning("refused the same peer again", metadata: ["peer": "\(line.peer)", "times": "\(line.count)", "last_reason": "\(line.reason)"])
         } else {
@@ -330,6 +330,11 @@ public final class Coordinator: @unchecked Sendable {
                 metrics.tasksRetried.increment()
                 jobs[key.job]?.record.retries += 1
                 logger.info("retrying task", metadata: ["job": "\(key.job)", "task": "\(key.task)", "why": "\(reason)"])
+            case .duplicate(let workerId, let host, let pid):
+                if let line = refusals.record(peer: "\(host) pid \(pid)", reason: "worker id '\(workerId)' is taken by a live worker",
+                                              now: MonotonicClock.milliseconds()) {
+                    logRefusal(line)
+                }
             case .stale(let key, let attempt, let workerId):
                 logger.info("ignored a reply from an abandoned attempt", metadata: ["job": "\(key.job)", "task": "\(key.task)",
                                                                                     "attempt": "\(attempt)", "worker": "\(workerId)"])

@@ -60,6 +60,8 @@ public struct Scheduler: Sendable {
         case retrying(TaskKey, reason: String)
         /// A reply for an attempt that is no longer running (ignored).
         case stale(TaskKey, attempt: Int, workerId: String)
+        /// A second process registered under the id of a live worker and was refused.
+        case duplicate(workerId: String, host: String, pid: Int32)
     }
 
     struct Pending: Sendable {
@@ -96,11 +98,21 @@ public struct Scheduler: Sendable {
     // MARK: Workers
 
     /// A worker sent READY; `welcome` is the WELCOME to answer it. A worker id already registered
-    /// under another routing id (a restarted or reconnected worker) replaces the old registration,
-    /// whose task is requeued.
+    /// under another routing id replaces the old registration, whose task is requeued, when it is
+    /// the same process reconnecting or the old one has been silent for a heartbeat interval (a
+    /// restarted worker). Another process with the id of a worker that is still talking (two boxes
+    /// given the same worker.id or cache) is refused with ERROR `duplicate-worker` instead: taking
+    /// turns, the two would replace each other at every reconnection. It tries again after its
+    /// backoff, and gets in once the other is gone.
     public mutating func register(routing: Frame, ready: ReadyBody, welcome: Message, now: UInt64) -> [Action] {
         var actions: [Action] = []
         if let old = workers.values.first(where: { $0.ready.workerId == ready.workerId && $0.routing != routing }) {
+            let sameProcess = old.ready.host == ready.host && old.ready.pid == ready.pid
+            if !sameProcess && now - min(now, old.lastHeard) < heartbeatInterval {
+                let refusal = ErrorBody(code: "duplicate-worker",
+                                        message: "worker id '\(ready.workerId)' is registered and alive from \(old.ready.host) (pid \(old.ready.pid)): give each worker its own worker.id and cache_dir")
+                return (try? Message(.error, refusal)).map { [.send(routing, $0), .duplicate(workerId: ready.workerId, host: ready.host, pid: ready.pid)] } ?? []
+            }
             actions += lose(old.routing, reason: "re-registered from a new connection")
         }
         if workers[routing] != nil {
