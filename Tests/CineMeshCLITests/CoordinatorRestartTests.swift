@@ -12,8 +12,94 @@ import Testing
     /// The cluster tests' helpers: the sample dataset, local clusters, waiting for jobs.
     let helpers = ClusterTests()
 
+    func checkpointPath(_ scratch: Scratch, _ job: Int64) -> String { scratch.sub("cluster/coordinator/checkpoints/\(job).ckpt") }
+
     func events(_ scratch: Scratch, _ job: Int64) throws -> [String] {
         try JobRegistry(directory: scratch.sub("cluster/coordinator")).events(job).map(\.detail)
+    }
+
+    /// The model file of a job that succeeded.
+    func model(_ record: JobRecord) throws -> [UInt8] {
+        #expect(record.state == .succeeded, "\(record.error ?? "")")
+        return try FileSystem.readAll(try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(record.result).utf8)).modelFile)
+    }
+
+    /// SIGKILLs the coordinator as soon as the job's first checkpoint is durable (the status shows
+    /// it only then), well before the job ends; returns the job's record as last seen.
+    func killOnceCheckpointed(_ cluster: LocalCluster, _ client: ClusterClient, _ job: Int64) throws -> JobRecord {
+        var record = try client.status(job)
+        let deadline = Date().addingTimeInterval(120)
+        while record.checkpoint == nil && !record.state.isFinal && Date() < deadline {
+            usleep(2_000)
+            record = try client.status(job)
+        }
+        cluster.coordinator.signal(SIGKILL)
+        #expect(cluster.coordinator.waitForExit(milliseconds: 5000))
+        return record
+    }
+
+    @Test(arguments: ["svd", "als"])
+    func aCoordinatorKilledMidTrainingResumesFromItsCheckpointToTheSameModel(algo: String) throws {
+        let scratch = Scratch()
+        _ = try helpers.sampleDataset(scratch)
+        var parameters = ClusterTests.svdParameters
+        parameters["algo"] = algo
+        parameters["epochs"] = "12"
+        parameters["checkpoint_every"] = "1"
+        if algo == "als" { parameters["lr"] = nil; parameters["reg"] = "0.1" }
+        let reference = try helpers.trainOnCluster(scratch, workers: 2, parameters: parameters).1
+
+        var cluster = try helpers.start(scratch, workers: 2)
+        defer { cluster.stop() }
+        var client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+        let job = try client.submit(JobSpec(type: "train", dataset: "sample", parameters: parameters)).id
+        let record = try killOnceCheckpointed(cluster, client, job)
+        #expect(record.state == .running, "the job ended before a checkpoint: \(record.state)")
+        let unit = algo == "svd" ? "epoch" : "iteration"
+        let saved = try #require(record.checkpoint)
+        #expect(saved.hasPrefix("\(unit) ") && saved.hasSuffix(" of 12") && saved != "\(unit) 12 of 12", "\(saved)")
+        #expect(FileSystem.exists(checkpointPath(scratch, job)))
+
+        client = try helpers.restartCoordinator(&cluster, scratch)
+        let done = try helpers.wait(client, job, seconds: 180)
+        #expect(XXHash64.hash(try model(done)) == XXHash64.hash(reference), "the model changed with the coordinator killed")
+        // Taken up from a checkpoint at least as new as the one seen, under the same id and history.
+        let history = try events(scratch, job)
+        let resumed = try #require(history.first { $0.hasPrefix("resumed from its checkpoint after \(unit) ") }, "\(history)")
+        #expect(resumed.hasSuffix(" of 12 after a coordinator restart"))
+        let from = Int(resumed.dropFirst("resumed from its checkpoint after \(unit) ".count).prefix { $0.isNumber }) ?? 0
+        #expect(from >= Int(saved.dropFirst(unit.count + 1).prefix { $0.isNumber }) ?? 1 && from < 12, "\(resumed) after \(saved)")
+        #expect(history.first == "submitted: train on sample" && history.last == "succeeded")
+        #expect(!history.contains { $0.contains("interrupted") || $0.contains("from the beginning") }, "\(history)")
+        // The checkpoint goes with the job.
+        for _ in 0 ..< 100 where FileSystem.exists(checkpointPath(scratch, job)) { usleep(20_000) }
+        #expect(!FileSystem.exists(checkpointPath(scratch, job)))
+        #expect(try FileSystem.list(scratch.sub("cluster/coordinator/checkpoints")).isEmpty)
+    }
+
+    /// A damaged checkpoint is said so in the job's events, and the job starts again from the
+    /// beginning: to the same model, only later.
+    @Test func aDamagedCheckpointStartsTheJobAgainFromTheBeginning() throws {
+        let scratch = Scratch()
+        _ = try helpers.sampleDataset(scratch)
+        var parameters = ClusterTests.svdParameters
+        parameters["epochs"] = "12"
+        parameters["checkpoint_every"] = "1"
+        var cluster = try helpers.start(scratch, workers: 2)
+        defer { cluster.stop() }
+        var client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+        let job = try client.submit(JobSpec(type: "train", dataset: "sample", parameters: parameters)).id
+        #expect(try killOnceCheckpointed(cluster, client, job).checkpoint != nil)
+        var bytes = try FileSystem.readAll(checkpointPath(scratch, job))
+        bytes[bytes.count / 2] ^= 0x10
+        _ = try AtomicFile.write(bytes, to: checkpointPath(scratch, job))
+        client = try helpers.restartCoordinator(&cluster, scratch)
+        let done = try helpers.wait(client, job, seconds: 180)
+        let reference = try helpers.trainOnCluster(scratch, workers: 2, parameters: parameters).1
+        #expect(XXHash64.hash(try model(done)) == XXHash64.hash(reference))
+        let history = try events(scratch, job)
+        #expect(history.contains { $0.hasPrefix("started again from the beginning after a coordinator restart: its checkpoint is unusable (")
+                && $0.contains("checksum mismatch") }, "\(history)")
     }
 
     /// Jobs a coordinator left queued (killed between SUBMIT and their start) stay queued and run
