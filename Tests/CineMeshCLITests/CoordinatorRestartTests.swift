@@ -5,9 +5,10 @@ import CineMeshJobs
 import Foundation
 import Testing
 
-/// A coordinator killed (SIGKILL) or stopped mid-job and started again on the same state directory
-/// and endpoints, as real processes: running jobs resume from their checkpoints to the model an
-/// uninterrupted run gives, queued ones stay queued and run, and the workers come back by themselves.
+/// A coordinator killed (SIGKILL) or stopped (SIGTERM) mid-job and started again on the same state
+/// directory and endpoints, as real processes: running jobs resume from their checkpoints to the
+/// model an uninterrupted run gives, queued ones stay queued and run, and the workers come back by
+/// themselves.
 @Suite(.serialized) struct CoordinatorRestartTests {
     /// The cluster tests' helpers: the sample dataset, local clusters, waiting for jobs.
     let helpers = ClusterTests()
@@ -24,22 +25,23 @@ import Testing
         return try FileSystem.readAll(try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(record.result).utf8)).modelFile)
     }
 
-    /// SIGKILLs the coordinator as soon as the job's first checkpoint is durable (the status shows
-    /// it only then), well before the job ends; returns the job's record as last seen.
-    func killOnceCheckpointed(_ cluster: LocalCluster, _ client: ClusterClient, _ job: Int64) throws -> JobRecord {
+    /// Sends the coordinator `signal` as soon as the job's first checkpoint is durable (the status
+    /// shows it only then), well before the job ends; returns the job's record as last seen.
+    func stopOnceCheckpointed(_ cluster: LocalCluster, _ client: ClusterClient, _ job: Int64, signal: Int32) throws -> JobRecord {
         var record = try client.status(job)
         let deadline = Date().addingTimeInterval(120)
         while record.checkpoint == nil && !record.state.isFinal && Date() < deadline {
             usleep(2_000)
             record = try client.status(job)
         }
-        cluster.coordinator.signal(SIGKILL)
+        cluster.coordinator.signal(signal)
         #expect(cluster.coordinator.waitForExit(milliseconds: 5000))
         return record
     }
 
-    @Test(arguments: ["svd", "als"])
-    func aCoordinatorKilledMidTrainingResumesFromItsCheckpointToTheSameModel(algo: String) throws {
+    /// Killed (svd, als) or stopped cleanly (svd: SIGTERM, as `cinemesh down` or systemd does).
+    @Test(arguments: [("svd", SIGKILL), ("als", SIGKILL), ("svd", SIGTERM)])
+    func aCoordinatorStoppedMidTrainingResumesFromItsCheckpointToTheSameModel(algo: String, signal: Int32) throws {
         let scratch = Scratch()
         _ = try helpers.sampleDataset(scratch)
         var parameters = ClusterTests.svdParameters
@@ -53,7 +55,7 @@ import Testing
         defer { cluster.stop() }
         var client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
         let job = try client.submit(JobSpec(type: "train", dataset: "sample", parameters: parameters)).id
-        let record = try killOnceCheckpointed(cluster, client, job)
+        let record = try stopOnceCheckpointed(cluster, client, job, signal: signal)
         #expect(record.state == .running, "the job ended before a checkpoint: \(record.state)")
         let unit = algo == "svd" ? "epoch" : "iteration"
         let saved = try #require(record.checkpoint)
@@ -71,6 +73,9 @@ import Testing
         #expect(from >= Int(saved.dropFirst(unit.count + 1).prefix { $0.isNumber }) ?? 1 && from < 12, "\(resumed) after \(saved)")
         #expect(history.first == "submitted: train on sample" && history.last == "succeeded")
         #expect(!history.contains { $0.contains("interrupted") || $0.contains("from the beginning") }, "\(history)")
+        if signal == SIGTERM {
+            #expect(history.contains { $0.hasPrefix("the coordinator stopped; the job resumes from its checkpoint after \(unit) ") }, "\(history)")
+        }
         // The checkpoint goes with the job.
         for _ in 0 ..< 100 where FileSystem.exists(checkpointPath(scratch, job)) { usleep(20_000) }
         #expect(!FileSystem.exists(checkpointPath(scratch, job)))
@@ -89,7 +94,7 @@ import Testing
         defer { cluster.stop() }
         var client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
         let job = try client.submit(JobSpec(type: "train", dataset: "sample", parameters: parameters)).id
-        #expect(try killOnceCheckpointed(cluster, client, job).checkpoint != nil)
+        #expect(try stopOnceCheckpointed(cluster, client, job, signal: SIGKILL).checkpoint != nil)
         var bytes = try FileSystem.readAll(checkpointPath(scratch, job))
         bytes[bytes.count / 2] ^= 0x10
         _ = try AtomicFile.write(bytes, to: checkpointPath(scratch, job))

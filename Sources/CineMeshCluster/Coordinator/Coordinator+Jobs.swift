@@ -58,6 +58,7 @@ extension Coordinator {
                 record.state = .failed
                 record.error = "\(error)"
                 record.finishedAt = now
+                record.checkpoint = nil
                 logger.error("job failed to start", metadata: ["job": "\(id)", "error": "\(error)"])
                 try? registry.update(record, event: "failed: \(error)", now: now)
                 checkpoints.remove(job: id)
@@ -206,6 +207,7 @@ extension Coordinator {
             let now = MonotonicClock.wallSeconds()
             record.state = .cancelled
             record.finishedAt = now
+            record.checkpoint = nil
             try registry.update(record, event: "cancelled by a client", now: now)
             checkpoints.remove(job: id)
             return record

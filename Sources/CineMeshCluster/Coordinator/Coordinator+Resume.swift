@@ -67,11 +67,14 @@ extension Coordinator {
         }
     }
 
-    /// Whose a job's checkpoints are: the job, its type, its spec and its dataset's content.
+    /// Whose a job's checkpoints are: the job, its type, its spec and its dataset's content. The
+    /// spec hash is the XXH64 of its type, dataset, and parameters' keys and values in key order,
+    /// each followed by a zero byte (docs/FORMATS.md, "Checkpoint files").
     static func checkpointOwner(_ record: JobRecord, _ dataset: Dataset) -> CheckpointFile.Owner {
-        // Sorted keys: the same spec always encodes to the same bytes.
-        let spec = (try? JSON.encode(record.spec)) ?? Array(record.spec.type.utf8)
-        return CheckpointFile.Owner(job: record.id, type: record.type, specHash: XXHash64.hash(spec), datasetHash: dataset.manifest.contentHash)
+        let spec = record.spec
+        let fields: [String] = [spec.type, spec.dataset] + spec.parameters.sorted { $0.key < $1.key }.flatMap { [$0.key, $0.value] }
+        let bytes: [UInt8] = fields.flatMap { Array($0.utf8) + [0] }
+        return CheckpointFile.Owner(job: record.id, type: record.type, specHash: XXHash64.hash(bytes), datasetHash: dataset.manifest.contentHash)
     }
 
     /// Hands the job's newest checkpoint to `checkpoints` when it is newer than the last one.
@@ -117,6 +120,7 @@ extension Coordinator {
         record.state = .interrupted
         record.finishedAt = now
         record.error = why
+        record.checkpoint = nil
         logger.error("job interrupted", metadata: ["job": "\(record.id)", "why": "\(why)"])
         try? registry.update(record, event: why, now: now)
         checkpoints.remove(job: record.id)
