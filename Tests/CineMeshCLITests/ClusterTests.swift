@@ -232,7 +232,7 @@ import Testing
             usleep(20_000)
         }
         #expect(log.contains("reason=worker shutting down"))
-        // A stopped coordinator leaves the running job to the next one (CoordinatorRestartTests)
+        // A stopped coordinator leaves the running job to the next one (ClusterTests+Restart.swift)
         // and tells the workers.
         cluster.coordinator.signal(SIGTERM)
         #expect(cluster.coordinator.waitForExit(milliseconds: 5000))

@@ -8,19 +8,18 @@ import Testing
 /// A coordinator killed (SIGKILL) or stopped (SIGTERM) mid-job and started again on the same state
 /// directory and endpoints, as real processes: running jobs resume from their checkpoints to the
 /// model an uninterrupted run gives, queued ones stay queued and run, and the workers come back by
-/// themselves.
-@Suite(.serialized) struct CoordinatorRestartTests {
-    /// The cluster tests' helpers: the sample dataset, local clusters, waiting for jobs.
-    let helpers = ClusterTests()
-
+/// themselves. Part of the serialized cluster suite: the machine's cores go to one cluster at a time.
+extension ClusterTests {
+    /// Where the cluster's coordinator keeps job `job`'s checkpoint.
     func checkpointPath(_ scratch: Scratch, _ job: Int64) -> String { scratch.sub("cluster/coordinator/checkpoints/\(job).ckpt") }
 
-    func events(_ scratch: Scratch, _ job: Int64) throws -> [String] {
+    /// Job `job`'s history in the cluster's registry, oldest first.
+    func jobEvents(_ scratch: Scratch, _ job: Int64) throws -> [String] {
         try JobRegistry(directory: scratch.sub("cluster/coordinator")).events(job).map(\.detail)
     }
 
     /// The model file of a job that succeeded.
-    func model(_ record: JobRecord) throws -> [UInt8] {
+    func modelFile(_ record: JobRecord) throws -> [UInt8] {
         #expect(record.state == .succeeded, "\(record.error ?? "")")
         return try FileSystem.readAll(try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(record.result).utf8)).modelFile)
     }
@@ -43,15 +42,15 @@ import Testing
     @Test(arguments: [("svd", SIGKILL), ("als", SIGKILL), ("svd", SIGTERM)])
     func aCoordinatorStoppedMidTrainingResumesFromItsCheckpointToTheSameModel(algo: String, signal: Int32) throws {
         let scratch = Scratch()
-        _ = try helpers.sampleDataset(scratch)
-        var parameters = ClusterTests.svdParameters
+        _ = try sampleDataset(scratch)
+        var parameters = Self.svdParameters
         parameters["algo"] = algo
         parameters["epochs"] = "12"
         parameters["checkpoint_every"] = "1"
         if algo == "als" { parameters["lr"] = nil; parameters["reg"] = "0.1" }
-        let reference = try helpers.trainOnCluster(scratch, workers: 2, parameters: parameters).1
+        let reference = try trainOnCluster(scratch, workers: 2, parameters: parameters).1
 
-        var cluster = try helpers.start(scratch, workers: 2)
+        var cluster = try start(scratch, workers: 2)
         defer { cluster.stop() }
         var client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
         let job = try client.submit(JobSpec(type: "train", dataset: "sample", parameters: parameters)).id
@@ -62,11 +61,11 @@ import Testing
         #expect(saved.hasPrefix("\(unit) ") && saved.hasSuffix(" of 12") && saved != "\(unit) 12 of 12", "\(saved)")
         #expect(FileSystem.exists(checkpointPath(scratch, job)))
 
-        client = try helpers.restartCoordinator(&cluster, scratch)
-        let done = try helpers.wait(client, job, seconds: 180)
-        #expect(XXHash64.hash(try model(done)) == XXHash64.hash(reference), "the model changed with the coordinator killed")
+        client = try restartCoordinator(&cluster, scratch)
+        let done = try wait(client, job, seconds: 180)
+        #expect(XXHash64.hash(try modelFile(done)) == XXHash64.hash(reference), "the model changed with the coordinator killed")
         // Taken up from a checkpoint at least as new as the one seen, under the same id and history.
-        let history = try events(scratch, job)
+        let history = try jobEvents(scratch, job)
         let resumed = try #require(history.first { $0.hasPrefix("resumed from its checkpoint after \(unit) ") }, "\(history)")
         #expect(resumed.hasSuffix(" of 12 after a coordinator restart"))
         let from = Int(resumed.dropFirst("resumed from its checkpoint after \(unit) ".count).prefix { $0.isNumber }) ?? 0
@@ -86,11 +85,11 @@ import Testing
     /// beginning: to the same model, only later.
     @Test func aDamagedCheckpointStartsTheJobAgainFromTheBeginning() throws {
         let scratch = Scratch()
-        _ = try helpers.sampleDataset(scratch)
-        var parameters = ClusterTests.svdParameters
+        _ = try sampleDataset(scratch)
+        var parameters = Self.svdParameters
         parameters["epochs"] = "12"
         parameters["checkpoint_every"] = "1"
-        var cluster = try helpers.start(scratch, workers: 2)
+        var cluster = try start(scratch, workers: 2)
         defer { cluster.stop() }
         var client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
         let job = try client.submit(JobSpec(type: "train", dataset: "sample", parameters: parameters)).id
@@ -98,11 +97,11 @@ import Testing
         var bytes = try FileSystem.readAll(checkpointPath(scratch, job))
         bytes[bytes.count / 2] ^= 0x10
         _ = try AtomicFile.write(bytes, to: checkpointPath(scratch, job))
-        client = try helpers.restartCoordinator(&cluster, scratch)
-        let done = try helpers.wait(client, job, seconds: 180)
-        let reference = try helpers.trainOnCluster(scratch, workers: 2, parameters: parameters).1
-        #expect(XXHash64.hash(try model(done)) == XXHash64.hash(reference))
-        let history = try events(scratch, job)
+        client = try restartCoordinator(&cluster, scratch)
+        let done = try wait(client, job, seconds: 180)
+        let reference = try trainOnCluster(scratch, workers: 2, parameters: parameters).1
+        #expect(XXHash64.hash(try modelFile(done)) == XXHash64.hash(reference))
+        let history = try jobEvents(scratch, job)
         #expect(history.contains { $0.hasPrefix("started again from the beginning after a coordinator restart: its checkpoint is unusable (")
                 && $0.contains("checksum mismatch") }, "\(history)")
     }
@@ -113,11 +112,11 @@ import Testing
     /// workers come back by themselves.
     @Test func queuedJobsStayQueuedAndRunInOrderAfterARestart() throws {
         let scratch = Scratch()
-        let ds = try helpers.sampleDataset(scratch)
-        var cluster = try helpers.start(scratch, workers: 2)
+        let ds = try sampleDataset(scratch)
+        var cluster = try start(scratch, workers: 2)
         defer { cluster.stop() }
         var client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
-        let first = try helpers.wait(client, try client.submit(JobSpec(type: "stats", dataset: "sample")).id)
+        let first = try wait(client, try client.submit(JobSpec(type: "stats", dataset: "sample")).id)
         let slow = try client.submit(JobSpec(type: "stats", dataset: "sample", parameters: ["task_delay_ms": "300"])).id
         var running = try client.status(slow)
         for _ in 0 ..< 1000 where running.tasksDone == 0 {
@@ -132,18 +131,18 @@ import Testing
                           JobSpec(type: "train", dataset: "sample", parameters: ["factors": "4", "epochs": "3", "split": "random:0.2"])]
             .map { try registry.insert($0, now: Date().timeIntervalSince1970).id }
 
-        client = try helpers.restartCoordinator(&cluster, scratch)
-        let done = try ([slow] + queued).map { try helpers.wait(client, $0, seconds: 120) }
+        client = try restartCoordinator(&cluster, scratch)
+        let done = try ([slow] + queued).map { try wait(client, $0, seconds: 120) }
         #expect(done.map(\.state) == [.succeeded, .succeeded, .interrupted, .succeeded])
-        #expect(try helpers.stats(done[0]) == DatasetStats(computing: ds))
-        #expect(try helpers.stats(done[1]) == DatasetStats(computing: ds))
+        #expect(try stats(done[0]) == DatasetStats(computing: ds))
+        #expect(try stats(done[1]) == DatasetStats(computing: ds))
         #expect(done[2].error?.hasPrefix("cannot be resumed: dataset 'gone': ") == true, "\(done[2].error ?? "")")
         // Started in submission order.
         let starts = [done[0], done[1], done[3]].map { $0.startedAt ?? 0 }
         #expect(starts == starts.sorted(), "\(starts)")
-        #expect(try events(scratch, slow).contains("started again from the beginning after a coordinator restart: stats jobs keep no checkpoints"))
+        #expect(try jobEvents(scratch, slow).contains("started again from the beginning after a coordinator restart: stats jobs keep no checkpoints"))
         for id in [queued[0], queued[2]] {
-            let history = try events(scratch, id)
+            let history = try jobEvents(scratch, id)
             #expect(history.first?.hasPrefix("submitted: ") == true && history.last == "succeeded", "\(history)")
             #expect(!history.contains { $0.contains("restart") }, "a queued job was queued, not resumed: \(history)")
         }
@@ -156,6 +155,6 @@ import Testing
             usleep(50_000)
         }
         #expect(alive == 2)
-        #expect(try helpers.wait(client, try client.submit(JobSpec(type: "stats", dataset: "sample")).id).id == queued[2] + 1)
+        #expect(try wait(client, try client.submit(JobSpec(type: "stats", dataset: "sample")).id).id == queued[2] + 1)
     }
 }
