@@ -24,46 +24,59 @@ extension ClusterTests {
         return try FileSystem.readAll(try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(record.result).utf8)).modelFile)
     }
 
-    /// Sends the coordinator `signal` as soon as the job's first checkpoint is durable (the status
-    /// shows it only then), well before the job ends; returns the job's record as last seen.
-    func stopOnceCheckpointed(_ cluster: LocalCluster, _ client: ClusterClient, _ job: Int64, signal: Int32) throws -> JobRecord {
-        var record = try client.status(job)
-        let deadline = Date().addingTimeInterval(120)
-        while record.checkpoint == nil && !record.state.isFinal && Date() < deadline {
-            usleep(2_000)
-            record = try client.status(job)
+    /// 12 epochs (iterations) of `algo` on the sample, a checkpoint after each.
+    static func restartParameters(_ algo: String) -> [String: String] {
+        var parameters = svdParameters
+        parameters["algo"] = algo
+        parameters["epochs"] = "12"
+        parameters["checkpoint_every"] = "1"
+        if algo == "als" { parameters["lr"] = nil; parameters["reg"] = "0.1" }
+        return parameters
+    }
+
+    /// Starts a cluster of two workers on the sample, submits a `train` job of `parameters` and
+    /// sends the coordinator `signal` as soon as the job's first checkpoint is durable (the status
+    /// shows it only then), well before the job ends. Returns the cluster, its coordinator gone
+    /// (the caller stops it), the job, and its record as last seen.
+    func trainUntilCheckpointed(_ scratch: Scratch, _ parameters: [String: String], signal: Int32) throws -> (LocalCluster, Int64, JobRecord) {
+        _ = try sampleDataset(scratch)
+        let cluster = try start(scratch, workers: 2)
+        do {
+            let client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
+            let job = try client.submit(JobSpec(type: "train", dataset: "sample", parameters: parameters)).id
+            var record = try client.status(job)
+            let deadline = Date().addingTimeInterval(120)
+            while record.checkpoint == nil && !record.state.isFinal && Date() < deadline {
+                usleep(2_000)
+                record = try client.status(job)
+            }
+            cluster.coordinator.signal(signal)
+            #expect(cluster.coordinator.waitForExit(milliseconds: 5000))
+            return (cluster, job, record)
+        } catch {
+            cluster.stop()
+            throw error
         }
-        cluster.coordinator.signal(signal)
-        #expect(cluster.coordinator.waitForExit(milliseconds: 5000))
-        return record
     }
 
     /// Killed (svd, als) or stopped cleanly (svd: SIGTERM, as `cinemesh down` or systemd does).
     @Test(arguments: [("svd", SIGKILL), ("als", SIGKILL), ("svd", SIGTERM)])
     func aCoordinatorStoppedMidTrainingResumesFromItsCheckpointToTheSameModel(algo: String, signal: Int32) throws {
         let scratch = Scratch()
-        _ = try sampleDataset(scratch)
-        var parameters = Self.svdParameters
-        parameters["algo"] = algo
-        parameters["epochs"] = "12"
-        parameters["checkpoint_every"] = "1"
-        if algo == "als" { parameters["lr"] = nil; parameters["reg"] = "0.1" }
-        let reference = try trainOnCluster(scratch, workers: 2, parameters: parameters).1
-
-        var cluster = try start(scratch, workers: 2)
+        let parameters = Self.restartParameters(algo)
+        var (cluster, job, record) = try trainUntilCheckpointed(scratch, parameters, signal: signal)
         defer { cluster.stop() }
-        var client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
-        let job = try client.submit(JobSpec(type: "train", dataset: "sample", parameters: parameters)).id
-        let record = try stopOnceCheckpointed(cluster, client, job, signal: signal)
         #expect(record.state == .running, "the job ended before a checkpoint: \(record.state)")
         let unit = algo == "svd" ? "epoch" : "iteration"
         let saved = try #require(record.checkpoint)
         #expect(saved.hasPrefix("\(unit) ") && saved.hasSuffix(" of 12") && saved != "\(unit) 12 of 12", "\(saved)")
         #expect(FileSystem.exists(checkpointPath(scratch, job)))
 
-        client = try restartCoordinator(&cluster, scratch)
+        let client = try restartCoordinator(&cluster, scratch)
         let done = try wait(client, job, seconds: 180)
-        #expect(XXHash64.hash(try modelFile(done)) == XXHash64.hash(reference), "the model changed with the coordinator killed")
+        // The uninterrupted run, on a cluster of its own.
+        let reference = try trainOnCluster(scratch, workers: 2, parameters: parameters).1
+        #expect(XXHash64.hash(try modelFile(done)) == XXHash64.hash(reference), "the model changed with the coordinator stopped")
         // Taken up from a checkpoint at least as new as the one seen, under the same id and history.
         let history = try jobEvents(scratch, job)
         let resumed = try #require(history.first { $0.hasPrefix("resumed from its checkpoint after \(unit) ") }, "\(history)")
@@ -85,19 +98,14 @@ extension ClusterTests {
     /// beginning: to the same model, only later.
     @Test func aDamagedCheckpointStartsTheJobAgainFromTheBeginning() throws {
         let scratch = Scratch()
-        _ = try sampleDataset(scratch)
-        var parameters = Self.svdParameters
-        parameters["epochs"] = "12"
-        parameters["checkpoint_every"] = "1"
-        var cluster = try start(scratch, workers: 2)
+        let parameters = Self.restartParameters("svd")
+        var (cluster, job, record) = try trainUntilCheckpointed(scratch, parameters, signal: SIGKILL)
         defer { cluster.stop() }
-        var client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
-        let job = try client.submit(JobSpec(type: "train", dataset: "sample", parameters: parameters)).id
-        #expect(try stopOnceCheckpointed(cluster, client, job, signal: SIGKILL).checkpoint != nil)
+        #expect(record.checkpoint != nil)
         var bytes = try FileSystem.readAll(checkpointPath(scratch, job))
         bytes[bytes.count / 2] ^= 0x10
         _ = try AtomicFile.write(bytes, to: checkpointPath(scratch, job))
-        client = try restartCoordinator(&cluster, scratch)
+        let client = try restartCoordinator(&cluster, scratch)
         let done = try wait(client, job, seconds: 180)
         let reference = try trainOnCluster(scratch, workers: 2, parameters: parameters).1
         #expect(XXHash64.hash(try modelFile(done)) == XXHash64.hash(reference))
