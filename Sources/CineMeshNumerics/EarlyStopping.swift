@@ -10,6 +10,21 @@ public struct EarlyStopping: Sendable {
 
     public init(patience: Int?) { self.patience = patience }
 
+    /// Early stopping as a checkpoint left it: what it had seen (`progress`) and, for a trainer
+    /// that keeps it here (`shouldStop(after:testRMSE:)`), the best model.
+    public init(patience: Int?, progress: (bestRMSE: Double, sinceBest: Int), best: BiasedFactorModel?) {
+        self.patience = patience
+        bestRMSE = progress.bestRMSE
+        sinceBest = progress.sinceBest
+        self.best = best
+    }
+
+    /// What it has seen: the best held-out RMSE so far (infinity before one) and the epochs since.
+    public var progress: (bestRMSE: Double, sinceBest: Int) { (bestRMSE, sinceBest) }
+
+    /// Whether it has said stop: the last `patience` epochs did not improve on the best.
+    public var hasStopped: Bool { patience.map { sinceBest >= $0 } ?? false }
+
     public mutating func shouldStop(after model: BiasedFactorModel, testRMSE: Double?) -> Bool {
         let verdict = observe(testRMSE: testRMSE)
         if verdict.improved { best = model }

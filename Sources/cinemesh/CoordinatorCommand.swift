@@ -13,8 +13,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
         discussion: """
         Binds coordinator.workers_endpoint (workers) and coordinator.clients_endpoint (submit, jobs, status, \
         cancel, workers) and serves Prometheus metrics on coordinator.metrics. Writes the endpoints actually \
-        bound to STATE_DIR/endpoints.json. Stops cleanly on SIGTERM or SIGINT: running jobs are recorded as \
-        interrupted and workers are told to reconnect.
+        bound to STATE_DIR/endpoints.json. Keeps running jobs' checkpoints in STATE_DIR/checkpoints. Stops \
+        cleanly on SIGTERM or SIGINT: workers are told to reconnect, and running and queued jobs are left for \
+        the next coordinator on STATE_DIR, which resumes them (from their last checkpoint where they keep one) \
+        as it does after a kill.
         """
     )
 

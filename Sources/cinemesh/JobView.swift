@@ -23,6 +23,7 @@ enum JobView {
         if !r.spec.parameters.isEmpty {
             out.append("  parameters: " + r.spec.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
         }
+        if let c = r.checkpoint, !r.state.isFinal { out.append("  checkpoint after \(c): a restarted coordinator resumes the job from it") }
         if let e = r.error { out.append("  error: \(e)") }
         if let s = r.summary { out.append(""); out.append(s) }
         return out.joined(separator: "\n")

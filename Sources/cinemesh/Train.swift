@@ -59,7 +59,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Train on the running cluster (`cinemesh up`, or --coordinator) instead of in this process.")
     var cluster = false
 
-    @Option(help: "svd on the cluster: epochs between checkpoints of the model on the coordinator (a worker lost with rows costs the epochs since the last one).")
+    @Option(help: "svd and ALS on the cluster: epochs (iterations) between checkpoints of the model on the coordinator (a worker lost with svd rows, or a coordinator restart, costs the epochs since the last one).")
     var checkpointEvery: Int?
 
     @OptionGroup var client: ClientOptions
@@ -69,7 +69,7 @@ struct Train: ParsableCommand {
             return try reportingErrors { try runOnCluster() }
         }
         try reportingErrors {
-            guard checkpointEvery == nil else { throw DataError(.usage, "--checkpoint-every applies to svd on a cluster (--local, --cluster)") }
+            guard checkpointEvery == nil else { throw DataError(.usage, "--checkpoint-every applies to svd and ALS on a cluster (--local, --cluster)") }
             let spec = try options.spec(test: test, name: name)
             let ds = try Dataset(path: dataset)
             let loaded = monotonicSeconds()

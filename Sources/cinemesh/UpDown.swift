@@ -44,7 +44,9 @@ struct Up: ParsableCommand {
 }
 
 struct Down: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Stop the local cluster started by `cinemesh up` (SIGTERM, then SIGKILL after 10 s).")
+    static let configuration = CommandConfiguration(
+        abstract: "Stop the local cluster started by `cinemesh up` (SIGTERM, then SIGKILL after 10 s).",
+        discussion: "Running and queued jobs are left to the next `cinemesh up`, which resumes them (svd and ALS from their last checkpoint); `cinemesh cancel` ends a job for good.")
 
     func run() throws {
         try reportingErrors {

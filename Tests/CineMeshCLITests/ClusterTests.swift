@@ -133,41 +133,6 @@ import Testing
         #expect(lost.count == 1 && lost.allSatisfy { $0.contains(" warning ") && $0.contains("reason=silent for") }, "\(lost)")
     }
 
-    @Test func aRestartedCoordinatorRemembersJobsMarksTheInterruptedOneAndWorkersComeBack() throws {
-        let scratch = Scratch()
-        let ds = try sampleDataset(scratch)
-        var cluster = try start(scratch, workers: 2)
-        defer { cluster.stop() }
-        var client = try ClusterClient(endpoint: cluster.endpoints.clients, timeoutMilliseconds: 5000)
-        let first = try wait(client, try client.submit(JobSpec(type: "stats", dataset: "sample")).id)
-        #expect(first.state == .succeeded)
-        let slow = try client.submit(JobSpec(type: "stats", dataset: "sample", parameters: ["task_delay_ms": "300"]))
-        usleep(200_000)
-        // The coordinator dies hard mid-job, then comes back on the same endpoints and state.
-        cluster.coordinator.signal(SIGKILL)
-        #expect(cluster.coordinator.waitForExit(milliseconds: 5000))
-        client = try restartCoordinator(&cluster, scratch)
-        var jobs: [JobRecord] = []
-        for _ in 0 ..< 100 where jobs.isEmpty {
-            jobs = (try? client.jobs()) ?? []
-            usleep(50_000)
-        }
-        #expect(jobs.map(\.id) == [slow.id, first.id])
-        #expect(jobs.first?.state == .interrupted)
-        #expect(jobs.last?.state == .succeeded)
-        #expect(try stats(jobs.last!) == DatasetStats(computing: ds))
-        // Both workers notice the silence, reconnect and register again.
-        var alive = 0
-        for _ in 0 ..< 200 where alive < 2 {
-            alive = (try? client.workers().count) ?? 0
-            usleep(50_000)
-        }
-        #expect(alive == 2)
-        let again = try wait(client, try client.submit(JobSpec(type: "stats", dataset: "sample")).id)
-        #expect(again.state == .succeeded)
-        #expect(again.id == slow.id + 1)
-    }
-
     @Test func garbageAndOtherProtocolVersionsGetAnErrorNotAHang() throws {
         let scratch = Scratch()
         _ = try sampleDataset(scratch)
@@ -267,13 +232,15 @@ import Testing
             usleep(20_000)
         }
         #expect(log.contains("reason=worker shutting down"))
-        // A stopped coordinator records the running job as interrupted and tells the workers.
+        // A stopped coordinator leaves the running job to the next one (ClusterTests+Restart.swift)
+        // and tells the workers.
         cluster.coordinator.signal(SIGTERM)
         #expect(cluster.coordinator.waitForExit(milliseconds: 5000))
         #expect(try String(contentsOfFile: cluster.coordinator.log, encoding: .utf8).contains("coordinator stopped"))
-        let record = try #require(try JobRegistry(directory: scratch.sub("cluster/coordinator")).job(job.id))
-        #expect(record.state == .interrupted)
-        #expect(record.error == "the coordinator shut down while the job was running")
+        let registry = try JobRegistry(directory: scratch.sub("cluster/coordinator"))
+        let record = try #require(try registry.job(job.id))
+        #expect(record.state == .running && record.error == nil)
+        #expect(try registry.events(job.id).last?.detail == "the coordinator stopped; the job resumes from the beginning when a coordinator starts again")
         let survivor = try #require(cluster.workers.first { $0.pid != worker.pid })
         var survivorLog = ""
         for _ in 0 ..< 100 where !survivorLog.contains("coordinator said DISCONNECT") {

@@ -28,37 +28,54 @@ extension Coordinator {
         }
         files.publish(dataset)
         let record = try registry.insert(spec, now: MonotonicClock.wallSeconds())
-        preparing[record.id] = record
         logger.info("job submitted", metadata: ["job": "\(record.id)", "type": "\(spec.type)", "dataset": "\(path)"])
+        prepare(record, type: type, dataset: dataset, context: context, resuming: false)
+        return record
+    }
+
+    /// Records the job as being prepared and makes its driver on `prepareQueue`: from the start,
+    /// or for a job that was running when the previous coordinator stopped, from its checkpoint.
+    func prepare(_ record: JobRecord, type: JobType, dataset: Dataset, context: JobContext, resuming: Bool) {
+        preparing[record.id] = record
+        let owner = Self.checkpointOwner(record, dataset)
+        let spec = record.spec
         prepareQueue.async { [self] in
-            let made = Result<any JobDriver, Error> { try type.makeDriver(spec, dataset, context) }
-            preparedLock.withLock { prepared.append((record.id, UnsafeSendable(made))) }
+            let made = resuming ? resumedDriver(owner, type: type, spec: spec, dataset: dataset, context: context)
+                : PreparedDriver(driver: UnsafeSendable(Result { try type.makeDriver(spec, dataset, context) }), owner: owner)
+            preparedLock.withLock { prepared.append(made) }
             wakeLoop()
         }
-        return record
     }
 
     /// Starts the jobs whose drivers are ready (or fails those whose drivers could not be made).
     func startPreparedJobs() {
-        let ready = preparedLock.withLock { () -> [(id: Int64, driver: UnsafeSendable<Result<any JobDriver, Error>>)] in
+        let ready = preparedLock.withLock { () -> [PreparedDriver] in
             defer { prepared.removeAll() }
             return prepared
         }
-        for (id, made) in ready {
+        for made in ready {
+            let id = made.id
             guard var record = preparing.removeValue(forKey: id) else { continue }   // cancelled meanwhile
             let now = MonotonicClock.wallSeconds()
-            switch made.value {
+            switch made.driver.value {
             case .failure(let error):
                 record.state = .failed
                 record.error = "\(error)"
                 record.finishedAt = now
+                record.checkpoint = nil
                 logger.error("job failed to start", metadata: ["job": "\(id)", "error": "\(error)"])
                 try? registry.update(record, event: "failed: \(error)", now: now)
+                checkpoints.remove(job: id)
                 metrics.jobsFinished.increment()
             case .success(let driver):
                 record.state = .running
-                record.startedAt = now
-                let job = ActiveJob(record: record, driver: driver)
+                record.startedAt = record.startedAt ?? now   // a resumed job keeps when it first started
+                record.checkpoint = made.resumedFrom?.progress
+                if let event = made.event {
+                    logger.info("job taken up again", metadata: ["job": "\(id)", "how": "\(event)"])
+                    try? registry.update(record, event: event, now: now)
+                }
+                let job = ActiveJob(record: record, driver: driver, owner: made.owner, checkpointStep: made.resumedFrom?.step ?? 0)
                 jobs[id] = job
                 metrics.jobsRunning.record(jobs.count)
                 advance(job)
@@ -72,6 +89,7 @@ extension Coordinator {
         do {
             job.driver.workersAvailable(scheduler.workerList.map(\.session))
             while let stage = try job.driver.nextStage() {
+                saveCheckpoint(job)
                 guard !stage.tasks.isEmpty else { continue }
                 job.record.stage = stage.name
                 job.record.stageIndex += 1
@@ -85,6 +103,7 @@ extension Coordinator {
                 perform(scheduler.enqueue(job: id, stage: stage, now: MonotonicClock.milliseconds()))
                 return
             }
+            saveCheckpoint(job)
             // The result (a model file of hundreds of MB, say) is made off the loop, like drivers.
             job.finishing = true
             let driver = UnsafeSendable(job.driver)
@@ -135,6 +154,7 @@ extension Coordinator {
             failJob(key.job, "\(error)")
             return
         }
+        saveCheckpoint(job)
         job.record.tasksDone += 1
         job.record.metrics = job.driver.metrics
         let released = job.driver.releasedTasks()
@@ -191,7 +211,9 @@ extension Coordinator {
             let now = MonotonicClock.wallSeconds()
             record.state = .cancelled
             record.finishedAt = now
+            record.checkpoint = nil
             try registry.update(record, event: "cancelled by a client", now: now)
+            checkpoints.remove(job: id)
             return record
         }
         guard let job = jobs[id] else {
@@ -207,6 +229,8 @@ extension Coordinator {
         let id = job.record.id
         scheduler.removeJob(id)
         jobs[id] = nil
+        checkpoints.remove(job: id)
+        job.record.checkpoint = nil
         do {
             let ended = try Message(.jobEnded, JobEndedBody(job: id))
             for w in scheduler.workerList { send(w.routing, ended) }

@@ -36,7 +36,7 @@ public final class Coordinator: @unchecked Sendable {
     let wakeLock = Lock()
     var wakeClosed = false
     /// Drivers made (or failed) on `prepareQueue`, waiting for the loop to start them.
-    var prepared: [(id: Int64, driver: UnsafeSendable<Result<any JobDriver, Error>>)] = []
+    var prepared: [PreparedDriver] = []
     /// Results made on `prepareQueue` for jobs whose stages are all done.
     var finished: [(id: Int64, outcome: Result<JobOutcome, Error>)] = []
     let files = FileServer()
@@ -44,6 +44,8 @@ public final class Coordinator: @unchecked Sendable {
     let datasets = DatasetCache()
     /// The coordinator's model store, where training jobs publish (`<state dir>/models`).
     let models: ModelStore
+    /// Running jobs' newest checkpoints (`<state dir>/checkpoints`), to resume them from.
+    let checkpoints: JobCheckpoints
     /// The newest model published, as subscribers are told of it.
     /// The newest published model of each name.
     var newestModels: [String: ModelNotice] = [:]
@@ -57,19 +59,16 @@ public final class Coordinator: @unchecked Sendable {
     /// Refused messages and handshakes, logged at a bounded rate.
     var refusals = RefusalLog()
 
-    /// Opens the registry (marking jobs a previous run left unfinished as interrupted) and binds
-    /// both endpoints. The sockets move to the loop thread in `run()`.
+    /// Opens the registry and the stores and binds both endpoints. The sockets move to the loop
+    /// thread in `run()`, which first takes up the jobs a previous run left unfinished.
     public init(config: ClusterConfig, jobTypes: [JobType], logger: Logger) throws {
         self.config = config
         self.logger = logger
         self.jobTypes = Dictionary(uniqueKeysWithValues: jobTypes.map { ($0.name, $0) })
         coordinatorId = "\(ProcessInfo.processInfo.hostName)/\(getpid())"
         registry = try JobRegistry(directory: config.coordinatorStateDirectory)
-        let interrupted = try registry.markInterrupted(now: MonotonicClock.wallSeconds())
-        if !interrupted.isEmpty {
-            logger.warning("jobs left unfinished by the previous coordinator marked interrupted", metadata: ["jobs": "\(interrupted)"])
-        }
         models = try ModelStore(directory: FileSystem.join(config.coordinatorStateDirectory, "models"))
+        checkpoints = try JobCheckpoints(stateDirectory: config.coordinatorStateDirectory)
         scheduler = Scheduler(heartbeatInterval: UInt64(config.heartbeatIntervalMilliseconds),
                               deadAfter: UInt64(config.deadAfterMilliseconds), maxAttempts: config.coordinatorMaxAttempts)
         security = try ClusterSecurity.server(config)
@@ -107,10 +106,12 @@ public final class Coordinator: @unchecked Sendable {
 
     private var shouldStop: Bool { stopLock.withLock { stopRequested } }
 
-    /// The loop. Returns after `requestStop()`, having told workers and marked running jobs.
+    /// The loop. Returns after `requestStop()`, having told workers and left unfinished jobs to
+    /// the next coordinator.
     public func run() {
         logger.info("coordinator listening", metadata: ["workers": "\(endpoints.workers)", "clients": "\(endpoints.clients)",
                                                         "state": "\(config.coordinatorStateDirectory)"])
+        resumeUnfinishedJobs()
         let pollMilliseconds = max(5, min(100, config.heartbeatIntervalMilliseconds / 4))
         while !shouldStop {
             do {
@@ -120,6 +121,7 @@ public final class Coordinator: @unchecked Sendable {
                 if ready[2] { while try wakeReceiver.receive(dontWait: true) != nil {} }
                 startPreparedJobs()
                 endFinishedJobs()
+                noteWrittenCheckpoints()
                 perform(scheduler.tick(now: MonotonicClock.milliseconds()))
                 forgetSilentSubscribers(now: MonotonicClock.milliseconds())
                 logRefusals(now: MonotonicClock.milliseconds())
@@ -133,21 +135,7 @@ public final class Coordinator: @unchecked Sendable {
     }
 
     private func shutDown() {
-        let now = MonotonicClock.wallSeconds()
-        for (_, var record) in preparing.sorted(by: { $0.key < $1.key }) {
-            record.state = .interrupted
-            record.finishedAt = now
-            record.error = "the coordinator shut down while the job was queued"
-            try? registry.update(record, event: record.error, now: now)
-        }
-        preparing.removeAll()
-        for job in jobs.values.sorted(by: { $0.record.id < $1.record.id }) {
-            job.record.state = .interrupted
-            job.record.finishedAt = now
-            job.record.error = "the coordinator shut down while the job was running"
-            try? registry.update(job.record, event: job.record.error, now: now)
-        }
-        jobs.removeAll()
+        leaveUnfinishedJobs()
         do {
             let goodbye = try Message(.disconnect, DisconnectBody(reason: "coordinator shutting down"))
             for w in scheduler.workerList { try? workerSocket.send([w.routing] + goodbye.frames, dontWait: true) }

@@ -105,6 +105,10 @@ public protocol JobDriver: AnyObject {
     func finish() throws -> JobOutcome
     /// Live figures shown by `cinemesh status`.
     var metrics: [String: Double] { get }
+    /// The newest point the job could go on from after a coordinator restart, read after each
+    /// `accept` and each `nextStage()`; nil (the default) before the first, and for job types that
+    /// start again from the beginning when resumed.
+    var latestCheckpoint: JobCheckpoint? { get }
 }
 
 extension JobDriver {
@@ -115,6 +119,8 @@ extension JobDriver {
     /// Stage-by-stage jobs plan every task of a stage up front.
     public func releasedTasks() -> [TaskPlan] { [] }
     public var stageExtent: StageExtent? { nil }
+    /// Short or stateless jobs keep no checkpoint: a restarted coordinator runs them again.
+    public var latestCheckpoint: JobCheckpoint? { nil }
 }
 
 /// What a job's driver may use on the coordinator besides its spec and dataset.
@@ -145,7 +151,8 @@ public struct JobContext: Sendable {
     }
 }
 
-/// A job type: its name, a quick check of a spec's parameters, and how to make its driver.
+/// A job type: its name, a quick check of a spec's parameters, and how to make its driver, from
+/// the start or from a checkpoint.
 public struct JobType: Sendable {
     public var name: String
     public var summary: String
@@ -154,13 +161,20 @@ public struct JobType: Sendable {
     /// Makes the driver: may load and split the whole dataset, so the coordinator runs it off its
     /// loop thread while the job is `queued`.
     public var makeDriver: @Sendable (JobSpec, Dataset, JobContext) throws -> any JobDriver
+    /// Makes the driver of a job resumed after a coordinator restart from the state its driver's
+    /// `latestCheckpoint` encoded, off the loop like `makeDriver`; nil for types whose drivers keep no
+    /// checkpoints. A throw (a state this build cannot read) makes the coordinator start the job
+    /// again from the beginning instead.
+    public var resume: (@Sendable (JobSpec, Dataset, JobContext, _ state: [UInt8]) throws -> any JobDriver)?
 
     public init(name: String, summary: String, validate: @escaping @Sendable (JobSpec) throws -> Void,
-                makeDriver: @escaping @Sendable (JobSpec, Dataset, JobContext) throws -> any JobDriver) {
+                makeDriver: @escaping @Sendable (JobSpec, Dataset, JobContext) throws -> any JobDriver,
+                resume: (@Sendable (JobSpec, Dataset, JobContext, _ state: [UInt8]) throws -> any JobDriver)? = nil) {
         self.name = name
         self.summary = summary
         self.validate = validate
         self.makeDriver = makeDriver
+        self.resume = resume
     }
 }
 

@@ -23,6 +23,9 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var summary: String?
     /// Live figures the job type reports (per-epoch metrics, rows done, ...).
     public var metrics: [String: Double]
+    /// The newest durable checkpoint of a running job, as its driver tells its progress (`epoch 3
+    /// of 10`): a coordinator restarted on the same state directory resumes the job from it.
+    public var checkpoint: String?
 
     public init(id: Int64, spec: JobSpec, submittedAt: Double) {
         self.id = id

@@ -5,8 +5,8 @@ import GRDB
 
 /// The coordinator's durable job history: `jobs.sqlite` in its state directory (opened by
 /// `SQLiteDatabase`, as the model registry is: WAL, synchronous FULL), one row per job and one row
-/// per state change. Opening it marks jobs a previous coordinator left queued or running as
-/// `interrupted`, so a restarted coordinator lists every past job truthfully.
+/// per state change. Jobs a coordinator left queued or running stay so, for the next coordinator
+/// on the same state directory to take up (`unfinished()`).
 public final class JobRegistry: Sendable {
     public static let fileName = "jobs.sqlite"
     private let db: DatabaseQueue
@@ -33,23 +33,11 @@ public final class JobRegistry: Sendable {
         }
     }
 
-    /// Marks every queued or running job as interrupted; returns their ids.
-    @discardableResult
-    public func markInterrupted(now: Double) throws -> [Int64] {
-        try db.write { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT id, record FROM job WHERE state IN ('queued', 'running') ORDER BY id")
-            var ids: [Int64] = []
-            for row in rows {
-                var record = try Self.decode(row["record"])
-                let was = record.state
-                record.state = .interrupted
-                record.finishedAt = now
-                record.error = "the coordinator stopped while the job was \(was.rawValue)"
-                try Self.save(record, db)
-                try Self.event(record.id, now, .interrupted, record.error!, db)
-                ids.append(record.id)
-            }
-            return ids
+    /// The jobs a previous coordinator left queued or running, oldest first: a coordinator takes
+    /// them up again when it starts.
+    public func unfinished() throws -> [JobRecord] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT record FROM job WHERE state IN ('queued', 'running') ORDER BY id").map { try Self.decode($0["record"]) }
         }
     }
 

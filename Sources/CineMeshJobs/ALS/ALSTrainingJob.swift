@@ -15,7 +15,9 @@ import Foundation
 /// A row's solution depends only on the fixed side and the row's own ratings in a fixed order, so
 /// the merged model is the same bits as `ALSTrainer` / `ImplicitALSTrainer` in one process and the
 /// same for any number of workers; a retried task recomputes from the same inputs. Workers keep no
-/// state between tasks beyond their caches.
+/// state between tasks beyond their caches. Every `checkpointEvery` iterations, and after the
+/// last, the model and what the iterations reported make a checkpoint (`ALSCheckpoint`) a
+/// restarted coordinator resumes the job from: an iteration depends only on the model before it.
 public final class ALSTrainingJob: JobDriver {
     static let taskKind = "als-rows"
 
@@ -34,6 +36,8 @@ public final class ALSTrainingJob: JobDriver {
     private var iterationStarted = MonotonicClock.milliseconds()
     private var reports: [EpochReport] = []
     private var stoppedEarly = false
+    /// The newest checkpoint (nil before the first).
+    private var saved: ALSCheckpoint?
 
     private var implicit: Bool { spec.algorithm == .alsImplicit }
     private var iterations: Int { implicit ? spec.implicit.iterations : spec.als.iterations }
@@ -58,10 +62,23 @@ public final class ALSTrainingJob: JobDriver {
         }
     }
 
+    /// The job resumed after a coordinator restart from a checkpoint's state (`latestCheckpoint`):
+    /// it goes on with the iteration after the checkpoint's, or finishes if there is none.
+    convenience init(spec: TrainSpec, dataset: Dataset, context: JobContext, resumingFrom state: [UInt8]) throws {
+        try self.init(spec: spec, dataset: dataset, context: context)
+        let c = try ALSCheckpoint(decoding: state, initial: model, patience: stopper.patience, total: iterations)
+        model = c.model
+        iteration = c.iterations
+        reports = c.reports
+        stopper = c.stopper
+        stoppedEarly = c.stoppedEarly
+        saved = c
+    }
+
     public func nextStage() throws -> StagePlan? {
         switch phase {
         case .starting:
-            guard iterations > 0 else { return nil }
+            guard iteration < iterations && !stoppedEarly else { return nil }
             iterationStarted = MonotonicClock.milliseconds()
             phase = .users
             return plan(users: true)
@@ -69,7 +86,11 @@ public final class ALSTrainingJob: JobDriver {
             phase = .items
             return plan(users: false)
         case .items:
-            if try endIteration() { return nil }
+            let done = try endIteration()
+            if done || iteration % spec.checkpointEvery == 0 {
+                saved = ALSCheckpoint(iterations: iteration, model: model, reports: reports, stopper: stopper, stoppedEarly: stoppedEarly)
+            }
+            if done { return nil }
             iterationStarted = MonotonicClock.milliseconds()
             phase = .users
             return plan(users: true)
@@ -160,6 +181,10 @@ public final class ALSTrainingJob: JobDriver {
         return try TrainingResult.publish(algorithm: spec.algorithm.rawValue, hyperparameters: hyperparameters, model: stopper.best ?? model,
                                           reports: reports, evaluation: evaluation, train: train, dataset: dataset, context: context,
                                           stoppedEarly: stoppedEarly, name: spec.name, positiveThreshold: implicit ? spec.implicit.positiveThreshold : nil)
+    }
+
+    public var latestCheckpoint: JobCheckpoint? {
+        saved.map { c in JobCheckpoint(step: c.iterations, progress: "iteration \(c.iterations) of \(iterations)") { c.encoded() } }
     }
 
     public var metrics: [String: Double] {

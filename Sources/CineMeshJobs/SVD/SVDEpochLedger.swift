@@ -57,15 +57,3 @@ struct SVDEpochLedger {
     /// Whether the coordinator still needs the workers' snapshots of this epoch.
     var needsSnapshots: Bool { !closed || collectsOut > 0 }
 }
-
-/// Where a distributed svd run can start again: the model after `epochs` epochs, with everything
-/// the run had reported and decided by then.
-struct SVDCheckpoint {
-    var epochs: Int
-    var model: FramedModel
-    var reports: [EpochReport]
-    var costs: [TrainingResult.EpochCost]
-    var stopper: EarlyStopping
-    /// With early stopping: the best epoch so far and its model.
-    var best: (epoch: Int, model: FramedModel)?
-}

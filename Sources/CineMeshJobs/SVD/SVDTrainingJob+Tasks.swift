@@ -16,9 +16,11 @@ extension SVDTrainingJob {
         collectedModels = [:]
         if let b = checkpoint.best { collectedModels[b.epoch] = b.model }
         if checkpoint.epochs > 0 { collectedModels[checkpoint.epochs - 1] = checkpoint.model }
-        stopping = false
+        // A checkpoint of the epoch early stopping stopped at ends the run: the result is its best model.
+        stopping = checkpoint.stopper.hasStopped
         finalEpoch = nil
-        flow = SVDBlockFlow(grid: grid, schedule: schedule, nonEmpty: nonEmpty, epochs: checkpoint.epochs ..< spec.svd.epochs)
+        flow = SVDBlockFlow(grid: grid, schedule: schedule, nonEmpty: nonEmpty,
+                            epochs: checkpoint.epochs ..< (stopping ? checkpoint.epochs : spec.svd.epochs))
         owner = RowPlacement.contiguous(rows: grid.rows, sessions: available)
         // Rows placed only as their first blocks finish (no session at the start) may have had
         // blocks released before their owner was known: no block goes ahead in such a run.

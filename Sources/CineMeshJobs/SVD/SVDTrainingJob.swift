@@ -29,16 +29,25 @@ import Foundation
 /// model is the same bits for any number of workers, with failures or not, and the same as
 /// `SVDTrainer` in one process. Timings are kept in the job record, not in the model file.
 public final class SVDTrainingJob: JobDriver {
-    /// The `train` job type: svd here, als and als-implicit by `ALSTrainingJob`.
+    /// The `train` job type: svd here, als and als-implicit by `ALSTrainingJob`. svd and ALS jobs
+    /// resume from their checkpoints after a coordinator restart; baseline jobs, short, keep none.
     public static let type = JobType(name: "train", summary: "matrix factorization: svd by stratified SGD, als and als-implicit by blocked ALS",
-                                     validate: { _ = try TrainSpec(parameters: $0.parameters) }) { spec, dataset, context in
+                                     validate: { _ = try TrainSpec(parameters: $0.parameters) },
+                                     makeDriver: { spec, dataset, context in
         let train = try TrainSpec(parameters: spec.parameters)
         switch train.algorithm {
         case .svd: return try SVDTrainingJob(spec: train, dataset: dataset, context: context)
         case .als, .alsImplicit: return try ALSTrainingJob(spec: train, dataset: dataset, context: context)
         case .baseline: return try BaselineTrainingJob(spec: train, dataset: dataset, context: context)
         }
-    }
+    }, resume: { spec, dataset, context, state in
+        let train = try TrainSpec(parameters: spec.parameters)
+        switch train.algorithm {
+        case .svd: return try SVDTrainingJob(spec: train, dataset: dataset, context: context, resumingFrom: state)
+        case .als, .alsImplicit: return try ALSTrainingJob(spec: train, dataset: dataset, context: context, resumingFrom: state)
+        case .baseline: throw JobError("train: baseline jobs keep no checkpoints")
+        }
+    })
     static let taskKind = "svd-block"
     static let scoreKind = "svd-score"
     static let collectKind = "svd-collect"
@@ -150,6 +159,15 @@ public final class SVDTrainingJob: JobDriver {
         flow = SVDBlockFlow(grid: grid, schedule: schedule, nonEmpty: nonEmpty, epochs: 0 ..< 0)
     }
 
+    /// The job resumed after a coordinator restart from a checkpoint's state (`latestCheckpoint`):
+    /// the next run starts from it, as after a lost worker.
+    convenience init(spec: TrainSpec, dataset: Dataset, context: JobContext, resumingFrom state: [UInt8]) throws {
+        try self.init(spec: spec, dataset: dataset, context: context)
+        checkpoint = try SVDCheckpoint(decoding: state, initial: checkpoint, total: spec.svd.epochs)
+        start = checkpoint.model
+        stopper = checkpoint.stopper
+    }
+
     public func nextStage() throws -> StagePlan? {
         guard result == nil else { return nil }
         started = true
@@ -157,7 +175,8 @@ public final class SVDTrainingJob: JobDriver {
         rebalanceFrom = nil
         let plan = startRun()
         if plan.tasks.isEmpty {
-            // Nothing to train (no epochs, or no training ratings): the checkpoint is the model.
+            // Nothing to train (no epochs, no training ratings, or a checkpoint after the last epoch
+            // or where early stopping stopped): the checkpoint is the model.
             result = checkpoint.best?.model ?? checkpoint.model
             return nil
         }
@@ -211,6 +230,14 @@ public final class SVDTrainingJob: JobDriver {
         try TrainingResult.publish(algorithm: "svd", hyperparameters: .svd(spec.svd), model: try (result ?? checkpoint.model).assembled(), reports: reports,
                                    evaluation: heldOut.evaluation, train: train, dataset: dataset, context: context, stoppedEarly: stopping, name: spec.name,
                                    costs: costs)
+    }
+
+    /// The newest checkpoint once an epoch is in one (every `checkpointEvery` epochs, each new best
+    /// epoch under early stopping, the last): its models are assembled off the loop.
+    public var latestCheckpoint: JobCheckpoint? {
+        guard checkpoint.epochs > 0 else { return nil }
+        let c = checkpoint
+        return JobCheckpoint(step: c.epochs, progress: "epoch \(c.epochs) of \(spec.svd.epochs)") { try c.encoded() }
     }
 
     public var metrics: [String: Double] {

@@ -5,8 +5,8 @@ import CineMeshNumerics
 import CineMeshStore
 
 /// What a `train` job, `cinemesh train` in one process and every `tune` trial train: the
-/// algorithm and its parameters, the held-out split, and for svd on the cluster the checkpoint
-/// interval. Its defaults are stated once, here and in the parameter types (Surprise's for svd).
+/// algorithm and its parameters, the held-out split, and for svd and ALS on the cluster the
+/// checkpoint interval. Its defaults are stated once, here and in the parameter types (Surprise's for svd).
 ///
 /// It is built from `Settings` (typed, from the command line) or from a job spec's parameters,
 /// named as the `cinemesh train` flags in snake case: `algo` (svd, als, als-implicit, baseline),
@@ -14,9 +14,9 @@ import CineMeshStore
 /// `init_std`, `seed`, `early_stopping`, `no_bias`, `alpha`, `positive_threshold`, `cg_steps`,
 /// `split` (none, random:F, last:K or kfold:K:I), `split_seed`, `test` (a dataset of held-out
 /// ratings, as a path on the coordinator or a name in its datasets directory: all of the job's
-/// dataset is then trained on), and `checkpoint_every` (svd on the cluster: epochs between
-/// checkpoints of the model on the coordinator; a worker lost with rows costs the epochs since
-/// the last one), and `name` (the published model's name; default `DATASET/ALGORITHM`). Both
+/// dataset is then trained on), and `checkpoint_every` (svd and ALS on the cluster: epochs or
+/// iterations between checkpoints of the model on the coordinator, kept in its state directory; a
+/// worker lost with svd rows, or a coordinator restart, costs the epochs since the last one), and `name` (the published model's name; default `DATASET/ALGORITHM`). Both
 /// ways go through one validation; an unknown parameter is refused by name.
 public struct TrainSpec: Sendable, Equatable {
     public enum Algorithm: String, Sendable, CaseIterable {
@@ -74,7 +74,7 @@ public struct TrainSpec: Sendable, Equatable {
     public var splitSeed: UInt64 = 42
     /// The held-out dataset replacing the split, if any.
     public var test: String?
-    /// svd on the cluster: epochs between checkpoints.
+    /// svd and ALS on the cluster: epochs (iterations) between checkpoints.
     public var checkpointEvery = 5
     /// The name the model is published under (nil: `DATASET/ALGORITHM`).
     public var name: String?
