@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 bin=${CINEMESH_BIN:-$repo/.build/debug/cinemesh}
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(normal kill-worker link-down netem intruders)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(normal kill-worker link-down netem restart intruders)
 
 P=cmh   # namespace prefix
 boxes=(coord w1 w2 w3 gw client intruder)
@@ -250,6 +250,9 @@ run_restart() {
   wait_workers 3 60
   say "restart: the coordinator is back on its state, the workers reconnected on their own"
   wait_job "$id" 300
+  local how; how=$(grep "job taken up again" "$work/coord/coord.log" | grep -o 'how=resumed from its checkpoint after [a-z]* [0-9]* of [0-9]*' | tail -1)
+  [ -n "$how" ] || fail "restart: job $id was not resumed from a checkpoint: $(grep 'taken up again' "$work/coord/coord.log" | tail -1)"
+  say "restart: job $id ${how#how=}"
   check_same "$id" restart
 }
 
