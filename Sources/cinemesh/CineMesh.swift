@@ -9,7 +9,7 @@ struct CineMesh: AsyncParsableCommand {
         commandName: "cinemesh",
         abstract: "CineMesh: a distributed recommender and analytics cluster for rating data.",
         version: CineMeshVersion.text,
-        subcommands: [Ingest.self, Generate.self, Inspect.self, Train.self, Recommend.self, Models.self, Export.self,
+        subcommands: [Ingest.self, Retrain.self, Generate.self, Inspect.self, Train.self, Recommend.self, Models.self, Export.self,
                       CoordinatorCommand.self, WorkerCommand.self, Submit.self, Jobs.self, Status.self, Cancel.self,
                       Workers.self, Up.self, Down.self, Tune.self, QueryCommand.self, ReportCommand.self, GatewayCommand.self, Keys.self, Version.self]
     )

@@ -10,41 +10,28 @@ struct Ingest: ParsableCommand {
         Examples:
           cinemesh ingest ../shared/data/ml-100k --out datasets/ml-100k
           cinemesh ingest ratings.tsv --columns user=uid,item=sku,rating=stars --out datasets/shop
+          cinemesh ingest --append ratings-2026-12-06.csv datasets/shop --columns user=uid,item=sku,rating=stars
+
+        With --append, the last argument is an existing dataset: the new files' ratings (and catalog rows of new titles) become its next version, read on its rating scale and in its source format (unless --format says otherwise); existing ids keep their indices and only the blocks that changed are written.
         """
     )
 
-    @Argument(help: "Rating files or a directory of a published dataset.")
+    @Argument(help: "Rating files or a directory of a published dataset (with --append: the new files, then the dataset directory).")
     var inputs: [String]
 
     @Option(name: .shortAndLong, help: "Dataset directory to create.")
-    var out: String
+    var out: String?
 
-    @Option(help: "Source format: \(SourceFormat.allCases.map(\.rawValue).joined(separator: ", ")) (default: detect).")
-    var format: SourceFormat?
+    @Flag(help: "Add the files' ratings and catalog rows to the dataset named last, as its next version.")
+    var append = false
 
-    @Option(help: "Columns of a generic CSV: user=NAME,item=NAME,rating=NAME[,timestamp=NAME] (names or 0-based indices).")
-    var columns: String?
-
-    @Option(help: "Field delimiter of a generic file: ',', ';', 'tab', '|', '::' (default ',' or tab for .tsv).")
-    var delimiter: String?
-
-    @Flag(help: "A generic file has no header line (then --columns takes indices).")
-    var noHeader = false
+    @OptionGroup var rows: RowOptions
 
     @Option(help: "Rating scale MIN:MAX[:STEP] (default: the format's, e.g. 1:5:1 for ml-100k, 0.5:5:0.5 for ml-csv).")
     var scale: String?
 
     @Option(help: "Grid of blocks RxC the matrix is cut into (default 4x4, shrunk for tiny data).")
     var grid: String?
-
-    @Option(help: "What to do with a bad row: fail or skip (skip counts and reports them by reason).")
-    var onBadRow: BadRowPolicy = .fail
-
-    @Option(help: "Several ratings of one (user, item): fail, first, last or mean.")
-    var duplicates: DuplicatePolicy = .fail
-
-    @Option(help: "Text encoding: utf-8, latin-1 or auto (UTF-8 where valid, else latin-1).")
-    var encoding: TextEncoding = .auto
 
     @Option(help: "Dataset name (default: the output directory's name).")
     var name: String?
@@ -57,11 +44,7 @@ struct Ingest: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var options = IngestOptions()
-            options.format = format
-            if let columns { options.columns = try ColumnMapping.parse(columns).get() }
-            if let delimiter { options.delimiter = try Self.delimiterBytes(delimiter) }
-            options.header = !noHeader
+            var options = try rows.options()
             if let scale {
                 guard let s = RatingScale(parsing: scale) else { throw DataError(.usage, "--scale '\(scale)' is not MIN:MAX[:STEP] with MIN < MAX") }
                 options.scale = s
@@ -70,11 +53,19 @@ struct Ingest: ParsableCommand {
                 guard let g = GridShape(parsing: grid) else { throw DataError(.usage, "--grid '\(grid)' is not RxC (e.g. 4x4)") }
                 options.grid = g
             }
-            options.onBadRow = onBadRow
-            options.duplicates = duplicates
-            options.encoding = encoding
             options.name = name
             options.overwrite = force
+            if append {
+                guard inputs.count >= 2, out == nil, grid == nil, name == nil, !force else {
+                    throw DataError(.usage, "--append takes the new files then the dataset directory (no --out, --grid, --name or --force)")
+                }
+                let dataset = inputs.last!
+                let report = try Ingestor(options: options).append(inputs: Array(inputs.dropLast()), to: dataset)
+                print(json ? String(decoding: try JSON.encode(report.manifest), as: UTF8.self) : Self.renderAppend(report, dataset: dataset),
+                      terminator: json ? "" : "\n")
+                return
+            }
+            guard let out else { throw DataError(.usage, "name the dataset directory to create with --out (or pass --append)") }
             let report = try Ingestor(options: options).run(inputs: inputs, output: out)
             if json {
                 print(String(decoding: try JSON.encode(report.manifest), as: UTF8.self), terminator: "")
@@ -84,12 +75,21 @@ struct Ingest: ParsableCommand {
         }
     }
 
-    static func delimiterBytes(_ text: String) throws -> [UInt8] {
-        switch text {
-        case "tab", "\\t", "\t": return [0x09]
-        case "": throw DataError(.usage, "--delimiter must not be empty")
-        default: return Array(text.utf8)
+    /// What an append added, from the new version's record.
+    static func renderAppend(_ r: IngestReport, dataset: String) -> String {
+        let m = r.manifest
+        guard let a = m.appends?.last else { return render(r, out: dataset) }
+        var lines = ["appended \(a.sources.map(\.name).joined(separator: ", ")) to \(dataset) as version \(a.version)"]
+        lines.append("  ratings   +\(Terminal.grouped(a.ratings)) = \(Terminal.grouped(m.ratings))")
+        lines.append("  users     +\(Terminal.grouped(a.users)) = \(Terminal.grouped(m.users))")
+        lines.append("  items     +\(Terminal.grouped(a.items)) = \(Terminal.grouped(m.items))")
+        lines.append("  blocks    \(a.blocksWritten) of \(m.grid.blockCount) written, the rest kept")
+        if a.duplicatesResolved > 0 { lines.append("  duplicates resolved by '\(a.duplicatePolicy)': \(Terminal.grouped(a.duplicatesResolved))") }
+        for (reason, n) in r.skipped.sorted(by: { $0.key < $1.key }) {
+            lines.append("  skipped   \(reason.rawValue) \(Terminal.grouped(n))   first: \(r.examples[reason] ?? "")")
         }
+        lines.append("  content   \(m.contentHash)")
+        return lines.joined(separator: "\n")
     }
 
     static func render(_ r: IngestReport, out: String) -> String {

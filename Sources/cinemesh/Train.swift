@@ -53,6 +53,9 @@ struct Train: ParsableCommand {
     @Option(help: "Versions a model store keeps of each model name (older files are pruned).")
     var keep = 5
 
+    @Option(help: "METRIC[:TOLERANCE]: publish only if the new model's held-out METRIC (rmse, mae: lower is better; auc, f1, precision@K, ndcg@K, ...: higher) is no worse than the serving model's on the same held-out ratings, within TOLERANCE (default 0).")
+    var promoteIfBetter: String?
+
     @Option(help: "Train on a throwaway local cluster of N worker processes, stopped at the end.")
     var local: Int?
 
@@ -70,7 +73,10 @@ struct Train: ParsableCommand {
         }
         try reportingErrors {
             guard checkpointEvery == nil else { throw DataError(.usage, "--checkpoint-every applies to svd and ALS on a cluster (--local, --cluster)") }
-            let spec = try options.spec(test: test, name: name)
+            guard promoteIfBetter == nil || store != nil else {
+                throw DataError(.usage, "--promote-if-better compares with the serving model of a store: give --store (or train on a cluster)")
+            }
+            let spec = try options.spec(test: test, name: name, promoteIfBetter: promoteIfBetter)
             let ds = try Dataset(path: dataset)
             let loaded = monotonicSeconds()
             let run: OneProcessTraining
@@ -122,6 +128,15 @@ struct Train: ParsableCommand {
             if let ranking = result.ranking {
                 print("  top \(topK) over \(Terminal.grouped(ranking.users)) users: precision \(Terminal.fixed(ranking.precision, 4)), recall \(Terminal.fixed(ranking.recall, 4)), NDCG \(Terminal.fixed(ranking.ndcg, 4)), MAP \(Terminal.fixed(ranking.map, 4)), hit rate \(Terminal.fixed(ranking.hitRate, 4)), coverage \(Terminal.fixed(ranking.coverage, 4))")
             }
+            if let rule = spec.promoteIfBetter, let store {
+                let modelName = spec.name ?? "\(ds.manifest.name)/\(algo.rawValue)"
+                let decision = try rule.decide(candidate: result.metrics, name: modelName, store: try ModelStore(directory: store, keep: keep),
+                                               users: ds.users, items: ds.items) {
+                    run.evaluate($0, likeThreshold: likeThreshold, topK: topK, rankingUsers: rankingUsers).metrics
+                }
+                print(decision.description)
+                guard decision.promoted else { return }
+            }
             if save != nil || store != nil {
                 let file = try run.modelFile(model, reports: reports, metrics: result.metrics)
                 if let save {
@@ -149,7 +164,7 @@ struct Train: ParsableCommand {
     private func runOnCluster() throws {
         // A test dataset is read by the coordinator: a path on its box (as given here) or a name in
         // its datasets directory.
-        let spec = try options.spec(test: test.map(datasetReference), checkpointEvery: checkpointEvery, name: name)
+        let spec = try options.spec(test: test.map(datasetReference), checkpointEvery: checkpointEvery, name: name, promoteIfBetter: promoteIfBetter)
         try client.run(JobSpec(type: "train", dataset: datasetReference(dataset), parameters: spec.parameters), local: local, then: keep(_:from:))
     }
 
@@ -160,6 +175,7 @@ struct Train: ParsableCommand {
         let result = try JSONDecoder().decode(TrainingResult.self, from: Data(json.utf8))
         // A throwaway cluster's store goes with it: its path would mislead.
         print(result.summary(showingFile: local == nil))
+        if let promotion = result.promotion, !promotion.promoted { return }
         guard save != nil || store != nil else {
             if local != nil { print("(the throwaway cluster's model store goes with it: --store or --save keeps the model)") }
             return

@@ -67,7 +67,9 @@ struct TrainSpecOptions: ParsableArguments {
     var earlyStopping: Int?
 
     /// The spec these flags describe; `test` names the held-out dataset as the trainer will open it.
-    func spec(test: String? = nil, checkpointEvery: Int? = nil, name: String? = nil) throws -> TrainSpec {
+    /// `promoteIfBetter` is `METRIC[:TOLERANCE]`; `appended` what the caller appended to the dataset.
+    func spec(test: String? = nil, checkpointEvery: Int? = nil, name: String? = nil, promoteIfBetter: String? = nil,
+              appended: String? = nil) throws -> TrainSpec {
         var s = TrainSpec.Settings()
         s.algorithm = algo
         s.factors = factors
@@ -89,6 +91,13 @@ struct TrainSpecOptions: ParsableArguments {
         s.test = test
         s.checkpointEvery = checkpointEvery
         s.name = name
+        if let promoteIfBetter {
+            guard let rule = PromotionRule(parsing: promoteIfBetter) else {
+                throw DataError(.usage, "--promote-if-better '\(promoteIfBetter)' is not METRIC[:TOLERANCE] with METRIC rmse, mae, auc, f1, precision@K, recall@K, ndcg@K or map@K")
+            }
+            s.promoteIfBetter = rule
+        }
+        s.appended = appended
         do {
             return try TrainSpec(s)
         } catch let error as JobError {

@@ -21,7 +21,8 @@ extension ClusterTests {
     /// The model file of a job that succeeded.
     func modelFile(_ record: JobRecord) throws -> [UInt8] {
         #expect(record.state == .succeeded, "\(record.error ?? "")")
-        return try FileSystem.readAll(try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(record.result).utf8)).modelFile)
+        let result = try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(record.result).utf8))
+        return try FileSystem.readAll(try #require(result.modelFile))
     }
 
     /// 12 epochs (iterations) of `algo` on the sample, a checkpoint after each.

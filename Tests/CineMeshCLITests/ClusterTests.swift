@@ -263,7 +263,7 @@ import Testing
         let done = try wait(client, job.id, seconds: 120)
         #expect(done.state == .succeeded, "\(done.error ?? "")")
         let result = try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(done.result).utf8))
-        return (done, try FileSystem.readAll(result.modelFile), try String(contentsOfFile: cluster.coordinator.log, encoding: .utf8))
+        return (done, try FileSystem.readAll(try #require(result.modelFile)), try String(contentsOfFile: cluster.coordinator.log, encoding: .utf8))
     }
 
     static let svdParameters = ["factors": "16", "epochs": "4", "lr": "0.01", "reg": "0.05", "seed": "3", "split": "random:0.2", "split_seed": "42"]
@@ -311,7 +311,7 @@ import Testing
         for record in done {
             #expect(record.state == .succeeded, "\(record.error ?? "")")
             let result = try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(record.result).utf8))
-            files.append(try FileSystem.readAll(result.modelFile))
+            files.append(try FileSystem.readAll(try #require(result.modelFile)))
         }
         let overlapped = try #require(done[1].startedAt) < (try #require(done[0].finishedAt))
         #expect(overlapped, "the two jobs ran at the same time")

@@ -80,7 +80,7 @@ import Testing
         let replica = try ModelStore(directory: scratch.sub("replica")).list()
         #expect(replica.map(\.version) == [2, 1])
         #expect(replica.map(\.xxh64) == [second.modelXXH64, first.modelXXH64])
-        #expect(try FileSystem.readAll(scratch.sub("replica/" + replica[0].file)) == FileSystem.readAll(second.modelFile))
+        #expect(try FileSystem.readAll(scratch.sub("replica/" + replica[0].file)) == FileSystem.readAll(try #require(second.modelFile)))
         #expect(try FileSystem.list(scratch.sub("replica")).allSatisfy { !$0.hasSuffix(".partial") })
     }
 
@@ -229,7 +229,7 @@ import Testing
             #expect(try chunk.decode(ChunkBody.self).offset == UInt64(bytes.count))
             bytes += try #require(chunk.payload.first)
         }
-        #expect(bytes == (try FileSystem.readAll(result.modelFile)))
+        #expect(bytes == (try FileSystem.readAll(try #require(result.modelFile))))
         #expect(XXHash64.hash(bytes).hex16 == published.xxh64)
         let past = try ask(fetcher, Message(.fetch, FetchBody(xxh64: published.xxh64, offset: published.bytes, length: 10)))
         #expect(try past.decode(ChunkBody.self).error?.contains("outside the file") == true)

@@ -14,10 +14,20 @@ public struct Dataset: Sendable {
     /// Free-text tags (columns `user`, `item`, `tag`, `timestamp`), when the source had them.
     public let tags: ColumnTable?
 
-    /// Opens and verifies everything but the shards.
-    public init(path: String) throws {
+    /// Opens and verifies everything but the shards: the newest version, or `version` (kept under
+    /// `versions/` once the dataset has been appended to). Every file a version names is
+    /// immutable, so a dataset opened before an append keeps reading its own version whole.
+    public init(path: String, version: Int? = nil) throws {
         self.path = path
-        let manifestPath = FileSystem.join(path, Self.manifestName)
+        var manifestPath = FileSystem.join(path, Self.manifestName)
+        if let version, !FileSystem.exists(FileSystem.join(path, DatasetManifest.versionPath(version))) {
+            let newest = try Self.versions(at: path).last ?? 1
+            guard version == newest else {
+                throw DataError(.usage, file: path, "no dataset version \(version) (versions: \(try Self.versions(at: path).map(String.init).joined(separator: ", ")))")
+            }
+        } else if let version {
+            manifestPath = FileSystem.join(path, DatasetManifest.versionPath(version))
+        }
         guard FileSystem.isDirectory(path) else {
             throw DataError(.io, file: path, FileSystem.exists(path) ? "not a dataset directory" : "no such dataset directory")
         }
@@ -60,6 +70,19 @@ public struct Dataset: Sendable {
     }
 
     public var grid: Grid { manifest.grid }
+
+    /// The versions a dataset directory can open, oldest first: those kept under `versions/`
+    /// and the newest (`manifest.json`).
+    public static func versions(at path: String) throws -> [Int] {
+        let newest = try JSON.decode(DatasetManifest.self, from: try FileSystem.readAll(FileSystem.join(path, manifestName)),
+                                     file: FileSystem.join(path, manifestName)).datasetVersion
+        let dir = FileSystem.join(path, "versions")
+        let kept = FileSystem.isDirectory(dir) ? try FileSystem.list(dir).compactMap { name -> Int? in
+            guard name.hasPrefix("manifest-"), name.hasSuffix(".json") else { return nil }
+            return Int(name.dropFirst("manifest-".count).dropLast(".json".count))
+        } : []
+        return Array(Set(kept + [newest])).sorted()
+    }
 
     /// Loads block (row, column), verified against its trailer and the manifest.
     public func block(row: Int, column: Int, includeTimestamps: Bool = true) throws -> RatingBlock {

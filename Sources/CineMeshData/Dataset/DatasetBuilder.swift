@@ -165,7 +165,8 @@ public struct DatasetBuilder {
         return manifest
     }
 
-    private static func pad4(_ x: Int) -> String {
+    /// `x` zero-padded to 4 digits, as block and version numbers are in file names.
+    static func pad4(_ x: Int) -> String {
         let s = String(x)
         return String(repeating: "0", count: max(0, 4 - s.count)) + s
     }

@@ -46,8 +46,31 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         public var duplicatesResolved: Int
     }
 
+    /// What one `cinemesh ingest --append` added: the version it made and its input files.
+    public struct AppendRecord: Codable, Sendable, Equatable {
+        /// The dataset version this append made (2 for the first append).
+        public var version: Int
+        public var sources: [SourceFile]
+        /// Ratings, users and items the version has beyond the one before.
+        public var ratings: Int
+        public var users: Int
+        public var items: Int
+        /// Shard files written for this version; every other block's file is the earlier version's.
+        public var blocksWritten: Int
+        public var duplicatePolicy: String
+        /// Rows merged away: duplicates within the new files and ratings of (user, item) pairs
+        /// the dataset already held.
+        public var duplicatesResolved: Int
+        /// Skipped rows by reason (only with `--on-bad-row skip`).
+        public var skipped: [String: Int]
+    }
+
     public var format: String
     public var formatVersion: Int
+    /// The dataset version: absent (1) for a fresh ingest, one more with each append.
+    public var version: Int?
+    /// One record per append, oldest first (absent before the first).
+    public var appends: [AppendRecord]?
     public var name: String
     /// Detected or requested source format (e.g. `ml-100k`).
     public var sourceFormat: String
@@ -63,6 +86,19 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
     public var ingest: IngestSummary
     /// XXH64 over every file checksum in manifest order: one id for the dataset's content.
     public var contentHash: String
+
+    /// The dataset version (1 when the manifest does not say).
+    public var datasetVersion: Int { version ?? 1 }
+
+    /// Where the manifest of dataset version `version` is kept, relative to the dataset directory
+    /// (`manifest.json` is a copy of the newest).
+    public static func versionPath(_ version: Int) -> String {
+        let s = String(version)
+        return "versions/manifest-" + String(repeating: "0", count: max(0, 4 - s.count)) + s + ".json"
+    }
+
+    /// Every input file of every version: the first ingest's, then each append's.
+    public var allSources: [SourceFile] { sources + (appends ?? []).flatMap(\.sources) }
 
     /// The checksum entry for a role (`users-idmap`, `items-idmap`, `catalog`, `user-attributes`, `tags`).
     public func file(role: String) -> FileEntry? { files.first { $0.role == role } }

@@ -69,6 +69,68 @@ public struct Ingestor {
 
     public func run(inputs: [String], output: String) throws -> IngestReport {
         let started = monotonicSeconds()
+        var parsed = try parse(inputs)
+        var builder = DatasetBuilder()
+        builder.grid = options.grid ?? .standard
+        builder.shrinkGridToFit = options.grid == nil
+        builder.duplicates = options.duplicates
+        builder.scale = parsed.scale
+        builder.name = options.name ?? FileSystem.basename(output)
+        builder.sourceFormat = parsed.plan.format.rawValue
+        builder.sources = parsed.sources
+        builder.skipped = parsed.ledger.counts
+        builder.catalog = parsed.tables.catalog
+        builder.userAttributes = parsed.tables.users
+        builder.tags = parsed.tables.tags
+        builder.locate = parsed.locate
+        var layout: [(name: String, seconds: Double)] = []
+        let manifest = try builder.build(&parsed.columns, at: output, overwrite: options.overwrite, timings: &layout)
+        return IngestReport(manifest: manifest, skipped: parsed.ledger.counts, examples: parsed.ledger.examples.mapValues(\.description),
+                            inputBytes: parsed.inputBytes, seconds: monotonicSeconds() - started, phases: parsed.phases + layout)
+    }
+
+    /// Adds the ratings and catalog rows of `inputs` to the dataset at `dataset` as its next
+    /// version (`DatasetAppender`). The rows are read as an ingest reads them, on the dataset's
+    /// rating scale and, unless `options.format` says otherwise, in its source format; the grid,
+    /// name and `overwrite` options do not apply. Users and tags files are refused.
+    public func append(inputs: [String], to dataset: String) throws -> IngestReport {
+        let started = monotonicSeconds()
+        let current = try Dataset(path: dataset).manifest
+        var options = self.options
+        options.scale = current.ratingScale
+        if options.format == nil { options.format = SourceFormat(rawValue: current.sourceFormat) }
+        let parsed = try Ingestor(options: options).parse(inputs)
+        if let file = parsed.plan.files(.users).first ?? parsed.plan.files(.tags).first {
+            throw DataError(.usage, file: file, "an append adds ratings and catalog rows; user attributes and tags are not appended")
+        }
+        var appender = DatasetAppender()
+        appender.duplicates = options.duplicates
+        appender.sources = parsed.sources
+        appender.skipped = parsed.ledger.counts
+        appender.catalog = parsed.tables.catalog
+        appender.locate = parsed.locate
+        let t = monotonicSeconds()
+        let manifest = try appender.append(parsed.columns, to: dataset)
+        return IngestReport(manifest: manifest, skipped: parsed.ledger.counts, examples: parsed.ledger.examples.mapValues(\.description),
+                            inputBytes: parsed.inputBytes, seconds: monotonicSeconds() - started,
+                            phases: parsed.phases + [("append", monotonicSeconds() - t)])
+    }
+
+    /// The inputs read: rating columns with their external ids, companions, and where each row came from.
+    private struct Parsed {
+        var plan: SourcePlan
+        var scale: RatingScale
+        var columns: RatingColumns
+        var tables: Companions
+        var sources: [DatasetManifest.SourceFile]
+        var ledger: BadRowLedger
+        var inputBytes: UInt64
+        var locate: (Int) -> (file: String, line: Int?)
+        var phases: [(name: String, seconds: Double)]
+    }
+
+    private func parse(_ inputs: [String]) throws -> Parsed {
+        let started = monotonicSeconds()
         let plan = try SourcePlan.resolve(inputs, format: options.format)
         let scale = try options.scale ?? Self.generatedScale(inputs) ?? plan.format.defaultScale
         var delimiter = options.delimiter
@@ -106,22 +168,9 @@ public struct Ingestor {
 
         let tables = try readCompanions(plan, ledger: &ledger, sources: &sources, inputBytes: &inputBytes)
         let companions = monotonicSeconds()
-
-        var builder = DatasetBuilder()
-        builder.grid = options.grid ?? .standard
-        builder.shrinkGridToFit = options.grid == nil
-        builder.duplicates = options.duplicates
-        builder.scale = scale
-        builder.name = options.name ?? FileSystem.basename(output)
-        builder.sourceFormat = plan.format.rawValue
-        builder.sources = sources
-        builder.skipped = ledger.counts
-        builder.catalog = tables.catalog
-        builder.userAttributes = tables.users
-        builder.tags = tables.tags
         let policy = options.onBadRow
-        builder.locate = { k in
-            guard let seg = located.last(where: { $0.firstRow <= k }) else { return ("", nil) }
+        let locate: (Int) -> (file: String, line: Int?) = { k in
+            guard let seg = located.last(where: { $0.firstRow <= k }) else { return (located.first?.path ?? "", nil) }
             var finder = LocateSink(remaining: k - seg.firstRow)
             var scratch = BadRowLedger(policy: policy)
             if let layout = try? parser.layout(path: seg.path, display: seg.path) {
@@ -130,12 +179,9 @@ public struct Ingestor {
             }
             return (seg.path, finder.line)
         }
-        var layout: [(name: String, seconds: Double)] = []
-        let manifest = try builder.build(&columns, at: output, overwrite: options.overwrite, timings: &layout)
-        let done = monotonicSeconds()
-        return IngestReport(manifest: manifest, skipped: ledger.counts, examples: ledger.examples.mapValues(\.description),
-                            inputBytes: inputBytes, seconds: done - started,
-                            phases: [("scan", scanSeconds), ("parse", parsed - started - scanSeconds), ("companions", companions - parsed)] + layout)
+        return Parsed(plan: plan, scale: scale, columns: columns, tables: tables, sources: sources, ledger: ledger,
+                      inputBytes: inputBytes, locate: locate,
+                      phases: [("scan", scanSeconds), ("parse", parsed - started - scanSeconds), ("companions", companions - parsed)])
     }
 
     private struct Companions {

@@ -180,7 +180,7 @@ public final class ALSTrainingJob: JobDriver {
         let hyperparameters: ModelFile.Metadata.Hyperparameters = implicit ? .alsImplicit(spec.implicit) : .als(spec.als)
         return try TrainingResult.publish(algorithm: spec.algorithm.rawValue, hyperparameters: hyperparameters, model: stopper.best ?? model,
                                           reports: reports, evaluation: evaluation, train: train, dataset: dataset, context: context,
-                                          stoppedEarly: stoppedEarly, name: spec.name, positiveThreshold: implicit ? spec.implicit.positiveThreshold : nil)
+                                          stoppedEarly: stoppedEarly, spec: spec, positiveThreshold: implicit ? spec.implicit.positiveThreshold : nil)
     }
 
     public var latestCheckpoint: JobCheckpoint? {

@@ -82,7 +82,7 @@ public final class BaselineTrainingJob: JobDriver {
 
     public func finish() throws -> JobOutcome {
         try TrainingResult.publish(algorithm: "baseline", hyperparameters: .baseline(trainer), model: model, reports: reports,
-                                   evaluation: evaluation, train: train, dataset: dataset, context: context, stoppedEarly: false, name: spec.name)
+                                   evaluation: evaluation, train: train, dataset: dataset, context: context, stoppedEarly: false, spec: spec)
     }
 
     public var metrics: [String: Double] {

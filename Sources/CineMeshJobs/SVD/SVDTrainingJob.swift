@@ -228,7 +228,7 @@ public final class SVDTrainingJob: JobDriver {
 
     public func finish() throws -> JobOutcome {
         try TrainingResult.publish(algorithm: "svd", hyperparameters: .svd(spec.svd), model: try (result ?? checkpoint.model).assembled(), reports: reports,
-                                   evaluation: heldOut.evaluation, train: train, dataset: dataset, context: context, stoppedEarly: stopping, name: spec.name,
+                                   evaluation: heldOut.evaluation, train: train, dataset: dataset, context: context, stoppedEarly: stopping, spec: spec,
                                    costs: costs)
     }
 

@@ -16,8 +16,12 @@ import CineMeshStore
 /// ratings, as a path on the coordinator or a name in its datasets directory: all of the job's
 /// dataset is then trained on), and `checkpoint_every` (svd and ALS on the cluster: epochs or
 /// iterations between checkpoints of the model on the coordinator, kept in its state directory; a
-/// worker lost with svd rows, or a coordinator restart, costs the epochs since the last one), and `name` (the published model's name; default `DATASET/ALGORITHM`). Both
-/// ways go through one validation; an unknown parameter is refused by name.
+/// worker lost with svd rows, or a coordinator restart, costs the epochs since the last one),
+/// `name` (the published model's name; default `DATASET/ALGORITHM`),
+/// `promote_if_better` (`METRIC[:TOLERANCE]`, `PromotionRule`: publish only a model no worse than
+/// the serving one on the same held-out ratings) and `appended` (what a client appended to the
+/// dataset just before, e.g. `cinemesh retrain`'s files; recorded in the result, nothing more).
+/// Both ways go through one validation; an unknown parameter is refused by name.
 public struct TrainSpec: Sendable, Equatable {
     public enum Algorithm: String, Sendable, CaseIterable {
         case svd, als, alsImplicit = "als-implicit", baseline
@@ -61,6 +65,8 @@ public struct TrainSpec: Sendable, Equatable {
         public var test: String?
         public var checkpointEvery: Int?
         public var name: String?
+        public var promoteIfBetter: PromotionRule?
+        public var appended: String?
 
         public init() {}
     }
@@ -78,10 +84,14 @@ public struct TrainSpec: Sendable, Equatable {
     public var checkpointEvery = 5
     /// The name the model is published under (nil: `DATASET/ALGORITHM`).
     public var name: String?
+    /// Publish only a model no worse than the serving one (nil: always publish).
+    public var promoteIfBetter: PromotionRule?
+    /// What the submitter appended to the dataset before the run, as it says (recorded only).
+    public var appended: String?
 
     public static let keys = ["algo", "factors", "epochs", "lr", "reg", "lr_bias", "reg_bias", "lr_decay", "init_std", "seed",
                               "early_stopping", "no_bias", "alpha", "positive_threshold", "cg_steps", "split", "split_seed", "test",
-                              "checkpoint_every", "name"]
+                              "checkpoint_every", "name", "promote_if_better", "appended"]
 
     /// The defaults: svd with Surprise's parameters, 20% held out at random.
     public init() {}
@@ -143,6 +153,22 @@ public struct TrainSpec: Sendable, Equatable {
             self.test = test
             split = .none
         }
+        appended = s.appended
+        if let rule = s.promoteIfBetter {
+            guard test != nil || split != .none else {
+                throw JobError("train: promote_if_better compares held-out metrics; it needs a split other than none, or test")
+            }
+            guard predictsRatings || !rule.lowerIsBetter else {
+                throw JobError("train: als-implicit scores preferences, not ratings; promote_if_better takes a ranking metric (ndcg@10, precision@10, ...)")
+            }
+            promoteIfBetter = rule
+        }
+    }
+
+    /// The held-out metrics a `train` job's result reports, which `promote_if_better` can compare
+    /// on a cluster (in one process `cinemesh train` also reports auc, f1 and its --top-k's).
+    public var clusterMetrics: [String] {
+        predictsRatings ? ["rmse", "mae"] : ["precision@10", "ndcg@10", "recall@10", "map@10"]
     }
 
     /// The spec a job's parameters describe (see the type's doc for the names).
@@ -181,7 +207,12 @@ public struct TrainSpec: Sendable, Equatable {
         s.test = parameters["test"]
         s.checkpointEvery = try value("checkpoint_every") { Int($0) }
         s.name = parameters["name"]
+        s.promoteIfBetter = try value("promote_if_better") { PromotionRule(parsing: $0) }
+        s.appended = parameters["appended"]
         try self.init(s)
+        if let rule = promoteIfBetter, !clusterMetrics.contains(rule.metric) {
+            throw JobError("train: promote_if_better: a \(algorithm.rawValue) job reports \(clusterMetrics.joined(separator: ", ")), not '\(rule.metric)'")
+        }
     }
 
     /// The spec as a job's parameters, the inverse of `init(parameters:)`: every value this
@@ -190,6 +221,8 @@ public struct TrainSpec: Sendable, Equatable {
     public var parameters: [String: String] {
         var p: [String: String] = ["algo": algorithm.rawValue, "split_seed": String(splitSeed)]
         if let name { p["name"] = name }
+        if let promoteIfBetter { p["promote_if_better"] = promoteIfBetter.description }
+        if let appended { p["appended"] = appended }
         if let test { p["test"] = test } else { p["split"] = split.description }
         switch algorithm {
         case .svd:

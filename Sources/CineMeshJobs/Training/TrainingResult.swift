@@ -8,12 +8,14 @@ import Foundation
 /// The `train` job's result.
 public struct TrainingResult: Codable, Sendable, Equatable {
     public var algorithm: String
-    public var modelVersion: Int
-    /// The name the model was published under (nil in records written before models had names).
+    /// The published model's version; nil when `promotion` refused it.
+    public var modelVersion: Int?
+    /// The name the model was (or, when refused, would have been) published under (nil in
+    /// records written before models had names).
     public var modelName: String?
-    /// The published model file, on the coordinator's box.
-    public var modelFile: String
-    public var modelXXH64: String
+    /// The published model file, on the coordinator's box (nil when refused).
+    public var modelFile: String?
+    public var modelXXH64: String?
     /// The model file's size (nil in records written before clients downloaded models).
     public var modelBytes: UInt64?
     public var metrics: [String: Double]
@@ -24,6 +26,14 @@ public struct TrainingResult: Codable, Sendable, Equatable {
     public var stoppedEarly: Bool
     /// Per epoch, where the time went (svd): empty for the other algorithms.
     public var costs: [EpochCost]
+    /// The dataset version trained on and its content hash (nil in records written before
+    /// datasets had versions).
+    public var datasetVersion: Int?
+    public var datasetContentHash: String?
+    /// What the submitter appended to the dataset before the run (the `appended` parameter).
+    public var appended: String?
+    /// The `promote_if_better` decision, when the job had one.
+    public var promotion: PromotionDecision?
 
     /// Where one epoch's time went on the workers (svd on the cluster).
     public struct EpochCost: Codable, Sendable, Equatable {
@@ -69,42 +79,60 @@ public struct TrainingResult: Codable, Sendable, Equatable {
 
     }
 
-    /// Writes the model into the coordinator's model store and makes the job's outcome. The file
-    /// holds the per-epoch metrics without timings (they differ run to run), so it is the same
-    /// bytes however many workers trained it. With `positiveThreshold` (als-implicit, whose
-    /// scores are preferences) the held-out ratings are ranked instead of scored.
+    /// Writes the model into the coordinator's model store, unless `spec.promoteIfBetter` finds
+    /// it worse than the serving model, and makes the job's outcome. The file holds the per-epoch
+    /// metrics without timings (they differ run to run), so it is the same bytes however many
+    /// workers trained it. With `positiveThreshold` (als-implicit, whose scores are preferences)
+    /// the held-out ratings are ranked instead of scored.
     static func publish(algorithm: String, hyperparameters: ModelFile.Metadata.Hyperparameters, model: BiasedFactorModel,
                         reports: [EpochReport], evaluation: EvaluationSet, train: [RatingBlock], dataset: Dataset,
-                        context: JobContext, stoppedEarly: Bool, name: String?, positiveThreshold: Float? = nil, costs: [EpochCost] = []) throws -> JobOutcome {
+                        context: JobContext, stoppedEarly: Bool, spec: TrainSpec, positiveThreshold: Float? = nil, costs: [EpochCost] = []) throws -> JobOutcome {
         let scale = dataset.manifest.ratingScale
-        var metrics: [String: Double] = [:]
         let ratingMetrics = positiveThreshold == nil
-        if ratingMetrics && evaluation.count > 0 {
-            let errors = evaluation.errors(of: model, scale: scale)
-            metrics = ["rmse": errors.rmse, "mae": errors.mae]
-        } else if evaluation.count > 0, let positiveThreshold {
+        func heldOut(_ model: BiasedFactorModel) -> [String: Double] {
+            guard evaluation.count > 0 else { return [:] }
+            guard let positiveThreshold else {
+                let errors = evaluation.errors(of: model, scale: scale)
+                return ["rmse": errors.rmse, "mae": errors.mae]
+            }
             // Scores are preferences: rank instead, as `cinemesh train` does in one process.
             let ranking = RankingMetrics(model: model, train: train, test: evaluation, threshold: positiveThreshold, k: 10, maxUsers: 5000)
-            metrics = ["precision@10": ranking.precision, "ndcg@10": ranking.ndcg, "recall@10": ranking.recall, "map@10": ranking.map]
+            return ["precision@10": ranking.precision, "ndcg@10": ranking.ndcg, "recall@10": ranking.recall, "map@10": ranking.map]
         }
+        let metrics = heldOut(model)
         let timeless = reports.map { EpochReport(epoch: $0.epoch, trainRMSE: $0.trainRMSE, testRMSE: $0.testRMSE, seconds: 0, evaluationSeconds: 0) }
         let metadata = ModelFile.Metadata(algorithm: algorithm, hyperparameters: hyperparameters, epochs: ratingMetrics ? timeless : [],
                                           metrics: metrics, dataset: dataset.manifest.name,
                                           datasetContentHash: dataset.manifest.contentHash, ratingScale: scale)
-        let file = ModelFile(metadata: metadata, model: model, users: dataset.users, items: dataset.items, catalog: dataset.catalog,
-                             seen: try ModelFile.seenRatings(train: train, dataset: dataset))
-        let record = try ModelStore(directory: context.modelsDirectory).publish(file, name: name)
-        let result = TrainingResult(algorithm: algorithm, modelVersion: record.version, modelName: record.name,
-                                    modelFile: FileSystem.join(context.modelsDirectory, record.file), modelXXH64: record.xxh64,
-                                    modelBytes: UInt64(record.bytes), metrics: metrics, epochs: reports, trainRatings: train.reduce(0) { $0 + $1.count },
-                                    testRatings: evaluation.count, stoppedEarly: stoppedEarly, costs: costs)
+        let store = try ModelStore(directory: context.modelsDirectory)
+        let name = spec.name ?? ModelStore.defaultName(metadata)
+        let promotion = try spec.promoteIfBetter.map {
+            try $0.decide(candidate: metrics, name: name, store: store, users: dataset.users, items: dataset.items, score: heldOut)
+        }
+        var result = TrainingResult(algorithm: algorithm, modelVersion: nil, modelName: name, modelFile: nil, modelXXH64: nil,
+                                    modelBytes: nil, metrics: metrics, epochs: reports, trainRatings: train.reduce(0) { $0 + $1.count },
+                                    testRatings: evaluation.count, stoppedEarly: stoppedEarly, costs: costs,
+                                    datasetVersion: dataset.manifest.datasetVersion, datasetContentHash: dataset.manifest.contentHash,
+                                    appended: spec.appended, promotion: promotion)
+        var record: ModelRecord?
+        if promotion?.promoted ?? true {
+            let file = ModelFile(metadata: metadata, model: model, users: dataset.users, items: dataset.items, catalog: dataset.catalog,
+                                 seen: try ModelFile.seenRatings(train: train, dataset: dataset))
+            let published = try store.publish(file, name: name)
+            result.modelVersion = published.version
+            result.modelFile = FileSystem.join(context.modelsDirectory, published.file)
+            result.modelXXH64 = published.xxh64
+            result.modelBytes = UInt64(published.bytes)
+            record = published
+        }
         return JobOutcome(result: String(decoding: try JSON.encode(result), as: UTF8.self), summary: result.summary, model: record)
     }
 
     /// The model file as the coordinator serves it to clients (FETCH by content), when the record
     /// says its size.
     public var modelRef: FileRef? {
-        modelBytes.map { FileRef(xxh64: modelXXH64, bytes: $0, name: "model version \(modelVersion)") }
+        guard let modelBytes, let modelXXH64, let modelVersion else { return nil }
+        return FileRef(xxh64: modelXXH64, bytes: modelBytes, name: "model version \(modelVersion)")
     }
 
     /// The per-epoch table, held-out metrics and where the model went.
@@ -133,8 +161,16 @@ public struct TrainingResult: Codable, Sendable, Equatable {
             lines.append("\(algorithm): top 10 " + String(format: "precision %.4f, recall %.4f, NDCG %.4f, MAP %.4f", p, metrics["recall@10"] ?? 0, n, metrics["map@10"] ?? 0))
         }
         if stoppedEarly { lines.append("stopped early: the model is the best epoch's") }
-        lines.append("model version \(modelVersion)" + (showingFile ? ": \(modelFile)" : "") + " (xxh64 \(modelXXH64))"
-                     + (modelName.map { ", name \($0)" } ?? ""))
+        if let datasetVersion, let datasetContentHash {
+            lines.append("dataset version \(datasetVersion) (content \(datasetContentHash))" + (appended.map { ", appended before the run: \($0)" } ?? ""))
+        }
+        if let promotion { lines.append(promotion.description) }
+        if let modelVersion, let modelXXH64 {
+            lines.append("model version \(modelVersion)" + (showingFile ? ": \(modelFile ?? "")" : "") + " (xxh64 \(modelXXH64))"
+                         + (modelName.map { ", name \($0)" } ?? ""))
+        } else {
+            lines.append("no model published" + (modelName.map { " under \($0)" } ?? ""))
+        }
         return lines.joined(separator: "\n")
     }
 }
