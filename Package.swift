@@ -163,7 +163,7 @@ let package = Package(
             dependencies: ["CineMeshStore", "CineMeshModel", "CineMeshNumerics", "CineMeshData", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "CineMeshAnalyticsTests", dependencies: ["CineMeshAnalytics", "CineMeshData"]),
-        .testTarget(name: "CineMeshClusterTests", dependencies: ["CineMeshCluster", "CineMeshData", "CZeroMQ"]),
+        .testTarget(name: "CineMeshClusterTests", dependencies: ["CineMeshCluster", "CineMeshData", "CZeroMQ", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "CineMeshJobsTests", dependencies: ["CineMeshJobs", "CineMeshCluster", "CineMeshAnalytics", "CineMeshModel", "CineMeshNumerics", "CineMeshData"]),
         .testTarget(name: "CineMeshServingTests", dependencies: ["CineMeshServing", "CineMeshModel", "CineMeshNumerics", "CineMeshData"]),
         .testTarget(name: "CineMeshCLITests", dependencies: ["cinemesh", "CineMeshData", "CineMeshCluster", "CineMeshJobs", "CineMeshAnalytics", "CineMeshStore", "CineMeshModel", "CineMeshNumerics"]),

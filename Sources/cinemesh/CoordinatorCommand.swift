@@ -14,7 +14,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
         Binds coordinator.workers_endpoint (workers) and coordinator.clients_endpoint (submit, jobs, status, \
         cancel, workers) and serves Prometheus metrics on coordinator.metrics. Writes the endpoints actually \
         bound to STATE_DIR/endpoints.json. Stops cleanly on SIGTERM or SIGINT: running jobs are recorded as \
-        interrupted and workers are told to reconnect.
+        interrupted and workers are told to reconnect. Started by systemd (Type=notify), it reports ready once \
+        both endpoints are bound.
         """
     )
 
@@ -57,7 +58,15 @@ struct CoordinatorCommand: AsyncParsableCommand {
                     logger.error("cannot write \(endpointsPath): \(error)")
                 }
             }
-            var services: [any Service] = [LoopService(name: "coordinator", loop: { coordinator.run() }, stop: { coordinator.requestStop() })]
+            // Under systemd (Type=notify) the unit is started once both endpoints are bound.
+            let notifier = SystemdNotifier(logger: logger)
+            var services: [any Service] = [LoopService(name: "coordinator", loop: {
+                notifier.ready(status: "workers at \(coordinator.endpoints.workers), clients at \(coordinator.endpoints.clients)")
+                coordinator.run()
+            }, stop: {
+                notifier.stopping()
+                coordinator.requestStop()
+            })]
             if let address = HostPort(config.coordinatorMetrics) {
                 services.append(MetricsEndpoint.service(address: address, registry: registry, logger: logger) { port in
                     logger.info("metrics at http://\(address.host):\(port)/metrics")

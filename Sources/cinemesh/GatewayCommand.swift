@@ -28,7 +28,8 @@ struct GatewayCommand: AsyncParsableCommand {
         serves it; while the coordinator is away it keeps serving and reconnects with backoff \
         (heartbeat.reconnect_initial_ms doubling to heartbeat.reconnect_max_ms). A coordinator of another \
         protocol version, or an endpoint that is not a coordinator's clients endpoint, stops the gateway with an \
-        error instead (exit 76 or 64): no retry can help.
+        error instead (exit 76 or 64): no retry can help. Started by systemd (Type=notify), it reports ready once \
+        it listens.
 
         A gateway serves models by name (train --name; by default DATASET/ALGORITHM, e.g. ml-100k/svd): the names \
         given with --model (the first answers requests, ?model=NAME picks another), or else the newest model's, and \
@@ -111,8 +112,9 @@ struct GatewayCommand: AsyncParsableCommand {
                 version.record(holders.first.current?.version ?? 0)
             }
             refresh()
+            let notifier = SystemdNotifier(logger: logger)
             let subscriber = following ? try ModelSubscriber(config: config, store: store, names: modelNames, logger: logger) { _ in refresh() } : nil
-            let feed = subscriber.map(follow) ?? poll(refresh)
+            let feed = subscriber.map { follow($0, notifier) } ?? poll(refresh, notifier)
             let port = self.port ?? config.gatewayPort
             guard (0 ... 65535).contains(port) else { throw DataError(.usage, "--port takes 0 to 65535") }
             let queries = following ? ClusterQueryService(endpoint: config.gatewayCoordinator, clientTimeoutMilliseconds: config.clientTimeoutMilliseconds) : nil
@@ -120,7 +122,9 @@ struct GatewayCommand: AsyncParsableCommand {
                                                                 queryLimits: QueryLimits(defaultDataset: queryDataset)),
                                   configuration: .init(address: .hostname(host, port: port), serverName: "cinemesh-gateway"),
                                   onServerRunning: { channel in
-                                      logger.info("gateway listening on http://\(host):\(channel.localAddress?.port ?? port)")
+                                      let address = "http://\(host):\(channel.localAddress?.port ?? port)"
+                                      logger.info("gateway listening on \(address)")
+                                      notifier.ready(status: "listening on \(address)")
                                   },
                                   logger: logger)
             // The feed ends by itself only when the coordinator refused this gateway for good (said
@@ -135,8 +139,9 @@ struct GatewayCommand: AsyncParsableCommand {
         }
     }
 
-    /// Looks at the store for a newer version every --poll-ms, on a thread of its own.
-    private func poll(_ refresh: @escaping @Sendable () -> Void) -> LoopService {
+    /// Looks at the store for a newer version every --poll-ms, on a thread of its own. Stopping
+    /// it is the gateway stopping: systemd hears so.
+    private func poll(_ refresh: @escaping @Sendable () -> Void, _ notifier: SystemdNotifier) -> LoopService {
         let stop = Lock(), interval = UInt32(pollMs) * 1000
         nonisolated(unsafe) var stopped = false
         return LoopService(name: "model-watcher", loop: {
@@ -144,12 +149,18 @@ struct GatewayCommand: AsyncParsableCommand {
                 usleep(interval)
                 refresh()
             }
-        }, stop: { stop.withLock { stopped = true } })
+        }, stop: {
+            notifier.stopping()
+            stop.withLock { stopped = true }
+        })
     }
 
     /// Follows the coordinator: each model it publishes is installed into the replica store,
-    /// then served.
-    private func follow(_ subscriber: ModelSubscriber) -> LoopService {
-        LoopService(name: "model-subscriber", loop: { subscriber.run() }, stop: { subscriber.requestStop() })
+    /// then served. Stopping it is the gateway stopping: systemd hears so.
+    private func follow(_ subscriber: ModelSubscriber, _ notifier: SystemdNotifier) -> LoopService {
+        LoopService(name: "model-subscriber", loop: { subscriber.run() }, stop: {
+            notifier.stopping()
+            subscriber.requestStop()
+        })
     }
 }
