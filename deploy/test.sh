@@ -17,6 +17,8 @@ python3 deploy/check-layers.py --self-test
 python3 deploy/check-layers.py
 swift build --build-tests
 swift test --skip-build --disable-xctest "$@"
+# The systemd units (docs/DEPLOY.md), as systemd reads them.
+deploy/verify-units.sh .build/debug/cinemesh
 # `cinemesh query` against DuckDB on the real data (Tests/duckdb/differential.py, one to two minutes):
 # every case in this process and on a local cluster of 2 workers. Needs the duckdb Python
 # package (installed here with pip when missing) and the shared data; skipped with a message
