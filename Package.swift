@@ -10,6 +10,18 @@ import PackageDescription
 /// `SIMD.sum()`, say) may change with the instruction set.
 let targetCPU: [String] = ProcessInfo.processInfo.environment["CINEMESH_TARGET_CPU"].map { ["-target-cpu", $0] } ?? []
 
+/// The git commit `cinemesh version` names: `CINEMESH_COMMIT=$(git rev-parse --short=12 HEAD)
+/// swift build ...`, as deploy/package.sh builds. Unset, or not a commit name (hex digits, with
+/// "-dirty" after them at most), the binary says "unknown": a build from a tarball without .git
+/// is as honest as one from a clone. An environment variable, not `git` run here, since SwiftPM
+/// keeps an evaluated manifest until the manifest or the environment changes, never on a commit.
+let commit: String = {
+    let given = ProcessInfo.processInfo.environment["CINEMESH_COMMIT"] ?? ""
+    let hex = given.hasSuffix("-dirty") ? String(given.dropLast("-dirty".count)) : given
+    let valid = !hex.isEmpty && hex.count <= 40 && hex.allSatisfy { $0.isHexDigit }
+    return valid ? given : "unknown"
+}()
+
 let package = Package(
     name: "cinemesh",
     platforms: [.macOS(.v14)],
@@ -44,6 +56,8 @@ let package = Package(
         ),
         // A cache prefetch hint for memory-bound numerics loops (Swift has none of its own).
         .target(name: "CPrefetch"),
+        // What a build knows of itself that Swift has no literal for: the git commit (`commit` above).
+        .target(name: "CBuildInfo", cSettings: [.define("CINEMESH_COMMIT", to: "\"\(commit)\"")]),
         // Rating data: parsers, id maps, columnar tables, shard files, datasets, the generator.
         .target(
             name: "CineMeshData",
@@ -132,6 +146,7 @@ let package = Package(
                 "CineMeshJobs",
                 "CineMeshServing",
                 "CZeroMQ",
+                "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -148,7 +163,7 @@ let package = Package(
             dependencies: ["CineMeshStore", "CineMeshModel", "CineMeshNumerics", "CineMeshData", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "CineMeshAnalyticsTests", dependencies: ["CineMeshAnalytics", "CineMeshData"]),
-        .testTarget(name: "CineMeshClusterTests", dependencies: ["CineMeshCluster", "CineMeshData", "CZeroMQ"]),
+        .testTarget(name: "CineMeshClusterTests", dependencies: ["CineMeshCluster", "CineMeshData", "CZeroMQ", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "CineMeshJobsTests", dependencies: ["CineMeshJobs", "CineMeshCluster", "CineMeshAnalytics", "CineMeshModel", "CineMeshNumerics", "CineMeshData"]),
         .testTarget(name: "CineMeshServingTests", dependencies: ["CineMeshServing", "CineMeshModel", "CineMeshNumerics", "CineMeshData"]),
         .testTarget(name: "CineMeshCLITests", dependencies: ["cinemesh", "CineMeshData", "CineMeshCluster", "CineMeshJobs", "CineMeshAnalytics", "CineMeshStore", "CineMeshModel", "CineMeshNumerics"]),

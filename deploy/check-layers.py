@@ -16,7 +16,7 @@ import sys
 import tempfile
 
 PROJECT = {
-    "CZeroMQ", "CPrefetch", "CineMeshData", "CineMeshModel", "CineMeshNumerics", "CineMeshAnalytics",
+    "CZeroMQ", "CPrefetch", "CBuildInfo", "CineMeshData", "CineMeshModel", "CineMeshNumerics", "CineMeshAnalytics",
     "CineMeshStore", "CineMeshCluster", "CineMeshJobs", "CineMeshServing", "cinemesh",
 }
 

@@ -14,6 +14,8 @@
 #   netem        200 ms of added latency and 1% loss on a worker's link (tc netem; on a kernel
 #                without sch_netem, nftables' random drop and a relay that delays every byte)
 #   restart      the coordinator killed (kill -9) mid-job and started again on its state
+#   replace-box  a dead worker box replaced as docs/DEPLOY.md says: its key revoked, a new box's
+#                key made there and allowed while the coordinator runs; the old key stays out
 #   intruders    a namespace with no key or a key not on the allow-list tries to register as a
 #                worker, to submit a job and to fetch a shard; a plain-TCP client against CURVE
 #
@@ -25,11 +27,12 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 bin=${CINEMESH_BIN:-$repo/.build/debug/cinemesh}
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(normal kill-worker link-down netem restart intruders)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(normal kill-worker link-down netem restart intruders replace-box)
 
 P=cmh   # namespace prefix
-boxes=(coord w1 w2 w3 gw client intruder)
-declare -A ip=([coord]=10.77.0.1 [w1]=10.77.0.11 [w2]=10.77.0.12 [w3]=10.77.0.13 [gw]=10.77.0.20 [client]=10.77.0.30 [intruder]=10.77.0.66)
+boxes=(coord w1 w2 w3 w4 gw client intruder)
+declare -A ip=([coord]=10.77.0.1 [w1]=10.77.0.11 [w2]=10.77.0.12 [w3]=10.77.0.13 [w4]=10.77.0.14 [gw]=10.77.0.20 [client]=10.77.0.30
+               [intruder]=10.77.0.66)
 
 if [ "$(id -u)" != 0 ]; then echo "netns harness: skipped (needs root for network namespaces)"; exit 0; fi
 if ! ip netns add "$P-probe" 2>/dev/null; then echo "netns harness: skipped (cannot create network namespaces here)"; exit 0; fi
@@ -92,7 +95,7 @@ datasets_dir = "$work/coord/datasets"
 metrics = "${ip[coord]}:9700"
 EOF
   common coord; } > "$work/coord/cluster.toml"
-for w in w1 w2 w3; do
+for w in w1 w2 w3 w4; do
   { printf '[worker]\ncoordinator = "tcp://%s:7700"\ncache_dir = "%s"\nid = "%s"\n\n' "${ip[coord]}" "$work/$w/cache" "$w"; common "$w"; } > "$work/$w/cluster.toml"
 done
 { printf '[gateway]\ncoordinator = "tcp://%s:7701"\ntoken_file = "%s"\n\n' "${ip[coord]}" "$work/gw/token"; common gw; } > "$work/gw/cluster.toml"
@@ -101,8 +104,9 @@ for box in client intruder; do
 done
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/gw/token"; chmod 600 "$work/gw/token"
 
-declare -A role=([coord]=coordinator [w1]=worker [w2]=worker [w3]=worker [gw]=gateway [client]=client [intruder]=client)
-for box in "${boxes[@]}"; do cm "$box" keys generate --role "${role[$box]}" --out "$work/$box/keys" --name "$box" >/dev/null; done
+declare -A role=([coord]=coordinator [w1]=worker [w2]=worker [w3]=worker [w4]=worker [gw]=gateway [client]=client [intruder]=client)
+# w4 is a box bought later: it gets its key in the replace-box scenario.
+for box in coord w1 w2 w3 gw client intruder; do cm "$box" keys generate --role "${role[$box]}" --out "$work/$box/keys" --name "$box" >/dev/null; done
 for box in w1 w2 w3 gw client intruder; do cp "$work/coord/keys/coordinator.key" "$work/$box/keys/"; done
 # The coordinator's admin allows the boxes it knows; the intruder's key is never allowed.
 for box in w1 w2 w3 gw client; do cp "$work/$box/keys/${role[$box]}.key" "$work/coord/$box.key"; cm coord keys allow "$work/coord/$box.key" >/dev/null; done
@@ -118,6 +122,7 @@ start() {   # start BOX ARGS...: a cinemesh process in BOX, its pid in BOX/pid, 
 }
 stop9() { kill -9 "$(cat "$work/$1/pid")" 2>/dev/null || true; wait "$(cat "$work/$1/pid")" 2>/dev/null || true; }
 alive_workers() { cm client workers 2>/dev/null | grep -cE '^ +w[0-9] ' || true; }
+is_registered() { cm client workers 2>/dev/null | grep -qE "^ +$1 "; }
 wait_workers() {   # wait_workers N SECONDS
   local deadline=$((SECONDS + $2))
   while [ "$(alive_workers)" -lt "$1" ]; do [ $SECONDS -lt $deadline ] || fail "$1 workers did not register within $2 s"; sleep 0.5; done
@@ -256,6 +261,31 @@ run_restart() {
   check_same "$id" restart
 }
 
+run_replace_box() {
+  # w3's box dies for good. The admin revokes its key (a thief of its disk gets nothing) ...
+  stop9 w3
+  cm coord keys revoke w3 >/dev/null
+  # ... and sets up the new box w4 as docs/DEPLOY.md says: a key made there, the coordinator's
+  # public key copied to it, its public key allowed on the coordinator, which reads the list again
+  # without a restart.
+  cm w4 keys generate --role worker --out "$work/w4/keys" --name w4 >/dev/null
+  cp "$work/coord/keys/coordinator.key" "$work/w4/keys/"
+  cp "$work/w4/keys/worker.key" "$work/coord/w4.key"
+  cm coord keys allow "$work/coord/w4.key" >/dev/null
+  start w4 worker
+  local deadline=$((SECONDS + 30))
+  until is_registered w4; do [ $SECONDS -lt $deadline ] || fail "replace-box: the new box w4 did not register"; sleep 0.5; done
+  # The old box, started again with its revoked key, stays out.
+  start w3 worker
+  sleep 3
+  ! is_registered w3 || fail "replace-box: w3 registered with a revoked key"
+  grep -q "the key was refused" "$work/w3/w3.log" || fail "replace-box: w3 was not told its key is refused"
+  stop9 w3
+  say "replace-box: w3 revoked and refused, the new box w4 allowed and registered without a coordinator restart"
+  submit; local id=$job; wait_job "$id" 300
+  check_same "$id" replace-box
+}
+
 run_intruders() {
   local before; before=$(alive_workers)
   # A worker with a key of its own that nobody allowed.
@@ -295,8 +325,9 @@ for s in "${scenarios[@]}"; do
     link-down) [ -n "$reference" ] || run_normal; run_link_down ;;
     netem) [ -n "$reference" ] || run_normal; run_netem ;;
     restart) [ -n "$reference" ] || run_normal; run_restart ;;
+    replace-box) [ -n "$reference" ] || run_normal; run_replace_box ;;
     intruders) [ -n "$reference" ] || run_normal; run_intruders ;;
-    *) echo "unknown scenario $s (normal kill-worker link-down netem restart intruders)" >&2; exit 64 ;;
+    *) echo "unknown scenario $s (normal kill-worker link-down netem restart replace-box intruders)" >&2; exit 64 ;;
   esac
 done
 say "netns harness: ${scenarios[*]}: passed"

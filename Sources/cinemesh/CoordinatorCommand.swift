@@ -16,7 +16,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
         bound to STATE_DIR/endpoints.json. Keeps running jobs' checkpoints in STATE_DIR/checkpoints. Stops \
         cleanly on SIGTERM or SIGINT: workers are told to reconnect, and running and queued jobs are left for \
         the next coordinator on STATE_DIR, which resumes them (from their last checkpoint where they keep one) \
-        as it does after a kill.
+        as it does after a kill. Started by systemd (Type=notify), it reports ready once \
+        both endpoints are bound.
         """
     )
 
@@ -59,7 +60,15 @@ struct CoordinatorCommand: AsyncParsableCommand {
                     logger.error("cannot write \(endpointsPath): \(error)")
                 }
             }
-            var services: [any Service] = [LoopService(name: "coordinator", loop: { coordinator.run() }, stop: { coordinator.requestStop() })]
+            // Under systemd (Type=notify) the unit is started once both endpoints are bound.
+            let notifier = SystemdNotifier(logger: logger)
+            var services: [any Service] = [LoopService(name: "coordinator", loop: {
+                notifier.ready(status: "workers at \(coordinator.endpoints.workers), clients at \(coordinator.endpoints.clients)")
+                coordinator.run()
+            }, stop: {
+                notifier.stopping()
+                coordinator.requestStop()
+            })]
             if let address = HostPort(config.coordinatorMetrics) {
                 services.append(MetricsEndpoint.service(address: address, registry: registry, logger: logger) { port in
                     logger.info("metrics at http://\(address.host):\(port)/metrics")

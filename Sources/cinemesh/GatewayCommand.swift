@@ -26,7 +26,10 @@ struct GatewayCommand: AsyncParsableCommand {
         instead, from any box: it is told of every model a training job publishes, fetches the file in checksummed \
         chunks into --models (its local replica, created if missing, versions numbered as on the coordinator) and \
         serves it; while the coordinator is away it keeps serving and reconnects with backoff \
-        (heartbeat.reconnect_initial_ms doubling to heartbeat.reconnect_max_ms).
+        (heartbeat.reconnect_initial_ms doubling to heartbeat.reconnect_max_ms). A coordinator of another \
+        protocol version, or an endpoint that is not a coordinator's clients endpoint, stops the gateway with an \
+        error instead (exit 76 or 64): no retry can help. Started by systemd (Type=notify), it reports ready once \
+        it listens.
 
         A gateway serves models by name (train --name; by default DATASET/ALGORITHM, e.g. ml-100k/svd): the names \
         given with --model (the first answers requests, ?model=NAME picks another), or else the newest model's, and \
@@ -109,7 +112,9 @@ struct GatewayCommand: AsyncParsableCommand {
                 version.record(holders.first.current?.version ?? 0)
             }
             refresh()
-            let feed = following ? try follow(config, store: store, logger: logger, refresh: refresh) : poll(refresh)
+            let notifier = SystemdNotifier(logger: logger)
+            let subscriber = following ? try ModelSubscriber(config: config, store: store, names: modelNames, logger: logger) { _ in refresh() } : nil
+            let feed = subscriber.map { follow($0, notifier) } ?? poll(refresh, notifier)
             let port = self.port ?? config.gatewayPort
             guard (0 ... 65535).contains(port) else { throw DataError(.usage, "--port takes 0 to 65535") }
             let queries = following ? ClusterQueryService(endpoint: config.gatewayCoordinator, clientTimeoutMilliseconds: config.clientTimeoutMilliseconds,
@@ -119,12 +124,20 @@ struct GatewayCommand: AsyncParsableCommand {
                                                                 access: try access(config, queries: queries != nil)),
                                   configuration: .init(address: .hostname(host, port: port), serverName: "cinemesh-gateway"),
                                   onServerRunning: { channel in
-                                      logger.info("gateway listening on http://\(host):\(channel.localAddress?.port ?? port)")
+                                      let address = "http://\(host):\(channel.localAddress?.port ?? port)"
+                                      logger.info("gateway listening on \(address)")
+                                      notifier.ready(status: "listening on \(address)")
                                   },
                                   logger: logger)
-            let group = ServiceGroup(configuration: .init(services: [.init(service: app), .init(service: feed)],
+            // The feed ends by itself only when the coordinator refused this gateway for good (said
+            // below): the server then shuts down as on SIGTERM. (Cancelling the group instead, as
+            // a service that ends unexpectedly does, can hang in the server's start-up.)
+            let group = ServiceGroup(configuration: .init(services: [.init(service: app), .init(service: feed, successTerminationBehavior: .gracefullyShutdownGroup)],
                                                           gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
+            if let refusal = subscriber?.refusal {
+                throw refused(refusal, peer: "gateway", setting: "gateway.coordinator", endpoint: config.gatewayCoordinator)
+            }
         }
     }
 
@@ -139,8 +152,9 @@ struct GatewayCommand: AsyncParsableCommand {
         return GatewayAccess(token: token, limiter: limiter)
     }
 
-    /// Looks at the store for a newer version every --poll-ms, on a thread of its own.
-    private func poll(_ refresh: @escaping @Sendable () -> Void) -> LoopService {
+    /// Looks at the store for a newer version every --poll-ms, on a thread of its own. Stopping
+    /// it is the gateway stopping: systemd hears so.
+    private func poll(_ refresh: @escaping @Sendable () -> Void, _ notifier: SystemdNotifier) -> LoopService {
         let stop = Lock(), interval = UInt32(pollMs) * 1000
         nonisolated(unsafe) var stopped = false
         return LoopService(name: "model-watcher", loop: {
@@ -148,14 +162,18 @@ struct GatewayCommand: AsyncParsableCommand {
                 usleep(interval)
                 refresh()
             }
-        }, stop: { stop.withLock { stopped = true } })
+        }, stop: {
+            notifier.stopping()
+            stop.withLock { stopped = true }
+        })
     }
 
-    /// Follows the coordinator: each model it publishes is installed into the replica `store`,
-    /// then served.
-    private func follow(_ config: ClusterConfig, store: ModelStore, logger: Logger,
-                        refresh: @escaping @Sendable () -> Void) throws -> LoopService {
-        let subscriber = try ModelSubscriber(config: config, store: store, names: modelNames, logger: logger) { _ in refresh() }
-        return LoopService(name: "model-subscriber", loop: { subscriber.run() }, stop: { subscriber.requestStop() })
+    /// Follows the coordinator: each model it publishes is installed into the replica store,
+    /// then served. Stopping it is the gateway stopping: systemd hears so.
+    private func follow(_ subscriber: ModelSubscriber, _ notifier: SystemdNotifier) -> LoopService {
+        LoopService(name: "model-subscriber", loop: { subscriber.run() }, stop: {
+            notifier.stopping()
+            subscriber.requestStop()
+        })
     }
 }

@@ -15,7 +15,8 @@ struct WorkerCommand: AsyncParsableCommand {
         the coordinator falls silent, and registers again. Its id is kept in the cache directory so a restarted \
         worker is the same worker. Stops cleanly on SIGTERM or SIGINT, telling the coordinator so its task is \
         rerun at once. An endpoint that is not a coordinator's workers endpoint (its clients one, say), or a \
-        coordinator of another protocol version, stops it with an error instead (exit 64 or 1): no retry can help.
+        coordinator of another protocol version, stops it with an error instead (exit 64 or 76): no retry can help. \
+        Started by systemd (Type=notify), it reports ready once started, whether or not the coordinator is up.
         """
     )
 
@@ -46,26 +47,28 @@ struct WorkerCommand: AsyncParsableCommand {
             let registry = MetricsEndpoint.bootstrap()
             let logger = Logger(label: "cinemesh.worker")
             let worker = try Worker(config: config, runners: JobCatalog.runners, logger: logger)
-            var services: [any Service] = [LoopService(name: "worker", loop: { worker.run() }, stop: { worker.requestStop() })]
+            // Ready under systemd once started, not once registered: a worker waiting for its
+            // coordinator (another box, booting later) is doing its job, reconnecting with backoff.
+            let notifier = SystemdNotifier(logger: logger)
+            let loop = LoopService(name: "worker", loop: {
+                notifier.ready(status: "serving the coordinator at \(config.workerCoordinator)")
+                worker.run()
+            }, stop: {
+                notifier.stopping()
+                worker.requestStop()
+            })
+            // The loop ends by itself only when the coordinator refused this worker for good
+            // (said below): the rest then shuts down as on SIGTERM.
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup)]
             if let address = HostPort(config.workerMetrics) {
-                services.append(MetricsEndpoint.service(address: address, registry: registry, logger: logger) { port in
+                services.append(.init(service: MetricsEndpoint.service(address: address, registry: registry, logger: logger) { port in
                     logger.info("metrics at http://\(address.host):\(port)/metrics")
-                })
+                }))
             }
-            let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
-                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            do {
-                try await group.run()
-            } catch {
-                // The loop ends by itself (a service "finished unexpectedly") only when the
-                // coordinator refused this worker for good: said below.
-                guard worker.refusal != nil else { throw error }
-            }
+            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
             if let refusal = worker.refusal {
-                if refusal.code == ProtocolError.wrongEndpoint("").code {
-                    throw ConfigError(origin: "worker.coordinator", "\(config.workerCoordinator): \(refusal.message)")
-                }
-                throw DataError(.versionMismatch, "the coordinator at \(config.workerCoordinator) refused this worker: \(refusal.message)")
+                throw refused(refusal, peer: "worker", setting: "worker.coordinator", endpoint: config.workerCoordinator)
             }
         }
     }

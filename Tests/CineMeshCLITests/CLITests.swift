@@ -1,3 +1,4 @@
+import CineMeshCluster
 import CineMeshData
 import CineMeshModel
 import CineMeshNumerics
@@ -6,9 +7,12 @@ import Testing
 
 /// The `cinemesh` executable, started as a real process.
 @Suite struct CLITests {
-    @Test func versionReportsLibzmq() throws {
+    @Test func versionReportsCommitProtocolAndLibzmq() throws {
         let r = try cinemesh(["version"])
         #expect(r.status == 0)
+        // The commit is the one CINEMESH_COMMIT gave the build (deploy/package.sh), else "unknown".
+        #expect(r.stdout.hasPrefix("cinemesh 0.1.0 (commit "), "\(r.stdout)")
+        #expect(r.stdout.contains("\nprotocol \(WireHeader.version)\n"), "\(r.stdout)")
         #expect(r.stdout.contains("libzmq 4.3."))
     }
 

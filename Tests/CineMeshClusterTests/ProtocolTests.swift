@@ -28,6 +28,20 @@ import Testing
         let frames: [Frame] = [Array("CMSH".utf8) + [9, Command.error.rawValue], Array(#"{"code":"x","message":"y"}"#.utf8)]
         let m = try Message(frames: frames)
         #expect(try m.decode(ErrorBody.self) == ErrorBody(code: "x", message: "y"))
+        #expect(m.version == 9)
+    }
+
+    @Test func aRefusalForGoodSaysWhichProtocolEachSideSpeaks() throws {
+        let mismatch = ErrorBody(code: "version-mismatch", message: ProtocolError.versionMismatch(theirs: 2).description)
+        let refusal = try #require(Refusal(mismatch, coordinatorProtocol: 3))
+        #expect(refusal.explanation(peer: "worker", coordinator: "tcp://c:7700") ==
+            "the coordinator at tcp://c:7700 speaks protocol 3, this worker speaks 2: install the same CineMesh version on both (cinemesh version shows it)")
+        let wrong = try #require(Refusal(ErrorBody(code: "wrong-endpoint", message: "this is the coordinator's clients endpoint"), coordinatorProtocol: 2))
+        #expect(wrong.isWrongEndpoint)
+        #expect(wrong.explanation(peer: "gateway", coordinator: "tcp://c:7700") ==
+            "the coordinator at tcp://c:7700 refused this gateway: this is the coordinator's clients endpoint")
+        // Errors a retry may get past are no refusal.
+        #expect(Refusal(ErrorBody(code: "malformed", message: "m"), coordinatorProtocol: 2) == nil)
     }
 
     @Test func badBodiesNameTheField() {

@@ -10,6 +10,9 @@ public struct Message: Sendable {
     public var command: Command
     public var body: [UInt8]
     public var payload: [Frame]
+    /// The sender's protocol version: this build's, but for an ERROR from a peer of another
+    /// version (the one message `WireHeader` lets through from such a peer).
+    public var version = WireHeader.version
 
     public init(_ command: Command, body: [UInt8] = [], payload: [Frame] = []) {
         self.command = command
@@ -40,6 +43,7 @@ public struct Message: Sendable {
         let header = try WireHeader(parsing: first)
         guard frames.count >= 2 else { throw .malformed(header.command, "no body frame") }
         command = header.command
+        version = header.version
         body = frames[1]
         payload = Array(frames.dropFirst(2))
     }

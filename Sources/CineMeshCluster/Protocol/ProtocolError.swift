@@ -26,7 +26,7 @@ public enum ProtocolError: Error, Equatable, CustomStringConvertible, Sendable {
         case .notCineMesh:
             "the message does not start with a CineMesh header (\"CMSH\" + version + command)"
         case .versionMismatch(let theirs):
-            "protocol version \(theirs) is not supported: this peer speaks version \(WireHeader.version)"
+            "protocol version \(theirs) is not supported: this peer speaks version \(WireHeader.version); install the same CineMesh version on both"
         case .unknownCommand(let c):
             "unknown command 0x\(String(c, radix: 16))"
         case .malformed(let command, let why):

@@ -33,6 +33,7 @@ public final class ModelSubscriber: @unchecked Sendable {
     private let installQueue = DispatchQueue(label: "cinemesh.gateway.install")
     private let lock = Lock()
     private var stopRequested = false
+    private var refusedBy: Refusal?
     /// Installs finished on `installQueue`, for the loop to pick up.
     private var outcomes: [(notice: ModelNotice, outcome: Result<ModelRecord, Error>)] = []
 
@@ -93,8 +94,14 @@ public final class ModelSubscriber: @unchecked Sendable {
 
     private var shouldStop: Bool { lock.withLock { stopRequested } }
 
+    /// Why the subscriber stopped by itself, if it did: the coordinator's ERROR refusing it for
+    /// good (`wrong-endpoint`: the endpoint is not a clients endpoint; `version-mismatch`).
+    /// Retrying cannot help, so it does not reconnect. Nil after `requestStop()`.
+    public var refusal: Refusal? { lock.withLock { refusedBy } }
+
     /// The loop: subscribe, fetch and install new versions, reconnect with backoff when the
-    /// coordinator falls silent. Returns after `requestStop()`.
+    /// coordinator falls silent. Returns after `requestStop()`, or once the coordinator refused
+    /// this subscriber for good (`refusal`).
     public func run() {
         logger.info("following the coordinator's models", metadata: ["coordinator": "\(endpoint)", "replica": "\(store.directory)",
                                                                      "holds": "\(newest)"])
@@ -188,9 +195,12 @@ public final class ModelSubscriber: @unchecked Sendable {
             case .error:
                 let body = try message.decode(ErrorBody.self)
                 logger.error("the coordinator refused a message", metadata: ["code": "\(body.code)", "message": "\(body.message)"])
-                if body.code == ProtocolError.versionMismatch(theirs: 0).code || body.code == ProtocolError.wrongEndpoint("").code {
-                    logger.critical("this gateway cannot follow this coordinator: \(body.message)")
-                    requestStop()
+                if let refusal = Refusal(body, coordinatorProtocol: message.version) {
+                    logger.critical("stopping: \(refusal.explanation(peer: "gateway", coordinator: endpoint))")
+                    lock.withLock {
+                        refusedBy = refusal
+                        stopRequested = true
+                    }
                 }
             default:
                 throw ProtocolError.malformed(message.command, "not sent to model subscribers")

@@ -29,7 +29,7 @@ public final class Worker: @unchecked Sendable {
     private let backgroundLane = TaskLane()
     private let stopLock = Lock()
     private var stopRequested = false
-    private var refusedBy: ErrorBody?
+    private var refusedBy: Refusal?
 
     // Loop-thread state.
     private let link: CoordinatorLink
@@ -74,7 +74,7 @@ public final class Worker: @unchecked Sendable {
     /// Why the worker stopped by itself, if it did: the coordinator's ERROR refusing it for good
     /// (`wrong-endpoint`: the configured endpoint is not a workers endpoint; `version-mismatch`).
     /// Retrying cannot help, so the worker does not reconnect. Nil after `requestStop()`.
-    public var refusal: ErrorBody? { stopLock.withLock { refusedBy } }
+    public var refusal: Refusal? { stopLock.withLock { refusedBy } }
 
     private var shouldStop: Bool { stopLock.withLock { stopRequested } }
 
@@ -206,10 +206,10 @@ public final class Worker: @unchecked Sendable {
             case .error:
                 let body = try message.decode(ErrorBody.self)
                 logger.error("coordinator refused a message", metadata: ["code": "\(body.code)", "message": "\(body.message)"])
-                if body.code == ProtocolError.versionMismatch(theirs: 0).code || body.code == ProtocolError.wrongEndpoint("").code {
-                    logger.critical("this worker cannot serve the coordinator at \(config.workerCoordinator), stopping: \(body.message)")
+                if let refusal = Refusal(body, coordinatorProtocol: message.version) {
+                    logger.critical("stopping: \(refusal.explanation(peer: "worker", coordinator: config.workerCoordinator))")
                     stopLock.withLock {
-                        refusedBy = body
+                        refusedBy = refusal
                         stopRequested = true
                     }
                 }
