@@ -14,6 +14,13 @@ import Testing
         return w.bytes
     }
 
+    /// `decode` must throw a `.damaged` error that says `message`.
+    func expectRefused(_ message: String, _ decode: () throws -> Void) {
+        let error = dataError(decode)
+        #expect(error?.description == message)
+        #expect(error?.kind == .damaged)
+    }
+
     @Test func anIdCountBeyondTheFileIsRefused() {
         for count in [UInt64.max, 1 << 63, 5] {
             let bytes = file(IdMap.header) { w in
@@ -22,9 +29,7 @@ import Testing
                 w.put(count)
                 w.put(UInt32(0))
             }
-            let error = dataError { _ = try IdMap.decode(bytes, file: "users.idmap") }
-            #expect(error?.description == "users.idmap: id count \(count) exceeds the file size")
-            #expect(error?.kind == .damaged)
+            expectRefused("users.idmap: id count \(count) exceeds the file size") { _ = try IdMap.decode(bytes, file: "users.idmap") }
         }
     }
 
@@ -37,9 +42,7 @@ import Testing
                 w.put(string: "year")
                 w.put(UInt8(1))
             }
-            let error = dataError { _ = try ColumnTable.decode(bytes, file: "catalog.table") }
-            #expect(error?.description == "catalog.table: row count \(rows) exceeds the file size")
-            #expect(error?.kind == .damaged)
+            expectRefused("catalog.table: row count \(rows) exceeds the file size") { _ = try ColumnTable.decode(bytes, file: "catalog.table") }
         }
     }
 
@@ -47,6 +50,6 @@ import Testing
         var reader = BinaryReader([3, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3], file: "f")
         #expect(try reader.getCount("count") == 3)
         var short = BinaryReader([4, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3], file: "f")
-        #expect(dataError { _ = try short.getCount("count") }?.description == "f: count 4 exceeds the file size")
+        expectRefused("f: count 4 exceeds the file size") { _ = try short.getCount("count") }
     }
 }
