@@ -3,8 +3,8 @@ import Glibc
 #endif
 
 /// A file of this process's own, rewritten for every input, for readers that only take a path
-/// (shard files, delimited text): in `$TMPDIR` (deploy/fuzz.sh points it at its work folder,
-/// removed when the run ends), else `/tmp`.
+/// (shard files, delimited text): in `$TMPDIR` (deploy/fuzz.sh points it at a folder of its own
+/// in /dev/shm, removed when the run ends), else `/tmp`.
 public struct ScratchFile: Sendable {
     public let path: String
 
