@@ -22,6 +22,31 @@ let commit: String = {
     return valid ? given : "unknown"
 }()
 
+/// The libFuzzer targets (Fuzz/, docs/BENCHMARKS.md "Fuzzing"), declared only when
+/// `CINEMESH_FUZZ` is set, so `swift build` and `swift build --build-tests` never build them.
+/// `deploy/fuzz.sh` builds each one (`--product Fuzz...`) with libFuzzer and AddressSanitizer in
+/// `.build-fuzz`. Each is an executable whose `main` is libFuzzer's: compiled as a library
+/// (`-parse-as-library`), it defines only `LLVMFuzzerTestOneInput`.
+let fuzzTargets: [Target] = ProcessInfo.processInfo.environment["CINEMESH_FUZZ"] == nil ? [] : [
+    // What the targets share: checksum fix-ups, temporary files, frame splitting.
+    .target(name: "FuzzSupport", dependencies: ["CineMeshData"], path: "Fuzz/FuzzSupport"),
+] + [
+    ("FuzzFrames", ["CineMeshCluster"]),
+    ("FuzzBodies", ["CineMeshCluster", "CineMeshServing"]),
+    ("FuzzShard", []),
+    ("FuzzTable", []),
+    ("FuzzIdMap", []),
+    ("FuzzModel", ["CineMeshModel"]),
+    ("FuzzDelimited", []),
+].map { name, modules in
+    .executableTarget(
+        name: name,
+        dependencies: (["FuzzSupport", "CineMeshData"] + modules).map { .target(name: $0) },
+        path: "Fuzz/\(name)",
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+    )
+}
+
 let package = Package(
     name: "cinemesh",
     platforms: [.macOS(.v14)],
@@ -167,5 +192,5 @@ let package = Package(
         .testTarget(name: "CineMeshJobsTests", dependencies: ["CineMeshJobs", "CineMeshCluster", "CineMeshAnalytics", "CineMeshModel", "CineMeshNumerics", "CineMeshData"]),
         .testTarget(name: "CineMeshServingTests", dependencies: ["CineMeshServing", "CineMeshModel", "CineMeshNumerics", "CineMeshData"]),
         .testTarget(name: "CineMeshCLITests", dependencies: ["cinemesh", "CineMeshData", "CineMeshCluster", "CineMeshJobs", "CineMeshAnalytics", "CineMeshStore", "CineMeshModel", "CineMeshNumerics"]),
-    ]
+    ] + fuzzTargets
 )

@@ -63,5 +63,11 @@ harness=0
 CINEMESH_BIN=$run_tmp/$name/bin/cinemesh deploy/netns-harness.sh || harness=$?
 # The benchmark scripts still work: each in smoke mode, on the debug binary just built (about a minute).
 CINEMESH_BIN=$PWD/.build/debug/cinemesh benchmarks/smoke.sh
-[ "$harness" = 0 ] || exit "$harness"
-exit "$differential"
+# The libFuzzer targets (deploy/fuzz.sh): each frame, body and file decoder 20 s on seeds made
+# from real files, in a build of its own (.build-fuzz). A crash fails this script, like the
+# differential's failure, after everything else has run; the input is kept in .build-fuzz/findings.
+fuzz=0
+CINEMESH_BIN=$PWD/.build/debug/cinemesh deploy/fuzz.sh --seconds 20 || fuzz=$?
+[ "$differential" -ne 0 ] && exit "$differential"
+[ "$harness" -ne 0 ] && exit "$harness"
+exit "$fuzz"

@@ -127,15 +127,23 @@ public struct ModelFile: Sendable {
 
     /// Reads and verifies a model file.
     public static func read(_ path: String) throws -> ModelFile {
-        let bytes = try FileSystem.readAll(path)
+        try decode(try FileSystem.readAll(path), file: path)
+    }
+
+    /// Decodes and verifies a model file's bytes; errors name `path`.
+    public static func decode(_ bytes: [UInt8], file path: String) throws -> ModelFile {
         var r = try BinaryReader(verifying: bytes, file: path, header: header, minimumSize: 48)
         _ = try r.get(UInt16.self, "reserved")
         let k = Int(try r.get(UInt32.self, "factors"))
-        let u = Int(try r.get(UInt64.self, "users")), i = Int(try r.get(UInt64.self, "items"))
+        let u = try r.getCount("user count"), i = try r.getCount("item count")
         let mean = try r.getFloat("global mean")
         _ = try r.get(UInt32.self, "reserved")
-        guard k <= 4096, u <= r.remaining, i <= r.remaining else { throw DataError(.damaged, file: path, "impossible sizes in the header") }
-        let jsonLength = Int(try r.get(UInt64.self, "metadata length"))
+        // Biases and factors take (u + i) x (k + 1) floats: a header asking for more than the file
+        // holds is refused before the matrices are allocated.
+        guard k <= 4096, (u + i) * (k + 1) * 4 <= r.remaining else {
+            throw DataError(.damaged, file: path, "impossible sizes in the header: \(u) users and \(i) items of \(k) factors need more than the file's \(bytes.count) bytes")
+        }
+        let jsonLength = try r.getCount("metadata length")
         let metadata = try JSON.decode(Metadata.self, from: Array(try r.getBytes(jsonLength, "metadata")), file: path)
         // A finite model only: an infinite or NaN factor would poison every score it touches
         // (and the gateway's integer panels), so such a file is refused, not served.
@@ -160,14 +168,13 @@ public struct ModelFile: Sendable {
             }
         }
         func section(_ what: String) throws -> [UInt8] {
-            let n = Int(try r.get(UInt64.self, "\(what) length"))
-            return Array(try r.getBytes(n, what))
+            Array(try r.getBytes(try r.getCount("\(what) length"), what))
         }
         let users = try IdMap.decode(try section("user ids"), file: path + " (user ids)")
         let items = try IdMap.decode(try section("item ids"), file: path + " (item ids)")
         let catalogBytes = try section("catalog")
         let catalog = catalogBytes.isEmpty ? nil : try ColumnTable.decode(catalogBytes, file: path + " (catalog)")
-        let seenCount = Int(try r.get(UInt64.self, "seen count"))
+        let seenCount = try r.getCount("seen count")
         let offsets = try r.getArray(UInt64.self, count: u + 1, "seen offsets").map { UInt64(littleEndian: $0) }
         let seen = try r.getArray(UInt32.self, count: seenCount, "seen items").map { UInt32(littleEndian: $0) }
         guard r.remaining == 0, users.count == u, items.count == i, offsets.last == UInt64(seenCount),

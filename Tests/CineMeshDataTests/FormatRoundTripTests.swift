@@ -62,6 +62,26 @@ import Testing
         try AtomicFile.write(future, to: path)
         #expect(dataError { _ = try ShardFile.read(path) }?.description == "\(path): shard format version 9 is not supported (this build reads version 1)")
     }
+
+    /// A checksummed shard whose timestamp base leaves no room for its 32-bit offsets (found by
+    /// the `shard` fuzz target, deploy/fuzz.sh): the sum trapped; now it is refused by name.
+    @Test func aTimestampBaseThatOverflowsIsRefused() throws {
+        let dir = TempDir("shard-base")
+        let path = dir.sub("b.shard")
+        try ShardFile.write(sampleBlock(n: 10), scale: .oneToFive, to: path)
+        var bytes = Array(try FileSystem.readAll(path).dropLast(8))
+        // After the 80-byte header and the user, item and rating columns: the 32-bit offsets.
+        let top = (0 ..< 10).map { k in bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 80 + 10 * 12 + 4 * k, as: UInt32.self) } }.max()!
+        let base = Int64.max - Int64(top) + 1
+        withUnsafeBytes(of: base.littleEndian) { bytes.replaceSubrange(64 ..< 72, with: $0) }
+        var w = BinaryWriter()
+        w.put(raw: bytes)
+        w.appendChecksum()
+        try AtomicFile.write(w.bytes, to: path)
+        #expect(dataError { _ = try ShardFile.read(path) }?.description
+            == "\(path): timestamp base \(base) plus offset \(top) overflows 64 bits")
+        #expect(try ShardFile.read(path, includeTimestamps: false).count == 10)
+    }
 }
 
 @Suite struct SmallFileTests {

@@ -126,8 +126,7 @@ extension ColumnTable {
         var r = try BinaryReader(verifying: bytes, file: file, header: header, minimumSize: 24)
         _ = try r.get(UInt16.self, "reserved")
         let columnCount = Int(try r.get(UInt32.self, "column count"))
-        let rows = Int(try r.get(UInt64.self, "row count"))
-        guard rows <= r.remaining else { throw DataError(.damaged, file: file, "row count \(rows) exceeds the file size") }
+        let rows = try r.getCount("row count")
         var columns: [Column] = []
         for _ in 0 ..< columnCount {
             let name = try r.getString("column name")

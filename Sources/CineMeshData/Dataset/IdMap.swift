@@ -55,8 +55,7 @@ extension IdMap {
         var r = try BinaryReader(verifying: bytes, file: file, header: header, minimumSize: 24)
         _ = try r.get(UInt16.self, "reserved")
         _ = try r.get(UInt32.self, "reserved")
-        let n = Int(try r.get(UInt64.self, "count"))
-        guard n <= r.remaining else { throw DataError(.damaged, file: file, "id count \(n) exceeds the file size") }
+        let n = try r.getCount("id count")
         var ids: [ExternalId] = []
         ids.reserveCapacity(n)
         for i in 0 ..< n {

@@ -168,6 +168,11 @@ public enum ShardFile {
             } else {
                 let offsets: [UInt32] = try column(UInt32.self, "timestamp column")
                 if includeTimestamps {
+                    // A damaged base near Int64.max would overflow with the largest offset.
+                    if let top = offsets.lazy.map({ UInt32(littleEndian: $0) }).max(),
+                       header.timestampBase.addingReportingOverflow(Int64(top)).overflow {
+                        throw DataError(.damaged, file: path, "timestamp base \(header.timestampBase) plus offset \(top) overflows 64 bits")
+                    }
                     timestamps = offsets.map { header.timestampBase + Int64(UInt32(littleEndian: $0)) }
                 }
             }

@@ -69,6 +69,15 @@ public struct BinaryReader {
         offset += MemoryLayout<T>.size
         return T(littleEndian: v)
     }
+    /// A `u64` count or length of what follows, refused (`.damaged`, naming `what`) when it is
+    /// larger than the bytes left: each thing it counts takes a byte at least, so a damaged count
+    /// can neither overflow `Int` nor size an allocation beyond the file.
+    public mutating func getCount(_ what: String) throws -> Int {
+        let n = try get(UInt64.self, what)
+        guard n <= UInt64(remaining) else { throw DataError(.damaged, file: file, "\(what) \(n) exceeds the file size") }
+        return Int(n)
+    }
+
     public mutating func getFloat(_ what: String) throws -> Float { Float(bitPattern: try get(UInt32.self, what)) }
     public mutating func getDouble(_ what: String) throws -> Double { Double(bitPattern: try get(UInt64.self, what)) }
 
