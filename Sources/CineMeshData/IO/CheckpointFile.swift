@@ -58,7 +58,9 @@ public struct CheckpointFile: Sendable, Equatable {
         let file = try AtomicFile(path: path)
         try file.write(w.bytes)
         try file.write(state)
-        try file.write(Array(withUnsafeBytes(of: file.checksum.littleEndian) { $0 }))
+        // The bytes are copied inside the closure: the pointer it gets does not outlive it (a
+        // release build reused that stack slot, and wrote other bytes as the checksum).
+        try file.write(withUnsafeBytes(of: file.checksum.littleEndian) { Array($0) })
         try file.commit()
     }
 
