@@ -129,14 +129,17 @@ wait_workers() {   # wait_workers N SECONDS
 }
 
 mkdir -p "$work/coord/datasets"
-cm coord generate --ratings 300000 --users 3000 --items 1500 --dataset "$work/coord/datasets/gen" --grid 3x3 >/dev/null
+cm coord generate --ratings 1000000 --users 10000 --items 3000 --dataset "$work/coord/datasets/gen" --grid 3x3 >/dev/null
 start coord coordinator
 for w in w1 w2 w3; do start "$w" worker; done
 wait_workers 3 30
 say "cluster: coordinator on ${ip[coord]}, 3 workers registered over CURVE"
 
 # --- the job every scenario runs, and its checks ---
-svd=(--type train --dataset gen --param algo=svd --param factors=16 --param epochs=14 --param checkpoint_every=1 --param name=gen/svd)
+# Long enough that a fault injected after epoch 3 lands mid-job with a release build (about 5 s
+# in all; a debug build takes about a minute); fault() checks that it did.
+epochs=${CINEMESH_HARNESS_EPOCHS:-100}
+svd=(--type train --dataset gen --param algo=svd --param factors=32 --param epochs="$epochs" --param checkpoint_every=1 --param name=gen/svd)
 submitted=0
 job=""   # the job submit made last
 submit() { job=$(cm client submit "${svd[@]}") || fail "submit: $job"; submitted=$((submitted + 1)); }
@@ -159,6 +162,10 @@ wait_epoch() {   # wait_epoch ID N: until the job has finished N epochs (its "ep
     [ $SECONDS -lt $deadline ] || fail "job $1 did not reach epoch $2"
     sleep 0.2
   done
+}
+mid_job() {   # mid_job ID SCENARIO: the fault about to be injected finds the job still running
+  local state; state=$(field "$1" state)
+  [ "$state" = running ] || fail "$2: job $1 was $state before the fault, not running: raise CINEMESH_HARNESS_EPOCHS"
 }
 model_sum() {   # the XXH64 the registry recorded for the model job ID published
   cm client status "$1" --json | python3 -c 'import json,sys; r=json.load(sys.stdin); t=json.loads(r["result"]); print(t.get("modelXXH64") or t.get("model_xxh64"))'
@@ -187,12 +194,13 @@ run_normal() {
   [ "$q" = 401 ] || fail "normal: /v1/query without the token answered $q, not 401"
   local rows; rows=$(inbox client curl -s -X POST -H "Authorization: Bearer $(cat "$work/gw/token")" "http://${ip[gw]}:8080/v1/query" \
     -d '{"sql":"SELECT count(*) AS n FROM ratings","dataset":"gen"}')
-  echo "$rows" | grep -q '300000' || fail "normal: the query through the gateway answered $rows"
-  say "normal: the gateway on ${ip[gw]} serves it to the client box (recommendations; /v1/query 401 without the token, 300000 ratings with it)"
+  echo "$rows" | grep -q "1000000" || fail "normal: the query through the gateway answered $rows"
+  say "normal: the gateway on ${ip[gw]} serves it to the client box (recommendations; /v1/query 401 without the token, 1000000 ratings with it)"
 }
 
 run_kill_worker() {
   submit; local id=$job; wait_epoch "$id" 3
+  mid_job "$id" kill-worker
   stop9 w2
   say "kill-worker: worker w2 killed with SIGKILL during job $id"
   wait_job "$id" 300
@@ -202,6 +210,7 @@ run_kill_worker() {
 
 run_link_down() {
   submit; local id=$job; wait_epoch "$id" 3
+  mid_job "$id" link-down
   ip -n "$P-sw" link set v-w3 down
   say "link-down: w3's link down during job $id"
   sleep 10
@@ -249,13 +258,14 @@ NFT
 
 run_restart() {
   submit; local id=$job; wait_epoch "$id" 4
+  mid_job "$id" restart
   stop9 coord
   say "restart: the coordinator killed with SIGKILL during job $id"
   start coord coordinator
   wait_workers 3 60
   say "restart: the coordinator is back on its state, the workers reconnected on their own"
   wait_job "$id" 300
-  local how; how=$(grep "job taken up again" "$work/coord/coord.log" | grep -o 'how=resumed from its checkpoint after [a-z]* [0-9]* of [0-9]*' | tail -1)
+  local how; how=$(grep "job taken up again" "$work/coord/coord.log" | grep -o 'how=resumed from its checkpoint after [a-z]* [0-9]* of [0-9]*' | tail -1 || true)
   [ -n "$how" ] || fail "restart: job $id was not resumed from a checkpoint: $(grep 'taken up again' "$work/coord/coord.log" | tail -1)"
   say "restart: job $id ${how#how=}"
   check_same "$id" restart
