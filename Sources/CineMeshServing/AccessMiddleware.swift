@@ -66,11 +66,7 @@ public struct GatewayAccess: Sendable {
 
     /// Reads a token file: one line, at least 16 characters, readable by its owner only.
     public static func readToken(_ path: String) throws -> [UInt8] {
-        var st = stat()
-        guard stat(path, &st) == 0 else { throw DataError(.io, file: path, "cannot read the token file") }
-        guard st.st_mode & 0o077 == 0 else {
-            throw DataError(.usage, file: path, "the token is readable by others (mode \(String(st.st_mode & 0o777, radix: 8))): run chmod 600 on it")
-        }
+        try FileSystem.requireOwnerOnly(path, "the token")
         let text = String(decoding: try FileSystem.readAll(path), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.count >= 16, !text.contains(where: { $0.isWhitespace }) else {
             throw DataError(.usage, file: path, "a token is one word of at least 16 characters (e.g. `openssl rand -hex 32`)")

@@ -67,7 +67,7 @@ public struct KeyFile: Sendable, Equatable {
     /// Reads a key file. `secret`: the file must hold the secret key, must be readable by its
     /// owner alone, and its public key must be the secret's.
     public static func read(_ path: String, secret: Bool) throws -> KeyFile {
-        if secret { try checkPrivate(path) }
+        if secret { try FileSystem.requireOwnerOnly(path, "the secret key") }
         let bytes: [UInt8]
         do { bytes = try FileSystem.readAll(path) } catch {
             throw DataError(.io, file: path, "cannot read the key file (`cinemesh keys generate` makes one)")
@@ -100,17 +100,5 @@ public struct KeyFile: Sendable, Equatable {
             file.secretKey = s
         }
         return file
-    }
-
-    /// Refuses a secret file its group or others may read or write.
-    static func checkPrivate(_ path: String) throws {
-        var st = stat()
-        guard stat(path, &st) == 0 else {
-            throw DataError(.io, file: path, "cannot read the secret key file (`cinemesh keys generate` makes one)")
-        }
-        let loose = st.st_mode & 0o077
-        guard loose == 0 else {
-            throw DataError(.usage, file: path, "the secret key is readable by others (mode \(String(st.st_mode & 0o777, radix: 8))): run chmod 600 on it")
-        }
     }
 }

@@ -95,6 +95,17 @@ public enum FileSystem {
         }
     }
 
+    /// Refuses a file its group or others may read or write (a secret key, a token), as ssh
+    /// refuses such a private key; `what` names it in the error ("the secret key"). A file that
+    /// cannot be found passes: the read that follows says so.
+    public static func requireOwnerOnly(_ path: String, _ what: String) throws {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return }
+        guard st.st_mode & 0o077 == 0 else {
+            throw DataError(.usage, file: path, "\(what) is readable by others (mode \(String(st.st_mode & 0o777, radix: 8))): run chmod 600 on it")
+        }
+    }
+
     /// Reads a whole file.
     public static func readAll(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
