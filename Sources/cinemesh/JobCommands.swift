@@ -87,10 +87,10 @@ struct Workers: ParsableCommand {
                 return
             }
             guard !workers.isEmpty else { print("no workers registered"); return }
-            print("  " + Terminal.pad("worker", 22) + Terminal.pad("host", 16) + Terminal.pad("pid", 8) + Terminal.pad("cores", 6)
+            print("  " + Terminal.pad("worker", 22) + Terminal.pad("host", 16) + Terminal.pad("key", 12) + Terminal.pad("pid", 8) + Terminal.pad("cores", 6)
                   + Terminal.pad("memory", 10) + Terminal.pad("disk free", 11) + Terminal.pad("tasks", 7) + Terminal.pad("silent", 9) + "activity")
             for w in workers {
-                print("  " + Terminal.pad(w.workerId, 22) + Terminal.pad(w.host, 16) + Terminal.pad(String(w.pid), 8)
+                print("  " + Terminal.pad(w.workerId, 22) + Terminal.pad(w.host, 16) + Terminal.pad(w.key ?? "-", 12) + Terminal.pad(String(w.pid), 8)
                       + Terminal.pad(String(w.capacity.cores), 6) + Terminal.pad(gib(w.capacity.memoryBytes), 10)
                       + Terminal.pad(gib(w.capacity.diskFreeBytes), 11) + Terminal.pad(String(w.tasksDone), 7)
                       + Terminal.pad("\(w.silentMilliseconds) ms", 9) + w.activity)

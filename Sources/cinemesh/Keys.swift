@@ -42,7 +42,7 @@ struct Keys: ParsableCommand {
                 if role == .coordinator {
                     print("copy \(KeyFile.publicName(.coordinator)) into security.keys_dir on every worker, client and gateway box")
                 } else {
-                    print("on the coordinator box: cinemesh keys allow \(KeyFile.publicName(role)) (or --role \(role.rawValue) --name \(key.name) '\(key.publicKey.z85)')")
+                    print("on the coordinator box: cinemesh keys allow \(KeyFile.publicName(role)) (or cinemesh keys allow --role \(role.rawValue) --name \(key.name) -- '\(key.publicKey.z85)')")
                 }
             }
         }
@@ -60,6 +60,9 @@ struct Keys: ParsableCommand {
         @Option(help: "The name to show (default: the key file's).")
         var name: String?
 
+        @Flag(help: "Remove other keys of the same role and name (a box that made a new key; cinemesh cluster up uses it).")
+        var replace = false
+
         @OptionGroup var list: ListOptions
 
         func run() throws {
@@ -76,7 +79,7 @@ struct Keys: ParsableCommand {
                 guard entry.role != .coordinator else { throw DataError(.usage, "the allow-list holds worker, client and gateway keys, not the coordinator's") }
                 let path = try list.path()
                 var allowList = try AllowList.read(path)
-                allowList.allow(entry)
+                allowList.allow(entry, replacingName: replace)
                 try allowList.write(to: path)
                 print("allowed \(entry.role.rawValue) \(entry.name) (\(entry.key.fingerprint)…) in \(path)")
             }

@@ -85,6 +85,7 @@ import Testing
         #expect(try stats(done) == DatasetStats(computing: ds))
         let workers = try client.workers()
         #expect(workers.count == 3)
+        #expect(workers.allSatisfy { $0.key == nil }, "plain TCP: no key names")
         #expect(workers.allSatisfy { $0.tasksDone > 0 }, "every worker ran tasks: \(workers.map(\.tasksDone))")
         #expect(workers.map(\.tasksDone).reduce(0, +) == 16)
     }

@@ -72,6 +72,8 @@ import Testing
         let deadline = Date().addingTimeInterval(20)
         while try alice.workers().isEmpty && Date() < deadline { usleep(50_000) }
         #expect(try alice.workers().count == 1, "\(worker.logTail())")
+        // The worker is listed under its key's name on the allow-list (cinemesh cluster finds boxes by it).
+        #expect(try alice.workers().first?.key == "worker")
 
         // The client runs a job over CURVE, naming its dataset; a path is refused.
         let job = try alice.submit(JobSpec(type: "stats", dataset: "sample"))

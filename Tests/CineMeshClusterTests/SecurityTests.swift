@@ -56,7 +56,13 @@ import Testing
         #expect(list.entry(for: b)?.name == "alice")
         list.allow(.init(role: .gateway, key: b, name: "gw"))
         #expect(list.entries.count == 2 && list.entry(for: b)?.role == .gateway)
-        #expect(list.revoke("box 2") == 1 && list.revoke(b.z85) == 1 && list.entries.isEmpty)
+        // A box that made a new key: replacingName drops its old key of that role, not its other roles'.
+        let c = try CurveKeyPair.generate().publicKey
+        list.allow(.init(role: .client, key: c, name: "box 2"))
+        list.allow(.init(role: .worker, key: c, name: "box 2"), replacingName: true)
+        #expect(list.entries.map(\.name) == ["gw", "box 2"] && list.entry(for: a) == nil && list.entry(for: c)?.role == .worker)
+        list.allow(.init(role: .worker, key: a, name: "box 2"))
+        #expect(list.revoke("box 2") == 2 && list.revoke(b.z85) == 1 && list.entries.isEmpty)
         let bad = #expect(throws: DataError.self) { try AllowList(parsing: "worker \(a.z85) w\ncoordinator \(b.z85) c\n", file: "allow.list") }
         #expect(bad?.description == "allow.list:2: unknown role 'coordinator' (worker, client or gateway)")
         let short = #expect(throws: DataError.self) { try AllowList(parsing: "\n\nworker abc w\n", file: "allow.list") }

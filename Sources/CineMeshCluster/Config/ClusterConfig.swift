@@ -166,7 +166,8 @@ extension ClusterConfig {
         }
     }
 
-    mutating func set(_ key: String, _ value: TOMLDocument.Value, origin: String) throws(ConfigError) {
+    /// Sets `key` ("table.key") to a TOML value; `origin` names where it came from in errors.
+    public mutating func set(_ key: String, _ value: TOMLDocument.Value, origin: String) throws(ConfigError) {
         guard let def = Self.keys[key] else { throw Self.unknown(key, origin) }
         switch (def.kind, value) {
         case (.integer(let range), .integer(let n)):
@@ -197,7 +198,9 @@ extension ClusterConfig {
         return ConfigError(origin: origin, "unknown key '\(key)' (\(hint))")
     }
 
-    func validate() throws(ConfigError) {
+    /// Checks what no single key can: endpoints that are ZeroMQ endpoints, metrics that are
+    /// HOST:PORT, backoff bounds in order.
+    public func validate() throws(ConfigError) {
         let optional = gatewayCoordinator.isEmpty ? [] : [("gateway.coordinator", gatewayCoordinator)]
         for (key, value) in [("coordinator.workers_endpoint", coordinatorWorkersEndpoint),
                              ("coordinator.clients_endpoint", coordinatorClientsEndpoint),

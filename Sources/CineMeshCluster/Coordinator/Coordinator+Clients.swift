@@ -65,7 +65,7 @@ extension Coordinator {
         case .listWorkers:
             let now = MonotonicClock.milliseconds()
             let infos = scheduler.workerList.map { w in
-                WorkerInfo(workerId: w.ready.workerId, host: w.ready.host, pid: w.ready.pid, capacity: w.ready.capacity,
+                WorkerInfo(workerId: w.ready.workerId, host: w.ready.host, key: w.keyName, pid: w.ready.pid, capacity: w.ready.capacity,
                            activity: w.running.isEmpty ? "idle"
                                : w.running.map { "job \($0.key.job) task \($0.key.task) attempt \($0.attempt)" }.joined(separator: "; "),
                            tasksDone: w.tasksDone, silentMilliseconds: Int(now - min(now, w.lastHeard)),

@@ -189,7 +189,8 @@ public final class Coordinator: @unchecked Sendable {
                 let welcome = WelcomeBody(coordinatorId: coordinatorId, heartbeatMilliseconds: config.heartbeatIntervalMilliseconds,
                                           liveness: config.heartbeatLiveness, chunkBytes: config.transferChunkBytes,
                                           window: config.transferWindow)
-                perform(scheduler.register(routing: routing, ready: ready, welcome: try Message(.welcome, welcome), now: now))
+                perform(scheduler.register(routing: routing, ready: ready, keyName: peer.keyName,
+                                           welcome: try Message(.welcome, welcome), now: now))
                 announceWorkers()
             case .heartbeat, .fetch, .result, .failed:
                 guard scheduler.heard(from: routing, now: now) else {

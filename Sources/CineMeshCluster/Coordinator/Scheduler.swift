@@ -26,6 +26,9 @@ public struct Scheduler: Sendable {
     public struct Worker: Sendable {
         public var routing: Frame
         public var ready: ReadyBody
+        /// The name its CURVE key has on the coordinator's allow-list (`b` of the ZAP user id
+        /// `worker:b`); nil on plain TCP.
+        public var keyName: String?
         public var registeredAt: UInt64
         public var lastHeard: UInt64
         public var lastSent: UInt64
@@ -103,8 +106,9 @@ public struct Scheduler: Sendable {
     /// restarted worker). Another process with the id of a worker that is still talking (two boxes
     /// given the same worker.id or cache) is refused with ERROR `duplicate-worker` instead: taking
     /// turns, the two would replace each other at every reconnection. It tries again after its
-    /// backoff, and gets in once the other is gone.
-    public mutating func register(routing: Frame, ready: ReadyBody, welcome: Message, now: UInt64) -> [Action] {
+    /// backoff, and gets in once the other is gone. `keyName` is the allow-list's name for the
+    /// worker's key, when it connected with one.
+    public mutating func register(routing: Frame, ready: ReadyBody, keyName: String? = nil, welcome: Message, now: UInt64) -> [Action] {
         var actions: [Action] = []
         if let old = workers.values.first(where: { $0.ready.workerId == ready.workerId && $0.routing != routing }) {
             let sameProcess = old.ready.host == ready.host && old.ready.pid == ready.pid
@@ -119,7 +123,7 @@ public struct Scheduler: Sendable {
             actions += lose(routing, reason: "re-registered")
         }
         registrations += 1
-        workers[routing] = Worker(routing: routing, ready: ready, registeredAt: now, lastHeard: now, lastSent: now,
+        workers[routing] = Worker(routing: routing, ready: ready, keyName: keyName, registeredAt: now, lastHeard: now, lastSent: now,
                                   running: [], tasksDone: 0, cached: Set(ready.cached), order: registrations)
         actions.append(.send(routing, welcome))
         return actions + dispatch(now: now)

@@ -16,6 +16,9 @@ public struct JobListQuery: Codable, Sendable, Equatable {
 public struct WorkerInfo: Codable, Sendable, Equatable {
     public var workerId: String
     public var host: String
+    /// The name its CURVE key has on the allow-list (the box's name in `cinemesh cluster`'s
+    /// hosts file); absent on plain TCP.
+    public var key: String?
     public var pid: Int32
     public var capacity: WorkerCapacity
     /// "idle", or the task it runs ("job 3 task 12 attempt 14").
@@ -26,10 +29,11 @@ public struct WorkerInfo: Codable, Sendable, Equatable {
     /// Seconds since it registered.
     public var upSeconds: Double
 
-    public init(workerId: String, host: String, pid: Int32, capacity: WorkerCapacity, activity: String,
+    public init(workerId: String, host: String, key: String? = nil, pid: Int32, capacity: WorkerCapacity, activity: String,
                 tasksDone: Int, silentMilliseconds: Int, upSeconds: Double) {
         self.workerId = workerId
         self.host = host
+        self.key = key
         self.pid = pid
         self.capacity = capacity
         self.activity = activity

@@ -70,8 +70,9 @@ public struct AllowList: Sendable, Equatable {
     }
 
     /// Adds `entry`, replacing any entry of the same key (a key has one role and one name).
-    public mutating func allow(_ entry: Entry) {
-        entries.removeAll { $0.key == entry.key }
+    /// `replacingName`: other keys of the entry's role and name go (a box that made a new key).
+    public mutating func allow(_ entry: Entry, replacingName: Bool = false) {
+        entries.removeAll { $0.key == entry.key || (replacingName && $0.role == entry.role && $0.name == entry.name) }
         entries.append(entry)
     }
 

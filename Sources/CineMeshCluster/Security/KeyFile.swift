@@ -52,6 +52,10 @@ public struct KeyFile: Sendable, Equatable {
         return (publicPath, secretPath)
     }
 
+    /// The text of the public file (`ROLE.key`), as `generate` writes it: what a peer that must
+    /// trust this key is given.
+    public var publicText: String { text(secret: false) }
+
     /// The file's text; the secret key only when `secret`.
     func text(secret: Bool) -> String {
         var lines = ["# CineMesh CURVE key of a \(role.rawValue) (docs/SECURITY.md)"]

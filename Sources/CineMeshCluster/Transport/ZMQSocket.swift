@@ -215,6 +215,11 @@ public struct PeerMetadata: Sendable, Equatable {
         self.userId = userId
         self.address = address
     }
+
+    /// The allow-list's name for the peer's key: NAME of the user id "ROLE:NAME".
+    public var keyName: String? {
+        userId.flatMap { id in id.firstIndex(of: ":").map { String(id[id.index(after: $0)...]) } }
+    }
 }
 
 /// Waits on several sockets at once (`zmq_poll`).
