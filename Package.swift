@@ -145,6 +145,12 @@ let package = Package(
                 "CineMeshStore",
             ]
         ),
+        // `cinemesh cluster up|status|down`: a hosts file, the scripts run on each box over the
+        // system's ssh, and the steps that install, key, configure and start a cluster.
+        .target(
+            name: "CineMeshLaunch",
+            dependencies: ["CineMeshCluster", "CineMeshData"]
+        ),
         // The gateway: models ready to serve, hot swaps from the model store, the HTTP API.
         .target(
             name: "CineMeshServing",
@@ -170,6 +176,7 @@ let package = Package(
                 "CineMeshCluster",
                 "CineMeshJobs",
                 "CineMeshServing",
+                "CineMeshLaunch",
                 "CZeroMQ",
                 "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
@@ -191,6 +198,7 @@ let package = Package(
         .testTarget(name: "CineMeshClusterTests", dependencies: ["CineMeshCluster", "CineMeshData", "CZeroMQ", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "CineMeshJobsTests", dependencies: ["CineMeshJobs", "CineMeshCluster", "CineMeshAnalytics", "CineMeshModel", "CineMeshNumerics", "CineMeshData"]),
         .testTarget(name: "CineMeshServingTests", dependencies: ["CineMeshServing", "CineMeshModel", "CineMeshNumerics", "CineMeshData"]),
+        .testTarget(name: "CineMeshLaunchTests", dependencies: ["CineMeshLaunch", "CineMeshCluster", "CineMeshData"]),
         .testTarget(name: "CineMeshCLITests", dependencies: ["cinemesh", "CineMeshData", "CineMeshCluster", "CineMeshJobs", "CineMeshAnalytics", "CineMeshStore", "CineMeshModel", "CineMeshNumerics"]),
     ] + fuzzTargets
 )

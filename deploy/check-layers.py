@@ -17,7 +17,7 @@ import tempfile
 
 PROJECT = {
     "CZeroMQ", "CPrefetch", "CBuildInfo", "CineMeshData", "CineMeshModel", "CineMeshNumerics", "CineMeshAnalytics",
-    "CineMeshStore", "CineMeshCluster", "CineMeshJobs", "CineMeshServing", "cinemesh",
+    "CineMeshStore", "CineMeshCluster", "CineMeshJobs", "CineMeshServing", "CineMeshLaunch", "cinemesh",
 }
 
 # module -> the project modules it may import
@@ -30,6 +30,7 @@ ALLOWED = {
     "CineMeshCluster": {"CZeroMQ", "CineMeshData", "CineMeshStore"},
     "CineMeshJobs": {"CineMeshCluster", "CineMeshData", "CineMeshModel", "CineMeshNumerics", "CineMeshAnalytics", "CineMeshStore"},
     "CineMeshServing": {"CineMeshData", "CineMeshModel", "CineMeshStore"},
+    "CineMeshLaunch": {"CineMeshCluster", "CineMeshData"},
     "cinemesh": PROJECT - {"cinemesh", "CPrefetch"},
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import CineMeshAnalytics
 import CineMeshCluster
 import CineMeshData
+import CineMeshLaunch
 
 @main
 struct CineMesh: AsyncParsableCommand {
@@ -11,7 +12,7 @@ struct CineMesh: AsyncParsableCommand {
         version: CineMeshVersion.text,
         subcommands: [Ingest.self, Retrain.self, Generate.self, Inspect.self, Train.self, Recommend.self, Models.self, Export.self,
                       CoordinatorCommand.self, WorkerCommand.self, Submit.self, Jobs.self, Status.self, Cancel.self,
-                      Workers.self, Up.self, Down.self, Tune.self, QueryCommand.self, ReportCommand.self, GatewayCommand.self, Keys.self, Version.self]
+                      Workers.self, Up.self, Down.self, Tune.self, QueryCommand.self, ReportCommand.self, GatewayCommand.self, Keys.self, ClusterCommand.self, Version.self]
     )
 }
 
@@ -50,6 +51,12 @@ private func exitCode(for error: Error) -> Error {
         // (a workers endpoint given as the clients one); the rest (a dataset it cannot open, a job
         // it does not have) are 1, as the same failures are in this process.
         return ExitCode(["bad-request", ProtocolError.wrongEndpoint("").code].contains(e.code) ? 64 : 1)
+    case let e as LaunchError:
+        Terminal.error(e.description)
+        return ExitCode(1)
+    case let e as SSH.Failure:
+        Terminal.error(e.description)
+        return ExitCode(1)
     case let e as ZMQError:
         Terminal.error(e.description)
         return ExitCode(1)
