@@ -58,19 +58,9 @@ inbox() { local box=$1; shift; ip netns exec "$P-$box" "$@"; }
 cm() { local box=$1; shift; inbox "$box" env CINEMESH_CONFIG="$work/$box/cluster.toml" "$bin" "$@"; }
 
 # --- the network: a bridge in a namespace of its own, a veth pair per box ---
-for box in "${boxes[@]}" sw; do ip netns del "$P-$box" 2>/dev/null || true; done
-ip netns add "$P-sw"
-ip -n "$P-sw" link add br0 type bridge
-ip -n "$P-sw" link set br0 up
-for box in "${boxes[@]}"; do
-  ip netns add "$P-$box"
-  ip -n "$P-sw" link add "v-$box" type veth peer name eth0 netns "$P-$box"
-  ip -n "$P-sw" link set "v-$box" master br0 up
-  ip -n "$P-$box" addr add "${ip[$box]}/24" dev eth0
-  ip -n "$P-$box" link set eth0 up
-  ip -n "$P-$box" link set lo up
-  mkdir -p "$work/$box"
-done
+. deploy/netns-bridge.sh
+bridge_up "$P" ip "${boxes[@]}"
+for box in "${boxes[@]}"; do mkdir -p "$work/$box"; done
 say "network: ${#boxes[@]} namespaces on a bridge, 10.77.0.0/24"
 
 # --- each box's configuration and keys, made on the box ---

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the binary to copy: a release `cinemesh` with the Swift runtime and Foundation linked in
-# (--static-swift-stdlib), packed with the configuration, the systemd units and docs/DEPLOY.md as
-# its README into dist/cinemesh-VERSION-linux-x86_64.tar.gz. A box then needs only Debian's
+# (--static-swift-stdlib), packed with the configuration, an example hosts file for `cinemesh
+# cluster`, the systemd units and docs/DEPLOY.md as its README into
+# dist/cinemesh-VERSION-linux-x86_64.tar.gz. A box then needs only Debian's
 # libzmq5 and libsqlite3-0 (docs/DEPLOY.md); the script fails if the binary needs any other
 # shared library, so that list cannot go stale.
 #
@@ -38,6 +39,7 @@ rm -rf "$stage"
 install -D -m 755 "$binary" "$stage/bin/cinemesh"
 strip "$stage/bin/cinemesh"
 install -D -m 644 config/cluster.toml "$stage/config/cluster.toml"
+install -D -m 644 config/hosts.toml "$stage/config/hosts.toml"
 install -D -m 644 -t "$stage/systemd" deploy/systemd/*.service deploy/systemd/*.timer deploy/systemd/cinemesh.sysusers
 install -D -m 644 docs/DEPLOY.md "$stage/README.md"
 tarball="dist/$name.tar.gz"
