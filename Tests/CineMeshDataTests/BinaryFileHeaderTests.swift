@@ -65,4 +65,17 @@ import Testing
         #expect(dataError { _ = try GroundTruth.decode(w.bytes, file: "truth.bin") }?.description
             == "truth.bin: ground truth format version 2 is not supported (this build reads version 1)")
     }
+
+    /// A ground-truth file whose checksum is right but whose user count is past Int.max used to
+    /// trap converting it; it is damaged, like any count larger than the file.
+    @Test func aGroundTruthCountPastTheFileIsAnError() {
+        var g = GroundTruth(factors: 1, globalMean: 3, noise: 0, step: 0, scale: .oneToFive,
+                            userBias: [0], itemBias: [0], userFactors: [1], itemFactors: [1]).encoded()
+        let users = BinaryFileHeader.size + 2 + 4
+        for i in 0 ..< 8 { g[users + i] = 0xFF }
+        var w = BinaryWriter()
+        w.put(raw: Array(g.dropLast(8)))
+        w.appendChecksum()
+        #expect(dataError { _ = try GroundTruth.decode(w.bytes, file: "truth.bin") }?.description.hasPrefix("truth.bin: users 18446744073709551615 exceeds the file size") == true)
+    }
 }

@@ -57,7 +57,10 @@ public struct QueryPartial: Sendable {
         var r = BinaryReader(bytes, file: "query partial")
         guard try r.get(UInt32.self, "magic") == magic else { throw DataError(.damaged, file: "query partial", "not a query partial") }
         var p = QueryPartial()
-        p.rowsScanned = Int(try r.get(UInt64.self, "row count"))
+        guard let scanned = Int(exactly: try r.get(UInt64.self, "row count")) else {
+            throw DataError(.damaged, file: "query partial", "impossible count of rows scanned")
+        }
+        p.rowsScanned = scanned
         let groups = Int(try r.get(UInt32.self, "group count"))
         guard groups <= r.remaining else { throw DataError(.damaged, file: "query partial", "impossible group count") }
         p.groupCount = groups
@@ -197,9 +200,7 @@ extension AggregateStates {
         func ints() throws -> [Int64] { try r.getArray(Int64.self, count: groups, "aggregate state") }
         func doubles() throws -> [Double] { try r.getArray(UInt64.self, count: groups, "aggregate state").map(Double.init(bitPattern:)) }
         func count() throws -> Int {
-            let n = Int(try r.get(UInt64.self, "list length"))
-            guard n <= r.remaining else { throw DataError(.damaged, file: "query partial", "impossible list length") }
-            return n
+            try r.getCount("list length")
         }
         switch AggregateStates(call, groups: 0) {
         case .count: return .count(try ints())

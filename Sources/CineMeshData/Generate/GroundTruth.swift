@@ -59,10 +59,14 @@ public struct GroundTruth: Sendable, Equatable {
         var r = try BinaryReader(verifying: bytes, file: file, header: header, minimumSize: 72)
         _ = try r.get(UInt16.self, "reserved")
         let k = Int(try r.get(UInt32.self, "factors"))
-        let u = Int(try r.get(UInt64.self, "users")), i = Int(try r.get(UInt64.self, "items"))
+        let u = try r.getCount("users"), i = try r.getCount("items")
         let mean = try r.getDouble("mean"), noise = try r.getDouble("noise"), step = try r.getDouble("step")
         let smin = try r.getDouble("scale min"), smax = try r.getDouble("scale max")
-        guard (u + i) * (1 + k) * 4 == r.remaining else { throw DataError(.damaged, file: file, "sizes disagree with the header") }
+        // Each count is at most the file's size, but their product with a damaged factor count can
+        // still overflow: checked, so a damaged header is an error, not a trap.
+        let (rows, o1) = (u + i).multipliedReportingOverflow(by: 1 + k)
+        let (size, o2) = rows.multipliedReportingOverflow(by: 4)
+        guard !o1, !o2, size == r.remaining else { throw DataError(.damaged, file: file, "sizes disagree with the header") }
         func floats(_ n: Int, _ what: String) throws -> [Float] {
             try r.getArray(UInt32.self, count: n, what).map { Float(bitPattern: UInt32(littleEndian: $0)) }
         }
