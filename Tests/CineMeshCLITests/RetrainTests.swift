@@ -84,6 +84,8 @@ import Testing
         #expect(FileSystem.exists(drop + "/.day2.csv.partial"))
         let ds = try Dataset(path: dataset)
         #expect(ds.manifest.datasetVersion == 2 && ds.users.index(of: "5001") != nil)
+        // Version 1 went once the job on version 2 ended: no job uses it.
+        #expect(try Dataset.versions(at: dataset) == [2])
 
         let rerun = try cinemesh(flags, timeout: 300, environment: home)
         #expect(rerun.status == 0 && rerun.stdout.contains("nothing to train"), "\(rerun.stdout)\(rerun.stderr)")

@@ -37,6 +37,7 @@ extension Coordinator {
     /// or for a job that was running when the previous coordinator stopped, from its checkpoint.
     func prepare(_ record: JobRecord, type: JobType, dataset: Dataset, context: JobContext, resuming: Bool) {
         preparing[record.id] = record
+        datasetUses[record.id] = (dataset.path, dataset.manifest.datasetVersion)
         let owner = Self.checkpointOwner(record, dataset)
         let spec = record.spec
         prepareQueue.async { [self] in
@@ -66,6 +67,7 @@ extension Coordinator {
                 logger.error("job failed to start", metadata: ["job": "\(id)", "error": "\(error)"])
                 try? registry.update(record, event: "failed: \(error)", now: now)
                 checkpoints.remove(job: id)
+                releaseDataset(of: id)
                 metrics.jobsFinished.increment()
             case .success(let driver):
                 record.state = .running
@@ -214,6 +216,7 @@ extension Coordinator {
             record.checkpoint = nil
             try registry.update(record, event: "cancelled by a client", now: now)
             checkpoints.remove(job: id)
+            releaseDataset(of: id)
             return record
         }
         guard let job = jobs[id] else {
@@ -230,6 +233,7 @@ extension Coordinator {
         scheduler.removeJob(id)
         jobs[id] = nil
         checkpoints.remove(job: id)
+        releaseDataset(of: id)
         job.record.checkpoint = nil
         do {
             let ended = try Message(.jobEnded, JobEndedBody(job: id))
@@ -248,6 +252,27 @@ extension Coordinator {
         if job.record.state == .succeeded {
             logger.info("job succeeded", metadata: ["job": "\(id)", "retries": "\(job.record.retries)",
                                                     "seconds": "\(String(format: "%.3f", job.record.finishedAt! - (job.record.startedAt ?? 0)))"])
+        }
+    }
+
+    /// Job `id` no longer reads its dataset: the dataset's versions that no other job uses, but the
+    /// newest, are removed (`DatasetPruner`, off the loop). Versions made after this moment are
+    /// kept whatever happens, since a job may open one before the prune runs.
+    func releaseDataset(of id: Int64) {
+        guard let use = datasetUses.removeValue(forKey: id) else { return }
+        let path = use.path
+        guard FileSystem.isDirectory(FileSystem.join(path, "versions")), let newest = try? Dataset.versions(at: path).last else { return }
+        let inUse = Set(datasetUses.values.filter { $0.path == path }.map(\.version))
+        prepareQueue.async(group: pruning) { [logger] in
+            do {
+                let outcome = try DatasetPruner.prune(path, keeping: inUse, before: newest)
+                guard !outcome.removedVersions.isEmpty else { return }
+                logger.info("removed dataset versions no job uses", metadata: [
+                    "dataset": "\(path)", "versions": "\(outcome.removedVersions)", "files": "\(outcome.removedFiles.count)",
+                    "bytes": "\(outcome.freedBytes)"])
+            } catch {
+                logger.warning("cannot remove old dataset versions", metadata: ["dataset": "\(path)", "error": "\(error)"])
+            }
         }
     }
 

@@ -26,6 +26,11 @@ public final class Coordinator: @unchecked Sendable {
     var jobs: [Int64: ActiveJob] = [:]
     /// Jobs whose drivers are being made off the loop thread (still `queued`).
     var preparing: [Int64: JobRecord] = [:]
+    /// The dataset directory and version each preparing or running job opened: what pruning old
+    /// dataset versions must keep (`releaseDataset`).
+    var datasetUses: [Int64: (path: String, version: Int)] = [:]
+    /// Prunes of old dataset versions under way on `prepareQueue`.
+    let pruning = DispatchGroup()
     let prepareQueue = DispatchQueue(label: "cinemesh.coordinator.prepare")
     let preparedLock = Lock()
     /// `prepareQueue` pokes the loop through this pair when a driver or a result is ready, so a
@@ -136,6 +141,8 @@ public final class Coordinator: @unchecked Sendable {
 
     private func shutDown() {
         leaveUnfinishedJobs()
+        // Dataset versions being removed finish first (a few file removals; bounded all the same).
+        _ = pruning.wait(timeout: .now() + 5)
         do {
             let goodbye = try Message(.disconnect, DisconnectBody(reason: "coordinator shutting down"))
             for w in scheduler.workerList { try? workerSocket.send([w.routing] + goodbye.frames, dontWait: true) }
