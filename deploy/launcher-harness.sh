@@ -8,13 +8,15 @@
 #   CINEMESH_PACKAGE=dist/cinemesh-0.1.0-linux-x86_64.tar.gz deploy/launcher-harness.sh
 #
 # What it checks, in order:
-#   bad-hosts   a hosts file with an unknown key, and one naming a box nobody answers at, fail with
-#               the file and line, or the box and ssh's reason (nothing is touched)
+#   bad-hosts   a hosts file with an unknown key, one naming a box nobody answers at, and one whose
+#               ssh user may not sudo without a password fail with the file and line, or the box
+#               and the reason (nothing is touched)
 #   up          three boxes (a: coordinator and gateway, b and c: workers) from nothing: package
 #               copied, units started, keys made on each box and allowed, every worker registered
 #   serve       a dataset made on a, an svd job across b and c, the model served by a's gateway to
 #               the control box; /v1/query needs the gateway's token
-#   again       `up` a second time changes nothing and restarts nothing
+#   again       `up` a second time, as a user with password-less sudo, changes nothing and
+#               restarts nothing
 #   add-box     box d added to the hosts file: `up` installs it, it registers, the coordinator
 #               keeps running
 #   dead-box    box c powered off: `status` exits 1 naming it; dropped from the hosts file, `up`
@@ -37,9 +39,9 @@ skip() { echo "launcher harness: skipped ($*)"; exit 0; }
 [ "$(id -u)" = 0 ] || skip "needs root for namespaces and containers"
 ip netns add "$P-probe" 2>/dev/null || skip "cannot create network namespaces here"
 ip netns del "$P-probe"
-if ! command -v systemd-nspawn >/dev/null || [ ! -x /usr/sbin/sshd ]; then
+if ! command -v systemd-nspawn >/dev/null || [ ! -x /usr/sbin/sshd ] || ! command -v sudo >/dev/null; then
   apt-get update -qq >/dev/null 2>&1 || true
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd-container openssh-server >/dev/null 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd-container openssh-server sudo >/dev/null 2>&1 || true
 fi
 command -v systemd-nspawn >/dev/null || skip "no systemd-nspawn (Debian: systemd-container)"
 [ -x /usr/sbin/sshd ] || skip "no sshd for the boxes (Debian: openssh-server)"
@@ -113,6 +115,13 @@ wait_ssh() {
 }
 for box in a b c; do boot "$box"; done
 for box in a b c; do wait_ssh "$box"; done
+# Two more ssh users on each box, with the same key: deploy may `sudo -n`, plain may not.
+users='useradd -m -s /bin/sh deploy && useradd -m -s /bin/sh plain
+for u in deploy plain; do install -d -m 700 -o $u -g $u /home/$u/.ssh; install -m 600 -o $u -g $u /root/.ssh/authorized_keys /home/$u/.ssh/; done
+echo "deploy ALL=(root) NOPASSWD: ALL" > /etc/sudoers.d/deploy && chmod 440 /etc/sudoers.d/deploy'
+sudo_users=1
+command -v sudo >/dev/null || sudo_users=0
+if [ "$sudo_users" = 1 ]; then for box in a b c; do on "$box" "$users" || fail "cannot add the users deploy and plain on $box"; done; fi
 say "boxes a, b, c booted with systemd and sshd in namespaces on 10.78.0.0/24"
 
 hosts_file() {   # hosts_file FILE BOX...: a hosts file for these boxes (a is the coordinator's)
@@ -123,7 +132,7 @@ package = "$package"
 register_timeout = 60
 
 [ssh]
-user = "root"
+user = "${ssh_user:-root}"
 identity = "$work/id"
 options = ["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null", "LogLevel=ERROR"]
 connect_timeout = 5
@@ -149,8 +158,13 @@ hosts_file "$work/nobody.toml" a b
 printf '\n[hosts.z]\naddress = "10.78.0.99"\nroles = ["worker"]\n' >>"$work/nobody.toml"
 if out=$(cluster up --hosts "$work/nobody.toml" 2>&1); then fail "bad-hosts: up reached a box that does not exist"; fi
 echo "$out" | grep -q "box z: reach: ssh could not reach it" || fail "bad-hosts: the error does not name box z and ssh's reason: $out"
+if [ "$sudo_users" = 1 ]; then
+  ssh_user=plain hosts_file "$work/plain.toml" a b
+  if out=$(cluster up --hosts "$work/plain.toml" 2>&1); then fail "bad-hosts: up went ahead as a user without sudo"; fi
+  echo "$out" | grep -q "plain is not root and sudo -n asks for a password" || fail "bad-hosts: the error does not say sudo needs a password: $out"
+fi
 on a test ! -e /usr/local/bin/cinemesh || fail "bad-hosts: box a was touched although the hosts file named a box that is not there"
-say "bad-hosts: an unknown key fails with its file and line; an unreachable box fails before any box is touched"
+say "bad-hosts: an unknown key fails with its file and line; an unreachable box, or a user without sudo, fails before any box is touched"
 
 # --- up ---
 hosts_file "$work/hosts.toml" a b c
@@ -194,11 +208,15 @@ say "serve: svd job $job trained on the workers (tasks done: $tasks_b), served b
 # --- again ---
 since() { on "$1" systemctl show -p ActiveEnterTimestampMonotonic --value "$2"; }
 before_a=$(since a cinemesh-coordinator) before_b=$(since b cinemesh-worker)
-cluster up --hosts "$work/hosts.toml" >"$work/again.log" 2>&1 || { cat "$work/again.log"; fail "again: up failed"; }
+# As a user other than root this time, through sudo -n (when sudo is here).
+again_user=root
+[ "$sudo_users" = 1 ] && again_user=deploy
+ssh_user=$again_user hosts_file "$work/again.toml" a b c
+cluster up --hosts "$work/again.toml" >"$work/again.log" 2>&1 || { cat "$work/again.log"; fail "again: up as $again_user failed"; }
 grep -qE ": (started|restarted)" "$work/again.log" && fail "again: up (re)started a unit with nothing changed: $(grep -E ': (started|restarted)' "$work/again.log")"
 [ "$(since a cinemesh-coordinator)" = "$before_a" ] && [ "$(since b cinemesh-worker)" = "$before_b" ] || fail "again: a unit restarted"
 grep -q "copied" "$work/again.log" && fail "again: the package was copied again"
-say "again: up with nothing changed copies nothing and restarts nothing"
+say "again: up (as $again_user) with nothing changed copies nothing and restarts nothing"
 
 # --- add-box ---
 boot d

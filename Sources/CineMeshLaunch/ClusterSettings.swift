@@ -85,7 +85,9 @@ public struct ClusterSettings: Sendable {
     public var text: String {
         let overridden = Set(hosts.config.map(\.key) + box.config.map(\.key))
         var lines = [
-            "# Written by `cinemesh cluster up` for box '\(box.name)' (\(box.roles.map(\.rawValue).joined(separator: ", "))) from \(hosts.file).",
+            // Nothing here may depend on where the launcher runs (the hosts file's path, the time):
+            // an unchanged file is what tells `up` to leave the units running.
+            "# Written by `cinemesh cluster up` for box '\(box.name)' (\(box.roles.map(\.rawValue).joined(separator: ", "))).",
             "# Edit the hosts file and run `cinemesh cluster up` again rather than this file: it is rewritten.",
             "# config/cluster.toml in the package documents every key.",
         ]

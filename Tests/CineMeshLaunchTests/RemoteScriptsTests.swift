@@ -62,6 +62,15 @@ import Testing
         #expect(!ClusterSettings(hosts: hosts, box: hosts.boxes[1]).text.contains("gateway."))
     }
 
+    @Test func theFileDoesNotDependOnWhereTheLauncherRuns() throws {
+        // An unchanged cluster.toml is what leaves a box's units running on the next `up`.
+        let here = try ClusterHosts(parsing: ClusterHostsTests.good, file: "/home/ops/hosts.toml")
+        let there = try ClusterHosts(parsing: ClusterHostsTests.good, file: "/srv/cluster/prod.toml")
+        for (a, b) in zip(here.boxes, there.boxes) {
+            #expect(ClusterSettings(hosts: here, box: a).text == ClusterSettings(hosts: there, box: b).text)
+        }
+    }
+
     @Test func aBoxsOwnSettingOverridesWhatTheLauncherDerives() throws {
         let text = ClusterHostsTests.good.replacingOccurrences(of: "roles = [\"gateway\", \"coordinator\"]",
                                                                 with: "roles = [\"coordinator\"]\nconfig.coordinator.workers_endpoint = \"tcp://0.0.0.0:7700\"")
