@@ -46,6 +46,9 @@ public struct BoundedHeap: Sendable {
         }
     }
 
+    /// Forgets every pair, keeping the storage: one heap serves query after query.
+    public mutating func removeAll() { size = 0 }
+
     /// The pairs kept, best first.
     public func sorted() -> [(item: Int, score: Float)] {
         (0 ..< size).map { (item: items[$0], score: scores[$0]) }
