@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import CineMeshData
 import CineMeshNumerics
 
@@ -42,6 +43,9 @@ struct SessionsCommand: ParsableCommand {
     @Option(help: "sr: how many positions ahead a transition counts.")
     var steps = 10
 
+    @Option(help: "Instead of evaluating: the next items after these, in the order watched (item ids, comma-separated), from sr trained on every session.")
+    var after: String?
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -52,7 +56,12 @@ struct SessionsCommand: ParsableCommand {
             for (name, value) in [("--cutoff", cutoff), ("--k", k), ("--sample", sample), ("--window", window), ("--steps", steps)] where value < 1 {
                 throw DataError(.usage, "\(name) must be at least 1, not \(value)")
             }
-            let log = try SessionLog(dataset: try Dataset(path: dataset), gap: gap)
+            let data = try Dataset(path: dataset)
+            let log = try SessionLog(dataset: data, gap: gap)
+            if let after {
+                try next(after, data, log)
+                return
+            }
             let report = SessionReport(log: log, gapSeconds: gap, testFraction: testFraction, cutoff: cutoff, k: k,
                                        sampleSize: sample, window: window, steps: steps)
             if json {
@@ -67,6 +76,30 @@ struct SessionsCommand: ParsableCommand {
                       + Terminal.pad(Terminal.fixed(m.mrr, 4), 9, right: true) + Terminal.pad(Terminal.fixed(m.coverage, 3), 11, right: true)
                       + Terminal.pad(Terminal.grouped(m.predictions), 13, right: true) + Terminal.pad(Terminal.fixed(m.seconds, 2), 9, right: true))
             }
+        }
+    }
+
+    /// The `--cutoff` next items after `ids` from the transitions of every session, with titles.
+    private func next(_ ids: String, _ data: Dataset, _ log: SessionLog) throws {
+        var prefix: [UInt32] = []
+        for id in ids.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !id.isEmpty {
+            guard let index = data.items.index(of: id) else { throw DataError(.usage, file: dataset, "--after: no item '\(id)' in the dataset") }
+            prefix.append(index)
+        }
+        guard !prefix.isEmpty else { throw DataError(.usage, "--after needs at least one item id") }
+        var rules = SequentialRules(log, training: Array(0 ..< log.count), steps: steps, window: window)
+        let answer = rules.recommend(after: prefix[...], n: cutoff)
+        let rows = data.catalogRows(), titles = data.catalog?.strings("title")
+        func title(_ item: Int) -> String { rows[item].flatMap { r in titles?[r] } ?? "(no title)" }
+        if json {
+            let items = answer.map { ["item": data.items.ids[$0].description, "title": title($0)] }
+            print(String(decoding: try JSON.encode(items), as: UTF8.self))
+            return
+        }
+        print("after " + prefix.map { "\(title(Int($0))) [\(data.items.ids[Int($0)])]" }.joined(separator: ", "))
+        if answer.isEmpty { print("  no session in the dataset goes on from these items") }
+        for (rank, item) in answer.enumerated() {
+            print("  \(Terminal.pad(String(rank + 1), 3, right: true)). \(title(item))   [item \(data.items.ids[item])]")
         }
     }
 
