@@ -32,7 +32,7 @@ extension ModelFile {
     }
 
     /// A NumPy `.npy` (format 1.0) of float32 values in C order.
-    static func npy(_ values: [Float], shape: [Int]) -> [UInt8] {
+    public static func npy(_ values: [Float], shape: [Int]) -> [UInt8] {
         let dims = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(dims), }"
         // magic (6) + version (2) + length (2) + header, padded with spaces to a multiple of 64, ending in \n.
