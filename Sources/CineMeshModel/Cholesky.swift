@@ -1,9 +1,9 @@
 /// Dense symmetric positive definite solves for the small systems of ALS (k up to a few hundred).
-enum Cholesky {
+public enum Cholesky {
     /// Solves M x = v for SPD M given by its upper triangle (row-major, size x size). M is
     /// overwritten by its factor U (M = U^T U) and v by x. Returns false if M is not positive
     /// definite (a pivot <= 0 or not finite).
-    static func solveInPlace(_ m: inout [Double], _ v: inout [Double], size k: Int) -> Bool {
+    public static func solveInPlace(_ m: inout [Double], _ v: inout [Double], size k: Int) -> Bool {
         m.withUnsafeMutableBufferPointer { mp in
             v.withUnsafeMutableBufferPointer { vp in
                 let u = mp.baseAddress!
