@@ -95,7 +95,7 @@ struct Train: ParsableCommand {
             var progress = ProgressBar(epochs: spec.svd.epochs)
             switch algo {
             case .alsImplicit: print("iteration  seconds")
-            case .als, .svd: print("    epoch  train RMSE  test RMSE  seconds")
+            case .als, .svd, .nmf: print("    epoch  train RMSE  test RMSE  seconds")
             case .baseline: break
             }
             let model = try run.fit(progress: TrainingProgress(
