@@ -8,6 +8,7 @@ extension ModelFile.Metadata.Hyperparameters {
     public static func als(_ parameters: ALSParameters) -> Self { recording("als", parameters) }
     public static func alsImplicit(_ parameters: ImplicitALSParameters) -> Self { recording("alsImplicit", parameters) }
     public static func baseline(_ trainer: BaselineTrainer) -> Self { recording("baseline", trainer) }
+    public static func nmf(_ parameters: NMFParameters) -> Self { recording("nmf", parameters) }
 
     /// Plain Codable structs of numbers always encode, so a failure here is a programming error.
     private static func recording<P: Encodable>(_ trainer: String, _ parameters: P) -> Self {

@@ -11,11 +11,12 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a recommender on a dataset, in this process or on the cluster (--local N, --cluster), and report per-epoch and held-out metrics.",
         discussion: """
-        svd is biased matrix factorization by SGD with Surprise's SVD parameters and defaults, visiting the dataset's grid blocks in the stratified order distributed training uses. als is explicit ALS with weighted-lambda regularization; als-implicit is implicit-feedback ALS (Hu, Koren, Volinsky) with conjugate-gradient updates; baseline is Surprise's BaselineOnly.
+        svd is biased matrix factorization by SGD with Surprise's SVD parameters and defaults, visiting the dataset's grid blocks in the stratified order distributed training uses. als is explicit ALS with weighted-lambda regularization; als-implicit is implicit-feedback ALS (Hu, Koren, Volinsky) with conjugate-gradient updates; baseline is Surprise's BaselineOnly. nmf is Surprise's NMF: non-negative factors by multiplicative updates, with its defaults (15 factors, 50 epochs, --reg 0.06 for reg_pu and reg_qi, factors initialised uniformly in [--init-low 0, --init-high 1)); --biased adds biases learned by SGD (--lr-bias 0.005, --reg-bias 0.02), in one process only.
 
         Examples:
           cinemesh train datasets/ml-100k --algo svd --factors 100 --epochs 20 --split random:0.2
           cinemesh train datasets/ml-100k --algo als-implicit --store models/ml-100k
+          cinemesh train datasets/ml-100k --algo nmf --local 2
           cinemesh train datasets/gen10m --local 2 --factors 100 --epochs 20 --store models/gen10m
 
         On the cluster (--local N, --cluster or --coordinator) the same flags apply; the model is the same bits \
@@ -95,7 +96,7 @@ struct Train: ParsableCommand {
             var progress = ProgressBar(epochs: spec.svd.epochs)
             switch algo {
             case .alsImplicit: print("iteration  seconds")
-            case .als, .svd: print("    epoch  train RMSE  test RMSE  seconds")
+            case .als, .svd, .nmf: print("    epoch  train RMSE  test RMSE  seconds")
             case .baseline: break
             }
             let model = try run.fit(progress: TrainingProgress(

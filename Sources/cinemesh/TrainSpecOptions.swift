@@ -15,23 +15,32 @@ extension TrainSpec.Number: ExpressibleByArgument {
 struct TrainSpecOptions: ParsableArguments {
     private static let defaults = TrainSpec()
 
-    @Option(help: "Algorithm: svd, als, als-implicit or baseline (default: svd).")
+    @Option(help: "Algorithm: svd, als, als-implicit, baseline or nmf (default: svd).")
     var algo: TrainSpec.Algorithm?
 
-    @Option(help: "Latent factors (default: svd \(defaults.svd.factors), als \(defaults.als.factors), als-implicit \(defaults.implicit.factors)).")
+    @Option(help: "Latent factors (default: svd \(defaults.svd.factors), als \(defaults.als.factors), als-implicit \(defaults.implicit.factors), nmf \(defaults.nmf.factors)).")
     var factors: Int?
 
-    @Option(help: "Epochs (svd, default \(defaults.svd.epochs)), iterations (als \(defaults.als.iterations), als-implicit \(defaults.implicit.iterations)) or baseline epochs (\(defaults.baseline.epochs)).")
+    @Option(help: "Epochs (svd, default \(defaults.svd.epochs); nmf \(defaults.nmf.epochs)), iterations (als \(defaults.als.iterations), als-implicit \(defaults.implicit.iterations)) or baseline epochs (\(defaults.baseline.epochs)).")
     var epochs: Int?
 
     @Option(help: "Learning rate for all parameters (svd, default \(defaults.svd.learningRate)).")
     var lr: Float?
 
-    @Option(help: "Regularization (default: svd \(defaults.svd.regularization) for all parameters; als \(defaults.als.regularization), weighted by each row's rating count; als-implicit \(defaults.implicit.regularization)).")
+    @Option(help: "Regularization (default: svd \(defaults.svd.regularization) for all parameters; als \(defaults.als.regularization), weighted by each row's rating count; als-implicit \(defaults.implicit.regularization); nmf \(defaults.nmf.regUser): Surprise's reg_pu and reg_qi).")
     var reg: TrainSpec.Number?
 
     @Flag(help: "ALS without biases and global mean (plain p_u . q_i).")
     var noBias = false
+
+    @Flag(help: "nmf: learn b_u and b_i by SGD around the global mean (Surprise's biased=True; in one process only, not on a cluster).")
+    var biased = false
+
+    @Option(help: "nmf: initial factors are uniform in [init-low, init-high) (default \(defaults.nmf.initLow); must be >= 0).")
+    var initLow: Float?
+
+    @Option(help: "nmf: upper end of the initial factors' range (default \(defaults.nmf.initHigh)).")
+    var initHigh: Float?
 
     @Option(help: "als-implicit: confidence of an observed interaction is 1 + alpha (default \(defaults.implicit.alpha)).")
     var alpha: Double?
@@ -42,10 +51,10 @@ struct TrainSpecOptions: ParsableArguments {
     @Option(help: "als-implicit: conjugate-gradient steps per row and half-iteration (default \(defaults.implicit.cgSteps)).")
     var cgSteps: Int?
 
-    @Option(help: "Learning rate of the biases (svd; default: --lr).")
+    @Option(help: "Learning rate of the biases (svd, default: --lr; nmf, default \(defaults.nmf.lrUserBias): Surprise's lr_bu and lr_bi).")
     var lrBias: Float?
 
-    @Option(help: "Regularization of the biases (svd; als, weighted like --reg) (default: --reg).")
+    @Option(help: "Regularization of the biases (svd; als, weighted like --reg) (default: --reg; nmf \(defaults.nmf.regUserBias): Surprise's reg_bu and reg_bi).")
     var regBias: TrainSpec.Number?
 
     @Option(help: "Multiply the learning rates by this after each epoch (svd, default \(defaults.svd.learningRateDecay)).")
@@ -54,7 +63,7 @@ struct TrainSpecOptions: ParsableArguments {
     @Option(help: "Std. dev. of the initial factors (svd, als; default \(defaults.svd.initStd)).")
     var initStd: Float?
 
-    @Option(help: "Seed of the initial factors and the block schedule (default \(defaults.svd.seed)).")
+    @Option(help: "Seed of the initial factors and the block schedule (default \(defaults.svd.seed); nmf's random_state).")
     var seed: UInt64?
 
     @Option(help: "Held-out ratings: none (train on all), random:FRACTION (by rating), last:K (each user's K latest), kfold:K:I (fold I of K, 0-based) (default \(defaults.split)).")
@@ -83,6 +92,9 @@ struct TrainSpecOptions: ParsableArguments {
         s.seed = seed
         s.earlyStopping = earlyStopping
         s.noBias = noBias ? true : nil
+        s.biased = biased ? true : nil
+        s.initLow = initLow
+        s.initHigh = initHigh
         s.alpha = alpha
         s.positiveThreshold = positiveThreshold
         s.cgSteps = cgSteps

@@ -29,23 +29,28 @@ import Foundation
 /// model is the same bits for any number of workers, with failures or not, and the same as
 /// `SVDTrainer` in one process. Timings are kept in the job record, not in the model file.
 public final class SVDTrainingJob: JobDriver {
-    /// The `train` job type: svd here, als and als-implicit by `ALSTrainingJob`. svd and ALS jobs
+    /// The `train` job type: svd here, als and als-implicit by `ALSTrainingJob`, nmf by
+    /// `NMFTrainingJob`, baseline by `BaselineTrainingJob`. svd and ALS jobs
     /// resume from their checkpoints after a coordinator restart; baseline jobs, short, keep none.
-    public static let type = JobType(name: "train", summary: "matrix factorization: svd by stratified SGD, als and als-implicit by blocked ALS",
-                                     validate: { _ = try TrainSpec(parameters: $0.parameters) },
+    public static let type = JobType(name: "train", summary: "matrix factorization: svd by stratified SGD, als and als-implicit by blocked ALS, nmf by summed blocks",
+                                     validate: {
+        let train = try TrainSpec(parameters: $0.parameters)
+        if train.algorithm == .nmf && train.nmf.biased { throw JobError(NMFTrainingJob.biasedRefusal) }
+    },
                                      makeDriver: { spec, dataset, context in
         let train = try TrainSpec(parameters: spec.parameters)
         switch train.algorithm {
         case .svd: return try SVDTrainingJob(spec: train, dataset: dataset, context: context)
         case .als, .alsImplicit: return try ALSTrainingJob(spec: train, dataset: dataset, context: context)
         case .baseline: return try BaselineTrainingJob(spec: train, dataset: dataset, context: context)
+        case .nmf: return try NMFTrainingJob(spec: train, dataset: dataset, context: context)
         }
     }, resume: { spec, dataset, context, state in
         let train = try TrainSpec(parameters: spec.parameters)
         switch train.algorithm {
         case .svd: return try SVDTrainingJob(spec: train, dataset: dataset, context: context, resumingFrom: state)
         case .als, .alsImplicit: return try ALSTrainingJob(spec: train, dataset: dataset, context: context, resumingFrom: state)
-        case .baseline: throw JobError("train: baseline jobs keep no checkpoints")
+        case .baseline, .nmf: throw JobError("train: \(train.algorithm.rawValue) jobs keep no checkpoints")
         }
     })
     static let taskKind = "svd-block"

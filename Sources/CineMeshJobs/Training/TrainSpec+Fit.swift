@@ -4,7 +4,7 @@ import CineMeshNumerics
 
 /// What a trainer reports while it runs, for a progress display.
 public struct TrainingProgress {
-    /// After each epoch (svd) or iteration (als): its training and held-out RMSE and timings.
+    /// After each epoch (svd, nmf) or iteration (als): its training and held-out RMSE and timings.
     public var epoch: (EpochReport) -> Void
     /// After each als-implicit iteration: its number and seconds.
     public var iteration: (Int, Double) -> Void
@@ -27,6 +27,7 @@ extension TrainSpec {
         case .als: .als(als)
         case .alsImplicit: .alsImplicit(implicit)
         case .baseline: .baseline(baseline)
+        case .nmf: .nmf(nmf)
         }
     }
 
@@ -50,6 +51,8 @@ extension TrainSpec {
             return try ImplicitALSTrainer(parameters: implicit).fit(train, users: users, items: items, onIteration: progress.iteration)
         case .baseline:
             return baseline.fit(train, users: users, items: items)
+        case .nmf:
+            return try NMFTrainer(parameters: nmf).fit(train, users: users, items: items, test: heldOut, scale: scale, onEpoch: progress.epoch)
         }
     }
 }

@@ -9,9 +9,11 @@ import CineMeshStore
 /// checkpoint interval. Its defaults are stated once, here and in the parameter types (Surprise's for svd).
 ///
 /// It is built from `Settings` (typed, from the command line) or from a job spec's parameters,
-/// named as the `cinemesh train` flags in snake case: `algo` (svd, als, als-implicit, baseline),
+/// named as the `cinemesh train` flags in snake case: `algo` (svd, als, als-implicit, baseline, nmf),
 /// `factors`, `epochs` (iterations for ALS), `lr`, `reg`, `lr_bias`, `reg_bias`, `lr_decay`,
 /// `init_std`, `seed`, `early_stopping`, `no_bias`, `alpha`, `positive_threshold`, `cg_steps`,
+/// `biased`, `init_low`, `init_high` (nmf, Surprise's names; nmf's `reg` is reg_pu and reg_qi,
+/// `reg_bias` reg_bu and reg_bi, `lr_bias` lr_bu and lr_bi),
 /// `split` (none, random:F, last:K or kfold:K:I), `split_seed`, `test` (a dataset of held-out
 /// ratings, as a path on the coordinator or a name in its datasets directory: all of the job's
 /// dataset is then trained on), and `checkpoint_every` (svd and ALS on the cluster: epochs or
@@ -24,7 +26,7 @@ import CineMeshStore
 /// Both ways go through one validation; an unknown parameter is refused by name.
 public struct TrainSpec: Sendable, Equatable {
     public enum Algorithm: String, Sendable, CaseIterable {
-        case svd, als, alsImplicit = "als-implicit", baseline
+        case svd, als, alsImplicit = "als-implicit", baseline, nmf
     }
 
     /// A number given as text and read at the precision of the parameter it sets: `reg` is a
@@ -60,6 +62,10 @@ public struct TrainSpec: Sendable, Equatable {
         public var alpha: Double?
         public var positiveThreshold: Float?
         public var cgSteps: Int?
+        /// nmf: learn biases (Surprise's `biased`), and the range of the initial factors.
+        public var biased: Bool?
+        public var initLow: Float?
+        public var initHigh: Float?
         public var split: SplitSpec?
         public var splitSeed: UInt64?
         public var test: String?
@@ -76,6 +82,7 @@ public struct TrainSpec: Sendable, Equatable {
     public var als = ALSParameters()
     public var implicit = ImplicitALSParameters()
     public var baseline = BaselineTrainer()
+    public var nmf = NMFParameters()
     public var split = SplitSpec.random(testFraction: 0.2)
     public var splitSeed: UInt64 = 42
     /// The held-out dataset replacing the split, if any.
@@ -90,7 +97,7 @@ public struct TrainSpec: Sendable, Equatable {
     public var appended: String?
 
     public static let keys = ["algo", "factors", "epochs", "lr", "reg", "lr_bias", "reg_bias", "lr_decay", "init_std", "seed",
-                              "early_stopping", "no_bias", "alpha", "positive_threshold", "cg_steps", "split", "split_seed", "test",
+                              "early_stopping", "no_bias", "alpha", "positive_threshold", "cg_steps", "biased", "init_low", "init_high", "split", "split_seed", "test",
                               "checkpoint_every", "name", "promote_if_better", "appended"]
 
     /// The defaults: svd with Surprise's parameters, 20% held out at random.
@@ -142,6 +149,17 @@ public struct TrainSpec: Sendable, Equatable {
             if let seed = s.seed { implicit.seed = seed }
         case .baseline:
             if let epochs { baseline.epochs = epochs }
+        case .nmf:
+            if let factors { nmf.factors = factors }
+            if let epochs { nmf.epochs = epochs }
+            if let reg { (nmf.regUser, nmf.regItem) = (reg.double, reg.double) }
+            if let regBias { (nmf.regUserBias, nmf.regItemBias) = (regBias.double, regBias.double) }
+            if let v = try check(s.learningRateBias, "lr_bias", { $0 > 0 && $0.isFinite }) { (nmf.lrUserBias, nmf.lrItemBias) = (Double(v), Double(v)) }
+            if let biased = s.biased { nmf.biased = biased }
+            if let v = try check(s.initLow, "init_low", { $0 >= 0 && $0.isFinite }) { nmf.initLow = v }
+            if let v = try check(s.initHigh, "init_high", { $0.isFinite }) { nmf.initHigh = v }
+            guard nmf.initHigh > nmf.initLow else { throw JobError("train: nmf needs init_high > init_low") }
+            if let seed = s.seed { nmf.seed = seed }
         }
         if let split = s.split { self.split = split }
         if let v = s.splitSeed { splitSeed = v }
@@ -183,7 +201,7 @@ public struct TrainSpec: Sendable, Equatable {
         }
         var s = Settings()
         if let name = parameters["algo"] {
-            guard let algorithm = Algorithm(rawValue: name) else { throw JobError("train: algo '\(name)' is not svd, als, als-implicit or baseline") }
+            guard let algorithm = Algorithm(rawValue: name) else { throw JobError("train: algo '\(name)' is not svd, als, als-implicit, baseline or nmf") }
             s.algorithm = algorithm
         }
         s.factors = try value("factors") { Int($0) }
@@ -200,6 +218,9 @@ public struct TrainSpec: Sendable, Equatable {
         s.alpha = try value("alpha") { Double($0) }
         s.positiveThreshold = try value("positive_threshold") { Float($0) }
         s.cgSteps = try value("cg_steps") { Int($0) }
+        s.biased = try value("biased") { Bool($0) }
+        s.initLow = try value("init_low") { Float($0) }
+        s.initHigh = try value("init_high") { Float($0) }
         if let text = parameters["split"] {
             do { s.split = try SplitSpec(parsing: text) } catch { throw JobError("train: \(error)") }
         }
@@ -256,6 +277,17 @@ public struct TrainSpec: Sendable, Equatable {
             p["seed"] = String(implicit.seed)
         case .baseline:
             p["epochs"] = String(baseline.epochs)
+        case .nmf:
+            // One reg for p_u and q_i, one for the biases, one bias learning rate: the spec sets them in pairs.
+            p["factors"] = String(nmf.factors)
+            p["epochs"] = String(nmf.epochs)
+            p["reg"] = String(nmf.regUser)
+            p["reg_bias"] = String(nmf.regUserBias)
+            p["lr_bias"] = String(Float(nmf.lrUserBias))
+            p["biased"] = String(nmf.biased)
+            p["init_low"] = String(nmf.initLow)
+            p["init_high"] = String(nmf.initHigh)
+            p["seed"] = String(nmf.seed)
         }
         return p
     }
