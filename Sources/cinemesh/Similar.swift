@@ -144,7 +144,8 @@ struct Similar: ParsableCommand {
 
     private func describe(_ catalog: ColumnTable, _ r: Int) -> String {
         let title = catalog.strings("title")?[r] ?? "?"
-        let year = catalog.ints("year")?[r].map { " (\($0))" } ?? ""
+        // MovieLens titles carry their year already: "Matrix, The (1999)".
+        let year = catalog.ints("year")?[r].map { " (\($0))" }.flatMap { title.hasSuffix($0) ? "" : $0 } ?? ""
         let type = catalog.strings("type").map { ", \($0[r])" } ?? ""
         return "\(title)\(year)\(type) [\(catalog.strings("item")?[r] ?? "?")]"
     }
