@@ -32,22 +32,37 @@ public struct BoundedHeap: Sendable {
             }
             scores[c] = score; items[c] = item
         } else if size > 0, Self.worse(scores[0], items[0], score, item) {
-            var c = 0
-            while true {
-                let l = 2 * c + 1
-                if l >= size { break }
-                var w = l
-                if l + 1 < size && Self.worse(scores[l + 1], items[l + 1], scores[l], items[l]) { w = l + 1 }
-                if !Self.worse(scores[w], items[w], score, item) { break }
-                scores[c] = scores[w]; items[c] = items[w]
-                c = w
-            }
-            scores[c] = score; items[c] = item
+            siftDown(item: item, score: score)
         }
     }
 
     /// Forgets every pair, keeping the storage: one heap serves query after query.
     public mutating func removeAll() { size = 0 }
+
+    /// Puts (item, score) in the root's place and moves it down to where it belongs among `size` pairs.
+    @inline(__always)
+    private mutating func siftDown(item: Int, score: Float) {
+        var c = 0
+        while true {
+            let l = 2 * c + 1
+            if l >= size { break }
+            var w = l
+            if l + 1 < size && Self.worse(scores[l + 1], items[l + 1], scores[l], items[l]) { w = l + 1 }
+            if !Self.worse(scores[w], items[w], score, item) { break }
+            scores[c] = scores[w]; items[c] = items[w]
+            c = w
+        }
+        scores[c] = score; items[c] = item
+    }
+
+    /// Removes and returns the worst pair kept (`size` must be positive); draining a heap this way
+    /// gives its pairs worst first and leaves it empty for reuse, without allocating.
+    public mutating func popWorst() -> (item: Int, score: Float) {
+        let top = (item: items[0], score: scores[0])
+        size -= 1
+        if size > 0 { siftDown(item: items[size], score: scores[size]) }
+        return top
+    }
 
     /// The pairs kept, best first.
     public func sorted() -> [(item: Int, score: Float)] {

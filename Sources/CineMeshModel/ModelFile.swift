@@ -6,7 +6,7 @@ import CineMeshData
 /// held-out metrics and the dataset's content hash. Layout in docs/FORMATS.md ("Model files");
 /// written atomically, XXH64-checksummed, refused with a clear error when damaged or of
 /// another version.
-public struct ModelFile: Sendable {
+public struct ModelFile: Sendable, SelfContainedFile {
     /// Everything about the model except its numbers.
     public struct Metadata: Codable, Sendable, Equatable {
         /// The parameters the model was trained with, as its trainer wrote them: kept for people
@@ -118,16 +118,6 @@ public struct ModelFile: Sendable {
         for x in seenItems { w.put(x) }
         w.appendChecksum()
         return w.bytes
-    }
-
-    /// Writes the model atomically.
-    public func write(to path: String) throws {
-        try AtomicFile.write(try encoded(), to: path)
-    }
-
-    /// Reads and verifies a model file.
-    public static func read(_ path: String) throws -> ModelFile {
-        try decode(try FileSystem.readAll(path), file: path)
     }
 
     /// Decodes and verifies a model file's bytes; errors name `path`.
