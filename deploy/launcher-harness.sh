@@ -112,6 +112,10 @@ wait_ssh() {
     [ $SECONDS -lt $deadline ] || { tail -n 20 "$work/$box.log"; skip "box $box did not boot with sshd (systemd in a container does not work here)"; }
     sleep 1
   done
+  # Root gets in while the box still boots; other users only once systemd-user-sessions has
+  # removed /run/nologin (pam_nologin), as on any box: wait for the end of the boot.
+  on "$box" "timeout 60 systemctl is-system-running --wait >/dev/null 2>&1; test ! -e /run/nologin" \
+    || fail "box $box did not finish booting within 60 s (/run/nologin is still there)"
 }
 for box in a b c; do boot "$box"; done
 for box in a b c; do wait_ssh "$box"; done
@@ -134,7 +138,7 @@ register_timeout = 60
 [ssh]
 user = "${ssh_user:-root}"
 identity = "$work/id"
-options = ["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null", "LogLevel=ERROR"]
+options = ["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"]
 connect_timeout = 5
 
 [config]

@@ -161,7 +161,7 @@ public struct Launcher: Sendable {
                 for box in hosts.boxes.filter({ missing.contains($0.name) }) {
                     let log = (try? ssh.run(RemoteScripts.preamble + "journalctl -u cinemesh-worker.service -n 8 --no-pager -o cat 2>&1 || true\n",
                                             on: box, timeout: 30).stdout) ?? ""
-                    message += "\n  \(box.name)'s worker log ends:\n" + log.split(separator: "\n").map { "    \($0)" }.joined(separator: "\n")
+                    message += "\n  \(box.name)'s worker log ends:\n" + log.split(whereSeparator: \.isNewline).map { "    \($0)" }.joined(separator: "\n")
                 }
                 throw SSH.Failure(box: hosts.coordinator.name, step: "wait for workers", message: message)
             }

@@ -15,7 +15,7 @@ public struct SSH: Sendable {
         /// `key=value` lines of stdout, the way the remote scripts report (the first `=` splits).
         public var fields: [String: String] {
             var fields: [String: String] = [:]
-            for line in stdout.split(separator: "\n", omittingEmptySubsequences: true) {
+            for line in stdout.split(whereSeparator: \.isNewline) {
                 guard let eq = line.firstIndex(of: "=") else { continue }
                 fields[String(line[..<eq])] = String(line[line.index(after: eq)...])
             }
@@ -56,26 +56,45 @@ public struct SSH: Sendable {
     }
 
     /// Runs `script` on `box` with `sh`; `privileged` adds `sudo -n` for a user other than root.
-    /// Gives up after `timeout` seconds.
+    /// Gives up after `timeout` seconds. A connection ssh could not make or that closed (exit
+    /// 255) is tried again after 1 s and 3 s: a box that is busy starting services, or a network
+    /// that drops one packet, should not fail a whole `up`. Every script is safe to run again.
     public func run(_ script: String, on box: ClusterHosts.Box, privileged: Bool = true, timeout: Double = 600) throws -> Output {
         var remote = ["sh", "-s"]
         if privileged && settings.needsSudo { remote = ["sudo", "-n", "--"] + remote }
         // `--` ends ssh's options; the remote words are fixed, never a shell string of ours.
         let args = options(portFlag: "-p") + ["--", destination(box)] + remote
-        return try Subprocess.run(sshProgram, args, input: script, timeout: timeout)
+        var output = try Subprocess.run(sshProgram, args, input: script, timeout: timeout)
+        for pause in Self.retryPauses where output.status == 255 {
+            Thread.sleep(forTimeInterval: pause)
+            output = try Subprocess.run(sshProgram, args, input: script, timeout: timeout)
+        }
+        return output
     }
 
+    /// Seconds between attempts when ssh exits 255.
+    static let retryPauses: [Double] = [1, 3]
+
     /// Copies a local file to `remotePath` on `box` (scp).
+    /// Retried like `run` when the connection fails.
     public func copy(_ local: String, to remotePath: String, on box: ClusterHosts.Box, timeout: Double = 1800) throws -> Output {
         let args = ["-q"] + options(portFlag: "-P") + ["--", local, "\(destination(box)):\(remotePath)"]
-        return try Subprocess.run(scpProgram, args, input: nil, timeout: timeout)
+        var output = try Subprocess.run(scpProgram, args, input: nil, timeout: timeout)
+        for pause in Self.retryPauses where output.status == 255 {
+            Thread.sleep(forTimeInterval: pause)
+            output = try Subprocess.run(scpProgram, args, input: nil, timeout: timeout)
+        }
+        return output
     }
 
     /// What ssh said when it failed to reach the box (exit 255), or the script's own words.
     public static func reason(_ output: Output) -> String {
-        let text = output.stderr.split(separator: "\n").filter { !$0.hasPrefix("Warning: Permanently added") }.joined(separator: "\n")
+        let text = output.stderr.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("Warning: Permanently added") }.joined(separator: "\n")
         let said = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if output.status == 255 { return "ssh could not reach it: \(said.isEmpty ? "exit 255" : said)" }
+        if output.status == 255 {
+            return "ssh could not reach it: " + (said.isEmpty
+                ? "exit 255 and no message (an ssh option such as LogLevel may silence it; `ssh -v` to the box says why)" : said)
+        }
         return said.isEmpty ? "exit status \(output.status)" : said
     }
 }

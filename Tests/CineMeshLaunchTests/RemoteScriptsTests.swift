@@ -107,6 +107,15 @@ import Testing
         }
     }
 
+    /// ssh ends its warning with "\r\n", which Swift reads as one Character: the box's own words
+    /// after it used to vanish with the warning.
+    @Test func theReasonKeepsTheBoxsWordsAfterSshsWarning() {
+        let out = SSH.Output(status: 77, stdout: "", stderr: "Warning: Permanently added '10.0.0.1' (ED25519) to the list of known hosts.\r\nplain is not root\n")
+        #expect(SSH.reason(out) == "plain is not root")
+        #expect(SSH.reason(SSH.Output(status: 255, stdout: "", stderr: "")).hasPrefix("ssh could not reach it: exit 255 and no message"))
+        #expect(SSH.Output(status: 0, stdout: "a=1\r\nb=x=y\n\n", stderr: "").fields == ["a": "1", "b": "x=y"])
+    }
+
     @Test func aCommandThatOutlivesItsTimeIsKilled() throws {
         let started = Date()
         let output = try Subprocess.run("sh", ["-c", "echo started; exec sleep 20"], input: nil, timeout: 0.5)
