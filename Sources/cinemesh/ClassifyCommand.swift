@@ -18,20 +18,10 @@ struct ClassifyCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "Dataset directory.")
-    var dataset: String
+    @OptionGroup var options: LikeFeatureOptions
 
     @Option(help: "The classifier: logreg.")
     var model = "logreg"
-
-    @Option(help: "Held-out ratings: random:FRACTION, last:K or kfold:K:I, as for train.")
-    var split = "random:0.2"
-
-    @Option(help: "Seed of the split (train's default).")
-    var splitSeed: UInt64 = 42
-
-    @Option(help: "A rating at or above this is a like.")
-    var like: Float = 4
 
     @Option(name: .customLong("c"), help: "logreg: inverse of the L2 strength, as scikit-learn's C.")
     var c = 1.0
@@ -60,15 +50,9 @@ struct ClassifyCommand: ParsableCommand {
         try reportingErrors {
             guard model == "logreg" else { throw DataError(.usage, "--model '\(model)' is not a classifier CineMesh has (logreg)") }
             guard c > 0, c.isFinite else { throw DataError(.usage, "--c must be positive, not \(c)") }
-            let spec = try SplitSpec(parsing: split)
+            let spec = try options.splitSpec()
             guard spec != .none else { throw DataError(.usage, "--split none holds nothing out to evaluate on") }
-            let data = try Dataset(path: dataset)
-            let hasTime = data.manifest.timestamps != nil
-            if spec.needsTimestamps && !hasTime { throw DataError(.usage, file: dataset, "has no timestamps for --split \(split)") }
-            let (train, test) = try spec.apply(try data.allBlocks(includeTimestamps: hasTime), users: data.users.count, seed: splitSeed)
-            let genres = LikeFeatures.genres(of: data)
-            let f = LikeFeatures(train: train, test: test, userCount: data.users.count, itemCount: data.items.count,
-                                 genres: genres.perItem, genreCount: genres.names.count, hasTime: hasTime, likeThreshold: like)
+            let f = try options.features().features
             let fitted = LogisticRegression.fit(f, use: f.isTest.map { !$0 }, c: c)
             var labels: [Float] = [], probabilities: [Float] = []
             var logLoss = 0.0
@@ -95,7 +79,7 @@ struct ClassifyCommand: ParsableCommand {
                 return
             }
             print("logreg (C \(c)) on \(Terminal.grouped(report.trainRows)) training ratings, \(fitted.iterations) Newton steps\(fitted.converged ? "" : " (not converged)")")
-            print("held out (\(Terminal.grouped(report.testRows)) ratings, like = rating >= \(like)):")
+            print("held out (\(Terminal.grouped(report.testRows)) ratings, like = rating >= \(options.like)):")
             print("  accuracy \(Terminal.fixed(report.accuracy, 4))  precision \(Terminal.fixed(report.precision, 4))  recall \(Terminal.fixed(report.recall, 4))  F1 \(Terminal.fixed(report.f1, 4))")
             print("  ROC-AUC \(Terminal.fixed(report.auc, 4))  log loss \(Terminal.fixed(report.logLoss, 4))")
             print("  feature            weight   weight x std")

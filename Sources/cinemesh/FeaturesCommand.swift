@@ -20,20 +20,10 @@ struct FeaturesCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "Dataset directory.")
-    var dataset: String
+    @OptionGroup var options: LikeFeatureOptions
 
     @Option(help: "The file to write: .csv or .npy.")
     var out: String
-
-    @Option(help: "Held-out ratings: none, random:FRACTION, last:K or kfold:K:I, as for train.")
-    var split = "random:0.2"
-
-    @Option(help: "Seed of the split (train's default).")
-    var splitSeed: UInt64 = 42
-
-    @Option(help: "A rating at or above this is a like.")
-    var like: Float = 4
 
     @Flag(help: "Replace the output file if it exists.")
     var force = false
@@ -43,15 +33,7 @@ struct FeaturesCommand: ParsableCommand {
             let csv = out.hasSuffix(".csv")
             guard csv || out.hasSuffix(".npy") else { throw DataError(.usage, file: out, "--out must end in .csv or .npy") }
             guard force || !FileSystem.exists(out) else { throw DataError(.usage, file: out, "exists (--force replaces it)") }
-            let data = try Dataset(path: dataset)
-            let spec = try SplitSpec(parsing: split)
-            let hasTime = data.manifest.timestamps != nil
-            if spec.needsTimestamps && !hasTime { throw DataError(.usage, file: dataset, "has no timestamps for --split \(split)") }
-            let blocks = try data.allBlocks(includeTimestamps: hasTime)
-            let (train, test) = try spec.apply(blocks, users: data.users.count, seed: splitSeed)
-            let genres = LikeFeatures.genres(of: data)
-            let f = LikeFeatures(train: train, test: test, userCount: data.users.count, itemCount: data.items.count,
-                                 genres: genres.perItem, genreCount: genres.names.count, hasTime: hasTime, likeThreshold: like)
+            let (data, f) = try options.features()
             if csv {
                 var text = "user,item,rating,label,split," + f.names.joined(separator: ",") + "\n"
                 text.reserveCapacity(f.count * (24 + 10 * f.names.count))
@@ -71,7 +53,7 @@ struct FeaturesCommand: ParsableCommand {
                 }
                 try AtomicFile.write(ModelFile.npy(matrix, shape: [f.count, 2 + f.names.count]), to: out)
                 struct Columns: Codable { var columns: [String]; var like: Float; var split: String; var splitSeed: UInt64 }
-                try AtomicFile.write(try JSON.encode(Columns(columns: ["label", "is_test"] + f.names, like: like, split: split, splitSeed: splitSeed)),
+                try AtomicFile.write(try JSON.encode(Columns(columns: ["label", "is_test"] + f.names, like: options.like, split: options.split, splitSeed: options.splitSeed)),
                                      to: out + ".json")
             }
             let likes = f.labels.reduce(0) { $0 + Int($1) }
