@@ -9,6 +9,7 @@ extension ModelFile.Metadata.Hyperparameters {
     public static func alsImplicit(_ parameters: ImplicitALSParameters) -> Self { recording("alsImplicit", parameters) }
     public static func baseline(_ trainer: BaselineTrainer) -> Self { recording("baseline", trainer) }
     public static func nmf(_ parameters: NMFParameters) -> Self { recording("nmf", parameters) }
+    public static func knn(_ parameters: KNNParameters) -> Self { recording("knn", parameters) }
 
     /// Plain Codable structs of numbers always encode, so a failure here is a programming error.
     private static func recording<P: Encodable>(_ trainer: String, _ parameters: P) -> Self {

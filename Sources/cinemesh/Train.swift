@@ -90,6 +90,7 @@ struct Train: ParsableCommand {
             }
             print("dataset \(ds.manifest.name): \(Terminal.grouped(ds.manifest.users)) users, \(Terminal.grouped(ds.manifest.items)) items; train \(Terminal.grouped(trainCount)), test \(Terminal.grouped(testCount)) ratings; grid \(ds.grid.rows)x\(ds.grid.columns)")
             let algo = spec.algorithm
+            if algo.isNeighborhood { return try runNeighborhood(run, loaded: loaded) }
             let started = monotonicSeconds()
             var sweepSeconds = 0.0, evaluationSeconds = 0.0
             var reports: [EpochReport] = []
@@ -97,7 +98,7 @@ struct Train: ParsableCommand {
             switch algo {
             case .alsImplicit: print("iteration  seconds")
             case .als, .svd, .nmf: print("    epoch  train RMSE  test RMSE  seconds")
-            case .baseline: break
+            case .baseline, .itemKNN, .userKNN: break
             }
             let model = try run.fit(progress: TrainingProgress(
                 epoch: { e in
@@ -115,20 +116,7 @@ struct Train: ParsableCommand {
             let fit = monotonicSeconds() - started - evaluationSeconds   // per-epoch test scoring is reporting, not fitting
             let timing = "\(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s)"
             let result = run.evaluate(model, likeThreshold: likeThreshold, topK: topK, rankingUsers: rankingUsers)
-            if let errors = result.errors {
-                print("\(algo.rawValue): test RMSE \(Terminal.fixed(errors.rmse, 4)), MAE \(Terminal.fixed(errors.mae, 4)) on \(Terminal.grouped(errors.count)) ratings; trained in \(timing)")
-            } else if testCount > 0 || !spec.predictsRatings {
-                // als-implicit: scores are preferences, not ratings; RMSE does not apply.
-                print("\(algo.rawValue): trained in \(timing)")
-            } else {
-                print("\(algo.rawValue): trained on every rating in \(timing); nothing held out to score")
-            }
-            if let like = result.like {
-                print("  will like (rating >= \(Terminal.fixed(Double(likeThreshold), 1))): AUC \(Terminal.fixed(like.auc, 4)), accuracy \(Terminal.fixed(like.accuracy, 4)), precision \(Terminal.fixed(like.precision, 4)), recall \(Terminal.fixed(like.recall, 4)), F1 \(Terminal.fixed(like.f1, 4))")
-            }
-            if let ranking = result.ranking {
-                print("  top \(topK) over \(Terminal.grouped(ranking.users)) users: precision \(Terminal.fixed(ranking.precision, 4)), recall \(Terminal.fixed(ranking.recall, 4)), NDCG \(Terminal.fixed(ranking.ndcg, 4)), MAP \(Terminal.fixed(ranking.map, 4)), hit rate \(Terminal.fixed(ranking.hitRate, 4)), coverage \(Terminal.fixed(ranking.coverage, 4))")
-            }
+            printEvaluation(result, algo: algo, timing: timing, heldOut: testCount > 0 || !spec.predictsRatings)
             if let rule = spec.promoteIfBetter, let store {
                 let modelName = spec.name ?? "\(ds.manifest.name)/\(algo.rawValue)"
                 let decision = try rule.decide(candidate: result.metrics, name: modelName, store: try ModelStore(directory: store, keep: keep),
@@ -153,6 +141,40 @@ struct Train: ParsableCommand {
                 print("  SGD sweeps \(Terminal.fixed(sweepSeconds, 3)) s: \(Terminal.grouped(Int(Double(trainCount) * Double(spec.svd.epochs) / sweepSeconds))) rating updates/s")
             }
         }
+    }
+
+    /// The held-out figures of a trained model.
+    private func printEvaluation(_ result: OneProcessTraining.Evaluation, algo: TrainSpec.Algorithm, timing: String, heldOut: Bool) {
+        if let errors = result.errors {
+            print("\(algo.rawValue): test RMSE \(Terminal.fixed(errors.rmse, 4)), MAE \(Terminal.fixed(errors.mae, 4)) on \(Terminal.grouped(errors.count)) ratings; trained in \(timing)")
+        } else if heldOut {
+            // als-implicit: scores are preferences, not ratings; RMSE does not apply.
+            print("\(algo.rawValue): trained in \(timing)")
+        } else {
+            print("\(algo.rawValue): trained on every rating in \(timing); nothing held out to score")
+        }
+        if let like = result.like {
+            print("  will like (rating >= \(Terminal.fixed(Double(likeThreshold), 1))): AUC \(Terminal.fixed(like.auc, 4)), accuracy \(Terminal.fixed(like.accuracy, 4)), precision \(Terminal.fixed(like.precision, 4)), recall \(Terminal.fixed(like.recall, 4)), F1 \(Terminal.fixed(like.f1, 4))")
+        }
+        if let ranking = result.ranking {
+            print("  top \(topK) over \(Terminal.grouped(ranking.users)) users: precision \(Terminal.fixed(ranking.precision, 4)), recall \(Terminal.fixed(ranking.recall, 4)), NDCG \(Terminal.fixed(ranking.ndcg, 4)), MAP \(Terminal.fixed(ranking.map, 4)), hit rate \(Terminal.fixed(ranking.hitRate, 4)), coverage \(Terminal.fixed(ranking.coverage, 4))")
+        }
+    }
+
+    /// item-knn and user-knn in this process: similarities, neighbour lists and the held-out
+    /// evaluation. Their models are not saved or published yet (the model file holds factor models).
+    private func runNeighborhood(_ run: OneProcessTraining, loaded: Double) throws {
+        guard save == nil && store == nil && promoteIfBetter == nil else {
+            throw DataError(.usage, "\(run.spec.algorithm.rawValue) models cannot be saved or published yet (--save, --store, --promote-if-better): the model file holds factor models")
+        }
+        let started = monotonicSeconds()
+        let model = run.fitNeighborhood()
+        let fit = monotonicSeconds() - started
+        let p = run.spec.knn
+        print("\(run.spec.algorithm.rawValue): \(p.rule.rawValue) rule, \(p.similarity.rawValue) similarity, k \(p.k), min_k \(p.minK); \(Terminal.grouped(model.neighbors.entries)) neighbours kept (\(p.neighbors == 0 ? "every positive one" : "at most \(p.neighbors) each"))")
+        let result = run.evaluate(model, likeThreshold: likeThreshold, topK: topK, rankingUsers: rankingUsers)
+        printEvaluation(result, algo: run.spec.algorithm, timing: "\(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s)",
+                        heldOut: run.evaluation.count > 0)
     }
 
     /// One line of the per-epoch table.

@@ -6,6 +6,9 @@ import CineMeshNumerics
 
 extension TrainSpec.Algorithm: ExpressibleByArgument {}
 
+extension NeighborSimilarity: ExpressibleByArgument {}
+extension KNNRule: ExpressibleByArgument {}
+
 extension TrainSpec.Number: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
 }
@@ -15,7 +18,7 @@ extension TrainSpec.Number: ExpressibleByArgument {
 struct TrainSpecOptions: ParsableArguments {
     private static let defaults = TrainSpec()
 
-    @Option(help: "Algorithm: svd, als, als-implicit, baseline or nmf (default: svd).")
+    @Option(help: "Algorithm: svd, als, als-implicit, baseline, nmf, item-knn or user-knn (default: svd).")
     var algo: TrainSpec.Algorithm?
 
     @Option(help: "Latent factors (default: svd \(defaults.svd.factors), als \(defaults.als.factors), als-implicit \(defaults.implicit.factors), nmf \(defaults.nmf.factors)).")
@@ -66,6 +69,27 @@ struct TrainSpecOptions: ParsableArguments {
     @Option(help: "Seed of the initial factors and the block schedule (default \(defaults.svd.seed); nmf's random_state).")
     var seed: UInt64?
 
+    @Option(help: "item-knn, user-knn: neighbours a prediction takes at most (Surprise's k, default \(defaults.knn.k)).")
+    var k: Int?
+
+    @Option(help: "item-knn, user-knn: with fewer neighbours, predict the rule's first term (Surprise's min_k, default \(defaults.knn.minK)).")
+    var minK: Int?
+
+    @Option(help: "item-knn, user-knn: similarity: cosine, msd, pearson or pearson_baseline (default \(defaults.knn.similarity.rawValue)).")
+    var sim: NeighborSimilarity?
+
+    @Option(help: "item-knn, user-knn: a similarity over fewer shared ratings is 0 (default \(defaults.knn.minSupport)).")
+    var minSupport: Int?
+
+    @Option(help: "item-knn, user-knn: pearson_baseline's shrinkage (default \(defaults.knn.shrinkage)).")
+    var shrinkage: Double?
+
+    @Option(help: "item-knn, user-knn: the prediction rule: basic (KNNBasic), means (KNNWithMeans) or baseline (KNNBaseline, the default).")
+    var knn: KNNRule?
+
+    @Option(help: "item-knn, user-knn: neighbours kept per item (user), the most similar first; 0 keeps every positive one (default \(defaults.knn.neighbors)).")
+    var neighbors: Int?
+
     @Option(help: "Held-out ratings: none (train on all), random:FRACTION (by rating), last:K (each user's K latest), kfold:K:I (fold I of K, 0-based) (default \(defaults.split)).")
     var split: String?
 
@@ -98,6 +122,13 @@ struct TrainSpecOptions: ParsableArguments {
         s.alpha = alpha
         s.positiveThreshold = positiveThreshold
         s.cgSteps = cgSteps
+        s.k = k
+        s.minK = minK
+        s.similarity = sim
+        s.minSupport = minSupport
+        s.shrinkage = shrinkage
+        s.knnRule = knn
+        s.neighbors = neighbors
         s.split = try split.map(SplitSpec.init(parsing:))
         s.splitSeed = splitSeed
         s.test = test

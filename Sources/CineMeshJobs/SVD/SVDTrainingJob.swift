@@ -44,13 +44,14 @@ public final class SVDTrainingJob: JobDriver {
         case .als, .alsImplicit: return try ALSTrainingJob(spec: train, dataset: dataset, context: context)
         case .baseline: return try BaselineTrainingJob(spec: train, dataset: dataset, context: context)
         case .nmf: return try NMFTrainingJob(spec: train, dataset: dataset, context: context)
+        case .itemKNN, .userKNN: throw JobError("train: \(train.algorithm.rawValue) does not run on a cluster yet")
         }
     }, resume: { spec, dataset, context, state in
         let train = try TrainSpec(parameters: spec.parameters)
         switch train.algorithm {
         case .svd: return try SVDTrainingJob(spec: train, dataset: dataset, context: context, resumingFrom: state)
         case .als, .alsImplicit: return try ALSTrainingJob(spec: train, dataset: dataset, context: context, resumingFrom: state)
-        case .baseline, .nmf: throw JobError("train: \(train.algorithm.rawValue) jobs keep no checkpoints")
+        case .baseline, .nmf, .itemKNN, .userKNN: throw JobError("train: \(train.algorithm.rawValue) jobs keep no checkpoints")
         }
     })
     static let taskKind = "svd-block"

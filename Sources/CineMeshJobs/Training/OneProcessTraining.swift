@@ -70,3 +70,26 @@ public struct OneProcessTraining {
                          seen: try ModelFile.seenRatings(train: train, dataset: dataset))
     }
 }
+
+extension OneProcessTraining {
+    /// Trains the spec's neighbourhood model (item-knn, user-knn).
+    public func fitNeighborhood() -> KNNModel {
+        KNNTrainer(parameters: spec.knn).fit(train, users: dataset.manifest.users, items: dataset.manifest.items)
+    }
+
+    /// The held-out evaluation of a neighbourhood model, as `evaluate(_:...)` for a factor model.
+    public func evaluate(_ model: KNNModel, likeThreshold: Float, topK: Int, rankingUsers: Int) -> Evaluation {
+        var out = Evaluation()
+        guard evaluation.count > 0 else { return out }
+        let scale = dataset.manifest.ratingScale
+        let errors = evaluation.errors(of: model, scale: scale)
+        let like = LikeClassification(ratings: evaluation.ratings, predictions: evaluation.predictions(of: model, scale: scale), threshold: likeThreshold)
+        let ranking = RankingMetrics(model: model, train: train, test: evaluation, threshold: likeThreshold, k: topK, maxUsers: rankingUsers)
+        out.errors = errors
+        out.like = like
+        out.ranking = ranking
+        out.metrics = ["rmse": errors.rmse, "mae": errors.mae, "auc": like.auc, "f1": like.f1,
+                       "precision@\(topK)": ranking.precision, "ndcg@\(topK)": ranking.ndcg]
+        return out
+    }
+}

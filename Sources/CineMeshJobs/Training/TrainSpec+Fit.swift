@@ -1,3 +1,4 @@
+import CineMeshCluster
 import CineMeshData
 import CineMeshModel
 import CineMeshNumerics
@@ -28,6 +29,7 @@ extension TrainSpec {
         case .alsImplicit: .alsImplicit(implicit)
         case .baseline: .baseline(baseline)
         case .nmf: .nmf(nmf)
+        case .itemKNN, .userKNN: .knn(knn)
         }
     }
 
@@ -53,6 +55,8 @@ extension TrainSpec {
             return baseline.fit(train, users: users, items: items)
         case .nmf:
             return try NMFTrainer(parameters: nmf).fit(train, users: users, items: items, test: heldOut, scale: scale, onEpoch: progress.epoch)
+        case .itemKNN, .userKNN:
+            throw JobError("train: \(algorithm.rawValue) is a neighbourhood model, not a factor model (KNNTrainer trains it)")
         }
     }
 }

@@ -9,11 +9,14 @@ import CineMeshStore
 /// checkpoint interval. Its defaults are stated once, here and in the parameter types (Surprise's for svd).
 ///
 /// It is built from `Settings` (typed, from the command line) or from a job spec's parameters,
-/// named as the `cinemesh train` flags in snake case: `algo` (svd, als, als-implicit, baseline, nmf),
+/// named as the `cinemesh train` flags in snake case: `algo` (svd, als, als-implicit, baseline, nmf,
+/// item-knn, user-knn),
 /// `factors`, `epochs` (iterations for ALS), `lr`, `reg`, `lr_bias`, `reg_bias`, `lr_decay`,
 /// `init_std`, `seed`, `early_stopping`, `no_bias`, `alpha`, `positive_threshold`, `cg_steps`,
 /// `biased`, `init_low`, `init_high` (nmf, Surprise's names; nmf's `reg` is reg_pu and reg_qi,
-/// `reg_bias` reg_bu and reg_bi, `lr_bias` lr_bu and lr_bi),
+/// `reg_bias` reg_bu and reg_bi, `lr_bias` lr_bu and lr_bi), `k`, `min_k`, `sim`, `min_support`,
+/// `shrinkage`, `knn` (basic, means, baseline) and `neighbors` (item-knn and user-knn, Surprise's
+/// names; `epochs` are then the baselines'),
 /// `split` (none, random:F, last:K or kfold:K:I), `split_seed`, `test` (a dataset of held-out
 /// ratings, as a path on the coordinator or a name in its datasets directory: all of the job's
 /// dataset is then trained on), and `checkpoint_every` (svd and ALS on the cluster: epochs or
@@ -27,6 +30,10 @@ import CineMeshStore
 public struct TrainSpec: Sendable, Equatable {
     public enum Algorithm: String, Sendable, CaseIterable {
         case svd, als, alsImplicit = "als-implicit", baseline, nmf
+        case itemKNN = "item-knn", userKNN = "user-knn"
+
+        /// Whether the algorithm is a neighbourhood model rather than a factor model.
+        public var isNeighborhood: Bool { self == .itemKNN || self == .userKNN }
     }
 
     /// A number given as text and read at the precision of the parameter it sets: `reg` is a
@@ -66,6 +73,15 @@ public struct TrainSpec: Sendable, Equatable {
         public var biased: Bool?
         public var initLow: Float?
         public var initHigh: Float?
+        /// item-knn and user-knn: Surprise's `k`, `min_k`, similarity `name`, `min_support`,
+        /// `shrinkage`, the rule (KNNBasic, KNNWithMeans, KNNBaseline) and the neighbours kept.
+        public var k: Int?
+        public var minK: Int?
+        public var similarity: NeighborSimilarity?
+        public var minSupport: Int?
+        public var shrinkage: Double?
+        public var knnRule: KNNRule?
+        public var neighbors: Int?
         public var split: SplitSpec?
         public var splitSeed: UInt64?
         public var test: String?
@@ -83,6 +99,8 @@ public struct TrainSpec: Sendable, Equatable {
     public var implicit = ImplicitALSParameters()
     public var baseline = BaselineTrainer()
     public var nmf = NMFParameters()
+    /// item-knn and user-knn (`userBased` follows the algorithm).
+    public var knn = KNNParameters()
     public var split = SplitSpec.random(testFraction: 0.2)
     public var splitSeed: UInt64 = 42
     /// The held-out dataset replacing the split, if any.
@@ -97,7 +115,8 @@ public struct TrainSpec: Sendable, Equatable {
     public var appended: String?
 
     public static let keys = ["algo", "factors", "epochs", "lr", "reg", "lr_bias", "reg_bias", "lr_decay", "init_std", "seed",
-                              "early_stopping", "no_bias", "alpha", "positive_threshold", "cg_steps", "biased", "init_low", "init_high", "split", "split_seed", "test",
+                              "early_stopping", "no_bias", "alpha", "positive_threshold", "cg_steps", "biased", "init_low", "init_high",
+                              "k", "min_k", "sim", "min_support", "shrinkage", "knn", "neighbors", "split", "split_seed", "test",
                               "checkpoint_every", "name", "promote_if_better", "appended"]
 
     /// The defaults: svd with Surprise's parameters, 20% held out at random.
@@ -160,6 +179,19 @@ public struct TrainSpec: Sendable, Equatable {
             if let v = try check(s.initHigh, "init_high", { $0.isFinite }) { nmf.initHigh = v }
             guard nmf.initHigh > nmf.initLow else { throw JobError("train: nmf needs init_high > init_low") }
             if let seed = s.seed { nmf.seed = seed }
+        case .itemKNN, .userKNN:
+            knn.userBased = algorithm == .userKNN
+            if let epochs { knn.baseline.epochs = epochs }
+            if let v = try check(s.k, "k", { $0 >= 1 }) { knn.k = v }
+            if let v = try check(s.minK, "min_k", { $0 >= 0 }) { knn.minK = v }
+            if let v = s.similarity { knn.similarity = v }
+            if let v = try check(s.minSupport, "min_support", { $0 >= 0 }) { knn.minSupport = v }
+            if let v = try check(s.shrinkage, "shrinkage", { $0 >= 0 && $0.isFinite }) { knn.shrinkage = v }
+            if let v = s.knnRule { knn.rule = v }
+            if let v = try check(s.neighbors, "neighbors", { $0 >= 0 }) { knn.neighbors = v }
+            guard knn.neighbors == 0 || knn.neighbors >= knn.k else {
+                throw JobError("train: neighbors (\(knn.neighbors)) must be 0 (all) or at least k (\(knn.k))")
+            }
         }
         if let split = s.split { self.split = split }
         if let v = s.splitSeed { splitSeed = v }
@@ -201,7 +233,9 @@ public struct TrainSpec: Sendable, Equatable {
         }
         var s = Settings()
         if let name = parameters["algo"] {
-            guard let algorithm = Algorithm(rawValue: name) else { throw JobError("train: algo '\(name)' is not svd, als, als-implicit, baseline or nmf") }
+            guard let algorithm = Algorithm(rawValue: name) else {
+                throw JobError("train: algo '\(name)' is not \(Algorithm.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             s.algorithm = algorithm
         }
         s.factors = try value("factors") { Int($0) }
@@ -221,6 +255,13 @@ public struct TrainSpec: Sendable, Equatable {
         s.biased = try value("biased") { Bool($0) }
         s.initLow = try value("init_low") { Float($0) }
         s.initHigh = try value("init_high") { Float($0) }
+        s.k = try value("k") { Int($0) }
+        s.minK = try value("min_k") { Int($0) }
+        s.similarity = try value("sim") { NeighborSimilarity(rawValue: $0) }
+        s.minSupport = try value("min_support") { Int($0) }
+        s.shrinkage = try value("shrinkage") { Double($0) }
+        s.knnRule = try value("knn") { KNNRule(rawValue: $0) }
+        s.neighbors = try value("neighbors") { Int($0) }
         if let text = parameters["split"] {
             do { s.split = try SplitSpec(parsing: text) } catch { throw JobError("train: \(error)") }
         }
@@ -288,6 +329,15 @@ public struct TrainSpec: Sendable, Equatable {
             p["init_low"] = String(nmf.initLow)
             p["init_high"] = String(nmf.initHigh)
             p["seed"] = String(nmf.seed)
+        case .itemKNN, .userKNN:
+            p["epochs"] = String(knn.baseline.epochs)
+            p["k"] = String(knn.k)
+            p["min_k"] = String(knn.minK)
+            p["sim"] = knn.similarity.rawValue
+            p["min_support"] = String(knn.minSupport)
+            p["shrinkage"] = String(knn.shrinkage)
+            p["knn"] = knn.rule.rawValue
+            p["neighbors"] = String(knn.neighbors)
         }
         return p
     }

@@ -1,0 +1,114 @@
+import CineMeshData
+import Foundation
+
+/// Each x's neighbours with a positive similarity, the most similar first (ties: the lower index
+/// first), in one contiguous buffer: x's are `offsets[x] ..< offsets[x + 1]` of `neighbors` and
+/// `similarities`. What a neighbourhood model keeps of its similarity matrix.
+public struct NeighborLists: Sendable, Equatable {
+    public let offsets: [Int]
+    public let neighbors: [Int32]
+    public let similarities: [Double]
+
+    public init(offsets: [Int], neighbors: [Int32], similarities: [Double]) {
+        precondition(offsets.first == 0 && offsets.last == neighbors.count && neighbors.count == similarities.count, "neighbour lists out of shape")
+        self.offsets = offsets
+        self.neighbors = neighbors
+        self.similarities = similarities
+    }
+
+    /// Lists from unordered ones: each x's entries sorted (similarity descending, then index
+    /// ascending) and cut to the `keep` best (0: all).
+    public init(unsorted offsets: [Int], neighbors: [Int32], similarities: [Double], keep: Int,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        let count = offsets.count - 1
+        // Kept entries of each x, then the output offsets; each thread sorts whole x's into place.
+        var outOffsets = [Int](repeating: 0, count: count + 1)
+        for x in 0 ..< count {
+            let n = offsets[x + 1] - offsets[x]
+            outOffsets[x + 1] = outOffsets[x] + (keep > 0 ? Swift.min(n, keep) : n)
+        }
+        let kept = outOffsets
+        var outNeighbors = [Int32](repeating: 0, count: outOffsets[count])
+        var outSimilarities = [Double](repeating: 0, count: outOffsets[count])
+        let chunk = Swift.max(64, (count + 8 * threads - 1) / Swift.max(1, 8 * threads))
+        outNeighbors.withUnsafeMutableBufferPointer { on in
+            outSimilarities.withUnsafeMutableBufferPointer { os in
+                let out = UnsafeSendable((on, os))
+                DispatchQueue.concurrentPerform(iterations: (count + chunk - 1) / chunk) { c in
+                    let (on, os) = out.value
+                    var scratch: [Entry] = []
+                    for x in c * chunk ..< Swift.min(count, (c + 1) * chunk) {
+                        scratch.removeAll(keepingCapacity: true)
+                        for j in offsets[x] ..< offsets[x + 1] { scratch.append(Entry(neighbor: neighbors[j], similarity: similarities[j])) }
+                        scratch.sort(by: Entry.before)
+                        for (k, e) in scratch.prefix(kept[x + 1] - kept[x]).enumerated() {
+                            on[kept[x] + k] = e.neighbor
+                            os[kept[x] + k] = e.similarity
+                        }
+                    }
+                }
+            }
+        }
+        self.init(offsets: outOffsets, neighbors: outNeighbors, similarities: outSimilarities)
+    }
+
+    /// Lists for `count` x's with no neighbours.
+    public init(empty count: Int) {
+        self.init(offsets: [Int](repeating: 0, count: count + 1), neighbors: [], similarities: [])
+    }
+
+    public var count: Int { offsets.count - 1 }
+
+    /// Entries over all lists.
+    public var entries: Int { neighbors.count }
+
+    /// One neighbour and its similarity.
+    struct Entry {
+        var neighbor: Int32
+        var similarity: Double
+
+        /// The lists' order: total, so a list does not depend on the order its entries came in.
+        @inline(__always)
+        static func before(_ l: Entry, _ r: Entry) -> Bool {
+            l.similarity != r.similarity ? l.similarity > r.similarity : l.neighbor < r.neighbor
+        }
+    }
+
+    /// The `keep` best (0: all) of each x's neighbours in these lists and in `other` (lists of
+    /// another tile over the same x's): a merge of sorted lists, so tiles merged in any order and
+    /// grouping give the same lists.
+    public func merged(with other: NeighborLists, keep: Int) -> NeighborLists {
+        precondition(other.count == count, "merging neighbour lists of another size")
+        var offsets = [0], neighbors: [Int32] = [], similarities: [Double] = []
+        offsets.reserveCapacity(count + 1)
+        neighbors.reserveCapacity(entries + other.entries)
+        similarities.reserveCapacity(entries + other.entries)
+        for x in 0 ..< count {
+            var i = self.offsets[x], j = other.offsets[x]
+            let (ei, ej) = (self.offsets[x + 1], other.offsets[x + 1])
+            var taken = 0
+            while (i < ei || j < ej) && (keep == 0 || taken < keep) {
+                let takeSelf = j == ej || (i < ei && Entry.before(Entry(neighbor: self.neighbors[i], similarity: self.similarities[i]),
+                                                                  Entry(neighbor: other.neighbors[j], similarity: other.similarities[j])))
+                if takeSelf {
+                    neighbors.append(self.neighbors[i])
+                    similarities.append(self.similarities[i])
+                    i += 1
+                } else {
+                    neighbors.append(other.neighbors[j])
+                    similarities.append(other.similarities[j])
+                    j += 1
+                }
+                taken += 1
+            }
+            offsets.append(neighbors.count)
+        }
+        return NeighborLists(offsets: offsets, neighbors: neighbors, similarities: similarities)
+    }
+
+    /// x's neighbours and their similarities, most similar first.
+    public func list(_ x: Int) -> (neighbors: ArraySlice<Int32>, similarities: ArraySlice<Double>) {
+        let r = offsets[x] ..< offsets[x + 1]
+        return (neighbors[r], similarities[r])
+    }
+}

@@ -1,0 +1,140 @@
+@testable import CineMeshData
+@testable import CineMeshModel
+@testable import CineMeshNumerics
+import Testing
+
+@Suite struct KNNTests {
+    /// 3 users, 3 items, 8 ratings in one block:
+    ///   u0: i0 5, i1 3, i2 4;  u1: i0 4, i1 2;  u2: i0 1, i1 5, i2 2.
+    static let block = RatingBlock(row: 0, column: 0, userRange: 0 ..< 3, itemRange: 0 ..< 3,
+                                   users: [0, 0, 0, 1, 1, 2, 2, 2], items: [0, 1, 2, 0, 1, 0, 1, 2], ratings: [5, 3, 4, 4, 2, 1, 5, 2])
+
+    static func fit(_ configure: (inout KNNParameters) -> Void) -> KNNModel {
+        var p = KNNParameters()
+        configure(&p)
+        return KNNTrainer(parameters: p).fit([block], users: 3, items: 3)
+    }
+
+    static func similarity(_ m: KNNModel, _ x: Int, _ x2: Int) -> Double? {
+        let l = m.neighbors.list(x)
+        return zip(l.neighbors, l.similarities).first { $0.0 == Int32(x2) }?.1
+    }
+
+    /// Item-item cosine over the users who rated both, by hand:
+    ///   i0-i1: (15 + 8 + 5) / sqrt(42 x 38); i0-i2: (20 + 2) / sqrt(26 x 20); i1-i2: (12 + 10) / sqrt(34 x 20).
+    @Test func cosineSimilaritiesMatchAHandComputation() throws {
+        let m = Self.fit { $0.similarity = .cosine; $0.rule = .basic }
+        let s01 = 28 / (42.0 * 38).squareRoot(), s02 = 22 / (26.0 * 20).squareRoot(), s12 = 22 / (34.0 * 20).squareRoot()
+        #expect(abs(try #require(Self.similarity(m, 0, 1)) - s01) < 1e-12)
+        #expect(abs(try #require(Self.similarity(m, 1, 0)) - s01) < 1e-12)
+        #expect(abs(try #require(Self.similarity(m, 0, 2)) - s02) < 1e-12)
+        #expect(abs(try #require(Self.similarity(m, 2, 1)) - s12) < 1e-12)
+        // Most similar first: i2's list is i0 (0.965), then i1 (0.844).
+        #expect(Array(m.neighbors.list(2).neighbors) == [0, 1])
+    }
+
+    /// msd i0-i1: 1 / ((4 + 4 + 16) / 3 + 1) = 1/9. Pearson i0-i1 is negative (-16 / sqrt(26 x 14))
+    /// and so is not kept; i0-i2 over two users is exactly correlated (1).
+    @Test func msdAndPearsonMatchAHandComputation() throws {
+        let msd = Self.fit { $0.similarity = .msd }
+        #expect(abs(try #require(Self.similarity(msd, 0, 1)) - 1.0 / 9) < 1e-12)
+        let pearson = Self.fit { $0.similarity = .pearson; $0.rule = .means }
+        #expect(Self.similarity(pearson, 0, 1) == nil)
+        #expect(abs(try #require(Self.similarity(pearson, 0, 2)) - 1) < 1e-12)
+    }
+
+    /// pearson_baseline with zero baseline epochs (so b_u = b_i = 0 and the residual is r - 3.25):
+    /// i0-i2 over u0 and u2: residuals (1.75, -2.25) and (0.75, -1.25); 4.125 / sqrt(8.125 x 2.125),
+    /// shrunk by (2 - 1) / (2 - 1 + 100).
+    @Test func pearsonBaselineShrinksByTheSharedCount() throws {
+        let m = Self.fit { $0.baseline.epochs = 0 }
+        let expected = 4.125 / (8.125 * 2.125).squareRoot() * (1.0 / 101)
+        #expect(abs(try #require(Self.similarity(m, 0, 2)) - expected) < 1e-12)
+    }
+
+    /// KNNBasic for (u1, i2): u1 rated i0 (4) and i1 (2); by cosine, k 2 averages both by
+    /// similarity, k 1 takes i0 alone, and min_k 3 finds too few and predicts the global mean 26/8.
+    @Test func basicRuleAveragesTheKMostSimilar() {
+        let s02 = 22 / (26.0 * 20).squareRoot(), s12 = 22 / (34.0 * 20).squareRoot()
+        let two = Self.fit { $0.similarity = .cosine; $0.rule = .basic; $0.k = 2 }
+        #expect(abs(two.predict(users: [1], items: [2])[0] - (s02 * 4 + s12 * 2) / (s02 + s12)) < 1e-12)
+        let one = Self.fit { $0.similarity = .cosine; $0.rule = .basic; $0.k = 1 }
+        #expect(one.predict(users: [1], items: [2])[0] == 4)
+        let tooFew = Self.fit { $0.similarity = .cosine; $0.rule = .basic; $0.minK = 3 }
+        #expect(tooFew.predict(users: [1], items: [2])[0] == 26.0 / 8)
+        // An item or user the training data never had gets the global mean under basic.
+        #expect(two.predict(users: [-1, 1], items: [2, -1]) == [26.0 / 8, 26.0 / 8])
+    }
+
+    /// KNNWithMeans for (u1, i2) by msd: mean(i2) = 3 plus the similarity-weighted deviations of
+    /// u1's ratings from their items' means (i0: 4 - 10/3, i1: 2 - 10/3).
+    @Test func meansRuleAddsDeviationsFromItemMeans() {
+        let m = Self.fit { $0.similarity = .msd; $0.rule = .means }
+        // msd i2-i0: (1 + 1) / 2 -> 1/2; i2-i1: (1 + 9) / 2 -> 1/6.
+        let (s0, s1) = (0.5, 1.0 / 6)
+        let expected = 3 + (s0 * (4 - 10.0 / 3) + s1 * (2 - 10.0 / 3)) / (s0 + s1)
+        #expect(abs(m.predict(users: [1], items: [2])[0] - expected) < 1e-12)
+    }
+
+    /// Tiles of every size give the same neighbour lists (each pair's sums are added in the same
+    /// user order), and so do candidates offered in any order.
+    @Test func listsDoNotDependOnTilingOrCandidateOrder() throws {
+        var c = GeneratorConfig(ratings: 4_000, users: 120, items: 90)
+        c.seed = 11
+        let f = try GeneratedSplit(c)
+        for similarity in NeighborSimilarity.allCases {
+            var p = KNNParameters()
+            p.similarity = similarity
+            p.neighbors = 12
+            let whole = KNNTrainer(parameters: p).fit(f.train, users: f.users, items: f.items).neighbors
+            let edge7 = KNNTrainer(parameters: p, tileBytes: 7 * 7 * 8 * CoRatingSums.width(similarity)).fit(f.train, users: f.users, items: f.items).neighbors
+            #expect(whole == edge7, "\(similarity)")
+            #expect(whole.entries == 12 * f.items, "\(similarity): every item keeps 12")
+            // The 7-wide tiles' own lists, merged in a shuffled order.
+            var tiles = KNNTrainer.tiles(f.items, edge: 7).map { a, b in
+                var sums = CoRatingSums(a: a, b: b, similarity: similarity)
+                sums.add(CoRatingInput(f.train, ys: f.users, userBased: false, baselines: similarity.usesBaseline ? Self.baselines(f) : nil))
+                return sums.neighbors(count: f.items, parameters: p, keep: 12)
+            }
+            var rng = SeededRandom(seed: 3)
+            tiles.shuffle(using: &rng)
+            let merged = tiles.dropFirst().reduce(tiles[0]) { $0.merged(with: $1, keep: 12) }
+            #expect(merged == whole, "\(similarity)")
+        }
+    }
+
+    static func baselines(_ f: GeneratedSplit) -> CoRatingInput.Baselines {
+        let b = BaselineTrainer().fit(f.train, users: f.users, items: f.items)
+        return CoRatingInput.Baselines(mean: b.globalMean, x: b.itemBias, y: b.userBias)
+    }
+
+    /// The top-N path (every item's score for one user) and the single-prediction path agree,
+    /// item- and user-based, for every rule.
+    @Test func scoresForAUserEqualSinglePredictions() throws {
+        var c = GeneratorConfig(ratings: 2_000, users: 80, items: 60)
+        c.seed = 5
+        let f = try GeneratedSplit(c)
+        for userBased in [false, true] {
+            for rule in KNNRule.allCases {
+                var p = KNNParameters()
+                p.userBased = userBased
+                p.rule = rule
+                p.k = 5
+                p.minK = 2
+                let m = KNNTrainer(parameters: p).fit(f.train, users: f.users, items: f.items)
+                for u in [0, 7, 33] {
+                    let all = m.scores(user: u)
+                    let one = m.predict(users: [Int32](repeating: Int32(u), count: f.items), items: (0 ..< f.items).map { Int32($0) })
+                    for i in 0 ..< f.items { #expect(abs(all[i] - one[i]) < 1e-9, "user-based \(userBased) \(rule) u\(u) i\(i)") }
+                }
+            }
+        }
+    }
+
+    /// A bounded list keeps the most similar.
+    @Test func boundedListsKeepTheMostSimilar() throws {
+        let m = Self.fit { $0.similarity = .cosine; $0.neighbors = 1; $0.k = 1 }
+        #expect(Array(m.neighbors.list(2).neighbors) == [0])
+        #expect(Array(m.neighbors.list(0).neighbors) == [2])
+    }
+}
