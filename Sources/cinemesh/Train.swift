@@ -171,7 +171,7 @@ struct Train: ParsableCommand {
         let model = run.fitNeighborhood()
         let fit = monotonicSeconds() - started
         let p = run.spec.knn
-        print("\(run.spec.algorithm.rawValue): \(p.rule.rawValue) rule, \(p.similarity.rawValue) similarity, k \(p.k), min_k \(p.minK); \(Terminal.grouped(model.neighbors.entries)) neighbours kept (\(p.neighbors == 0 ? "every positive one" : "at most \(p.neighbors) each"))")
+        print("\(run.spec.algorithm.rawValue): \(p.rule.rawValue) rule, \(p.similarity.rawValue) similarity, k \(p.k), min_k \(p.minK); \(Terminal.grouped(model.neighbors.entries)) neighbours kept (\(p.neighbors == 0 ? "every positive one" : "at most \(p.neighbors) each"), checksum \(model.neighbors.checksum))")
         let result = run.evaluate(model, likeThreshold: likeThreshold, topK: topK, rankingUsers: rankingUsers)
         printEvaluation(result, algo: run.spec.algorithm, timing: "\(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s)",
                         heldOut: run.evaluation.count > 0)
@@ -188,6 +188,15 @@ struct Train: ParsableCommand {
         // A test dataset is read by the coordinator: a path on its box (as given here) or a name in
         // its datasets directory.
         let spec = try options.spec(test: test.map(datasetReference), checkpointEvery: checkpointEvery, name: name, promoteIfBetter: promoteIfBetter)
+        if spec.algorithm.isNeighborhood {
+            guard save == nil && store == nil && promoteIfBetter == nil else {
+                throw DataError(.usage, "\(spec.algorithm.rawValue) models cannot be saved or published yet (--save, --store, --promote-if-better): the model file holds factor models")
+            }
+            return try client.run(JobSpec(type: "train", dataset: datasetReference(dataset), parameters: spec.parameters), local: local) { final, _ in
+                guard let json = final.result else { throw DataError(.io, "job \(final.id) left no result") }
+                print(try JSONDecoder().decode(NeighborhoodResult.self, from: Data(json.utf8)).summary)
+            }
+        }
         try client.run(JobSpec(type: "train", dataset: datasetReference(dataset), parameters: spec.parameters), local: local, then: keep(_:from:))
     }
 

@@ -254,6 +254,15 @@ import Testing
     /// Trains svd on `workers` worker processes; returns the job record and the model file's bytes.
     func trainOnCluster(_ scratch: Scratch, workers: Int, parameters: [String: String],
                         during: (LocalCluster, ClusterClient, Int64) throws -> Void = { _, _, _ in }) throws -> (JobRecord, [UInt8], String) {
+        let (done, log) = try trainJobOnCluster(scratch, workers: workers, parameters: parameters, during: during)
+        let result = try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(done.result).utf8))
+        return (done, try FileSystem.readAll(try #require(result.modelFile)), log)
+    }
+
+    /// A `train` job on `sample` on a throwaway cluster of `workers`: its final record (expected
+    /// to have succeeded) and the coordinator's log.
+    func trainJobOnCluster(_ scratch: Scratch, workers: Int, parameters: [String: String],
+                           during: (LocalCluster, ClusterClient, Int64) throws -> Void = { _, _, _ in }) throws -> (JobRecord, String) {
         let cluster = try LocalCluster.start(binary: cinemeshBinary, directory: scratch.sub("cluster-\(workers)-\(UInt32.random(in: 0 ... .max))"),
                                              workers: workers, datasetsDirectory: scratch.path, configFile: nil, settings: Self.settings,
                                              detached: false)
@@ -263,8 +272,7 @@ import Testing
         try during(cluster, client, job.id)
         let done = try wait(client, job.id, seconds: 120)
         #expect(done.state == .succeeded, "\(done.error ?? "")")
-        let result = try JSONDecoder().decode(TrainingResult.self, from: Data(try #require(done.result).utf8))
-        return (done, try FileSystem.readAll(try #require(result.modelFile)), try String(contentsOfFile: cluster.coordinator.log, encoding: .utf8))
+        return (done, try String(contentsOfFile: cluster.coordinator.log, encoding: .utf8))
     }
 
     static let svdParameters = ["factors": "16", "epochs": "4", "lr": "0.01", "reg": "0.05", "seed": "3", "split": "random:0.2", "split_seed": "42"]

@@ -30,9 +30,9 @@ import Foundation
 /// `SVDTrainer` in one process. Timings are kept in the job record, not in the model file.
 public final class SVDTrainingJob: JobDriver {
     /// The `train` job type: svd here, als and als-implicit by `ALSTrainingJob`, nmf by
-    /// `NMFTrainingJob`, baseline by `BaselineTrainingJob`. svd and ALS jobs
+    /// `NMFTrainingJob`, baseline by `BaselineTrainingJob`, item-knn and user-knn by `KNNTrainingJob`. svd and ALS jobs
     /// resume from their checkpoints after a coordinator restart; baseline jobs, short, keep none.
-    public static let type = JobType(name: "train", summary: "matrix factorization: svd by stratified SGD, als and als-implicit by blocked ALS, nmf by summed blocks",
+    public static let type = JobType(name: "train", summary: "matrix factorization: svd by stratified SGD, als and als-implicit by blocked ALS, nmf by summed blocks, item-knn and user-knn by similarity tiles",
                                      validate: {
         let train = try TrainSpec(parameters: $0.parameters)
         if train.algorithm == .nmf && train.nmf.biased { throw JobError(NMFTrainingJob.biasedRefusal) }
@@ -44,7 +44,7 @@ public final class SVDTrainingJob: JobDriver {
         case .als, .alsImplicit: return try ALSTrainingJob(spec: train, dataset: dataset, context: context)
         case .baseline: return try BaselineTrainingJob(spec: train, dataset: dataset, context: context)
         case .nmf: return try NMFTrainingJob(spec: train, dataset: dataset, context: context)
-        case .itemKNN, .userKNN: throw JobError("train: \(train.algorithm.rawValue) does not run on a cluster yet")
+        case .itemKNN, .userKNN: return try KNNTrainingJob(spec: train, dataset: dataset, context: context)
         }
     }, resume: { spec, dataset, context, state in
         let train = try TrainSpec(parameters: spec.parameters)

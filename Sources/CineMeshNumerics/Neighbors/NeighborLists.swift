@@ -112,3 +112,59 @@ public struct NeighborLists: Sendable, Equatable {
         return (neighbors[r], similarities[r])
     }
 }
+
+extension NeighborLists {
+    /// XXH64 over the offsets, neighbours and similarities' bits: equal lists, equal checksum; what
+    /// a cluster run and a one-process run are compared by.
+    public var checksum: String {
+        var h = XXHash64()
+        for array in [offsets.map { UInt64($0) }, neighbors.map { UInt64(UInt32(bitPattern: $0)) }, similarities.map(\.bitPattern)] {
+            array.withUnsafeBytes { h.update($0) }
+        }
+        return String(h.finalize(), radix: 16)
+    }
+
+    /// The lists of the x's `ranges` only (each x's count, then every entry), as a worker sends a
+    /// tile's lists back; `init(counts:...)` reverses it.
+    public func restricted(to ranges: [Range<Int>]) -> (counts: [Int32], neighbors: [Int32], similarities: [Double]) {
+        var counts: [Int32] = [], n: [Int32] = [], s: [Double] = []
+        for x in ranges.joined() {
+            counts.append(Int32(offsets[x + 1] - offsets[x]))
+            n += neighbors[offsets[x] ..< offsets[x + 1]]
+            s += similarities[offsets[x] ..< offsets[x + 1]]
+        }
+        return (counts, n, s)
+    }
+
+    /// Lists over `count` x's holding `counts[k]` entries for the k-th x of `ranges` (in order)
+    /// and none for the others; nil when the sizes or indices do not fit, or a list is out of
+    /// order or holds a similarity that is not positive.
+    public init?(count: Int, ranges: [Range<Int>], counts: [Int32], neighbors: [Int32], similarities: [Double]) {
+        let xs = Array(ranges.joined())
+        guard xs.count == counts.count, neighbors.count == similarities.count, xs.allSatisfy({ (0 ..< count).contains($0) }) else { return nil }
+        var perX = [Int](repeating: 0, count: count)
+        for (x, c) in zip(xs, counts) {
+            guard c >= 0 else { return nil }
+            perX[x] = Int(c)
+        }
+        var offsets = [Int](repeating: 0, count: count + 1)
+        for x in 0 ..< count { offsets[x + 1] = offsets[x] + perX[x] }
+        guard offsets[count] == neighbors.count else { return nil }
+        // The entries arrive in `ranges` order; place each x's run at its offset.
+        var n = [Int32](repeating: 0, count: neighbors.count), s = [Double](repeating: 0, count: neighbors.count)
+        var at = 0
+        for x in xs {
+            for k in 0 ..< perX[x] {
+                let (neighbor, sim) = (neighbors[at + k], similarities[at + k])
+                guard (0 ..< Int32(count)).contains(neighbor), sim > 0, sim.isFinite else { return nil }
+                if k > 0 && !Entry.before(Entry(neighbor: n[offsets[x] + k - 1], similarity: s[offsets[x] + k - 1]), Entry(neighbor: neighbor, similarity: sim)) {
+                    return nil
+                }
+                n[offsets[x] + k] = neighbor
+                s[offsets[x] + k] = sim
+            }
+            at += perX[x]
+        }
+        self.init(offsets: offsets, neighbors: n, similarities: s)
+    }
+}
