@@ -45,9 +45,9 @@ extension KNNTrainingJob {
         parameters.similarity = similarity
         parameters.minSupport = minSupport
         parameters.shrinkage = shrinkage
-        var sums = CoRatingSums(a: ra, b: rb, similarity: similarity)
-        sums.add(CoRatingInput(blocks, ys: yCount, userBased: userBased, baselines: baselines))
-        let lists = sums.neighbors(count: xCount, parameters: parameters, keep: keep)
+        parameters.neighbors = keep
+        let lists = KNNTrainer.neighbors(CoRatingInput(blocks, ys: yCount, userBased: userBased, baselines: baselines), a: ra, b: rb,
+                                         count: xCount, parameters: parameters, tileBytes: KNNTrainer.defaultTileBytes)
         let out = lists.restricted(to: a == b ? [ra] : [ra, rb])
         return TaskOutput(output: [:], payload: [FloatFrames.frame(out.counts[...]), FloatFrames.frame(out.neighbors[...]),
                                                  FloatFrames.frame(out.similarities[...])])

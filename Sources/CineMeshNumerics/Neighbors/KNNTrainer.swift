@@ -14,7 +14,10 @@ public struct KNNTrainer: Sendable {
     /// The most memory one tile of sums may take.
     public var tileBytes: Int
 
-    public init(parameters: KNNParameters, tileBytes: Int = 256 << 20) {
+    /// Sums one tile may take unless told otherwise: 256 MiB.
+    public static let defaultTileBytes = 256 << 20
+
+    public init(parameters: KNNParameters, tileBytes: Int = defaultTileBytes) {
         self.parameters = parameters
         self.tileBytes = tileBytes
     }
@@ -27,21 +30,36 @@ public struct KNNTrainer: Sendable {
             CoRatingInput.Baselines(mean: $0.globalMean, x: p.userBased ? $0.userBias : $0.itemBias, y: p.userBased ? $0.itemBias : $0.userBias)
         } : nil
         let input = CoRatingInput(train, ys: yCount, userBased: p.userBased, baselines: residuals)
-        var lists = NeighborLists(empty: xCount)
-        for (a, b) in Self.tiles(xCount, edge: Self.tileEdge(bytes: tileBytes, similarity: p.similarity)) {
-            var sums = CoRatingSums(a: a, b: b, similarity: p.similarity)
-            sums.add(input)
-            let tile = sums.neighbors(count: xCount, parameters: p, keep: p.neighbors)
-            lists = lists.entries == 0 ? tile : lists.merged(with: tile, keep: p.neighbors)
-        }
+        let lists = Self.neighbors(input, a: 0 ..< xCount, b: 0 ..< xCount, count: xCount, parameters: p, tileBytes: tileBytes)
         return Self.model(p, train: train, users: users, items: items, baselines: baselines, neighbors: lists)
     }
 
-    /// The x ranges of a tile of `edge` x's a side, covering every pair once: (a, b) with a's
-    /// tile at or before b's.
-    public static func tiles(_ count: Int, edge: Int) -> [(Range<Int>, Range<Int>)] {
-        let cuts = stride(from: 0, to: count, by: max(1, edge)).map { $0 ..< min(count, $0 + max(1, edge)) }
-        return cuts.indices.flatMap { i in cuts[i...].map { (cuts[i], $0) } }
+    /// The kept neighbour lists (over `count` x's) of every pair (x in `a`, x' in `b`), or of
+    /// every pair within `a` when `b == a`: the ranges are cut into square tiles of at most
+    /// `tileBytes` of sums, each summed over all of `input` and merged. One process computes all
+    /// pairs so; a `knn-tile` task the pairs of two grid lines.
+    public static func neighbors(_ input: CoRatingInput, a: Range<Int>, b: Range<Int>, count: Int, parameters p: KNNParameters,
+                                 tileBytes: Int) -> NeighborLists {
+        var lists = NeighborLists(empty: count)
+        for (ta, tb) in tiles(a, b, edge: tileEdge(bytes: tileBytes, similarity: p.similarity)) {
+            var sums = CoRatingSums(a: ta, b: tb, similarity: p.similarity)
+            sums.add(input)
+            let tile = sums.neighbors(count: count, parameters: p, keep: p.neighbors)
+            lists = lists.entries == 0 ? tile : lists.merged(with: tile, keep: p.neighbors)
+        }
+        return lists
+    }
+
+    /// Tiles of at most `edge` x's a side covering every pair of `a` x `b` once; within a single
+    /// range (`a == b`), each pair once, a tile at or before its partner.
+    public static func tiles(_ a: Range<Int>, _ b: Range<Int>, edge: Int) -> [(Range<Int>, Range<Int>)] {
+        func cuts(_ r: Range<Int>) -> [Range<Int>] {
+            stride(from: r.lowerBound, to: r.upperBound, by: max(1, edge)).map { $0 ..< min(r.upperBound, $0 + max(1, edge)) }
+        }
+        let ca = cuts(a)
+        guard a != b else { return ca.indices.flatMap { i in ca[i...].map { (ca[i], $0) } } }
+        let cb = cuts(b)
+        return ca.flatMap { x in cb.map { (x, $0) } }
     }
 
     /// The side of the largest square tile whose sums fit in `bytes`.

@@ -91,7 +91,7 @@ import Testing
             #expect(whole == edge7, "\(similarity)")
             #expect(whole.entries == 12 * f.items, "\(similarity): every item keeps 12")
             // The 7-wide tiles' own lists, merged in a shuffled order.
-            var tiles = KNNTrainer.tiles(f.items, edge: 7).map { a, b in
+            var tiles = KNNTrainer.tiles(0 ..< f.items, 0 ..< f.items, edge: 7).map { a, b in
                 var sums = CoRatingSums(a: a, b: b, similarity: similarity)
                 sums.add(CoRatingInput(f.train, ys: f.users, userBased: false, baselines: similarity.usesBaseline ? Self.baselines(f) : nil))
                 return sums.neighbors(count: f.items, parameters: p, keep: 12)
@@ -100,6 +100,14 @@ import Testing
             tiles.shuffle(using: &rng)
             let merged = tiles.dropFirst().reduce(tiles[0]) { $0.merged(with: $1, keep: 12) }
             #expect(merged == whole, "\(similarity)")
+            // Two grid lines as a cluster cuts them: the pairs within each and between them, each
+            // in small sub-tiles, merged, are the whole lists too.
+            let input = CoRatingInput(f.train, ys: f.users, userBased: false, baselines: similarity.usesBaseline ? Self.baselines(f) : nil)
+            let (lo, hi) = (0 ..< 40, 40 ..< f.items)
+            let parts = [(lo, lo), (hi, hi), (lo, hi)].map { a, b in
+                KNNTrainer.neighbors(input, a: a, b: b, count: f.items, parameters: p, tileBytes: 5 * 5 * 8 * CoRatingSums.width(similarity))
+            }
+            #expect(parts[2].merged(with: parts[0], keep: 12).merged(with: parts[1], keep: 12) == whole, "\(similarity): lines")
         }
     }
 
