@@ -23,16 +23,7 @@ if [ -n "$smoke" ]; then
   "$bin" generate --ratings 5000 --seed 3 --csv "$data" --force >/dev/null
   tail -n +2 "$data/ratings.csv" | tr ',' '\t' > "$data/u.data"
 fi
-python3 - "$data/u.data" "$work" "$seed" <<'PY'
-import random, sys
-src, out, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
-lines = open(src).read().splitlines()
-rng = random.Random(seed)
-rng.shuffle(lines)
-cut = int(len(lines) * 0.8)
-open(f"{out}/train.data", "w").write("\n".join(lines[:cut]) + "\n")
-open(f"{out}/test.data", "w").write("\n".join(lines[cut:]) + "\n")
-PY
+python3 benchmarks/random_split.py "$data/u.data" "$work" "$seed"
 "$bin" ingest "$work/train.data" --format ml-100k --out "$work/train" --force >/dev/null
 "$bin" ingest "$work/test.data" --format ml-100k --out "$work/test" --force >/dev/null
 cat > "$work/surprise_run.py" <<'PY'

@@ -20,7 +20,7 @@ python=python3
 [ -x "$venv/bin/python" ] && python=$venv/bin/python
 failed=()
 # implicit.sh reads accuracy.sh's split and implicit_iteration.py ingest.sh's file: they come after.
-for bench in ingest accuracy implicit cluster distributed curve gateway netflix-scale model-checksums query classify implicit_iteration; do
+for bench in ingest accuracy implicit cluster distributed curve gateway netflix-scale model-checksums query classify knn implicit_iteration; do
   start=$SECONDS
   if [ "$bench" = implicit_iteration ]; then
     command=("$python" benchmarks/implicit_iteration.py --smoke benchmarks/work/smoke/gen-20000/ratings.csv)

@@ -12,7 +12,7 @@ struct CineMesh: AsyncParsableCommand {
         version: CineMeshVersion.text,
         subcommands: [Ingest.self, Retrain.self, Generate.self, Inspect.self, Train.self, Recommend.self, Models.self, Export.self,
                       CoordinatorCommand.self, WorkerCommand.self, Submit.self, Jobs.self, Status.self, Cancel.self,
-                      Workers.self, Up.self, Down.self, Tune.self, SessionsCommand.self, FeaturesCommand.self, ClassifyCommand.self, QueryCommand.self, ReportCommand.self, Similar.self, MatchTitles.self, GatewayCommand.self, Keys.self, ClusterCommand.self, Version.self]
+                      Workers.self, Up.self, Down.self, Tune.self, SessionsCommand.self, FeaturesCommand.self, ClassifyCommand.self, CompareCommand.self, QueryCommand.self, ReportCommand.self, Similar.self, MatchTitles.self, GatewayCommand.self, Keys.self, ClusterCommand.self, Version.self]
     )
 }
 

@@ -30,17 +30,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup var options: TrainSpecOptions
 
-    @Option(help: "A dataset of held-out ratings (e.g. the test file of a predefined split) to score instead of a random split; its ids are matched to the training dataset's.")
-    var test: String?
-
-    @Option(help: "A held-out rating at or above this is a 'like' (classification metrics) and a relevant item (ranking metrics).")
-    var likeThreshold: Float = 4
-
-    @Option(help: "Length of the top-N lists the ranking metrics score.")
-    var topK = 10
-
-    @Option(help: "Evaluate ranking metrics on at most this many users (lowest ids first).")
-    var rankingUsers = 5000
+    @OptionGroup var evaluation: EvaluationOptions
 
     @Option(help: "Write the trained model to this file (with id maps, catalog and the training items of each user).")
     var save: String?
@@ -77,7 +67,7 @@ struct Train: ParsableCommand {
             guard promoteIfBetter == nil || store != nil else {
                 throw DataError(.usage, "--promote-if-better compares with the serving model of a store: give --store (or train on a cluster)")
             }
-            let spec = try options.spec(test: test, name: name, promoteIfBetter: promoteIfBetter)
+            let spec = try options.spec(test: evaluation.test, name: name, promoteIfBetter: promoteIfBetter)
             let ds = try Dataset(path: dataset)
             let loaded = monotonicSeconds()
             let run: OneProcessTraining
@@ -115,13 +105,13 @@ struct Train: ParsableCommand {
                 block: { progress.update(epoch: $0, done: $1, blocks: $2) }))
             let fit = monotonicSeconds() - started - evaluationSeconds   // per-epoch test scoring is reporting, not fitting
             let timing = "\(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s)"
-            let result = run.evaluate(model, likeThreshold: likeThreshold, topK: topK, rankingUsers: rankingUsers)
+            let result = run.evaluate(model, likeThreshold: evaluation.likeThreshold, topK: evaluation.topK, rankingUsers: evaluation.rankingUsers)
             printEvaluation(result, algo: algo, timing: timing, heldOut: testCount > 0 || !spec.predictsRatings)
             if let rule = spec.promoteIfBetter, let store {
                 let modelName = spec.name ?? "\(ds.manifest.name)/\(algo.rawValue)"
                 let decision = try rule.decide(candidate: result.metrics, name: modelName, store: try ModelStore(directory: store, keep: keep),
                                                users: ds.users, items: ds.items) {
-                    run.evaluate($0, likeThreshold: likeThreshold, topK: topK, rankingUsers: rankingUsers).metrics
+                    run.evaluate($0, likeThreshold: evaluation.likeThreshold, topK: evaluation.topK, rankingUsers: evaluation.rankingUsers).metrics
                 }
                 print(decision.description)
                 guard decision.promoted else { return }
@@ -154,10 +144,10 @@ struct Train: ParsableCommand {
             print("\(algo.rawValue): trained on every rating in \(timing); nothing held out to score")
         }
         if let like = result.like {
-            print("  will like (rating >= \(Terminal.fixed(Double(likeThreshold), 1))): AUC \(Terminal.fixed(like.auc, 4)), accuracy \(Terminal.fixed(like.accuracy, 4)), precision \(Terminal.fixed(like.precision, 4)), recall \(Terminal.fixed(like.recall, 4)), F1 \(Terminal.fixed(like.f1, 4))")
+            print("  will like (rating >= \(Terminal.fixed(Double(evaluation.likeThreshold), 1))): AUC \(Terminal.fixed(like.auc, 4)), accuracy \(Terminal.fixed(like.accuracy, 4)), precision \(Terminal.fixed(like.precision, 4)), recall \(Terminal.fixed(like.recall, 4)), F1 \(Terminal.fixed(like.f1, 4))")
         }
         if let ranking = result.ranking {
-            print("  top \(topK) over \(Terminal.grouped(ranking.users)) users: precision \(Terminal.fixed(ranking.precision, 4)), recall \(Terminal.fixed(ranking.recall, 4)), NDCG \(Terminal.fixed(ranking.ndcg, 4)), MAP \(Terminal.fixed(ranking.map, 4)), hit rate \(Terminal.fixed(ranking.hitRate, 4)), coverage \(Terminal.fixed(ranking.coverage, 4))")
+            print("  top \(evaluation.topK) over \(Terminal.grouped(ranking.users)) users: precision \(Terminal.fixed(ranking.precision, 4)), recall \(Terminal.fixed(ranking.recall, 4)), NDCG \(Terminal.fixed(ranking.ndcg, 4)), MAP \(Terminal.fixed(ranking.map, 4)), hit rate \(Terminal.fixed(ranking.hitRate, 4)), coverage \(Terminal.fixed(ranking.coverage, 4))")
         }
     }
 
@@ -172,7 +162,7 @@ struct Train: ParsableCommand {
         let fit = monotonicSeconds() - started
         let p = run.spec.knn
         print("\(run.spec.algorithm.rawValue): \(p.rule.rawValue) rule, \(p.similarity.rawValue) similarity, k \(p.k), min_k \(p.minK); \(Terminal.grouped(model.neighbors.entries)) neighbours kept (\(p.neighbors == 0 ? "every positive one" : "at most \(p.neighbors) each"), checksum \(model.neighbors.checksum))")
-        let result = run.evaluate(model, likeThreshold: likeThreshold, topK: topK, rankingUsers: rankingUsers)
+        let result = run.evaluate(model, likeThreshold: evaluation.likeThreshold, topK: evaluation.topK, rankingUsers: evaluation.rankingUsers)
         printEvaluation(result, algo: run.spec.algorithm, timing: "\(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s)",
                         heldOut: run.evaluation.count > 0)
     }
@@ -187,7 +177,7 @@ struct Train: ParsableCommand {
     private func runOnCluster() throws {
         // A test dataset is read by the coordinator: a path on its box (as given here) or a name in
         // its datasets directory.
-        let spec = try options.spec(test: test.map(datasetReference), checkpointEvery: checkpointEvery, name: name, promoteIfBetter: promoteIfBetter)
+        let spec = try options.spec(test: evaluation.test.map(datasetReference), checkpointEvery: checkpointEvery, name: name, promoteIfBetter: promoteIfBetter)
         if spec.algorithm.isNeighborhood {
             guard save == nil && store == nil && promoteIfBetter == nil else {
                 throw DataError(.usage, "\(spec.algorithm.rawValue) models cannot be saved or published yet (--save, --store, --promote-if-better): the model file holds factor models")

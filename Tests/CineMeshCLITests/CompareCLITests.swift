@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+
+/// `cinemesh compare` end to end on the bundled sample.
+@Suite struct CompareCLITests {
+    static var sample: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/data/sample"
+    }
+
+    /// One row per algorithm in the order asked, each with the figures `train` prints for it on
+    /// the same split.
+    @Test func csvRowsMatchTrainOnTheSameSplit() throws {
+        let s = Scratch()
+        #expect(try cinemesh(["ingest", Self.sample, "--out", s.sub("ds")]).status == 0)
+        let r = try cinemesh(["compare", s.sub("ds"), "--algos", "item-knn,baseline", "--split", "random:0.2", "--split-seed", "9", "--format", "csv", "--ranking-users", "20"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = r.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.count == 3 && rows[0].first == "algorithm" && rows[1].first == "item-knn" && rows[2].first == "baseline", "\(r.stdout)")
+        let train = try cinemesh(["train", s.sub("ds"), "--algo", "item-knn", "--split", "random:0.2", "--split-seed", "9", "--ranking-users", "20"])
+        let rmse = try #require(Double(rows[1][1]))
+        #expect(train.stdout.contains("test RMSE \(String(format: "%.4f", rmse))"), "\(train.stdout)")
+        // The knn and baseline rows differ: each row is its own model.
+        #expect(rows[1][1] != rows[2][1])
+    }
+
+    @Test func unknownAlgorithmAndNothingHeldOutAreUsageErrors() throws {
+        let s = Scratch()
+        #expect(try cinemesh(["ingest", Self.sample, "--out", s.sub("ds")]).status == 0)
+        let bad = try cinemesh(["compare", s.sub("ds"), "--algos", "svd,knn"])
+        #expect(bad.status == 64 && bad.stderr.contains("'knn' is not one of"), "\(bad.stderr)")
+        let none = try cinemesh(["compare", s.sub("ds"), "--split", "none"])
+        #expect(none.status == 64 && none.stderr.contains("holds nothing out"), "\(none.stderr)")
+    }
+}
