@@ -20,8 +20,8 @@ extension ClusterTests {
         let parameters = ["algo": "item-knn", "split": "random:0.2", "split_seed": "42"]
         let runs = try [1, 2, 3].map { try neighborhoodOnCluster(scratch, workers: $0, parameters: parameters) }
         #expect(Set(runs.map(\.neighborsChecksum)).count == 1, "1, 2 and 3 workers: \(runs.map(\.neighborsChecksum))")
-        // 4 grid columns: 4 + 3 + 2 + 1 tiles.
-        #expect(runs.allSatisfy { $0.tiles == 10 })
+        // 4 grid columns, a task each.
+        #expect(runs.allSatisfy { $0.lines == 4 })
         let spec = try TrainSpec(parameters: parameters)
         let run = try OneProcessTraining(spec: spec, dataset: ds, datasetsDirectory: scratch.path)
         let single = run.fitNeighborhood()

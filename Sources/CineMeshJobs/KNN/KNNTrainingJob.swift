@@ -3,22 +3,25 @@ import CineMeshData
 import CineMeshModel
 import CineMeshNumerics
 
-/// The `train` job for `item-knn` and `user-knn`: one stage of similarity tiles. For an
-/// item-based model the x's are items and the grid's columns cut them into ranges; a task takes a
-/// pair of columns (c1 <= c2) with their shards of every grid row, in row order, sums each item
-/// pair's co-ratings user by user (`CoRatingSums`) and returns the tile's neighbour lists, cut to
-/// the kept count. A user-based model does the same over pairs of grid rows.
+/// The `train` job for `item-knn` and `user-knn`: one stage of similarity rows. For an
+/// item-based model the x's are items and the grid's columns cut them into ranges; a task takes
+/// one column and computes its items' similarity rows against every item (`SimilarityRows`), from
+/// every shard, and returns their kept neighbour lists. A user-based model does the same by grid
+/// rows. A pair's sums are added user by user (item by item) in the same order as in one process,
+/// so the coordinator, which only gathers the lines' lists, has the one-process lists for any
+/// number of workers: the job's result records their checksum, which `cinemesh train` prints in
+/// one process too.
 ///
-/// Each pair's sums are added in the same user (item) order as in one process, and the kept lists
-/// are a function of the candidates alone (`NeighborLists.merged`), so the model is the same for
-/// any number of workers and any order the tiles come back in: the job's result records the lists'
-/// checksum, which `cinemesh train` prints in one process too.
+/// Why rows rather than per-block partial sums: the partial sums of every item pair a block
+/// touches are an items-by-items matrix of 4 doubles a pair (10 GB for a 17,770-item catalog),
+/// too much to ship per block; a row needs only one accumulator over the items and gives its top
+/// neighbours at once, so what crosses the network is the kept lists alone.
 ///
 /// The baselines (pearson_baseline, the baseline rule) are fitted on the coordinator before the
 /// stage, by the same `BaselineTrainer` as in one process: 2 x 10 passes over the ratings, small
-/// next to the pair sums.
+/// next to the rows.
 public final class KNNTrainingJob: JobDriver {
-    static let taskKind = "knn-tile"
+    static let taskKind = "knn-rows"
 
     private let spec: TrainSpec
     private let parameters: KNNParameters
@@ -27,7 +30,7 @@ public final class KNNTrainingJob: JobDriver {
     private let train: [RatingBlock]
     private let evaluation: EvaluationSet
     private let baselines: BiasedFactorModel?
-    private var tiles: [(Int, Int)] = []
+    private var lines = 0
     private var lists: NeighborLists
     private var planned = false
     private var done = 0
@@ -57,41 +60,38 @@ public final class KNNTrainingJob: JobDriver {
         guard !planned else { return nil }
         planned = true
         let grid = dataset.grid, m = dataset.manifest, p = parameters
-        let n = Self.lines(p, grid)
-        tiles = (0 ..< n).flatMap { a in (a ..< n).map { (a, $0) } }
+        lines = Self.lines(p, grid)
         var payload: [Frame] = []
-        var common = ["x_count": String(lists.count), "y_count": String(p.userBased ? m.items : m.users), "split": spec.split.description, "split_seed": String(spec.splitSeed), "user_based": String(p.userBased),
+        var common = ["x_count": String(lists.count), "y_count": String(p.userBased ? m.items : m.users), "split": spec.split.description,
+                      "split_seed": String(spec.splitSeed), "user_based": String(p.userBased),
                       "sim": p.similarity.rawValue, "min_support": String(p.minSupport), "shrinkage": ExactFloat.text(p.shrinkage),
                       "neighbors": String(p.neighbors)]
         if p.similarity.usesBaseline, let b = baselines {
             common["mean"] = ExactFloat.text(b.globalMean)
             payload = [FloatFrames.frame(b.userBias[...]), FloatFrames.frame(b.itemBias[...])]
         }
-        let planned = tiles.map { a, b -> TaskPlan in
-            let own = GridLine(users: p.userBased, index: a).blocks(grid) + (a == b ? [] : GridLine(users: p.userBased, index: b).blocks(grid))
-            // Item pairs read a column pair row by row; user pairs read row a, then row b.
-            let ordered = p.userBased ? own : own.sorted { ($0.row, $0.column) < ($1.row, $1.column) }
-            let (files, splitParameters) = spec.taskFiles(own: ordered, m)
+        // Every task reads every shard, in block order, so each y's ratings are in ascending order.
+        let (files, splitParameters) = spec.taskFiles(own: (0 ..< grid.rows).flatMap { r in (0 ..< grid.columns).map { (r, $0) } }, m)
+        let tasks = (0 ..< lines).map { line -> TaskPlan in
             var parameters = common.merging(splitParameters) { _, new in new }
-            parameters["a"] = String(a)
-            parameters["b"] = String(b)
+            parameters["line"] = String(line)
             return TaskPlan(kind: Self.taskKind, parameters: parameters, files: files, payload: payload)
         }
-        return StagePlan(name: "similarities (\(tiles.count) tiles)", tasks: planned)
+        return StagePlan(name: "similarities (\(lines) \(p.userBased ? "grid rows" : "grid columns"))", tasks: tasks)
     }
 
     public func accept(task index: Int, output: [String: String], payload: [Frame], worker: String) throws {
-        guard tiles.indices.contains(index) else { throw JobError("train: a knn tile result for no running tile") }
-        let (a, b) = tiles[index], grid = dataset.grid
-        let ranges = a == b ? [Self.range(parameters, grid, a)] : [Self.range(parameters, grid, a), Self.range(parameters, grid, b)]
+        guard planned, (0 ..< lines).contains(index) else { throw JobError("train: a knn result for no running grid line") }
+        let range = Self.range(parameters, dataset.grid, index)
         guard payload.count == 3, payload[0].count % 4 == 0, payload[1].count % 4 == 0, payload[2].count % 8 == 0,
               let counts = FloatFrames.values(payload[0], count: payload[0].count / 4, as: Int32.self),
               let neighbors = FloatFrames.values(payload[1], count: payload[1].count / 4, as: Int32.self),
               let similarities = FloatFrames.values(payload[2], count: payload[2].count / 8, as: Double.self),
-              let tile = NeighborLists(count: lists.count, ranges: ranges, counts: counts, neighbors: neighbors, similarities: similarities) else {
-            throw JobError("train: the neighbour lists of knn tile (\(a), \(b)) came back malformed")
+              let rows = NeighborLists(count: lists.count, ranges: [range], counts: counts, neighbors: neighbors, similarities: similarities) else {
+            throw JobError("train: the neighbour lists of knn grid line \(index) came back malformed")
         }
-        lists = lists.merged(with: tile, keep: parameters.neighbors)
+        // Each x's list comes from exactly one line: the merge places the line's rows.
+        lists = lists.merged(with: rows, keep: 0)
         done += 1
     }
 
@@ -105,12 +105,12 @@ public final class KNNTrainingJob: JobDriver {
         }
         let seconds = Double(MonotonicClock.milliseconds() - started) / 1000
         let result = NeighborhoodResult(algorithm: spec.algorithm.rawValue, metrics: metrics, trainRatings: train.reduce(0) { $0 + $1.count },
-                                        testRatings: evaluation.count, tiles: tiles.count, neighbors: lists.entries,
+                                        testRatings: evaluation.count, lines: lines, neighbors: lists.entries,
                                         neighborsChecksum: lists.checksum, seconds: seconds)
         return JobOutcome(result: String(decoding: try JSON.encode(result), as: UTF8.self), summary: result.summary)
     }
 
-    public var metrics: [String: Double] { ["tiles_done": Double(done), "tiles": Double(tiles.count)] }
+    public var metrics: [String: Double] { ["lines_done": Double(done), "lines": Double(lines)] }
 }
 
 /// The result of an `item-knn` or `user-knn` train job. Neighbourhood models are not yet kept in
@@ -122,7 +122,8 @@ public struct NeighborhoodResult: Codable, Sendable, Equatable {
     public var metrics: [String: Double]
     public var trainRatings: Int
     public var testRatings: Int
-    public var tiles: Int
+    /// Grid lines whose rows were computed (a task each).
+    public var lines: Int
     /// Neighbour entries kept over all lists.
     public var neighbors: Int
     /// `NeighborLists.checksum`: the same for every worker count, and as in one process.
@@ -130,7 +131,7 @@ public struct NeighborhoodResult: Codable, Sendable, Equatable {
     public var seconds: Double
 
     public var summary: String {
-        var lines = ["\(algorithm): \(tiles) similarity tiles, \(neighbors) neighbours kept (checksum \(neighborsChecksum)) in \(String(format: "%.3f", seconds)) s"]
+        var lines = ["\(algorithm): similarity rows of \(self.lines) grid lines, \(neighbors) neighbours kept (checksum \(neighborsChecksum)) in \(String(format: "%.3f", seconds)) s"]
         if let rmse = metrics["rmse"], let mae = metrics["mae"] {
             lines.append("\(algorithm): " + String(format: "test RMSE %.4f, MAE %.4f on %d ratings (trained on %d)", rmse, mae, testRatings, trainRatings))
         }

@@ -32,7 +32,7 @@ public final class SVDTrainingJob: JobDriver {
     /// The `train` job type: svd here, als and als-implicit by `ALSTrainingJob`, nmf by
     /// `NMFTrainingJob`, baseline by `BaselineTrainingJob`, item-knn and user-knn by `KNNTrainingJob`. svd and ALS jobs
     /// resume from their checkpoints after a coordinator restart; baseline jobs, short, keep none.
-    public static let type = JobType(name: "train", summary: "matrix factorization: svd by stratified SGD, als and als-implicit by blocked ALS, nmf by summed blocks, item-knn and user-knn by similarity tiles",
+    public static let type = JobType(name: "train", summary: "matrix factorization: svd by stratified SGD, als and als-implicit by blocked ALS, nmf by summed blocks, item-knn and user-knn by similarity rows",
                                      validate: {
         let train = try TrainSpec(parameters: $0.parameters)
         if train.algorithm == .nmf && train.nmf.biased { throw JobError(NMFTrainingJob.biasedRefusal) }

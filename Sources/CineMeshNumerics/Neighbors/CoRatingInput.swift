@@ -1,18 +1,15 @@
 import CineMeshData
 import CineMeshModel
 
-/// The ratings a neighbourhood similarity is summed over, grouped by the side it is summed across
-/// (y: users for item-based similarity, items for user-based): for each y, the x's it rated in
-/// ascending order, each with the value the similarity sums, the rating itself or, for
-/// `pearson_baseline`, its residual r - (μ + b_y + b_x) from the baseline.
-///
-/// Built from a subset of a grid's blocks (a cluster task's shards), it holds exactly the pairs
-/// those blocks hold, in the same y order as the whole dataset: so every pair's sums are added in
-/// the same order whichever process makes them.
+/// The ratings a neighbourhood similarity is summed over, grouped by one side: for each row (a y,
+/// the side the similarity is summed across: users for item-based similarity, items for
+/// user-based), the other side's indices it rated in ascending order, each with the value the
+/// similarity sums: the rating itself or, for `pearson_baseline`, its residual r - (μ + b_y + b_x)
+/// from the baseline. `transposed` groups the same values by x.
 public struct CoRatingInput: Sendable {
-    /// y's entries are `offsets[y] ..< offsets[y + 1]`.
+    /// Row r's entries are `offsets[r] ..< offsets[r + 1]`.
     public let offsets: [Int]
-    public let xs: [Int32]
+    public let others: [Int32]
     public let values: [Double]
 
     /// The baselines a residual is taken from: μ and the biases of x and of y.
@@ -28,12 +25,13 @@ public struct CoRatingInput: Sendable {
         }
     }
 
-    /// The ratings of `blocks` (in block order, so each y's x's ascend) for `ys` values of y;
-    /// `userBased` says whether x is the user. `baselines` turns ratings into residuals.
+    /// The ratings of `blocks` grouped by y, for `ys` values of y (blocks in block order, so
+    /// each y's x's ascend); `userBased` says whether x is the user. `baselines` turns ratings
+    /// into residuals.
     public init(_ blocks: [RatingBlock], ys: Int, userBased: Bool, baselines: Baselines?) {
         let byY = RatingsByRow(blocks, rows: ys, byUser: !userBased)
         offsets = byY.offsets
-        xs = byY.others.map { Int32($0) }
+        others = byY.others.map { Int32($0) }
         guard let b = baselines else {
             values = byY.ratings.map(Double.init)
             return
@@ -49,5 +47,30 @@ public struct CoRatingInput: Sendable {
         self.values = values
     }
 
-    public var ys: Int { offsets.count - 1 }
+    init(offsets: [Int], others: [Int32], values: [Double]) {
+        self.offsets = offsets
+        self.others = others
+        self.values = values
+    }
+
+    public var rows: Int { offsets.count - 1 }
+
+    /// The same values grouped by the other side, `count` rows of it, each row's entries in
+    /// ascending order of this side's row.
+    public func transposed(count: Int) -> CoRatingInput {
+        var offsets = [Int](repeating: 0, count: count + 1)
+        for o in others { offsets[Int(o) + 1] += 1 }
+        for r in 0 ..< count { offsets[r + 1] += offsets[r] }
+        var next = offsets
+        var others = [Int32](repeating: 0, count: self.others.count), values = [Double](repeating: 0, count: self.others.count)
+        for r in 0 ..< rows {
+            for j in self.offsets[r] ..< self.offsets[r + 1] {
+                let o = Int(self.others[j])
+                others[next[o]] = Int32(r)
+                values[next[o]] = self.values[j]
+                next[o] += 1
+            }
+        }
+        return CoRatingInput(offsets: offsets, others: others, values: values)
+    }
 }

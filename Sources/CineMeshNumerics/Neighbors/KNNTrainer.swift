@@ -2,24 +2,17 @@ import CineMeshData
 import CineMeshModel
 
 /// Trains a neighbourhood model in this process: the baselines when the rule or the similarity
-/// needs them, the similarity of every pair of x's in tiles of at most `tileBytes` of sums
-/// (`CoRatingSums`), each tile's neighbour lists merged into the kept neighbours of each x
-/// (`NeighborLists.merged`), and each x's mean.
+/// needs them, every x's similarity row and kept neighbours (`SimilarityRows`, over both cores),
+/// and each x's mean.
 ///
-/// The cluster computes the same tiles on workers (`knn-tile` tasks) and the coordinator keeps
-/// the neighbours; since each pair's sums are added in the same y order and the kept lists are a
-/// function of the candidate set alone, the model is the same for any tiling and worker count.
+/// The cluster computes the same rows on workers (`knn-rows` tasks, a grid line's rows each) and
+/// the coordinator gathers them; since each pair's sums are added in the same y order wherever its
+/// row is computed, the model is the same for any number of workers.
 public struct KNNTrainer: Sendable {
     public var parameters: KNNParameters
-    /// The most memory one tile of sums may take.
-    public var tileBytes: Int
 
-    /// Sums one tile may take unless told otherwise: 256 MiB.
-    public static let defaultTileBytes = 256 << 20
-
-    public init(parameters: KNNParameters, tileBytes: Int = defaultTileBytes) {
+    public init(parameters: KNNParameters) {
         self.parameters = parameters
-        self.tileBytes = tileBytes
     }
 
     public func fit(_ train: [RatingBlock], users: Int, items: Int) -> KNNModel {
@@ -30,41 +23,8 @@ public struct KNNTrainer: Sendable {
             CoRatingInput.Baselines(mean: $0.globalMean, x: p.userBased ? $0.userBias : $0.itemBias, y: p.userBased ? $0.itemBias : $0.userBias)
         } : nil
         let input = CoRatingInput(train, ys: yCount, userBased: p.userBased, baselines: residuals)
-        let lists = Self.neighbors(input, a: 0 ..< xCount, b: 0 ..< xCount, count: xCount, parameters: p, tileBytes: tileBytes)
+        let lists = SimilarityRows(input, count: xCount, parameters: p).lists(rows: 0 ..< xCount)
         return Self.model(p, train: train, users: users, items: items, baselines: baselines, neighbors: lists)
-    }
-
-    /// The kept neighbour lists (over `count` x's) of every pair (x in `a`, x' in `b`), or of
-    /// every pair within `a` when `b == a`: the ranges are cut into square tiles of at most
-    /// `tileBytes` of sums, each summed over all of `input` and merged. One process computes all
-    /// pairs so; a `knn-tile` task the pairs of two grid lines.
-    public static func neighbors(_ input: CoRatingInput, a: Range<Int>, b: Range<Int>, count: Int, parameters p: KNNParameters,
-                                 tileBytes: Int) -> NeighborLists {
-        var lists = NeighborLists(empty: count)
-        for (ta, tb) in tiles(a, b, edge: tileEdge(bytes: tileBytes, similarity: p.similarity)) {
-            var sums = CoRatingSums(a: ta, b: tb, similarity: p.similarity)
-            sums.add(input)
-            let tile = sums.neighbors(count: count, parameters: p, keep: p.neighbors)
-            lists = lists.entries == 0 ? tile : lists.merged(with: tile, keep: p.neighbors)
-        }
-        return lists
-    }
-
-    /// Tiles of at most `edge` x's a side covering every pair of `a` x `b` once; within a single
-    /// range (`a == b`), each pair once, a tile at or before its partner.
-    public static func tiles(_ a: Range<Int>, _ b: Range<Int>, edge: Int) -> [(Range<Int>, Range<Int>)] {
-        func cuts(_ r: Range<Int>) -> [Range<Int>] {
-            stride(from: r.lowerBound, to: r.upperBound, by: max(1, edge)).map { $0 ..< min(r.upperBound, $0 + max(1, edge)) }
-        }
-        let ca = cuts(a)
-        guard a != b else { return ca.indices.flatMap { i in ca[i...].map { (ca[i], $0) } } }
-        let cb = cuts(b)
-        return ca.flatMap { x in cb.map { (x, $0) } }
-    }
-
-    /// The side of the largest square tile whose sums fit in `bytes`.
-    public static func tileEdge(bytes: Int, similarity: NeighborSimilarity) -> Int {
-        max(1, Int((Double(bytes) / Double(8 * CoRatingSums.width(similarity))).squareRoot()))
     }
 
     /// The model around computed neighbour lists: the training ratings both ways, the means and

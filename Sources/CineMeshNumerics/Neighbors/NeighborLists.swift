@@ -1,5 +1,4 @@
 import CineMeshData
-import Foundation
 
 /// Each x's neighbours with a positive similarity, the most similar first (ties: the lower index
 /// first), in one contiguous buffer: x's are `offsets[x] ..< offsets[x + 1]` of `neighbors` and
@@ -14,42 +13,6 @@ public struct NeighborLists: Sendable, Equatable {
         self.offsets = offsets
         self.neighbors = neighbors
         self.similarities = similarities
-    }
-
-    /// Lists from unordered ones: each x's entries sorted (similarity descending, then index
-    /// ascending) and cut to the `keep` best (0: all).
-    public init(unsorted offsets: [Int], neighbors: [Int32], similarities: [Double], keep: Int,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
-        let count = offsets.count - 1
-        // Kept entries of each x, then the output offsets; each thread sorts whole x's into place.
-        var outOffsets = [Int](repeating: 0, count: count + 1)
-        for x in 0 ..< count {
-            let n = offsets[x + 1] - offsets[x]
-            outOffsets[x + 1] = outOffsets[x] + (keep > 0 ? Swift.min(n, keep) : n)
-        }
-        let kept = outOffsets
-        var outNeighbors = [Int32](repeating: 0, count: outOffsets[count])
-        var outSimilarities = [Double](repeating: 0, count: outOffsets[count])
-        let chunk = Swift.max(64, (count + 8 * threads - 1) / Swift.max(1, 8 * threads))
-        outNeighbors.withUnsafeMutableBufferPointer { on in
-            outSimilarities.withUnsafeMutableBufferPointer { os in
-                let out = UnsafeSendable((on, os))
-                DispatchQueue.concurrentPerform(iterations: (count + chunk - 1) / chunk) { c in
-                    let (on, os) = out.value
-                    var scratch: [Entry] = []
-                    for x in c * chunk ..< Swift.min(count, (c + 1) * chunk) {
-                        scratch.removeAll(keepingCapacity: true)
-                        for j in offsets[x] ..< offsets[x + 1] { scratch.append(Entry(neighbor: neighbors[j], similarity: similarities[j])) }
-                        scratch.sort(by: Entry.before)
-                        for (k, e) in scratch.prefix(kept[x + 1] - kept[x]).enumerated() {
-                            on[kept[x] + k] = e.neighbor
-                            os[kept[x] + k] = e.similarity
-                        }
-                    }
-                }
-            }
-        }
-        self.init(offsets: outOffsets, neighbors: outNeighbors, similarities: outSimilarities)
     }
 
     /// Lists for `count` x's with no neighbours.
@@ -74,8 +37,8 @@ public struct NeighborLists: Sendable, Equatable {
         }
     }
 
-    /// The `keep` best (0: all) of each x's neighbours in these lists and in `other` (lists of
-    /// another tile over the same x's): a merge of sorted lists, so tiles merged in any order and
+    /// The `keep` best (0: all) of each x's neighbours in these lists and in `other` (lists over
+    /// the same x's, e.g. other rows): a merge of sorted lists, so lists merged in any order and
     /// grouping give the same lists.
     public func merged(with other: NeighborLists, keep: Int) -> NeighborLists {
         precondition(other.count == count, "merging neighbour lists of another size")
@@ -125,7 +88,7 @@ extension NeighborLists {
     }
 
     /// The lists of the x's `ranges` only (each x's count, then every entry), as a worker sends a
-    /// tile's lists back; `init(counts:...)` reverses it.
+    /// grid line's rows back; `init(count:ranges:...)` reverses it.
     public func restricted(to ranges: [Range<Int>]) -> (counts: [Int32], neighbors: [Int32], similarities: [Double]) {
         var counts: [Int32] = [], n: [Int32] = [], s: [Double] = []
         for x in ranges.joined() {

@@ -16,8 +16,7 @@ import Testing
     }
 
     static func similarity(_ m: KNNModel, _ x: Int, _ x2: Int) -> Double? {
-        let l = m.neighbors.list(x)
-        return zip(l.neighbors, l.similarities).first { $0.0 == Int32(x2) }?.1
+        similarity(m.neighbors, x, x2)
     }
 
     /// Item-item cosine over the users who rated both, by hand:
@@ -76,39 +75,39 @@ import Testing
         #expect(abs(m.predict(users: [1], items: [2])[0] - expected) < 1e-12)
     }
 
-    /// Tiles of every size give the same neighbour lists (each pair's sums are added in the same
-    /// user order), and so do candidates offered in any order.
-    @Test func listsDoNotDependOnTilingOrCandidateOrder() throws {
+    /// Rows computed on any number of threads, or in separate ranges (as grid lines on workers)
+    /// and merged in any order, give the same lists; and a pair's similarity is the same bits
+    /// from either end.
+    @Test func listsDoNotDependOnHowTheRowsAreSplit() throws {
         var c = GeneratorConfig(ratings: 4_000, users: 120, items: 90)
         c.seed = 11
         let f = try GeneratedSplit(c)
         for similarity in NeighborSimilarity.allCases {
             var p = KNNParameters()
             p.similarity = similarity
-            p.neighbors = 12
-            let whole = KNNTrainer(parameters: p).fit(f.train, users: f.users, items: f.items).neighbors
-            let edge7 = KNNTrainer(parameters: p, tileBytes: 7 * 7 * 8 * CoRatingSums.width(similarity)).fit(f.train, users: f.users, items: f.items).neighbors
-            #expect(whole == edge7, "\(similarity)")
-            #expect(whole.entries == 12 * f.items, "\(similarity): every item keeps 12")
-            // The 7-wide tiles' own lists, merged in a shuffled order.
-            var tiles = KNNTrainer.tiles(0 ..< f.items, 0 ..< f.items, edge: 7).map { a, b in
-                var sums = CoRatingSums(a: a, b: b, similarity: similarity)
-                sums.add(CoRatingInput(f.train, ys: f.users, userBased: false, baselines: similarity.usesBaseline ? Self.baselines(f) : nil))
-                return sums.neighbors(count: f.items, parameters: p, keep: 12)
-            }
-            var rng = SeededRandom(seed: 3)
-            tiles.shuffle(using: &rng)
-            let merged = tiles.dropFirst().reduce(tiles[0]) { $0.merged(with: $1, keep: 12) }
-            #expect(merged == whole, "\(similarity)")
-            // Two grid lines as a cluster cuts them: the pairs within each and between them, each
-            // in small sub-tiles, merged, are the whole lists too.
             let input = CoRatingInput(f.train, ys: f.users, userBased: false, baselines: similarity.usesBaseline ? Self.baselines(f) : nil)
-            let (lo, hi) = (0 ..< 40, 40 ..< f.items)
-            let parts = [(lo, lo), (hi, hi), (lo, hi)].map { a, b in
-                KNNTrainer.neighbors(input, a: a, b: b, count: f.items, parameters: p, tileBytes: 5 * 5 * 8 * CoRatingSums.width(similarity))
+            let all = SimilarityRows(input, count: f.items, parameters: p, threads: 1).lists(rows: 0 ..< f.items)
+            #expect(SimilarityRows(input, count: f.items, parameters: p, threads: 3).lists(rows: 0 ..< f.items) == all, "\(similarity): threads")
+            var parts = [0 ..< 17, 17 ..< 40, 40 ..< f.items].map { SimilarityRows(input, count: f.items, parameters: p).lists(rows: $0) }
+            var rng = SeededRandom(seed: 3)
+            parts.shuffle(using: &rng)
+            #expect(parts.dropFirst().reduce(parts[0]) { $0.merged(with: $1, keep: 0) } == all, "\(similarity): lines")
+            for x in 0 ..< f.items {
+                let l = all.list(x)
+                for (x2, s) in zip(l.neighbors, l.similarities) {
+                    #expect(Self.similarity(all, Int(x2), x) == s, "\(similarity): sim(\(x), \(x2)) is not symmetric")
+                }
             }
-            #expect(parts[2].merged(with: parts[0], keep: 12).merged(with: parts[1], keep: 12) == whole, "\(similarity): lines")
+            // Bounded lists are the heads of the full ones.
+            p.neighbors = 12
+            let bounded = SimilarityRows(input, count: f.items, parameters: p).lists(rows: 0 ..< f.items)
+            for x in 0 ..< f.items { #expect(Array(bounded.list(x).neighbors) == Array(all.list(x).neighbors.prefix(12)), "\(similarity) x\(x)") }
         }
+    }
+
+    static func similarity(_ lists: NeighborLists, _ x: Int, _ x2: Int) -> Double? {
+        let l = lists.list(x)
+        return zip(l.neighbors, l.similarities).first { $0.0 == Int32(x2) }?.1
     }
 
     static func baselines(_ f: GeneratedSplit) -> CoRatingInput.Baselines {
