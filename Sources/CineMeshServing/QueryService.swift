@@ -22,20 +22,6 @@ public struct QueryAnswer: Sendable {
     }
 }
 
-/// The body of `POST /v1/query`.
-struct QueryRequest: Decodable {
-    var sql: String
-    var dataset: String?
-    var maxRows: Int?
-    var timeoutMs: Int?
-
-    enum CodingKeys: String, CodingKey {
-        case sql, dataset
-        case maxRows = "max_rows"
-        case timeoutMs = "timeout_ms"
-    }
-}
-
 /// Limits of `POST /v1/query`.
 public struct QueryLimits: Sendable {
     /// The dataset when a request names none (nil: requests must name one).

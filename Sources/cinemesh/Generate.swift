@@ -40,11 +40,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Write a dataset directory (shards, id maps, catalog, truth) directly.")
     var dataset: String?
 
-    @Option(help: "Grid RxC of the dataset directory.")
-    var grid = "4x4"
-
-    @Flag(help: "Replace existing output directories.")
-    var force = false
+    @OptionGroup var output: DatasetOutputOptions
 
     func run() throws {
         try reportingErrors {
@@ -52,7 +48,7 @@ struct Generate: ParsableCommand {
             guard let count = Double(ratings), count >= 1, count == count.rounded() else {
                 throw DataError(.usage, "--ratings '\(ratings)' is not a whole number")
             }
-            guard let shape = GridShape(parsing: grid) else { throw DataError(.usage, "--grid '\(grid)' is not RxC") }
+            let shape = try output.shape() ?? GridShape(rows: 4, columns: 4)
             var config = GeneratorConfig(ratings: Int(count), users: users, items: items)
             config.factors = factors
             config.seed = seed
@@ -64,12 +60,12 @@ struct Generate: ParsableCommand {
             print("generated \(Terminal.grouped(config.ratings)) ratings (\(Terminal.grouped(config.users)) users x \(Terminal.grouped(config.items)) items) in \(Terminal.fixed(generated - started, 2)) s")
             if let csv {
                 let t = monotonicSeconds()
-                try data.writeCSV(to: csv, overwrite: force)
+                try data.writeCSV(to: csv, overwrite: output.force)
                 print("wrote \(csv)/ratings.csv, movies.csv, truth.bin in \(Terminal.fixed(monotonicSeconds() - t, 2)) s")
             }
             if let dataset {
                 let t = monotonicSeconds()
-                let m = try data.writeDataset(to: dataset, grid: shape, overwrite: force)
+                let m = try data.writeDataset(to: dataset, grid: shape, overwrite: output.force)
                 print("wrote dataset \(dataset) (\(Terminal.grouped(m.ratings)) ratings, \(m.grid.rows)x\(m.grid.columns) grid) in \(Terminal.fixed(monotonicSeconds() - t, 2)) s")
             }
         }

@@ -30,14 +30,10 @@ struct Ingest: ParsableCommand {
     @Option(help: "Rating scale MIN:MAX[:STEP] (default: the format's, e.g. 1:5:1 for ml-100k, 0.5:5:0.5 for ml-csv).")
     var scale: String?
 
-    @Option(help: "Grid of blocks RxC the matrix is cut into (default 4x4, shrunk for tiny data).")
-    var grid: String?
-
     @Option(help: "Dataset name (default: the output directory's name).")
     var name: String?
 
-    @Flag(help: "Replace an existing dataset directory.")
-    var force = false
+    @OptionGroup var output: DatasetOutputOptions
 
     @Flag(help: "Print the manifest as JSON instead of a summary.")
     var json = false
@@ -49,14 +45,11 @@ struct Ingest: ParsableCommand {
                 guard let s = RatingScale(parsing: scale) else { throw DataError(.usage, "--scale '\(scale)' is not MIN:MAX[:STEP] with MIN < MAX") }
                 options.scale = s
             }
-            if let grid {
-                guard let g = GridShape(parsing: grid) else { throw DataError(.usage, "--grid '\(grid)' is not RxC (e.g. 4x4)") }
-                options.grid = g
-            }
+            options.grid = try output.shape()
             options.name = name
-            options.overwrite = force
+            options.overwrite = output.force
             if append {
-                guard inputs.count >= 2, out == nil, grid == nil, name == nil, !force else {
+                guard inputs.count >= 2, out == nil, output.grid == nil, name == nil, !output.force else {
                     throw DataError(.usage, "--append takes the new files then the dataset directory (no --out, --grid, --name or --force)")
                 }
                 let dataset = inputs.last!

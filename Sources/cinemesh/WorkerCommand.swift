@@ -13,8 +13,8 @@ struct WorkerCommand: AsyncParsableCommand {
         discussion: """
         Reconnects with backoff (heartbeat.reconnect_initial_ms doubling to heartbeat.reconnect_max_ms) whenever \
         the coordinator falls silent, and registers again. Its id is kept in the cache directory so a restarted \
-        worker is the same worker. Stops cleanly on SIGTERM or SIGINT, telling the coordinator so its task is \
-        rerun at once. An endpoint that is not a coordinator's workers endpoint (its clients one, say), or a \
+        worker is the same worker. Stops cleanly on SIGTERM or SIGINT: the tasks it is running finish (5 s at \
+        most) and their results are sent, then it tells the coordinator, which reruns the rest at once. An endpoint that is not a coordinator's workers endpoint (its clients one, say), or a \
         coordinator of another protocol version, stops it with an error instead (exit 64 or 76): no retry can help. \
         Started by systemd (Type=notify), it reports ready once started, whether or not the coordinator is up.
         """

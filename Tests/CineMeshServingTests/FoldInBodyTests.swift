@@ -6,7 +6,7 @@ import Testing
 /// The fold-in route reads plain bodies with `StrictJSONScanner` and everything else with
 /// JSONDecoder: whatever the scanner accepts must be exactly what JSONDecoder makes of it.
 @Suite struct FoldInBodyTests {
-    typealias Request = GatewayRoutes.FoldInRequest
+    typealias Request = RecommendationController.FoldInRequest
 
     /// Optional whitespace, sometimes more than one character of it.
     func space(_ rng: inout SeededRandom) -> String {
@@ -102,10 +102,10 @@ import Testing
         let expected = Request(ratings: [.init(item: "50", rating: 5), .init(item: "7", rating: 4), .init(item: "-3", rating: 1)],
                                n: nil, genre: nil, country: nil, yearFrom: nil, yearTo: nil)
         #expect(Request(plainJSON: Data(text.utf8)) == expected)
-        #expect(try GatewayRoutes.parse(Request.self, Data(text.utf8)) == expected)
+        #expect(try RequestBody.parse(Request.self, Data(text.utf8)) == expected)
         let fraction = Data(#"{"ratings": [{"item": 1.5, "rating": 5}]}"#.utf8)
         #expect(Request(plainJSON: fraction) == nil)
-        let error = try #require(throws: GatewayError.self) { try GatewayRoutes.parse(Request.self, fraction) }
+        let error = try #require(throws: GatewayError.self) { try RequestBody.parse(Request.self, fraction) }
         #expect(error.status == .badRequest && error.code == "bad-body")
         #expect(error.message == "'ratings.Index 0.item': an item id is a string or an integer, not 1.5")
     }

@@ -88,7 +88,7 @@ import Testing
 
 extension ServingModelTests {
     @Test func theHandWrittenAnswerIsWhatJSONEncoderWouldWrite() throws {
-        let picks = GatewayRoutes.Picks(model: "tiny/svd", modelVersion: 3, user: "u\"1\\", item: nil, items: [
+        let picks = Picks(model: "tiny/svd", modelVersion: 3, user: "u\"1\\", item: nil, items: [
             .init(rank: 1, item: "a\nb", title: "Tab\there \u{1}", year: 1999, genres: ["Drama", "Ünïcode"], score: 4.702511,
                   because: [.init(item: "x", title: nil), .init(item: "y", title: "Y")]),
             .init(rank: 2, item: "c", title: nil, year: nil, genres: [], score: -0.5, because: nil),
@@ -110,13 +110,13 @@ extension ServingModelTests {
         let u = try #require(m.user("u0"))
         let top = m.recommend(user: u, n: 4, includeSeen: true, filter: ItemFilter())
         #expect(top.map(\.score) == [9, 7, 5, 3])
-        let picks = GatewayRoutes.picks(m, top)
+        let picks = Pick.list(m, top)
         #expect(picks.map(\.item) == ["a", "b", "c", "d"] && picks.map(\.score) == [5, 5, 5, 3])
-        #expect(GatewayRoutes.picks(m, m.popular.map { ($0.item, $0.score) }).allSatisfy { (1 ... 5).contains($0.score) })
+        #expect(Pick.list(m, m.popular.map { ($0.item, $0.score) }).allSatisfy { (1 ... 5).contains($0.score) })
         // Cosine similarities are no ratings: 0 stays 0.
-        #expect(GatewayRoutes.picks(m, m.similar(item: 0, n: 3), cosine: true).last?.score == 0)
+        #expect(Pick.list(m, m.similar(item: 0, n: 3), cosine: true).last?.score == 0)
         // Nor are an implicit model's preferences.
         let implicit = ServingModel(version: 1, file: try file(itemScale: 2, algorithm: "als-implicit", hyperparameters: .alsImplicit(ImplicitALSParameters())))
-        #expect(GatewayRoutes.picks(implicit, top).map(\.score) == [9, 7, 5, 3])
+        #expect(Pick.list(implicit, top).map(\.score) == [9, 7, 5, 3])
     }
 }

@@ -39,6 +39,7 @@ public final class ModelSubscriber: @unchecked Sendable {
 
     // Loop-thread state.
     private let link: CoordinatorLink
+    private var liveness: LinkLiveness
     private var chunkBytes: Int
     private var window: Int
     private var subscribed = false
@@ -74,7 +75,8 @@ public final class ModelSubscriber: @unchecked Sendable {
         let names = names.isEmpty ? try store.names().prefix(1).map { $0 } : names
         self.names = names
         newest = try names.compactMap { try store.latest(name: $0)?.version }.max() ?? 0
-        link = CoordinatorLink(endpoint: endpoint, context: try ZMQContext(), config: config,
+        liveness = LinkLiveness(config)
+        link = CoordinatorLink(endpoint: endpoint, context: try ZMQContext(),
                                security: try ClusterSecurity.client(config, role: .gateway, endpoint: endpoint))
         // Leftovers of transfers a previous run did not finish.
         for name in try FileSystem.list(store.directory) where name.hasSuffix(Self.partialSuffix) {
@@ -109,7 +111,7 @@ public final class ModelSubscriber: @unchecked Sendable {
         while !shouldStop {
             do {
                 guard let socket = link.socket else { break }
-                if try ZMQPoll.readable([socket], timeoutMilliseconds: link.pollMilliseconds)[0] {
+                if try ZMQPoll.readable([socket], timeoutMilliseconds: liveness.pollMilliseconds)[0] {
                     for _ in 0 ..< 1000 {
                         guard let frames = try socket.receive(dontWait: true) else { break }
                         handle(frames)
@@ -132,6 +134,7 @@ public final class ModelSubscriber: @unchecked Sendable {
         do {
             try link.open(saying: try Message(.watchModels, watchBody))
             lastWatch = MonotonicClock.milliseconds()
+            liveness.opened(now: lastWatch)
         } catch {
             logger.error("cannot connect to \(endpoint): \(error)")
         }
@@ -140,18 +143,21 @@ public final class ModelSubscriber: @unchecked Sendable {
     /// Drops the connection and any transfer, waits the current backoff (ending early on stop)
     /// and subscribes again.
     private func reconnect(_ why: String) {
-        logger.warning("reconnecting to the coordinator", metadata: ["why": "\(why)", "after_ms": "\(link.backoff)"])
+        let backoff = liveness.dropped()
+        logger.warning("reconnecting to the coordinator", metadata: ["why": "\(why)", "after_ms": "\(backoff)"])
         transfer = nil
-        link.drop(waitingUnless: { shouldStop })
+        link.close()
+        let until = MonotonicClock.milliseconds() + backoff
+        while !shouldStop && MonotonicClock.milliseconds() < until { usleep(20_000) }
         if !shouldStop { connect() }
     }
 
     /// WATCH-MODELS every heartbeat interval, whatever else was sent; a silent coordinator is left.
     private func tick() throws {
         let now = MonotonicClock.milliseconds()
-        if let silence = link.silence(now: now) {
+        if let silence = liveness.silence(now: now) {
             reconnect(link.whySilent(subscribed ? "coordinator silent for \(silence) ms" : "no WATCHING within \(silence) ms"))
-        } else if now - min(now, lastWatch) >= link.heartbeat {
+        } else if now - min(now, lastWatch) >= liveness.heartbeat {
             lastWatch = now
             try link.send(try Message(.watchModels, watchBody))
         }
@@ -167,7 +173,7 @@ public final class ModelSubscriber: @unchecked Sendable {
             logger.warning("refused a message from the coordinator: \(error)")
             return
         }
-        link.heard()
+        liveness.heard(now: MonotonicClock.milliseconds())
         do {
             switch message.command {
             case .watching:
@@ -177,7 +183,7 @@ public final class ModelSubscriber: @unchecked Sendable {
                                                                                     "newest": "\(watching.newest?.version ?? 0)"])
                 }
                 subscribed = true
-                link.accepted(heartbeatMilliseconds: watching.heartbeatMilliseconds, liveness: watching.liveness)
+                liveness.accepted(heartbeatMilliseconds: watching.heartbeatMilliseconds, liveness: watching.liveness)
                 chunkBytes = watching.chunkBytes
                 window = watching.window
                 if let notice = watching.newest { try consider(notice) }

@@ -3,7 +3,9 @@ import CineMeshData
 import Foundation
 import Logging
 
-/// A worker: one loop thread owns the DEALER socket to the coordinator; tasks run on a separate
+/// A worker: one loop thread owns the DEALER socket to the coordinator and carries out what its
+/// `WorkerSession` decides (connecting, registering, heartbeats, reconnecting after a backoff,
+/// which replies go out, draining on stop); this class only does the I/O. Tasks run on a separate
 /// task thread so heartbeats go on during long tasks, one at a time, lowest priority first, in the
 /// order received on a tie (a task may need what one of lower priority leaves: svd blocks sent
 /// ahead of the blocks before them on the same rows). The task thread takes its next task from
@@ -13,6 +15,7 @@ import Logging
 /// waiting for its next task's rows, not the time of the tasks other workers wait on. Task results
 /// come back to the loop over an inproc socket, tagged with the session they belong to: a result
 /// from before a reconnect is dropped (the coordinator has given that attempt to someone else).
+/// The files tasks need are fetched by the loop (`FileFetch`) into the `ShardCache`.
 public final class Worker: @unchecked Sendable {
     public let config: ClusterConfig
     public let workerId: String
@@ -33,18 +36,17 @@ public final class Worker: @unchecked Sendable {
 
     // Loop-thread state.
     private let link: CoordinatorLink
-    private var session: UInt64 = 0
-    private var registered = false
+    private var session: WorkerSession
+    private var stopping = false
+    private var exited = false
     private var chunkBytes: Int
     private var window: Int
     /// Tasks this worker takes at once (READY `slots`): the next task's input arrives while the
     /// current one runs, and a background task may run beside them.
     static let slots = 3
+    /// The longest a stop waits for the tasks under way (well inside systemd's TimeoutStopSec).
+    static let drainMilliseconds: UInt64 = 5000
     private var fetches: [String: FileFetch] = [:]
-    /// Tasks of this session handed to the lanes whose replies have not come back to the loop
-    /// (running or not). A task of an earlier session still running does not count: the
-    /// coordinator gave the new session every slot.
-    private var taken = 0
 
     /// Opens the cache and reads (or creates) the worker's id. Call `run()` on a dedicated thread.
     public init(config: ClusterConfig, runners: TaskRunners, logger: Logger) throws {
@@ -57,8 +59,11 @@ public final class Worker: @unchecked Sendable {
         self.logger = l
         chunkBytes = config.transferChunkBytes
         window = config.transferWindow
+        session = WorkerSession(slots: Self.slots, kinds: Set(runners.runners.keys), heartbeat: UInt64(config.heartbeatIntervalMilliseconds),
+                                deadAfter: UInt64(config.deadAfterMilliseconds), initialBackoff: UInt64(config.reconnectInitialMilliseconds),
+                                maximumBackoff: UInt64(config.reconnectMaximumMilliseconds), drainLimit: Self.drainMilliseconds)
         context = try ZMQContext()
-        link = CoordinatorLink(endpoint: config.workerCoordinator, context: context, config: config,
+        link = CoordinatorLink(endpoint: config.workerCoordinator, context: context,
                                security: try ClusterSecurity.client(config, role: .worker, endpoint: config.workerCoordinator))
         resultsEndpoint = "inproc://results-\(UInt64.random(in: 0 ... .max))"
         results = try ZMQSocket(context, .pull)
@@ -67,6 +72,8 @@ public final class Worker: @unchecked Sendable {
         startRunner(backgroundLane, background: true)
     }
 
+    /// Asks the worker to stop; safe from any thread. Tasks under way finish first (at most
+    /// `drainMilliseconds`), then `run()` returns.
     public func requestStop() {
         stopLock.withLock { stopRequested = true }
     }
@@ -78,33 +85,35 @@ public final class Worker: @unchecked Sendable {
 
     private var shouldStop: Bool { stopLock.withLock { stopRequested } }
 
+    private var now: UInt64 { MonotonicClock.milliseconds() }
+
     /// The loop: connect, register, serve tasks; reconnect with backoff whenever the coordinator
-    /// falls silent or says it does not know us. Returns after `requestStop()`.
+    /// falls silent or says it does not know us. Returns after `requestStop()` once the tasks
+    /// under way finished, or once the coordinator refused this worker for good.
     public func run() {
         logger.info("worker starting", metadata: ["coordinator": "\(config.workerCoordinator)", "cache": "\(cache.directory)",
                                                   "cached_files": "\(cache.contents.count)"])
-        connect()
-        while !shouldStop {
+        perform(session.start(now: now))
+        while !exited {
             do {
-                guard let socket = link.socket else { break }
-                let ready = try ZMQPoll.readable([socket, results], timeoutMilliseconds: link.pollMilliseconds)
-                if ready[0] {
+                if !stopping && shouldStop {
+                    stopping = true
+                    perform(session.stop(now: now))
+                    continue
+                }
+                let socket = link.socket
+                let ready = try ZMQPoll.readable([results] + (socket.map { [$0] } ?? []), timeoutMilliseconds: session.pollMilliseconds(now: now))
+                if let socket, ready[1] {
                     for _ in 0 ..< 1000 {
                         guard let frames = try socket.receive(dontWait: true) else { break }
                         handle(frames)
-                        if link.socket !== socket || shouldStop { break }
+                        if link.socket !== socket || exited { break }
                     }
                 }
-                if ready[1] { try forwardResults() }
-                try tick()
+                if ready[0] && !exited { try forwardReplies() }
+                if !exited { perform(session.tick(now: now)) }
             } catch {
                 logger.error("worker loop: \(error)")
-            }
-        }
-        // A coordinator that refused this worker for good would refuse the goodbye too.
-        if refusal == nil {
-            do { try link.send(try Message(.disconnect, DisconnectBody(reason: "worker shutting down"))) } catch {
-                logger.warning("cannot tell the coordinator that this worker stops: \(error)")
             }
         }
         link.close(flushing: 500)
@@ -113,31 +122,87 @@ public final class Worker: @unchecked Sendable {
         logger.info("worker stopped")
     }
 
-    // MARK: Connection
-
-    private func connect() {
-        session &+= 1
-        registered = false
-        endSession()
+    private func handle(_ frames: [Frame]) {
         do {
-            let ready = ReadyBody(workerId: workerId, host: ProcessInfo.processInfo.hostName, pid: getpid(),
-                                  capacity: WorkerCapacity(cores: ProcessInfo.processInfo.activeProcessorCount,
-                                                           memoryBytes: ProcessInfo.processInfo.physicalMemory,
-                                                           diskFreeBytes: cache.freeBytes),
-                                  cached: cache.contents, slots: Self.slots)
-            try link.open(saying: try Message(.ready, ready))
+            perform(session.received(try Message(frames: frames), now: now))
         } catch {
-            logger.error("cannot connect to \(config.workerCoordinator): \(error)")
+            metrics.protocolErrors.increment()
+            logger.warning("refused a message from the coordinator: \(error)")
         }
     }
 
-    /// Drops the connection and connects again after the current backoff (1 s, doubling to 32 s
-    /// by default); the wait ends early on stop.
-    private func reconnect(_ why: String) {
-        logger.warning("reconnecting", metadata: ["why": "\(why)", "after_ms": "\(link.backoff)"])
-        endSession()   // nothing of this session starts during the backoff
-        link.drop(waitingUnless: { shouldStop })
-        if !shouldStop { connect() }
+    // MARK: Carrying out the session's actions
+
+    private func perform(_ actions: [WorkerSession.Action]) {
+        for action in actions {
+            do {
+                switch action {
+                case .connect:
+                    try connect()
+                case .send(let message):
+                    try send(message)
+                case .registered(let welcome):
+                    chunkBytes = welcome.chunkBytes
+                    window = welcome.window
+                    logger.info("registered", metadata: ["coordinator": "\(welcome.coordinatorId)", "heartbeat_ms": "\(welcome.heartbeatMilliseconds)"])
+                case .reconnect(let why, let wait, let silent):
+                    if silent { metrics.heartbeatsMissed.increment(by: Int64(config.heartbeatLiveness)) }
+                    logger.warning("reconnecting", metadata: ["why": "\(silent ? link.whySilent(why) : why)", "after_ms": "\(wait)"])
+                    link.close()
+                    endSession()
+                case .take(let task, let payload, let tag):
+                    do {
+                        try take(task, payload: payload, tag: tag)
+                    } catch {
+                        perform(session.notTaken(task, because: error, now: now))
+                    }
+                case .chunk(let chunk, let payload):
+                    try receive(chunk, payload: payload)
+                case .dropTasks(let job, let reason, let retryable):
+                    try dropTasks(where: { job == nil || $0.job == job }, because: reason, retryable: retryable)
+                case .forgetJob(let job):
+                    runners.forget(job)
+                case .withdraw:
+                    fetches.removeAll()
+                    let withdrawn = lane.remove().count + backgroundLane.remove().count
+                    logger.info("stopping once the tasks under way finish", metadata: ["running": "\(session.tasksInFlight - withdrawn)",
+                                                                                      "given_back": "\(withdrawn)"])
+                    perform(session.released(withdrawn, now: now))
+                case .forwardReply, .dropReply:
+                    break   // carried out by `forwardReplies`
+                case .refused(let refusal):
+                    logger.critical("stopping: \(refusal.explanation(peer: "worker", coordinator: config.workerCoordinator))")
+                    stopLock.withLock { refusedBy = refusal }
+                case .coordinatorError(let body):
+                    logger.error("coordinator refused a message", metadata: ["code": "\(body.code)", "message": "\(body.message)"])
+                case .protocolError(let why):
+                    metrics.protocolErrors.increment()
+                    logger.warning("\(why)")
+                case .exit(let why):
+                    exited = true
+                    logger.info("worker leaving: \(why)")
+                }
+            } catch {
+                logger.warning("worker: \(error)")
+            }
+        }
+    }
+
+    /// Opens a connection and says READY; a connection that cannot even be opened (a malformed
+    /// endpoint) ends the loop.
+    private func connect() throws {
+        let ready = ReadyBody(workerId: workerId, host: ProcessInfo.processInfo.hostName, pid: getpid(),
+                              capacity: WorkerCapacity(cores: ProcessInfo.processInfo.activeProcessorCount,
+                                                       memoryBytes: ProcessInfo.processInfo.physicalMemory,
+                                                       diskFreeBytes: cache.freeBytes),
+                              cached: cache.contents, slots: session.slots)
+        do {
+            try link.open(saying: try Message(.ready, ready))
+            session.sent(now: now)
+        } catch {
+            logger.error("cannot connect to \(config.workerCoordinator): \(error)")
+            exited = true
+        }
     }
 
     /// Drops the session's tasks not started, its transfers and what the runners keep: the
@@ -146,91 +211,18 @@ public final class Worker: @unchecked Sendable {
         fetches.removeAll()
         _ = lane.remove()
         _ = backgroundLane.remove()
-        taken = 0
         runners.forget(nil)
     }
 
     private func send(_ message: Message) throws {
         try link.send(message)
+        session.sent(now: now)
     }
 
-    private func tick() throws {
-        let now = MonotonicClock.milliseconds()
-        if let silence = link.silence(now: now) {
-            metrics.heartbeatsMissed.increment(by: Int64(config.heartbeatLiveness))
-            reconnect(link.whySilent(registered ? "coordinator silent for \(silence) ms" : "no WELCOME within \(silence) ms"))
-            return
-        }
-        if registered && link.heartbeatDue(now: now) {
-            try send(Message(.heartbeat))
-        }
-    }
+    // MARK: Tasks and their files
 
-    // MARK: Messages from the coordinator
-
-    private func handle(_ frames: [Frame]) {
-        let message: Message
-        do {
-            message = try Message(frames: frames)
-        } catch {
-            metrics.protocolErrors.increment()
-            logger.warning("refused a message from the coordinator: \(error)")
-            return
-        }
-        link.heard()
-        do {
-            switch message.command {
-            case .welcome:
-                let welcome = try message.decode(WelcomeBody.self)
-                registered = true
-                link.accepted(heartbeatMilliseconds: welcome.heartbeatMilliseconds, liveness: welcome.liveness)
-                chunkBytes = welcome.chunkBytes
-                window = welcome.window
-                logger.info("registered", metadata: ["coordinator": "\(welcome.coordinatorId)", "heartbeat_ms": "\(link.heartbeat)"])
-            case .heartbeat:
-                break
-            case .task:
-                let task = try message.decode(TaskBody.self)
-                do {
-                    try start(task, payload: message.payload)
-                } catch {
-                    try send(Self.failed(task, "cannot take the task: \(error)", retryable: true))
-                }
-            case .chunk:
-                try receive(try message.decode(ChunkBody.self), payload: message.payload)
-            case .jobEnded:
-                try jobEnded(try message.decode(JobEndedBody.self).job)
-            case .disconnect:
-                let why = (try? message.decode(DisconnectBody.self).reason) ?? "no reason"
-                reconnect("coordinator said DISCONNECT: \(why)")
-            case .error:
-                let body = try message.decode(ErrorBody.self)
-                logger.error("coordinator refused a message", metadata: ["code": "\(body.code)", "message": "\(body.message)"])
-                if let refusal = Refusal(body, coordinatorProtocol: message.version) {
-                    logger.critical("stopping: \(refusal.explanation(peer: "worker", coordinator: config.workerCoordinator))")
-                    stopLock.withLock {
-                        refusedBy = refusal
-                        stopRequested = true
-                    }
-                }
-            default:
-                throw ProtocolError.malformed(message.command, "not sent to workers")
-            }
-        } catch {
-            metrics.protocolErrors.increment()
-            logger.warning("cannot handle \(message.command): \(error)")
-        }
-    }
-
-    private func start(_ task: TaskBody, payload: [Frame]) throws {
-        guard taken < Self.slots else {
-            try send(Self.failed(task, "worker busy with \(Self.slots) tasks", retryable: true, notReady: true))
-            return
-        }
-        guard runners.runners[task.kind] != nil else {
-            try send(Self.failed(task, "this worker has no runner for task kind '\(task.kind)'", retryable: false))
-            return
-        }
+    /// Fetches the files `task` lacks and queues it on its lane, tagged with its session.
+    private func take(_ task: TaskBody, payload: [Frame], tag: UInt64) throws {
         for ref in task.files where !cache.contains(ref) && fetches[ref.xxh64] == nil {
             let fetch = try FileFetch(ref, partialPath: cache.partialPath(ref), chunkBytes: chunkBytes, window: window)
             fetches[ref.xxh64] = fetch
@@ -238,17 +230,9 @@ public final class Worker: @unchecked Sendable {
             for request in fetch.requests() { try send(try Message(.fetch, request)) }
         }
         let input = TaskInput(job: task.job, parameters: task.parameters, files: task.files.map(cache.path), payload: payload)
-        let tag = withUnsafeBytes(of: session.littleEndian) { Array($0) }
-        taken += 1
+        let tagBytes = withUnsafeBytes(of: tag.littleEndian) { Array($0) }
         (runners.background.contains(task.kind) ? backgroundLane : lane)
-            .add(task, input: input, tag: tag, ready: task.files.allSatisfy { fetches[$0.xxh64] == nil })
-    }
-
-    /// Drops a job that ended: its tasks not started (each answered FAILED, so the coordinator
-    /// frees their slots) and what the runners keep for it.
-    private func jobEnded(_ job: Int64) throws {
-        try dropTasks(where: { $0.job == job }, because: "job \(job) ended", retryable: false)
-        runners.forget(job)
+            .add(task, input: input, tag: tagBytes, ready: task.files.allSatisfy { fetches[$0.xxh64] == nil })
     }
 
     private func receive(_ chunk: ChunkBody, payload: [Frame]) throws {
@@ -278,13 +262,8 @@ public final class Worker: @unchecked Sendable {
     /// answered FAILED so the coordinator frees its slot.
     private func dropTasks(where drop: (TaskBody) -> Bool = { _ in true }, because why: String, retryable: Bool) throws {
         let dropped = lane.remove(where: drop) + backgroundLane.remove(where: drop)
-        taken -= dropped.count
-        for task in dropped { try send(Self.failed(task, why, retryable: retryable)) }
-    }
-
-    /// FAILED for `task`'s attempt.
-    private static func failed(_ task: TaskBody, _ why: String, retryable: Bool, notReady: Bool = false) -> Message {
-        Message(.failed, FailedBody(job: task.job, task: task.task, attempt: task.attempt, message: why, retryable: retryable, notReady: notReady))
+        perform(session.released(dropped.count, now: now))
+        for task in dropped { try send(WorkerSession.failed(task, why, retryable: retryable)) }
     }
 
     // MARK: Running tasks
@@ -332,22 +311,30 @@ public final class Worker: @unchecked Sendable {
             if let e = error as? DataError, e.kind == .damaged { task.files.forEach(cache.evict) }
             logger.warning("task failed", metadata: ["job": "\(task.job)", "task": "\(task.task)", "error": "\(error)"])
             let failure = error as? TaskError
-            return failed(task, "\(error)", retryable: failure?.retryable ?? false, notReady: failure?.notReady ?? false)
+            return WorkerSession.failed(task, "\(error)", retryable: failure?.retryable ?? false, notReady: failure?.notReady ?? false)
         }
     }
 
-    /// Sends finished tasks' replies on to the coordinator, moving their frames without a copy.
-    private func forwardResults() throws {
+    /// Sends finished tasks' replies on to the coordinator, moving their frames without a copy,
+    /// or drops them, as the session says.
+    private func forwardReplies() throws {
+        var then: [WorkerSession.Action] = []
         while try link.forward(from: results, inspect: 2, drop: 1, decide: { frames in
             guard frames.count == 2, frames[0].count == 8 else { return false }
             let tag = frames[0].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-            guard tag == session else {
+            let actions = session.finished(session: tag, now: now)
+            guard case .forwardReply? = actions.first else {
                 logger.info("dropped the result of a task from before a reconnect")
                 return false
             }
-            taken -= 1
             (try? WireHeader(parsing: frames[1]))?.command == .result ? metrics.tasksRun.increment() : metrics.tasksFailed.increment()
+            then = Array(actions.dropFirst())
             return true
-        }) != nil {}
+        }) != nil {
+            session.sent(now: now)
+            perform(then)
+            then = []
+            if exited { return }
+        }
     }
 }

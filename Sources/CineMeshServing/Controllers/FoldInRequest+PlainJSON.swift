@@ -1,7 +1,7 @@
 import CineMeshData
 import Foundation
 
-extension GatewayRoutes.FoldInRequest.Rating {
+extension RecommendationController.FoldInRequest.Rating {
     enum CodingKeys: String, CodingKey { case item, rating }
 
     /// An item id as a string or as an integer (written in decimal); any other number is refused
@@ -19,7 +19,7 @@ extension GatewayRoutes.FoldInRequest.Rating {
     }
 }
 
-extension GatewayRoutes.FoldInRequest {
+extension RecommendationController.FoldInRequest {
     /// The body read by `StrictJSONScanner`, without JSONDecoder's cost (a tenth of the fold-in
     /// route's time): nil for anything but the plainest form of a valid body (escapes, unknown or
     /// repeated keys, a missing field, numbers out of range), which then goes to `JSONDecoder`

@@ -1,24 +1,43 @@
 import Foundation
 import Hummingbird
 
-extension GatewayRoutes {
-    /// `POST /v1/query`: `{"sql": ..., "dataset": ..., "max_rows": 1000, "timeout_ms": 30000}` runs
-    /// a read-only query on the cluster the gateway follows; the answer is
-    /// `{"job": N, "elapsed_ms": N, "columns": [...], "types": [...], "rows": [[...]]}`.
-    static func addQueryRoute(_ router: Router<GatewayRequestContext>, service: (any QueryService)?, limits: QueryLimits) {
-        router.post("/v1/query") { request, context -> Response in
-            do {
-                return try await query(request, context, service, limits)
-            } catch let error as GatewayError {
-                return error.response
-            } catch {
-                return GatewayError(.internalServerError, "internal", "\(error)").response
-            }
+/// `POST /v1/query`: `{"sql": ..., "dataset": ..., "max_rows": 1000, "timeout_ms": 30000}` runs
+/// a read-only query on the cluster the gateway follows; the answer is
+/// `{"job": N, "elapsed_ms": N, "columns": [...], "types": [...], "rows": [[...]]}`.
+struct QueryController: Sendable {
+    /// Nil: the gateway follows no coordinator, and says so.
+    let service: (any QueryService)?
+    let limits: QueryLimits
+
+    func addRoutes(to router: Router<GatewayRequestContext>) {
+        router.post("/v1/query", use: query)
+    }
+
+    /// The body of `POST /v1/query`.
+    struct QueryRequest: Decodable {
+        var sql: String
+        var dataset: String?
+        var maxRows: Int?
+        var timeoutMs: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case sql, dataset
+            case maxRows = "max_rows"
+            case timeoutMs = "timeout_ms"
         }
     }
 
-    private static func query(_ request: Request, _ context: GatewayRequestContext, _ service: (any QueryService)?,
-                              _ limits: QueryLimits) async throws -> Response {
+    @Sendable func query(_ request: Request, context: GatewayRequestContext) async -> Response {
+        do {
+            return try await run(request, context)
+        } catch let error as GatewayError {
+            return error.response
+        } catch {
+            return GatewayError(.internalServerError, "internal", "\(error)").response
+        }
+    }
+
+    private func run(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         guard let service else {
             throw GatewayError(.serviceUnavailable, "query-unavailable",
                                "this gateway follows no coordinator: start it with --coordinator or --cluster to answer queries")
