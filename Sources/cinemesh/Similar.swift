@@ -9,7 +9,7 @@ struct Similar: ParsableCommand {
         abstract: "More like this: the titles most similar to a title by content (catalog metadata and text, TF-IDF and cosine), or content recommendations for a user.",
         discussion: """
         SOURCE is a dataset directory (the content model is built on the spot from its catalog and tags) or a \
-        content model file written by --save. Each item is a TF-IDF vector of namespaced metadata tokens \
+        content model file written by --save, or by `cinemesh train --algo item-knn --save` (neighbours by ratings). Each item is a TF-IDF vector of namespaced metadata tokens \
         (genre:, director:, cast:, country:, type:, decade:), the words of its title and description and its \
         users' tags; docs/CONTENT.md says how they are weighted.
 
@@ -117,7 +117,8 @@ struct Similar: ParsableCommand {
         guard title != nil || item != nil else { return }
         let r = try row(in: file)
         let list = file.neighbors.of(r)
-        print("more like \(describe(file.catalog, r)):")
+        let by = file.metadata.algorithm == "content" ? "" : " (by ratings: \(file.metadata.algorithm) neighbours)"
+        print("more like \(describe(file.catalog, r))\(by):")
         printTable(file.catalog, Array(zip(list.neighbors.prefix(n).map(Int.init), list.scores.prefix(n))))
     }
 

@@ -152,16 +152,33 @@ struct Train: ParsableCommand {
     }
 
     /// item-knn and user-knn in this process: similarities, neighbour lists and the held-out
-    /// evaluation. Their models are not saved or published yet (the model file holds factor models).
+    /// evaluation. An item-knn model's lists can be saved as an item-neighbour model file
+    /// (`cinemesh similar FILE --title ...`: more like this, by ratings); neither is published to a
+    /// model store yet (the store holds factor models).
     private func runNeighborhood(_ run: OneProcessTraining, loaded: Double) throws {
-        guard save == nil && store == nil && promoteIfBetter == nil else {
-            throw DataError(.usage, "\(run.spec.algorithm.rawValue) models cannot be saved or published yet (--save, --store, --promote-if-better): the model file holds factor models")
+        guard store == nil && promoteIfBetter == nil else {
+            throw DataError(.usage, "\(run.spec.algorithm.rawValue) models cannot be published to a model store yet (--store, --promote-if-better): the store holds factor models")
+        }
+        guard save == nil || run.spec.algorithm == .itemKNN else {
+            throw DataError(.usage, "--save writes item neighbours (more like this); a user-knn model's neighbours are users")
+        }
+        guard save == nil || run.dataset.catalog != nil else {
+            throw DataError(.usage, file: dataset, "--save writes the item-knn lists with the catalog's titles, and the dataset has no catalog")
         }
         let started = monotonicSeconds()
         let model = run.fitNeighborhood()
         let fit = monotonicSeconds() - started
         let p = run.spec.knn
         print("\(run.spec.algorithm.rawValue): \(p.rule.rawValue) rule, \(p.similarity.rawValue) similarity, k \(p.k), min_k \(p.minK); \(Terminal.grouped(model.neighbors.entries)) neighbours kept (\(p.neighbors == 0 ? "every positive one" : "at most \(p.neighbors) each"), checksum \(model.neighbors.checksum))")
+        if let save, let catalog = run.dataset.catalog {
+            let m = run.dataset.manifest
+            let file = ContentModelFile(metadata: .init(algorithm: run.spec.algorithm.rawValue, parameters: try JSONValue(encoding: p), dataset: m.name,
+                                                        datasetContentHash: m.contentHash),
+                                        catalog: ContentModelFile.displayColumns(of: catalog),
+                                        neighbors: model.neighbors.itemNeighbors(catalogRows: run.dataset.catalogRows(), catalogCount: catalog.rowCount))
+            try file.write(to: save)
+            print("saved \(save) (the neighbour lists: cinemesh similar \(save) --title ...)")
+        }
         let result = run.evaluate(model, likeThreshold: evaluation.likeThreshold, topK: evaluation.topK, rankingUsers: evaluation.rankingUsers)
         printEvaluation(result, algo: run.spec.algorithm, timing: "\(Terminal.fixed(fit, 3)) s (data loaded in \(Terminal.fixed(started - loaded, 2)) s)",
                         heldOut: run.evaluation.count > 0)

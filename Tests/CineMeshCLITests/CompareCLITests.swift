@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// `cinemesh compare` end to end on the bundled sample.
+/// `cinemesh compare` end to end on the bundled sample, and item-knn lists saved for `similar`.
 @Suite struct CompareCLITests {
     static var sample: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/data/sample"
@@ -30,5 +30,19 @@ import Testing
         #expect(bad.status == 64 && bad.stderr.contains("'knn' is not one of"), "\(bad.stderr)")
         let none = try cinemesh(["compare", s.sub("ds"), "--split", "none"])
         #expect(none.status == 64 && none.stderr.contains("holds nothing out"), "\(none.stderr)")
+    }
+
+    /// An item-knn model's lists saved as an item-neighbour model file answer "more like this"
+    /// by ratings; a user-knn model's neighbours are users, so it is refused.
+    @Test func itemKNNListsSavedAnswerMoreLikeThis() throws {
+        let s = Scratch()
+        #expect(try cinemesh(["ingest", Self.sample, "--out", s.sub("ds")]).status == 0)
+        let train = try cinemesh(["train", s.sub("ds"), "--algo", "item-knn", "--split", "none", "--neighbors", "40", "--save", s.sub("knn.cmneigh")])
+        #expect(train.status == 0, "\(train.stderr)")
+        let similar = try cinemesh(["similar", s.sub("knn.cmneigh"), "--item", "1", "--n", "3"])
+        #expect(similar.status == 0, "\(similar.stderr)")
+        #expect(similar.stdout.contains("(by ratings: item-knn neighbours)") && similar.stdout.contains("  3  "), "\(similar.stdout)")
+        let user = try cinemesh(["train", s.sub("ds"), "--algo", "user-knn", "--save", s.sub("u.cmneigh")])
+        #expect(user.status == 64 && user.stderr.contains("neighbours are users"), "\(user.stderr)")
     }
 }
