@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Property-based fuzzing of the gateway's HTTP API with schemathesis (PyPI), driven by
-# docs/openapi.yaml: trains a small model on MovieLens 100K (../shared/data, or
-# $CINEMESH_SHARED_DATA; the bundled sample when absent), starts `cinemesh gateway` on a loopback
+# docs/openapi.yaml: trains a small model and item-knn neighbours on MovieLens 100K (../shared/data,
+# or $CINEMESH_SHARED_DATA; the bundled sample when absent), starts `cinemesh gateway` on a loopback
 # port, and runs every operation with generated valid and invalid inputs. It fails on any 5xx
 # and on any answer that violates the document (status code, content type, schema, headers).
 #
@@ -29,8 +29,10 @@ source=data/sample
 [ -d "$shared/ml-100k" ] && source="$shared/ml-100k"
 "$bin" ingest "$source" --out "$work/data" >/dev/null
 "$bin" train "$work/data" --factors 16 --epochs 5 --store "$work/models" >/dev/null
+# item-knn neighbours for /v1/items/{item}/similar?by=ratings (by=content then answers 404).
+"$bin" train "$work/data" --algo item-knn --split none --neighbors 100 --save "$work/knn.cmneigh" >/dev/null
 port=18097
-"$bin" gateway --models "$work/models" --port "$port" --log-level warning --set gateway.rate_limit=0 &
+"$bin" gateway --models "$work/models" --neighbors "$work/knn.cmneigh" --port "$port" --log-level warning --set gateway.rate_limit=0 &
 pid=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 "$venv/bin/schemathesis" run docs/openapi.yaml --url "http://127.0.0.1:$port" -n "$examples" \

@@ -61,6 +61,9 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(name: .customLong("model"), help: ArgumentHelp("A model name to serve (repeatable; default: the newest model's name).", valueName: "name"))
     var modelNames: [String] = []
 
+    @Option(name: .customLong("neighbors"), help: ArgumentHelp("An item-neighbour model file for GET /v1/items/{item}/similar?by=ratings (cinemesh train --algo item-knn --save) or by=content (cinemesh similar DATASET --save); repeatable, one of each kind.", valueName: "file"))
+    var neighborFiles: [String] = []
+
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
 
@@ -98,6 +101,7 @@ struct GatewayCommand: AsyncParsableCommand {
             NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             let registry = MetricsEndpoint.bootstrap()
             let logger = Logger(label: "cinemesh.gateway")
+            let neighbors = try NeighborFiles(paths: neighborFiles)
             let store = try ModelStore(directory: models)
             for name in modelNames where !ModelStore.isValidName(name) { throw DataError(.usage, "--model \(name): not a model name") }
             let holders = ModelHolders(modelNames.isEmpty ? [ModelHolder()] : modelNames.map { ModelHolder(name: $0) })
@@ -121,7 +125,8 @@ struct GatewayCommand: AsyncParsableCommand {
                                                           security: try ClusterSecurity.client(config, role: .gateway, endpoint: config.gatewayCoordinator)) : nil
             let app = Application(router: GatewayRoutes.router(holders: holders, registry: registry, queries: queries,
                                                                 queryLimits: QueryLimits(defaultDataset: queryDataset),
-                                                                access: try access(config, queries: queries != nil)),
+                                                                access: try access(config, queries: queries != nil),
+                                                                neighbors: neighbors),
                                   configuration: .init(address: .hostname(host, port: port), serverName: "cinemesh-gateway"),
                                   onServerRunning: { channel in
                                       let address = "http://\(host):\(channel.localAddress?.port ?? port)"
