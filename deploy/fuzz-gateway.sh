@@ -23,17 +23,27 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
   "$venv/bin/pip" install -q schemathesis
 fi
 work=$(mktemp -d /tmp/cinemesh-fuzz-XXXXXX)
-trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+pid=
+trap 'rm -rf "$work"' EXIT
 shared=${CINEMESH_SHARED_DATA:-../shared/data}
 source=data/sample
 [ -d "$shared/ml-100k" ] && source="$shared/ml-100k"
-"$bin" ingest "$source" --out "$work/data" >/dev/null
-"$bin" train "$work/data" --factors 16 --epochs 5 --store "$work/models" >/dev/null
+# A local cluster of one worker, so the gateway follows a coordinator (its model comes from it)
+# and POST /v1/query runs queries on the dataset `fuzz` of its datasets directory, behind a bearer
+# token as the document says.
+export CINEMESH_HOME=$work/home
+"$bin" ingest "$source" --out "$CINEMESH_HOME/datasets/fuzz" >/dev/null
+ln -s "$CINEMESH_HOME/datasets/fuzz" "$work/data"
+(umask 077; openssl rand -hex 32 > "$work/token")
+"$bin" up --workers 1 >/dev/null
+trap 'kill $pid 2>/dev/null || true; "$bin" down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+"$bin" train "$work/data" --cluster --factors 16 --epochs 5 >/dev/null
 # item-knn neighbours for /v1/items/{item}/similar?by=ratings (by=content then answers 404).
 "$bin" train "$work/data" --algo item-knn --split none --neighbors 100 --save "$work/knn.cmneigh" >/dev/null
 port=18097
-"$bin" gateway --models "$work/models" --neighbors "$work/knn.cmneigh" --port "$port" --log-level warning --set gateway.rate_limit=0 &
+"$bin" gateway --cluster --models "$work/models" --query-dataset fuzz --neighbors "$work/knn.cmneigh" --port "$port" \
+  --log-level warning --set gateway.rate_limit=0 --set gateway.token_file="$work/token" &
 pid=$!
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-"$venv/bin/schemathesis" run docs/openapi.yaml --url "http://127.0.0.1:$port" -n "$examples" \
+for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+"$venv/bin/schemathesis" run docs/openapi.yaml --url "http://127.0.0.1:$port" -n "$examples" -H "Authorization: Bearer $(cat "$work/token")" \
   --checks all --exclude-checks positive_data_acceptance,negative_data_rejection,unsupported_method
