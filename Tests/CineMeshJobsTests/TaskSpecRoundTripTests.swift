@@ -1,0 +1,32 @@
+import CineMeshCluster
+@testable import CineMeshJobs
+import CineMeshData
+import CineMeshNumerics
+import Testing
+
+/// Every task kind's parameters, with random values and random (non-NaN) float bit patterns,
+/// encode to fields that decode to an equal value with the same bits.
+@Suite struct TaskSpecRoundTripTests {
+    /// `value` through its fields and back: equal, and with the same fields (so the same bits,
+    /// which `==` on floats does not see for zeros of two signs).
+    func roundTrip<T: TaskSpec>(_ value: T) throws {
+        let fields = value.fields
+        let back = try T(fields: fields)
+        #expect(back == value)
+        #expect(back.fields == fields)
+    }
+
+    /// A random split, with companions or not.
+    static func randomSplit() -> TaskSplit {
+        let splits: [SplitSpec] = [.none, .random(testFraction: .random(in: 0.01 ... 0.9)), .leaveLast(count: .random(in: 1 ... 9)),
+                                   .kFold(folds: 5, fold: .random(in: 0 ..< 5))]
+        return TaskSplit(split: splits.randomElement()!, seed: .random(in: 0 ... .max), ownFiles: Bool.random() ? nil : .random(in: 1 ... 64))
+    }
+
+    @Test func baselineRows() throws {
+        for _ in 0 ..< 200 {
+            try roundTrip(BaselineRowsTask(side: Bool.random() ? .user : .item, index: .random(in: 0 ... 1000), split: Self.randomSplit(),
+                                           mean: .randomBits(), reg: .randomBits()))
+        }
+    }
+}
