@@ -29,4 +29,13 @@ import Testing
                                            mean: .randomBits(), reg: .randomBits()))
         }
     }
+
+    @Test func nmfBlock() throws {
+        for _ in 0 ..< 200 {
+            try roundTrip(NMFBlockTask(row: .random(in: 0 ... 99), column: .random(in: 0 ... 99), factors: .random(in: 1 ... 64),
+                                       stride: .random(in: 1 ... 64), split: Self.randomSplit()))
+            let result = NMFBlockResult(squaredError: .randomBits())
+            #expect(try NMFBlockResult(fields: result.fields).fields == result.fields)
+        }
+    }
 }
