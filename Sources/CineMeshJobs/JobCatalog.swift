@@ -12,7 +12,7 @@ public enum JobCatalog {
                   SVDTrainingJob.taskKind: SVDTrainingJob.blockRunner, SVDTrainingJob.collectKind: SVDTrainingJob.collectRunner,
                   SVDTrainingJob.scoreKind: SVDTrainingJob.scoreRunner,
                   ALSTrainingJob.taskKind: ALSTrainingJob.runner, BaselineRowsTask.kind: BaselineTrainingJob.runner,
-                  NMFBlockTask.kind: NMFTrainingJob.runner, KNNTrainingJob.taskKind: KNNTrainingJob.runner,
+                  NMFBlockTask.kind: NMFTrainingJob.runner, KNNRowsTask.kind: KNNTrainingJob.runner,
                   TuneJob.taskKind: TuneJob.runner, QueryJob.taskKind: QueryJob.runner],
         background: [SVDTrainingJob.scoreKind],
         forget: { job in job.map(SVDMemory.end(job:)) ?? SVDMemory.removeAll() })

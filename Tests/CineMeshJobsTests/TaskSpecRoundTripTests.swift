@@ -38,4 +38,13 @@ import Testing
             #expect(try NMFBlockResult(fields: result.fields).fields == result.fields)
         }
     }
+
+    @Test func knnRows() throws {
+        for _ in 0 ..< 200 {
+            try roundTrip(KNNRowsTask(line: .random(in: 0 ... 99), xCount: .random(in: 0 ... 1 << 20), yCount: .random(in: 0 ... 1 << 20),
+                                      userBased: .random(), similarity: NeighborSimilarity.allCases.randomElement()!, minSupport: .random(in: 0 ... 9),
+                                      shrinkage: .randomBits(), neighbors: .random(in: 0 ... 500), split: Self.randomSplit(),
+                                      mean: Bool.random() ? .randomBits() : nil))
+        }
+    }
 }
