@@ -11,7 +11,7 @@ public enum JobCatalog {
         runners: [StatsJob.taskKind: StatsJob.runner,
                   SVDTrainingJob.taskKind: SVDTrainingJob.blockRunner, SVDTrainingJob.collectKind: SVDTrainingJob.collectRunner,
                   SVDTrainingJob.scoreKind: SVDTrainingJob.scoreRunner,
-                  ALSTrainingJob.taskKind: ALSTrainingJob.runner, BaselineRowsTask.kind: BaselineTrainingJob.runner,
+                  ALSRowsTask.kind: ALSTrainingJob.runner, BaselineRowsTask.kind: BaselineTrainingJob.runner,
                   NMFBlockTask.kind: NMFTrainingJob.runner, KNNRowsTask.kind: KNNTrainingJob.runner,
                   TuneJob.taskKind: TuneJob.runner, QueryJob.taskKind: QueryJob.runner],
         background: [SVDTrainingJob.scoreKind],

@@ -47,4 +47,14 @@ import Testing
                                       mean: Bool.random() ? .randomBits() : nil))
         }
     }
+
+    @Test func alsRows() throws {
+        for _ in 0 ..< 200 {
+            let solver: ALSRowsTask.Solver = Bool.random()
+                ? .explicit(regBias: .randomBits(), biased: .random(), mean: .randomBits())
+                : .implicit(alpha: .randomBits(), positiveThreshold: .randomBits(), cgSteps: .random(in: 0 ... 9))
+            try roundTrip(ALSRowsTask(side: Bool.random() ? .user : .item, index: .random(in: 0 ... 99), stride: .random(in: 1 ... 64),
+                                      factors: .random(in: 1 ... 64), reg: .randomBits(), split: Self.randomSplit(), solver: solver))
+        }
+    }
 }
