@@ -57,4 +57,29 @@ import Testing
                                       factors: .random(in: 1 ... 64), reg: .randomBits(), split: Self.randomSplit(), solver: solver))
         }
     }
+
+    /// A random optional integer.
+    static func maybe(_ range: ClosedRange<Int>) -> Int? { Bool.random() ? .random(in: range) : nil }
+
+    /// A random list of integers, maybe empty.
+    static func integers() -> TaskList<Int> { TaskList<Int>((0 ..< Int.random(in: 0 ... 5)).map { _ in .random(in: 0 ... 999) }) }
+
+    @Test func svdTasks() throws {
+        for _ in 0 ..< 200 {
+            let usersAfter = Self.maybe(0 ... 1 << 40), itemsAfter = Self.maybe(0 ... 1 << 40)
+            try roundTrip(SVDBlockTask(row: .random(in: 0 ... 99), column: .random(in: 0 ... 99), stride: .random(in: 1 ... 64), split: Self.randomSplit(),
+                                       mean: .randomBits(), lrBias: .randomBits(), lrFactors: .randomBits(), regBias: .randomBits(),
+                                       regFactors: .randomBits(), biased: .random(), sequence: .random(in: 0 ... 1 << 50),
+                                       users: usersAfter == nil ? .payload : .resident, usersAfter: usersAfter,
+                                       items: itemsAfter == nil ? .payload : .resident, itemsAfter: itemsAfter, keepItems: .random(), returnItems: .random(),
+                                       snapshot: Self.maybe(0 ... 99), itemsSnapshot: Self.maybe(0 ... 99), keepSnapshots: Bool.random() ? Self.integers() : nil))
+            let scale: RatingScale = [.oneToFive, RatingScale(min: 0.5, max: 5, step: 0.5), RatingScale(min: -10, max: 10, step: nil)].randomElement()!
+            try roundTrip(SVDScoreTask(epoch: .random(in: 0 ... 99), rows: Self.integers(), heldOut: Self.integers(), stride: .random(in: 1 ... 64),
+                                       columns: .random(in: 1 ... 99), mean: .randomBits(), scale: TaskScale(scale), residentColumns: Self.integers()))
+            try roundTrip(SVDCollectTask(row: .random(in: 0 ... 99), epoch: .random(in: 0 ... 99)))
+            let result = SVDBlockResult(loss: .randomBits(), kernelMicroseconds: .random(in: 0 ... 1 << 40), kernelCPUMicroseconds: .random(in: 0 ... 1 << 40),
+                                        taskMicroseconds: .random(in: 0 ... 1 << 40))
+            #expect(try SVDBlockResult(fields: result.fields).fields == result.fields)
+        }
+    }
 }

@@ -41,8 +41,3 @@ struct TaskSplit: Codable, Equatable, Sendable {
         try TrainingBlocks.shared.blocks(files, own: ownFiles ?? files.count, split: split, seed: seed)
     }
 }
-
-extension TaskSplit {
-    /// The split fields alone, for the task kinds not yet typed.
-    var fields: [String: String] { TaskFieldEncoder.fields(self) }
-}

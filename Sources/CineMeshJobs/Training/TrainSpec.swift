@@ -373,10 +373,4 @@ public struct TrainSpec: Sendable, Equatable {
         }
         return (files + companions, TaskSplit(split: split, seed: splitSeed, ownFiles: files.count))
     }
-
-    /// `taskInputs` with the split as text fields, for the task kinds not yet typed.
-    func taskFiles(own: [(row: Int, column: Int)], _ m: DatasetManifest) -> (files: [FileRef], parameters: [String: String]) {
-        let (files, split) = taskInputs(own: own, m)
-        return (files, split.fields)
-    }
 }
