@@ -8,7 +8,7 @@ public enum JobCatalog {
 
     /// Every task runner a worker has.
     public static let runners = TaskRunners(
-        runners: [StatsJob.taskKind: StatsJob.runner,
+        runners: [StatsBlockTask.kind: StatsJob.runner,
                   SVDBlockTask.kind: SVDTrainingJob.blockRunner, SVDCollectTask.kind: SVDTrainingJob.collectRunner,
                   SVDScoreTask.kind: SVDTrainingJob.scoreRunner,
                   ALSRowsTask.kind: ALSTrainingJob.runner, BaselineRowsTask.kind: BaselineTrainingJob.runner,

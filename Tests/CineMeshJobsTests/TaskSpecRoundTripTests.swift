@@ -82,4 +82,16 @@ import Testing
             #expect(try SVDBlockResult(fields: result.fields).fields == result.fields)
         }
     }
+
+    /// A random rating scale.
+    static func randomScale() -> TaskScale {
+        TaskScale([.oneToFive, RatingScale(min: 0.5, max: 5, step: 0.5), RatingScale(min: -10, max: 10, step: nil)].randomElement()!)
+    }
+
+    @Test func statsBlock() throws {
+        for _ in 0 ..< 100 {
+            try roundTrip(StatsBlockTask(row: .random(in: 0 ... 99), column: .random(in: 0 ... 99), scale: Self.randomScale(),
+                                         delayMilliseconds: .random(in: 0 ... 600_000)))
+        }
+    }
 }
