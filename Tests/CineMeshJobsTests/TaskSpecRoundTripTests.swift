@@ -94,4 +94,14 @@ import Testing
                                          delayMilliseconds: .random(in: 0 ... 600_000)))
         }
     }
+
+    @Test func queryBlock() throws {
+        let sql = ["SELECT count(*) FROM ratings", "SELECT title, avg(rating) FROM ratings JOIN items USING (item) GROUP BY title HAVING count(*) > 3",
+                   "SELECT 'a,b=c' AS odd, \"x\" FROM ratings WHERE rating >= 4.5 LIMIT 10", ""]
+        for _ in 0 ..< 100 {
+            try roundTrip(QueryBlockTask(sql: sql.randomElement()!, row: .random(in: 0 ... 99), column: .random(in: 0 ... 99), timestamps: .random(),
+                                         tables: TaskList(["users-idmap", "items-idmap", "catalog", "tags"].filter { _ in Bool.random() }),
+                                         delayMilliseconds: .random(in: 0 ... 600_000), maxRows: .random(in: 0 ... 10_000_000)))
+        }
+    }
 }
