@@ -13,7 +13,7 @@ public enum JobCatalog {
                   SVDScoreTask.kind: SVDTrainingJob.scoreRunner,
                   ALSRowsTask.kind: ALSTrainingJob.runner, BaselineRowsTask.kind: BaselineTrainingJob.runner,
                   NMFBlockTask.kind: NMFTrainingJob.runner, KNNRowsTask.kind: KNNTrainingJob.runner,
-                  TuneJob.taskKind: TuneJob.runner, QueryBlockTask.kind: QueryJob.runner],
+                  TuneTrialTask.kind: TuneJob.runner, QueryBlockTask.kind: QueryJob.runner],
         background: [SVDScoreTask.kind],
         forget: { job in job.map(SVDMemory.end(job:)) ?? SVDMemory.removeAll() })
 }

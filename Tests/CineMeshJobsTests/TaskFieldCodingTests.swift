@@ -51,6 +51,31 @@ import Testing
         #expect(error?.message == "baseline-rows: missing field 'mean'")
     }
 
+    /// The kinds with fields of their own shapes name them too: ALS's algorithm, svd's lists,
+    /// a tune trial's train parameters, the stats scale.
+    @Test func otherKindsNameTheirFields() throws {
+        var als = ALSRowsTask(side: .user, index: 0, stride: 16, factors: 8, reg: 0.1, split: TaskSplit(split: .none, seed: 0),
+                              solver: .implicit(alpha: 40, positiveThreshold: 4, cgSteps: 3)).fields
+        als["cg_steps"] = nil
+        #expect(throws: TaskFieldError.missing("cg_steps")) { try ALSRowsTask(fields: als) }
+        als["algo"] = "svd"
+        #expect(throws: TaskFieldError.malformed("algo", "svd", expected: "als or als-implicit")) { try ALSRowsTask(fields: als) }
+        var score = SVDScoreTask(epoch: 0, rows: [1, 2], heldOut: [], stride: 16, columns: 2, mean: 3, scale: TaskScale(.oneToFive), residentColumns: [0]).fields
+        #expect(score["rows"] == "1,2" && score["held_out"] == "")
+        score["rows"] = "1,,2"
+        #expect(throws: TaskFieldError.malformed("rows", "1,,2", expected: "a comma-separated list of Int")) { try SVDScoreTask(fields: score) }
+        score["rows"] = "1,2"
+        score["scale"] = "five"
+        #expect(throws: TaskFieldError.malformed("scale", "five", expected: "a rating scale min:max[:step]")) { try SVDScoreTask(fields: score) }
+        var trial = TuneTrialTask(trial: ["algo": "svd", "lr": "0.01"], users: 10, items: 10, grid: Grid(userBoundaries: [0, 10], itemBoundaries: [0, 10]),
+                                  scale: TaskScale(.oneToFive)).fields
+        trial["tune.items"] = nil
+        #expect(throws: TaskFieldError.missing("tune.items")) { try TuneTrialTask(fields: trial) }
+        trial["tune.items"] = "10"
+        trial["learning_rat"] = "0.1"
+        let error = #expect(throws: TaskFieldError.self) { try TuneTrialTask(fields: trial) }
+        #expect(error?.description.contains("learning_rat") == true, "\(error.map { "\($0)" } ?? "")")
+    }
 }
 
 extension Float {

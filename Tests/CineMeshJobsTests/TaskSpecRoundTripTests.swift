@@ -104,4 +104,18 @@ import Testing
                                          delayMilliseconds: .random(in: 0 ... 600_000), maxRows: .random(in: 0 ... 10_000_000)))
         }
     }
+
+    @Test func tuneTrial() throws {
+        for algorithm in TrainSpec.Algorithm.allCases {
+            var settings = TrainSpec.Settings()
+            settings.algorithm = algorithm
+            settings.learningRate = .random(in: 1e-6 ... 1)
+            settings.split = .kFold(folds: 5, fold: 2)
+            let trial = try TrainSpec(settings).parameters
+            let task = TuneTrialTask(trial: trial, users: .random(in: 1 ... 1 << 20), items: .random(in: 1 ... 1 << 20),
+                                     grid: Grid(userBoundaries: [0, 250, 500, 750, 1000], itemBoundaries: [0, 100, 400, 700]), scale: Self.randomScale())
+            try roundTrip(task)
+            #expect(try TuneTrialTask(fields: task.fields).spec() == TrainSpec(parameters: trial))
+        }
+    }
 }

@@ -68,11 +68,6 @@ public final class StatsJob: JobDriver {
         return JobOutcome(result: result, summary: Self.summary(stats))
     }
 
-    /// The scale as `RatingScale(parsing:)` reads it: MIN:MAX or MIN:MAX:STEP.
-    static func scaleParameter(_ s: RatingScale) -> String {
-        ([s.min, s.max] + (s.step.map { [$0] } ?? [])).map { String($0) }.joined(separator: ":")
-    }
-
     public var metrics: [String: Double] {
         ["blocks_done": Double(blocks.lazy.filter { $0 != nil }.count)]
     }
