@@ -8,12 +8,12 @@ public enum JobCatalog {
 
     /// Every task runner a worker has.
     public static let runners = TaskRunners(
-        runners: [StatsJob.taskKind: StatsJob.runner,
-                  SVDTrainingJob.taskKind: SVDTrainingJob.blockRunner, SVDTrainingJob.collectKind: SVDTrainingJob.collectRunner,
-                  SVDTrainingJob.scoreKind: SVDTrainingJob.scoreRunner,
-                  ALSTrainingJob.taskKind: ALSTrainingJob.runner, BaselineTrainingJob.taskKind: BaselineTrainingJob.runner,
-                  NMFTrainingJob.taskKind: NMFTrainingJob.runner, KNNTrainingJob.taskKind: KNNTrainingJob.runner,
-                  TuneJob.taskKind: TuneJob.runner, QueryJob.taskKind: QueryJob.runner],
-        background: [SVDTrainingJob.scoreKind],
+        runners: [StatsBlockTask.kind: StatsJob.runner,
+                  SVDBlockTask.kind: SVDTrainingJob.blockRunner, SVDCollectTask.kind: SVDTrainingJob.collectRunner,
+                  SVDScoreTask.kind: SVDTrainingJob.scoreRunner,
+                  ALSRowsTask.kind: ALSTrainingJob.runner, BaselineRowsTask.kind: BaselineTrainingJob.runner,
+                  NMFBlockTask.kind: NMFTrainingJob.runner, KNNRowsTask.kind: KNNTrainingJob.runner,
+                  TuneTrialTask.kind: TuneJob.runner, QueryBlockTask.kind: QueryJob.runner],
+        background: [SVDScoreTask.kind],
         forget: { job in job.map(SVDMemory.end(job:)) ?? SVDMemory.removeAll() })
 }

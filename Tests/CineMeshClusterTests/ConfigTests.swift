@@ -136,4 +136,22 @@ import Testing
         try #"{"dataset": "/d"}"#.write(toFile: json, atomically: true, encoding: .utf8)
         #expect(throws: ConfigError.self) { try JobSpec.read(json) }
     }
+
+    /// A JSON spec file names what is wrong with it: a missing type or dataset, a key no spec
+    /// has (a typo is not dropped silently), a value of the wrong kind.
+    @Test func jobSpecFilesNameTheirBadFields() throws {
+        let json = "/tmp/cinemesh-spec-bad-\(getpid()).json"
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        func problem(_ text: String) throws -> String? {
+            try text.write(toFile: json, atomically: true, encoding: .utf8)
+            do { _ = try JobSpec.read(json); return nil } catch let error as ConfigError { return error.message }
+        }
+        #expect(try problem(#"{"dataset": "/d"}"#) == "the spec has no 'type'")
+        #expect(try problem(#"{"type": "stats"}"#) == "the spec has no 'dataset'")
+        #expect(try problem(#"{"type": "stats", "dataset": "/d", "parameter": {"task_delay_ms": "5"}}"#)
+            == "unknown key 'parameter' (a spec has type, dataset and parameters)")
+        #expect(try problem(#"{"type": "stats", "dataset": "/d", "parameters": {"task_delay_ms": 5}}"#) == "parameter 'task_delay_ms' must be a string")
+        #expect(try problem(#"{"type": 3, "dataset": "/d"}"#) == "'type' must be a string")
+        #expect(try problem(#"{"type": "stats", "dataset": "/d", "parameters": {"task_delay_ms": "5"}}"#) == nil)
+    }
 }

@@ -19,23 +19,21 @@ import Testing
         _ = try ShardFile.write(RatingBlock(row: 0, column: 0, userRange: 0 ..< 2, itemRange: 0 ..< 2, users: [0, 0, 1], items: [0, 1, 1],
                                             ratings: [4, 2, 5], timestamps: []), scale: .oneToFive, to: shard)
         let job = Int64(UInt32.random(in: 1 ... .max)) << 20, stride = FactorMatrix.strideMultiple
-        func task(_ sequence: Int, users: Int?, items: Int?) -> TaskInput {
-            var p = ["row": "0", "column": "0", "stride": String(stride), "split": "random:0.01", "split_seed": "1", "mean": ExactFloat.text(Float(3.5)),
-                     "lr_bias": ExactFloat.text(Float(0.01)), "lr_factors": ExactFloat.text(Float(0.01)), "reg_bias": ExactFloat.text(Float(0.02)),
-                     "reg_factors": ExactFloat.text(Float(0.02)), "biased": "true", "keep_items": "true", "return_items": "true",
-                     "keep_snapshots": "", "sequence": String(sequence)]
+        func task(_ sequence: Int, users: Int?, items: Int?, stride: Int = stride, snapshot: Int? = nil) -> TaskInput {
+            let spec = SVDBlockTask(row: 0, column: 0, stride: stride, split: TaskSplit(split: .random(testFraction: 0.01), seed: 1), mean: 3.5,
+                                    lrBias: 0.01, lrFactors: 0.01, regBias: 0.02, regFactors: 0.02, biased: true, sequence: sequence,
+                                    users: users == nil ? .payload : .resident, usersAfter: users, items: items == nil ? .payload : .resident,
+                                    itemsAfter: items, keepItems: true, returnItems: true, snapshot: snapshot, itemsSnapshot: nil, keepSnapshots: [])
             var payload: [Frame] = []
-            if let users { p["users"] = "resident"; p["users_after"] = String(users) } else {
-                p["users"] = "payload"
+            if users == nil {
                 payload += [FloatFrames.frame(Array(repeating: Float(0.1), count: 2 * stride)[...]), FloatFrames.frame([Float](repeating: 0, count: 2)[...])]
             }
-            if let items { p["items"] = "resident"; p["items_after"] = String(items) } else {
+            if items == nil {
                 payload += [FloatFrames.frame(Array(repeating: Float(0.2), count: 2 * stride)[...]), FloatFrames.frame([Float](repeating: 0, count: 2)[...])]
             }
-            return TaskInput(job: job, parameters: p, files: [shard], payload: payload)
+            return TaskInput(job: job, parameters: spec.fields, files: [shard], payload: payload)
         }
-        var odd = task(2, users: nil, items: nil)
-        odd.parameters["stride"] = "4"
+        var odd = task(2, users: nil, items: nil, stride: 4)
         #expect(throws: TaskError.self, "a stride the kernels cannot step through is refused, not swept out of bounds") {
             _ = try SVDTrainingJob.blockRunner(&odd)
         }
@@ -65,15 +63,14 @@ import Testing
         #expect(SVDMemory.users.peek(job: job, 0)?.swept == 5)
 
         // Scoring reads the snapshot a block kept only as rows of the stride they were swept with.
-        var last = task(7, users: 5, items: 5)
-        last.parameters["snapshot"] = "0"
+        var last = task(7, users: 5, items: 5, snapshot: 0)
         _ = try SVDTrainingJob.blockRunner(&last)
         func score(stride: Int) -> TaskInput {
             let itemFrames = [FloatFrames.frame(Array(repeating: Float(0.2), count: 2 * stride)[...]), FloatFrames.frame([Float](repeating: 0, count: 2)[...])]
             let heldOut = [FloatFrames.frame([Int32(1)][...]), FloatFrames.frame([Int32(0)][...]), FloatFrames.frame([Float(3)][...])]
-            return TaskInput(job: job, parameters: ["epoch": "0", "rows": "0", "held_out": "0", "stride": String(stride), "columns": "1",
-                                                    "mean": ExactFloat.text(Float(3.5)), "scale": StatsJob.scaleParameter(.oneToFive), "resident_columns": ""],
-                             files: [], payload: itemFrames + heldOut)
+            let spec = SVDScoreTask(epoch: 0, rows: [0], heldOut: [0], stride: stride, columns: 1, mean: 3.5, scale: TaskScale(.oneToFive),
+                                    residentColumns: [])
+            return TaskInput(job: job, parameters: spec.fields, files: [], payload: itemFrames + heldOut)
         }
         var wide = score(stride: 2 * stride)
         #expect(throws: TaskError.self, "rows of stride \(stride) are not read as rows of twice that") { _ = try SVDTrainingJob.scoreRunner(&wide) }

@@ -42,19 +42,62 @@ public struct JobSpec: Codable, Sendable, Equatable {
             try spec.requireFields(origin: path)
             return spec
         }
+        let file: JobSpecFile
         do {
-            let spec = try JSONDecoder().decode(JobSpec.self, from: Data(bytes))
-            try spec.requireFields(origin: path)
-            return spec
-        } catch let error as ConfigError {
-            throw error
+            file = try JSONDecoder().decode(JobSpecFile.self, from: Data(bytes))
+        } catch let error as JobSpecFile.Problem {
+            throw ConfigError(origin: path, error.message)
         } catch {
             throw ConfigError(origin: path, "not a job spec: expected JSON {\"type\", \"dataset\", \"parameters\"} or a .toml file")
         }
+        let spec = JobSpec(type: file.type ?? "", dataset: file.dataset ?? "", parameters: file.parameters)
+        try spec.requireFields(origin: path)
+        return spec
     }
 
     func requireFields(origin: String) throws(ConfigError) {
         if type.isEmpty { throw ConfigError(origin: origin, "the spec has no 'type'") }
         if dataset.isEmpty { throw ConfigError(origin: origin, "the spec has no 'dataset'") }
+    }
+}
+
+/// A job spec file in JSON, read strictly: a key besides type, dataset and parameters, or a
+/// parameter that is not a string, is refused with its name.
+private struct JobSpecFile: Decodable {
+    var type: String?
+    var dataset: String?
+    var parameters: [String: String] = [:]
+
+    /// What is wrong with the file, naming the key.
+    struct Problem: Error {
+        let message: String
+    }
+
+    private struct Key: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        for key in c.allKeys where !["type", "dataset", "parameters"].contains(key.stringValue) {
+            throw Problem(message: "unknown key '\(key.stringValue)' (a spec has type, dataset and parameters)")
+        }
+        func text(_ c: KeyedDecodingContainer<Key>, _ key: Key, _ what: String) throws -> String {
+            do { return try c.decode(String.self, forKey: key) } catch { throw Problem(message: "\(what) must be a string") }
+        }
+        if c.contains(Key("type")) { type = try text(c, Key("type"), "'type'") }
+        if c.contains(Key("dataset")) { dataset = try text(c, Key("dataset"), "'dataset'") }
+        guard c.contains(Key("parameters")) else { return }
+        let p: KeyedDecodingContainer<Key>
+        do { p = try c.nestedContainer(keyedBy: Key.self, forKey: Key("parameters")) } catch {
+            throw Problem(message: "'parameters' must be an object of strings")
+        }
+        for key in p.allKeys {
+            parameters[key.stringValue] = try text(p, key, "parameter '\(key.stringValue)'")
+        }
     }
 }

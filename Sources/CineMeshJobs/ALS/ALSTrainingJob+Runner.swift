@@ -8,29 +8,22 @@ extension ALSTrainingJob {
     /// the task brought. Explicit ALS: payload [fixed rows, fixed biases], returns [rows, biases].
     /// Implicit ALS: payload [fixed rows, Gram matrix, current rows], returns [rows].
     static let runner: TaskRunners.Runner = { input in
-        let p = input.parameters
-        guard let side = p["side"], side == "user" || side == "item", let index = p["index"].flatMap(Int.init),
-              let algo = p["algo"], let stride = p["stride"].flatMap(Int.init), let factors = p["factors"].flatMap(Int.init),
-              FactorMatrix.isValidStride(stride), (1 ... stride).contains(factors),
-              let splitText = p["split"], let splitSeed = p["split_seed"].flatMap(UInt64.init), let reg = ExactFloat.double(p["reg"]),
-              !input.files.isEmpty else {
-            throw TaskError("als-rows: missing or bad parameters")
+        let task = try ALSRowsTask(input)
+        let index = task.index, stride = task.stride, factors = task.factors, reg = task.reg, users = task.side.isUsers
+        guard FactorMatrix.isValidStride(stride), (1 ... stride).contains(factors) else {
+            throw TaskError("als-rows: \(factors) factors in rows of stride \(stride)")
         }
-        let split: SplitSpec
-        do { split = try SplitSpec(parsing: splitText) } catch { throw TaskError("als-rows: \(error)") }
-        let users = side == "user"
-        var blocks = try TrainingBlocks.shared.blocks(input.files, own: p["own_files"].flatMap(Int.init) ?? input.files.count, split: split, seed: splitSeed)
+        guard !input.files.isEmpty else { throw TaskError("als-rows: no shards") }
+        var blocks = try task.split.blocks(input.files)
         guard let first = blocks.first, blocks.allSatisfy({ users ? $0.row == index : $0.column == index }) else {
-            throw TaskError("als-rows: the shards are not those of \(side == "user" ? "row" : "column") \(index)")
+            throw TaskError("als-rows: the shards are not those of \(users ? "row" : "column") \(index)")
         }
         let range = users ? first.userRange : first.itemRange
         let frames = input.payload
-        if algo == "als-implicit" {
+        switch task.solver {
+        case let .implicit(alpha, threshold, steps):
             var q = ImplicitALSParameters()
-            guard let alpha = ExactFloat.double(p["alpha"]), let threshold = ExactFloat.float(p["positive_threshold"]),
-                  let steps = p["cg_steps"].flatMap(Int.init), frames.count == 3 else {
-                throw TaskError("als-rows: missing implicit-ALS parameters or frames")
-            }
+            guard frames.count == 3 else { throw TaskError("als-rows: implicit ALS needs 3 frames, not \(frames.count)") }
             q.factors = factors
             q.regularization = reg
             q.alpha = alpha
@@ -46,14 +39,19 @@ extension ALSTrainingJob {
             ImplicitALSTrainer.update(&rows, from: RatingsByRow(blocks, range: range, byUser: users), fixed: fixed, gram: gram,
                                       factors: factors, stride: stride, parameters: q)
             return TaskOutput(output: [:], payload: [FloatFrames.frame(rows[...])])
+        case let .explicit(biasReg, biased, mean):
+            guard frames.count == 2 else { throw TaskError("als-rows: ALS needs 2 frames, not \(frames.count)") }
+            return try explicit(task, blocks: blocks, range: range, frames: frames, biasReg: biasReg, biased: biased, mean: mean)
         }
-        guard algo == "als", let biasReg = ExactFloat.double(p["reg_bias"]), let biased = p["biased"].flatMap(Bool.init),
-              let mean = ExactFloat.float(p["mean"]), frames.count == 2 else {
-            throw TaskError("als-rows: missing ALS parameters or frames")
-        }
+    }
+
+    /// The explicit-ALS half of `runner`: payload [fixed rows, fixed biases], returns [rows, biases].
+    private static func explicit(_ task: ALSRowsTask, blocks: [RatingBlock], range: Range<UInt32>, frames: [Frame], biasReg: Double, biased: Bool,
+                                 mean: Float) throws -> TaskOutput {
+        let stride = task.stride
         var q = ALSParameters()
-        q.factors = factors
-        q.regularization = reg
+        q.factors = task.factors
+        q.regularization = task.reg
         q.biasRegularization = biasReg
         q.biased = biased
         let fixedCount = frames[1].count / 4
@@ -63,8 +61,8 @@ extension ALSTrainingJob {
         var rows = [Float](repeating: 0, count: range.count * stride)
         var bias = [Float](repeating: 0, count: range.count)
         do {
-            try ALSTrainer.solve(&rows, &bias, from: RatingsByRow(blocks, range: range, byUser: users), fixed: fixed, fixedBias: fixedBias,
-                                 mean: mean, stride: stride, parameters: q, side: side, firstRow: Int(range.lowerBound))
+            try ALSTrainer.solve(&rows, &bias, from: RatingsByRow(blocks, range: range, byUser: task.side.isUsers), fixed: fixed, fixedBias: fixedBias,
+                                 mean: mean, stride: stride, parameters: q, side: task.side.rawValue, firstRow: Int(range.lowerBound))
         } catch {
             throw TaskError("\(error)")
         }

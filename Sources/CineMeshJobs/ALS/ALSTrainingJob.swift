@@ -19,7 +19,6 @@ import Foundation
 /// last, the model and what the iterations reported make a checkpoint (`ALSCheckpoint`) a
 /// restarted coordinator resumes the job from: an iteration depends only on the model before it.
 public final class ALSTrainingJob: JobDriver {
-    static let taskKind = "als-rows"
 
 
     private let spec: TrainSpec
@@ -127,41 +126,30 @@ public final class ALSTrainingJob: JobDriver {
         let fixed = users ? model.items : model.users
         let stride = fixed.stride
         var common: [Frame] = [FloatFrames.frame(fixed.values[...])]
-        var parameters: [String: String] = [
-            "side": users ? "user" : "item", "algo": spec.algorithm.rawValue, "split": spec.split.description,
-            "split_seed": String(spec.splitSeed), "stride": String(stride),
-        ]
+        let factors: Int, reg: Double, solver: ALSRowsTask.Solver
         if implicit {
             let p = spec.implicit
             common.append(FloatFrames.frame(ImplicitALSTrainer.gram(fixed)[...]))
-            parameters["factors"] = String(p.factors)
-            parameters["reg"] = ExactFloat.text(p.regularization)
-            parameters["alpha"] = ExactFloat.text(p.alpha)
-            parameters["positive_threshold"] = ExactFloat.text(p.positiveThreshold)
-            parameters["cg_steps"] = String(p.cgSteps)
+            (factors, reg) = (p.factors, p.regularization)
+            solver = .implicit(alpha: p.alpha, positiveThreshold: p.positiveThreshold, cgSteps: p.cgSteps)
         } else {
             let p = spec.als
             common.append(FloatFrames.frame((users ? model.itemBias : model.userBias)[...]))
-            parameters["factors"] = String(p.factors)
-            parameters["reg"] = ExactFloat.text(p.regularization)
-            parameters["reg_bias"] = ExactFloat.text(p.biasRegularization ?? p.regularization)
-            parameters["biased"] = String(p.biased)
-            parameters["mean"] = ExactFloat.text(model.globalMean)
+            (factors, reg) = (p.factors, p.regularization)
+            solver = .explicit(regBias: p.biasRegularization ?? p.regularization, biased: p.biased, mean: model.globalMean)
         }
         running = Array(0 ..< (users ? grid.rows : grid.columns))
         let tasks = running.map { index -> TaskPlan in
             let line = GridLine(users: users, index: index)
-            var p = parameters
-            p["index"] = String(index)
             var payload = common
             if implicit {
                 let range = line.range(grid)
                 let own = users ? model.users : model.items
                 payload.append(FloatFrames.frame(own.values[Int(range.lowerBound) * stride ..< Int(range.upperBound) * stride]))
             }
-            let (files, splitParameters) = spec.taskFiles(own: line.blocks(grid), m)
-            return TaskPlan(kind: Self.taskKind, parameters: p.merging(splitParameters) { _, new in new },
-                            files: files, payload: payload)
+            let (files, split) = spec.taskInputs(own: line.blocks(grid), m)
+            return ALSRowsTask(side: TaskSide(users: users), index: index, stride: stride, factors: factors, reg: reg, split: split, solver: solver)
+                .plan(files: files, payload: payload)
         }
         return StagePlan(name: "iteration \(iteration + 1) \(users ? "users" : "items")", tasks: tasks)
     }

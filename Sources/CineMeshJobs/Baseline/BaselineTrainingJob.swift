@@ -9,9 +9,6 @@ import CineMeshNumerics
 /// `BaselineTrainer.halfStep` does over the whole grid, so the model is the same bits as in one
 /// process, for any number of workers.
 public final class BaselineTrainingJob: JobDriver {
-    static let taskKind = "baseline-rows"
-
-
     private let trainer: BaselineTrainer
     private let spec: TrainSpec
     private let dataset: Dataset
@@ -62,12 +59,9 @@ public final class BaselineTrainingJob: JobDriver {
         let given = FloatFrames.frame((users ? model.itemBias : model.userBias)[...])
         let count = users ? grid.rows : grid.columns
         let tasks = (0 ..< count).map { index -> TaskPlan in
-            let (files, splitParameters) = spec.taskFiles(own: GridLine(users: users, index: index).blocks(grid), m)
-            return TaskPlan(kind: Self.taskKind,
-                            parameters: ["side": users ? "user" : "item", "index": String(index), "split": spec.split.description,
-                                         "split_seed": String(spec.splitSeed), "mean": ExactFloat.text(model.globalMean),
-                                         "reg": ExactFloat.text(users ? trainer.regUser : trainer.regItem)].merging(splitParameters) { _, new in new },
-                            files: files, payload: [given])
+            let (files, split) = spec.taskInputs(own: GridLine(users: users, index: index).blocks(grid), m)
+            return BaselineRowsTask(side: TaskSide(users: users), index: index, split: split, mean: model.globalMean,
+                                    reg: users ? trainer.regUser : trainer.regItem).plan(files: files, payload: [given])
         }
         return StagePlan(name: "epoch \(epoch + 1) \(users ? "users" : "items")", tasks: tasks)
     }
@@ -96,22 +90,16 @@ extension BaselineTrainingJob {
     /// `baseline-rows`: one half-step of the baseline for a grid row (user biases) or column (item
     /// biases), from its shards and the other side's biases; returns the range's biases.
     static let runner: TaskRunners.Runner = { input in
-        let p = input.parameters
-        guard let side = p["side"], side == "user" || side == "item", let index = p["index"].flatMap(Int.init),
-              let splitText = p["split"], let splitSeed = p["split_seed"].flatMap(UInt64.init), let mean = ExactFloat.float(p["mean"]),
-              let reg = ExactFloat.float(p["reg"]), let frame = input.payload.first, !input.files.isEmpty else {
-            throw TaskError("baseline-rows: missing or bad parameters")
-        }
-        let split: SplitSpec
-        do { split = try SplitSpec(parsing: splitText) } catch { throw TaskError("baseline-rows: \(error)") }
-        let users = side == "user"
-        let blocks = try TrainingBlocks.shared.blocks(input.files, own: p["own_files"].flatMap(Int.init) ?? input.files.count, split: split, seed: splitSeed)
+        let task = try BaselineRowsTask(input)
+        guard let frame = input.payload.first, !input.files.isEmpty else { throw TaskError("baseline-rows: no shards or no biases frame") }
+        let users = task.side.isUsers, index = task.index
+        let blocks = try task.split.blocks(input.files)
         guard blocks.allSatisfy({ users ? $0.row == index : $0.column == index }), let first = blocks.first,
               let bias = FloatFrames.floats(frame, count: frame.count / 4) else {
             throw TaskError("baseline-rows: the shards are not those of \(users ? "row" : "column") \(index)")
         }
         let range = users ? first.userRange : first.itemRange
-        let out = BaselineTrainer.halfStep(blocks, range: range, users: users, bias: bias, mean: mean, reg: reg)
+        let out = BaselineTrainer.halfStep(blocks, range: range, users: users, bias: bias, mean: task.mean, reg: task.reg)
         return TaskOutput(output: [:], payload: [FloatFrames.frame(out[...])])
     }
 }

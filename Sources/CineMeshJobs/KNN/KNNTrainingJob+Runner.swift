@@ -9,18 +9,11 @@ extension KNNTrainingJob {
     /// [user biases, item biases] with `mean` for pearson_baseline, else none. Returns [each x's
     /// count of kept neighbours (Int32), the neighbours (Int32), their similarities (Double)].
     static let runner: TaskRunners.Runner = { input in
-        let p = input.parameters
-        guard let line = p["line"].flatMap(Int.init), line >= 0,
-              let xCount = p["x_count"].flatMap(Int.init), let yCount = p["y_count"].flatMap(Int.init), xCount >= 0, yCount >= 0,
-              let userBased = p["user_based"].flatMap(Bool.init), let similarity = p["sim"].flatMap(NeighborSimilarity.init(rawValue:)),
-              let minSupport = p["min_support"].flatMap(Int.init), let shrinkage = ExactFloat.double(p["shrinkage"]),
-              let keep = p["neighbors"].flatMap(Int.init), keep >= 0,
-              let splitText = p["split"], let splitSeed = p["split_seed"].flatMap(UInt64.init), !input.files.isEmpty else {
-            throw TaskError("knn-rows: missing or bad parameters")
-        }
-        let split: SplitSpec
-        do { split = try SplitSpec(parsing: splitText) } catch { throw TaskError("knn-rows: \(error)") }
-        let blocks = try TrainingBlocks.shared.blocks(input.files, own: p["own_files"].flatMap(Int.init) ?? input.files.count, split: split, seed: splitSeed)
+        let task = try KNNRowsTask(input)
+        let line = task.line, xCount = task.xCount, yCount = task.yCount, userBased = task.userBased, similarity = task.similarity
+        guard line >= 0, xCount >= 0, yCount >= 0, task.neighbors >= 0 else { throw TaskError("knn-rows: a negative line, count or neighbours") }
+        guard !input.files.isEmpty else { throw TaskError("knn-rows: no shards") }
+        let blocks = try task.split.blocks(input.files)
         guard let first = blocks.first(where: { (userBased ? $0.row : $0.column) == line }),
               blocks.allSatisfy({ Int($0.userRange.upperBound) <= (userBased ? xCount : yCount) && Int($0.itemRange.upperBound) <= (userBased ? yCount : xCount) }) else {
             throw TaskError("knn-rows: the shards do not hold grid line \(line) of a grid of \(xCount) x's")
@@ -29,7 +22,7 @@ extension KNNTrainingJob {
         var baselines: CoRatingInput.Baselines?
         if similarity.usesBaseline {
             let users = userBased ? xCount : yCount, items = userBased ? yCount : xCount
-            guard input.payload.count == 2, let mean = ExactFloat.float(p["mean"]),
+            guard input.payload.count == 2, let mean = task.mean,
                   let bu = FloatFrames.floats(input.payload[0], count: users), let bi = FloatFrames.floats(input.payload[1], count: items) else {
                 throw TaskError("knn-rows: pearson_baseline needs the mean and both biases")
             }
@@ -37,9 +30,9 @@ extension KNNTrainingJob {
         }
         var parameters = KNNParameters()
         parameters.similarity = similarity
-        parameters.minSupport = minSupport
-        parameters.shrinkage = shrinkage
-        parameters.neighbors = keep
+        parameters.minSupport = task.minSupport
+        parameters.shrinkage = task.shrinkage
+        parameters.neighbors = task.neighbors
         let rows = Int(range.lowerBound) ..< Int(range.upperBound)
         let lists = SimilarityRows(CoRatingInput(blocks, ys: yCount, userBased: userBased, baselines: baselines), count: xCount, parameters: parameters)
             .lists(rows: rows)

@@ -21,8 +21,6 @@ import CineMeshNumerics
 /// stage, by the same `BaselineTrainer` as in one process: 2 x 10 passes over the ratings, small
 /// next to the rows.
 public final class KNNTrainingJob: JobDriver {
-    static let taskKind = "knn-rows"
-
     private let spec: TrainSpec
     private let parameters: KNNParameters
     private let dataset: Dataset
@@ -62,20 +60,17 @@ public final class KNNTrainingJob: JobDriver {
         let grid = dataset.grid, m = dataset.manifest, p = parameters
         lines = Self.lines(p, grid)
         var payload: [Frame] = []
-        var common = ["x_count": String(lists.count), "y_count": String(p.userBased ? m.items : m.users), "split": spec.split.description,
-                      "split_seed": String(spec.splitSeed), "user_based": String(p.userBased),
-                      "sim": p.similarity.rawValue, "min_support": String(p.minSupport), "shrinkage": ExactFloat.text(p.shrinkage),
-                      "neighbors": String(p.neighbors)]
+        var mean: Float?
         if p.similarity.usesBaseline, let b = baselines {
-            common["mean"] = ExactFloat.text(b.globalMean)
+            mean = b.globalMean
             payload = [FloatFrames.frame(b.userBias[...]), FloatFrames.frame(b.itemBias[...])]
         }
         // Every task reads every shard, in block order, so each y's ratings are in ascending order.
-        let (files, splitParameters) = spec.taskFiles(own: (0 ..< grid.rows).flatMap { r in (0 ..< grid.columns).map { (r, $0) } }, m)
+        let (files, split) = spec.taskInputs(own: (0 ..< grid.rows).flatMap { r in (0 ..< grid.columns).map { (r, $0) } }, m)
         let tasks = (0 ..< lines).map { line -> TaskPlan in
-            var parameters = common.merging(splitParameters) { _, new in new }
-            parameters["line"] = String(line)
-            return TaskPlan(kind: Self.taskKind, parameters: parameters, files: files, payload: payload)
+            KNNRowsTask(line: line, xCount: lists.count, yCount: p.userBased ? m.items : m.users, userBased: p.userBased, similarity: p.similarity,
+                        minSupport: p.minSupport, shrinkage: p.shrinkage, neighbors: p.neighbors, split: split, mean: mean)
+                .plan(files: files, payload: payload)
         }
         return StagePlan(name: "similarities (\(lines) \(p.userBased ? "grid rows" : "grid columns"))", tasks: tasks)
     }

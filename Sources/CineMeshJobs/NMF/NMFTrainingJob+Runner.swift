@@ -8,16 +8,13 @@ extension NMFTrainingJob {
     /// of its grid column], each row `stride` floats; returns [user numerators, user
     /// denominators, item numerators, item denominators] as doubles and `squared_error`.
     static let runner: TaskRunners.Runner = { input in
-        let p = input.parameters
-        guard let row = p["row"].flatMap(Int.init), let column = p["column"].flatMap(Int.init),
-              let stride = p["stride"].flatMap(Int.init), let factors = p["factors"].flatMap(Int.init),
-              FactorMatrix.isValidStride(stride), (1 ... stride).contains(factors),
-              let splitText = p["split"], let splitSeed = p["split_seed"].flatMap(UInt64.init), input.payload.count == 2, !input.files.isEmpty else {
-            throw TaskError("nmf-block: missing or bad parameters")
+        let task = try NMFBlockTask(input)
+        let row = task.row, column = task.column, stride = task.stride
+        guard FactorMatrix.isValidStride(stride), (1 ... stride).contains(task.factors) else {
+            throw TaskError("nmf-block: \(task.factors) factors in rows of stride \(stride)")
         }
-        let split: SplitSpec
-        do { split = try SplitSpec(parsing: splitText) } catch { throw TaskError("nmf-block: \(error)") }
-        let blocks = try TrainingBlocks.shared.blocks(input.files, own: p["own_files"].flatMap(Int.init) ?? input.files.count, split: split, seed: splitSeed)
+        guard input.payload.count == 2, !input.files.isEmpty else { throw TaskError("nmf-block: no shard, or not two factor frames") }
+        let blocks = try task.split.blocks(input.files)
         guard blocks.count == 1, let block = blocks.first, block.row == row, block.column == column else {
             throw TaskError("nmf-block: the shard is not that of block (\(row), \(column))")
         }
@@ -33,7 +30,7 @@ extension NMFTrainingJob {
                 sums.accumulate(block, userRows: pu.baseAddress ?? none, itemRows: qi.baseAddress ?? none)
             }
         }
-        return TaskOutput(output: ["squared_error": ExactFloat.text(sums.squaredError)],
+        return TaskOutput(output: NMFBlockResult(squaredError: sums.squaredError).fields,
                           payload: [FloatFrames.frame(sums.userNumerator[...]), FloatFrames.frame(sums.userDenominator[...]),
                                     FloatFrames.frame(sums.itemNumerator[...]), FloatFrames.frame(sums.itemDenominator[...])])
     }

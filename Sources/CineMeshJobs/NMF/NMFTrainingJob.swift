@@ -15,8 +15,6 @@ import CineMeshNumerics
 /// blocks keeps: such a job is refused (`cinemesh train` runs it in one process). Like baseline
 /// jobs, nmf jobs keep no checkpoints.
 public final class NMFTrainingJob: JobDriver {
-    static let taskKind = "nmf-block"
-
     private let spec: TrainSpec
     private let parameters: NMFParameters
     private let dataset: Dataset
@@ -89,11 +87,9 @@ public final class NMFTrainingJob: JobDriver {
             let userFrame = FloatFrames.frame(model.users.values[Int(users.lowerBound) * stride ..< Int(users.upperBound) * stride])
             for column in 0 ..< grid.columns {
                 let items = grid.itemRange(column: column)
-                let (files, splitParameters) = spec.taskFiles(own: [(row, column)], m)
-                let p = ["row": String(row), "column": String(column), "factors": String(parameters.factors), "stride": String(stride),
-                         "split": spec.split.description, "split_seed": String(spec.splitSeed)]
-                tasks.append(TaskPlan(kind: Self.taskKind, parameters: p.merging(splitParameters) { _, new in new }, files: files,
-                                      payload: [userFrame, FloatFrames.frame(model.items.values[Int(items.lowerBound) * stride ..< Int(items.upperBound) * stride])]))
+                let (files, split) = spec.taskInputs(own: [(row, column)], m)
+                let task = NMFBlockTask(row: row, column: column, factors: parameters.factors, stride: stride, split: split)
+                tasks.append(task.plan(files: files, payload: [userFrame, FloatFrames.frame(model.items.values[Int(items.lowerBound) * stride ..< Int(items.upperBound) * stride])]))
             }
         }
         return StagePlan(name: "epoch \(epoch + 1)", tasks: tasks)
@@ -104,13 +100,15 @@ public final class NMFTrainingJob: JobDriver {
         guard planned, sums.indices.contains(index) else { throw JobError("train: an nmf result for no running block") }
         let (row, column) = index.quotientAndRemainder(dividingBy: grid.columns)
         let users = grid.userRange(row: row), items = grid.itemRange(column: column)
-        guard payload.count == 4, let se = ExactFloat.double(output["squared_error"]),
+        let result: NMFBlockResult
+        do { result = try NMFBlockResult(fields: output) } catch { throw JobError("train: nmf block (\(row), \(column)): \(error)") }
+        guard payload.count == 4,
               let un = FloatFrames.values(payload[0], count: users.count * k, as: Double.self),
               let ud = FloatFrames.values(payload[1], count: users.count * k, as: Double.self),
               let inum = FloatFrames.values(payload[2], count: items.count * k, as: Double.self),
               let id = FloatFrames.values(payload[3], count: items.count * k, as: Double.self),
               let block = NMFBlockSums(stride: k, userRange: users, itemRange: items, userNumerator: un, userDenominator: ud,
-                                       itemNumerator: inum, itemDenominator: id, squaredError: se) else {
+                                       itemNumerator: inum, itemDenominator: id, squaredError: result.squaredError) else {
             throw JobError("train: the sums of nmf block (\(row), \(column)) came back with the wrong frames")
         }
         sums[index] = block

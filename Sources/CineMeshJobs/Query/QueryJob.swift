@@ -17,7 +17,6 @@ public final class QueryJob: JobDriver {
                                      validate: { _ = try Parameters($0) }) { spec, dataset, _ in
         try QueryJob(spec: spec, dataset: dataset)
     }
-    static let taskKind = "query-block"
 
     struct Parameters {
         var sql: String
@@ -94,11 +93,9 @@ public final class QueryJob: JobDriver {
             tables.append(role)
         }
         let tasks = m.blocks.sorted { ($0.row, $0.column) < ($1.row, $1.column) }.map { b in
-            TaskPlan(kind: Self.taskKind,
-                     parameters: ["sql": parameters.sql, "row": String(b.row), "column": String(b.column),
-                                  "timestamps": m.timestamps == nil ? "0" : "1", "tables": tables.joined(separator: ","),
-                                  "delay_ms": String(parameters.delay), "max_rows": String(parameters.maxRows)],
-                     files: [FileRef(xxh64: b.xxh64, bytes: b.bytes, name: b.file)] + shared)
+            QueryBlockTask(sql: parameters.sql, row: b.row, column: b.column, timestamps: m.timestamps != nil, tables: TaskList(tables),
+                           delayMilliseconds: parameters.delay, maxRows: parameters.maxRows)
+                .plan(files: [FileRef(xxh64: b.xxh64, bytes: b.bytes, name: b.file)] + shared)
         }
         return StagePlan(name: "query-blocks", tasks: tasks)
     }

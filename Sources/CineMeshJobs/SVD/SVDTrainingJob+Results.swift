@@ -10,8 +10,10 @@ extension SVDTrainingJob {
                      worker: String) throws {
         let (row, column) = flow.cell(block), e = block.epoch
         guard ledgers[e] != nil else { throw JobError("train: a result for \(block), which is not running") }
-        guard let loss = ExactFloat.double(output["loss"]), payload.count == (returns ? 2 : 0) else {
-            throw JobError("train: block (\(row), \(column)) came back without its loss and \(returns ? "two item frames" : "with item frames it was to keep")")
+        let result: SVDBlockResult
+        do { result = try SVDBlockResult(fields: output) } catch { throw JobError("train: block (\(row), \(column)): \(error)") }
+        guard payload.count == (returns ? 2 : 0) else {
+            throw JobError("train: block (\(row), \(column)) came back \(returns ? "without its two item frames" : "with item frames it was to keep")")
         }
         if returns {
             let i = dataset.grid.itemRange(column: column), floats = MemoryLayout<Float>.size
@@ -19,10 +21,10 @@ extension SVDTrainingJob {
                 throw JobError("train: block (\(row), \(column)) came back with item frames of the wrong size")
             }
         }
-        ledgers[e]!.losses[block.index] = loss
-        ledgers[e]!.kernelSeconds += Self.seconds(output["kernel_us"])
-        ledgers[e]!.kernelCPUSeconds += Self.seconds(output["kernel_cpu_us"])
-        ledgers[e]!.taskSeconds += Self.seconds(output["task_us"])
+        ledgers[e]!.losses[block.index] = result.loss
+        ledgers[e]!.kernelSeconds += Double(result.kernelMicroseconds) / 1e6
+        ledgers[e]!.kernelCPUSeconds += Double(result.kernelCPUMicroseconds) / 1e6
+        ledgers[e]!.taskSeconds += Double(result.taskMicroseconds) / 1e6
         ledgers[e]!.movedBytes += payload.reduce(0) { $0 + $1.count }
         ledgers[e]!.sessions.insert(worker)
         if owner[row] == nil { owner[row] = worker }   // placed on the first session that ran it

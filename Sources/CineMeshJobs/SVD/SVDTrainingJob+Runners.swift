@@ -17,25 +17,16 @@ extension SVDTrainingJob {
     /// `items_after`, else the task fails, retryably (the earlier block has not run here yet).
     static let blockRunner: TaskRunners.Runner = { input in
         let entered = MonotonicClock.nanoseconds()
-        let p = input.parameters
-        guard !input.files.isEmpty, let row = p["row"].flatMap(Int.init), let column = p["column"].flatMap(Int.init),
-              let stride = p["stride"].flatMap(Int.init), FactorMatrix.isValidStride(stride), let splitText = p["split"], let splitSeed = p["split_seed"].flatMap(UInt64.init),
-              let mean = ExactFloat.float(p["mean"]), let lrBias = ExactFloat.float(p["lr_bias"]),
-              let lrFactors = ExactFloat.float(p["lr_factors"]), let regBias = ExactFloat.float(p["reg_bias"]),
-              let regFactors = ExactFloat.float(p["reg_factors"]), let biased = p["biased"].flatMap(Bool.init),
-              let source = p["users"], source == "payload" || source == "resident",
-              case let itemSource = p["items"] ?? "payload", itemSource == "payload" || itemSource == "resident",
-              let keep = Bool(p["keep_items"] ?? "false"), let returning = Bool(p["return_items"] ?? String(!keep)),
-              case let snapshot = p["snapshot"].flatMap(Int.init), p["snapshot"] == nil || snapshot != nil,
-              case let itemSnapshot = p["items_snapshot"].flatMap(Int.init), p["items_snapshot"] == nil || itemSnapshot != nil,
-              let wanted = integers(p["keep_snapshots"]), let sequence = p["sequence"].flatMap(Int.init),
-              case let usersAfter = p["users_after"].flatMap(Int.init), (p["users_after"] == nil) == (source == "payload"),
-              case let itemsAfter = p["items_after"].flatMap(Int.init), (p["items_after"] == nil) == (itemSource == "payload") else {
-            throw TaskError("svd-block: missing or bad parameters")
-        }
-        let split: SplitSpec
-        do { split = try SplitSpec(parsing: splitText) } catch { throw TaskError("svd-block: \(error)") }
-        let block = try TrainingBlocks.shared.blocks(input.files, own: 1, split: split, seed: splitSeed)[0]
+        let task = try SVDBlockTask(input)
+        let row = task.row, column = task.column, stride = task.stride, sequence = task.sequence
+        let source = task.users.rawValue, itemSource = task.items.rawValue
+        let keep = task.keepItems, returning = task.returnItems, snapshot = task.snapshot, itemSnapshot = task.itemsSnapshot
+        let usersAfter = task.usersAfter, itemsAfter = task.itemsAfter, wanted = task.keepSnapshots?.values ?? []
+        guard !input.files.isEmpty else { throw TaskError("svd-block: no shard") }
+        guard FactorMatrix.isValidStride(stride) else { throw TaskError("svd-block: field 'stride' is not a stride the kernels step through: \(stride)") }
+        guard (usersAfter == nil) == (task.users == .payload) else { throw TaskError("svd-block: field 'users_after' comes with users=resident, and only then") }
+        guard (itemsAfter == nil) == (task.items == .payload) else { throw TaskError("svd-block: field 'items_after' comes with items=resident, and only then") }
+        let block = try TrainingBlocks.shared.blocks(input.files, own: 1, split: task.split.split, seed: task.split.seed)[0]
         guard block.row == row, block.column == column else {
             throw TaskError("svd-block: the shard holds block (\(block.row), \(block.column)), not (\(row), \(column))")
         }
@@ -77,18 +68,18 @@ extension SVDTrainingJob {
         u.swept = sequence
         q.swept = sequence
         var steps = SGDSteps(SVDParameters(), epoch: 0)
-        steps.lrBias = lrBias
-        steps.lrFactors = lrFactors
-        steps.regBias = regBias
-        steps.regFactors = regFactors
-        steps.biased = biased
+        steps.lrBias = task.lrBias
+        steps.lrFactors = task.lrFactors
+        steps.regBias = task.regBias
+        steps.regFactors = task.regFactors
+        steps.biased = task.biased
         let started = MonotonicClock.nanoseconds(), cpu = MonotonicClock.threadCPUNanoseconds()
         let loss = u.withMutableFloats { pu, bu in
             q.withMutableFloats { qi, bi in
                 SGDBlockKernel.sweep(block, rows: SGDBlockKernel.Rows(
                     userRows: pu, itemRows: qi, userBias: bu, itemBias: bi,
                     userBase: Int(block.userRange.lowerBound), itemBase: Int(block.itemRange.lowerBound), stride: stride),
-                    mean: mean, steps: steps)
+                    mean: task.mean, steps: steps)
             }
         }
         let kernel = (MonotonicClock.nanoseconds() - started) / 1000, kernelCPU = (MonotonicClock.threadCPUNanoseconds() - cpu) / 1000
@@ -106,8 +97,9 @@ extension SVDTrainingJob {
         SVDMemory.users.keep(job: input.job, row, u)
         let payload = returning ? [q.factors, q.bias] : []
         if keep { SVDMemory.items.keep(job: input.job, column, q) }
-        return TaskOutput(output: ["loss": ExactFloat.text(loss), "kernel_us": String(kernel), "kernel_cpu_us": String(kernelCPU),
-                                   "task_us": String((MonotonicClock.nanoseconds() - entered) / 1000)], payload: payload)
+        let result = SVDBlockResult(loss: loss, kernelMicroseconds: Int(kernel), kernelCPUMicroseconds: Int(kernelCPU),
+                                    taskMicroseconds: Int((MonotonicClock.nanoseconds() - entered) / 1000))
+        return TaskOutput(output: result.fields, payload: payload)
     }
 
     /// `svd-score`: the held-out errors of epoch E (`epoch`) on the grid rows `rows`, from this
@@ -118,13 +110,12 @@ extension SVDTrainingJob {
     /// `ErrorSum` as `errors.ROW`, and the task's wall and CPU time (`score_us`, `score_cpu_us`:
     /// it runs in the background, so the two differ by the time it waited for a core).
     static let scoreRunner: TaskRunners.Runner = { input in
-        let p = input.parameters
-        guard let epoch = p["epoch"].flatMap(Int.init), let rows = integers(p["rows"]), let sent = integers(p["held_out"]),
-              let stride = p["stride"].flatMap(Int.init), FactorMatrix.isValidStride(stride), let columns = p["columns"].flatMap(Int.init), columns > 0,
-              let mean = ExactFloat.float(p["mean"]), let scale = p["scale"].flatMap(RatingScale.init(parsing:)),
-              let resident = integers(p["resident_columns"]).map(Set.init), resident.allSatisfy({ (0 ..< columns).contains($0) }),
-              Set(sent).isSubset(of: rows), input.payload.count == 2 * (columns - resident.count) + 3 * sent.count else {
-            throw TaskError("svd-score: missing or bad parameters, or payload frames that do not fit them")
+        let task = try SVDScoreTask(input)
+        let epoch = task.epoch, rows = task.rows.values, sent = task.heldOut.values, stride = task.stride, columns = task.columns
+        let mean = task.mean, scale = task.scale.scale, resident = Set(task.residentColumns.values)
+        guard FactorMatrix.isValidStride(stride), columns > 0, resident.allSatisfy({ (0 ..< columns).contains($0) }), Set(sent).isSubset(of: rows),
+              input.payload.count == 2 * (columns - resident.count) + 3 * sent.count else {
+            throw TaskError("svd-score: a stride, columns or rows that do not hold together, or payload frames that do not fit them")
         }
         let started = MonotonicClock.nanoseconds(), cpu = MonotonicClock.threadCPUNanoseconds()
         var factorParts: [Frame] = [], biasParts: [Frame] = [], at = 0
@@ -195,8 +186,8 @@ extension SVDTrainingJob {
     /// snapshot), for a checkpoint or the final model.
     static let collectRunner: TaskRunners.Runner = { input in
         let entered = MonotonicClock.nanoseconds()
-        guard let row = input.parameters["row"].flatMap(Int.init), let epoch = input.parameters["epoch"].flatMap(Int.init),
-              let kept = SVDMemory.snapshots.peek(job: input.job, SVDMemory.SnapshotKey(index: row, epoch: epoch)) else {
+        let task = try SVDCollectTask(input)
+        guard let kept = SVDMemory.snapshots.peek(job: input.job, SVDMemory.SnapshotKey(index: task.row, epoch: task.epoch)) else {
             throw TaskError("svd-collect: this worker holds no user rows of that row and epoch for job \(input.job)")
         }
         let payload = [kept.rows.factors, kept.rows.bias]
@@ -219,12 +210,5 @@ extension SVDTrainingJob {
             }
             initialized = count
         }
-    }
-
-    /// A comma-separated list of integers ("" or absent: none); nil when it is not one.
-    private static func integers(_ text: String?) -> [Int]? {
-        guard let text, !text.isEmpty else { return [] }
-        let values = text.split(separator: ",").map { Int($0) }
-        return values.contains(nil) ? nil : values.map { $0! }
     }
 }

@@ -92,27 +92,18 @@ extension SVDTrainingJob {
         if ledgers[block.epoch] == nil {
             ledgers[block.epoch] = SVDEpochLedger(blocks: flow.perEpoch, rows: grid.rows, columns: grid.columns)
         }
-        var parameters = stepParameters(epoch: block.epoch)
-        parameters["row"] = String(row)
-        parameters["column"] = String(column)
         var payload: [Frame] = []
         // Rows from the worker's memory name the block that must have left them there: a block
         // released before its predecessors are done fails (and is retried) rather than sweep
         // rows they have not swept yet.
         let sequence = priority(epoch: block.epoch, index: block.index)
-        parameters["sequence"] = String(sequence)
-        if let after = rowSwept[row] {
-            parameters["users"] = "resident"
-            parameters["users_after"] = String(after)
-        } else {
-            parameters["users"] = "payload"
-            payload = start.userFrames(row: row)
-        }
+        let usersAfter = rowSwept[row]
+        if usersAfter == nil { payload = start.userFrames(row: row) }
         rowSwept[row] = sequence
+        var itemsAfter: Int?
         if let held = itemsHeldBy[column] {
             precondition(held == session, "item rows of column \(column) wait on \(held), block (\(row), \(column)) goes to \(session ?? "any")")
-            parameters["items"] = "resident"
-            parameters["items_after"] = String(columnSwept[column]!)
+            itemsAfter = columnSwept[column]!
         } else {
             assert(flow.firstOutstanding(inColumn: column) == block, "block (\(row), \(column)) went ahead of a block that returns its item rows")
             payload += itemPayload(column)
@@ -121,20 +112,20 @@ extension SVDTrainingJob {
         let keep = session != nil && flow.nextInColumn(block).map { owner[flow.cell($0).row] == session } == true
         itemsHeldBy[column] = keep ? session : nil
         let last = flow.isLastInColumn(block)
-        parameters["keep_items"] = String(keep)
-        parameters["return_items"] = String(!keep || last)
         let lastInRow = flow.isLastInRow(block), snapshotsItems = last && session != nil
-        if lastInRow { parameters["snapshot"] = String(block.epoch) }
-        if snapshotsItems { parameters["items_snapshot"] = String(block.epoch) }
-        if lastInRow || snapshotsItems {
-            parameters["keep_snapshots"] = ledgers.filter { $0.key != block.epoch && $0.value.needsSnapshots }.keys.sorted().map(String.init).joined(separator: ",")
-        }
+        let steps = SGDSteps(spec.svd, epoch: block.epoch)
+        let (files, split) = spec.taskInputs(own: [(row, column)], dataset.manifest)
+        let task = SVDBlockTask(row: row, column: column, stride: start.stride, split: split, mean: start.base.globalMean, lrBias: steps.lrBias,
+                                lrFactors: steps.lrFactors, regBias: steps.regBias, regFactors: steps.regFactors, biased: steps.biased,
+                                sequence: sequence, users: usersAfter == nil ? .payload : .resident, usersAfter: usersAfter,
+                                items: itemsAfter == nil ? .payload : .resident, itemsAfter: itemsAfter, keepItems: keep, returnItems: !keep || last,
+                                snapshot: lastInRow ? block.epoch : nil, itemsSnapshot: snapshotsItems ? block.epoch : nil,
+                                keepSnapshots: lastInRow || snapshotsItems
+                                    ? TaskList<Int>(ledgers.filter { $0.key != block.epoch && $0.value.needsSnapshots }.keys.sorted()) : nil)
         ledgers[block.epoch]!.movedBytes += payload.reduce(0) { $0 + $1.count }
-        let (files, split) = spec.taskFiles(own: [(row, column)], dataset.manifest)
         blocksReleased += 1
         enqueue(.block(block, keeps: keep, returns: !keep || last, snapshotsItems: snapshotsItems),
-                TaskPlan(kind: Self.taskKind, parameters: parameters.merging(split) { _, new in new }, files: files, payload: payload,
-                         affinity: session, priority: sequence))
+                task.plan(files: files, payload: payload, affinity: session, priority: sequence))
     }
 
     /// Adds a task to the stage: its index is the next one, in the order tasks are released.
@@ -158,17 +149,13 @@ extension SVDTrainingJob {
             heldOutSent[session, default: []].formUnion(unsent)
             // The columns whose last block of the epoch ran there: the session has their rows.
             let resident = (0 ..< dataset.grid.columns).filter { ledger.itemSnapshots[$0] == session }
-            let parameters = [
-                "epoch": String(epoch), "rows": rows.map(String.init).joined(separator: ","),
-                "held_out": unsent.map(String.init).joined(separator: ","), "stride": String(start.stride),
-                "columns": String(dataset.grid.columns), "mean": ExactFloat.text(start.base.globalMean),
-                "scale": StatsJob.scaleParameter(dataset.manifest.ratingScale),
-                "resident_columns": resident.map(String.init).joined(separator: ","),
-            ]
+            let task = SVDScoreTask(epoch: epoch, rows: TaskList<Int>(rows), heldOut: TaskList<Int>(unsent), stride: start.stride,
+                                    columns: dataset.grid.columns, mean: start.base.globalMean, scale: TaskScale(dataset.manifest.ratingScale),
+                                    residentColumns: TaskList<Int>(resident))
             let items = (0 ..< dataset.grid.columns).filter { !resident.contains($0) }.flatMap { final.itemFrames(column: $0) }
             let payload = items + unsent.flatMap { heldOut.frames(row: $0) }
             ledgers[epoch]!.movedBytes += payload.reduce(0) { $0 + $1.count }
-            enqueue(.score(epoch: epoch, rows: rows), TaskPlan(kind: Self.scoreKind, parameters: parameters, payload: payload, affinity: session))
+            enqueue(.score(epoch: epoch, rows: rows), task.plan(payload: payload, affinity: session))
         }
         return rowsOf.count
     }
@@ -182,8 +169,7 @@ extension SVDTrainingJob {
         for (row, session) in ledger.snapshots.enumerated() {
             guard let session else { continue }
             // A checkpoint is not urgent: it goes after the next epoch's blocks on its session.
-            enqueue(.collect(epoch: epoch, row: row), TaskPlan(kind: Self.collectKind, parameters: ["row": String(row), "epoch": String(epoch)],
-                                                               affinity: session, priority: priority(epoch: epoch + 2, index: 0)))
+            enqueue(.collect(epoch: epoch, row: row), SVDCollectTask(row: row, epoch: epoch).plan(affinity: session, priority: priority(epoch: epoch + 2, index: 0)))
             ledger.collectsOut += 1
         }
         // Rows no worker holds never change: the run's starting values are the epoch's.
@@ -201,16 +187,5 @@ extension SVDTrainingJob {
     /// the run's start).
     func itemPayload(_ column: Int) -> [Frame] {
         itemFrames[column].map { [$0.factors, $0.biases] } ?? start.itemFrames(column: column)
-    }
-
-    /// The epoch's SGD parameters, as exact bit patterns.
-    func stepParameters(epoch: Int) -> [String: String] {
-        let steps = SGDSteps(spec.svd, epoch: epoch)
-        return [
-            "split": spec.split.description, "split_seed": String(spec.splitSeed), "stride": String(start.stride),
-            "mean": ExactFloat.text(start.base.globalMean), "lr_bias": ExactFloat.text(steps.lrBias),
-            "lr_factors": ExactFloat.text(steps.lrFactors), "reg_bias": ExactFloat.text(steps.regBias),
-            "reg_factors": ExactFloat.text(steps.regFactors), "biased": String(steps.biased),
-        ]
     }
 }

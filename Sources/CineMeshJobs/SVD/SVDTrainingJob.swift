@@ -54,9 +54,6 @@ public final class SVDTrainingJob: JobDriver {
         case .baseline, .nmf, .itemKNN, .userKNN: throw JobError("train: \(train.algorithm.rawValue) jobs keep no checkpoints")
         }
     })
-    static let taskKind = "svd-block"
-    static let scoreKind = "svd-score"
-    static let collectKind = "svd-collect"
 
     /// What a task of the current stage is, by task index.
     enum RunTask {

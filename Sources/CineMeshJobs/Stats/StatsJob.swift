@@ -14,7 +14,6 @@ public final class StatsJob: JobDriver {
                                      validate: { _ = try delay($0) }) { spec, dataset, _ in
         try StatsJob(spec: spec, dataset: dataset)
     }
-    static let taskKind = "stats-block"
 
     private let dataset: Dataset
     private let delay: Int
@@ -42,10 +41,8 @@ public final class StatsJob: JobDriver {
         planned = true
         let m = dataset.manifest
         let tasks = m.blocks.sorted { ($0.row, $0.column) < ($1.row, $1.column) }.map { b in
-            TaskPlan(kind: Self.taskKind,
-                     parameters: ["row": String(b.row), "column": String(b.column), "scale": Self.scaleParameter(m.ratingScale),
-                                  "delay_ms": String(delay)],
-                     files: [FileRef(xxh64: b.xxh64, bytes: b.bytes, name: b.file)])
+            StatsBlockTask(row: b.row, column: b.column, scale: TaskScale(m.ratingScale), delayMilliseconds: delay)
+                .plan(files: [FileRef(xxh64: b.xxh64, bytes: b.bytes, name: b.file)])
         }
         return StagePlan(name: "block-stats", tasks: tasks)
     }
@@ -69,11 +66,6 @@ public final class StatsJob: JobDriver {
         let stats = DatasetStats(dataset: m.name, scale: m.ratingScale, users: m.users, items: m.items, blocks: all)
         let result = String(decoding: try JSON.encode(stats), as: UTF8.self)
         return JobOutcome(result: result, summary: Self.summary(stats))
-    }
-
-    /// The scale as `RatingScale(parsing:)` reads it: MIN:MAX or MIN:MAX:STEP.
-    static func scaleParameter(_ s: RatingScale) -> String {
-        ([s.min, s.max] + (s.step.map { [$0] } ?? [])).map { String($0) }.joined(separator: ":")
     }
 
     public var metrics: [String: Double] {

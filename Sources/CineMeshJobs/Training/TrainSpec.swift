@@ -354,23 +354,23 @@ public struct TrainSpec: Sendable, Equatable {
     }
 
     /// The shard files of a training task over blocks `own` (in the order the task reads them),
-    /// and the parameter that says how many of them are its own. A split decided per rating
+    /// and the task's split fields, which say how many of them are its own. A split decided per rating
     /// needs only those. A split that is not (last:K: a user's latest ratings may lie in any block
     /// of the user's grid row) also names every other shard of the grid rows involved, which the
     /// worker reads to split the task's blocks exactly as the whole dataset splits.
-    func taskFiles(own: [(row: Int, column: Int)], _ m: DatasetManifest) -> (files: [FileRef], parameters: [String: String]) {
+    func taskInputs(own: [(row: Int, column: Int)], _ m: DatasetManifest) -> (files: [FileRef], split: TaskSplit) {
         func ref(_ row: Int, _ column: Int) -> FileRef {
             let entry = m.block(row: row, column: column)!
             return FileRef(xxh64: entry.xxh64, bytes: entry.bytes, name: entry.file)
         }
         let files = own.map { ref($0.row, $0.column) }
-        guard !split.isPerRating else { return (files, [:]) }
+        guard !split.isPerRating else { return (files, TaskSplit(split: split, seed: splitSeed)) }
         var companions: [FileRef] = []
         for row in Set(own.map(\.row)).sorted() {
             for column in 0 ..< m.grid.columns where !own.contains(where: { $0 == (row, column) }) {
                 companions.append(ref(row, column))
             }
         }
-        return (files + companions, ["own_files": String(files.count)])
+        return (files + companions, TaskSplit(split: split, seed: splitSeed, ownFiles: files.count))
     }
 }

@@ -9,17 +9,11 @@ extension TuneJob {
     /// (row-major), on the trial's split, and scores it on the held-out ratings: RMSE and MAE for
     /// svd and als, precision@10 and NDCG@10 for als-implicit.
     static let runner: TaskRunners.Runner = { input in
-        var trainParameters = input.parameters
-        guard let users = trainParameters.removeValue(forKey: "tune.users").flatMap(Int.init),
-              let items = trainParameters.removeValue(forKey: "tune.items").flatMap(Int.init),
-              let gridText = trainParameters.removeValue(forKey: "tune.grid"),
-              let grid = try? JSONDecoder().decode(Grid.self, from: Data(gridText.utf8)),
-              let scale = trainParameters.removeValue(forKey: "tune.scale").flatMap(RatingScale.init(parsing:)),
-              input.files.count == grid.blockCount else {
-            throw TaskError("tune-trial: missing or bad parameters")
-        }
+        let task = try TuneTrialTask(input)
+        let users = task.users, items = task.items, grid = task.grid, scale = task.scale.scale
+        guard input.files.count == grid.blockCount else { throw TaskError("tune-trial: \(input.files.count) shards for a grid of \(grid.blockCount) blocks") }
         let spec: TrainSpec
-        do { spec = try TrainSpec(parameters: trainParameters) } catch { throw TaskError("tune-trial: \(error)") }
+        do { spec = try task.spec() } catch { throw TaskError("tune-trial: \(error)") }
         let blocks = try input.files.map { try ShardFile.read($0, includeTimestamps: spec.split.needsTimestamps) }
         let parts = try spec.split.apply(blocks, users: users, seed: spec.splitSeed)
         let test = EvaluationSet(blocks: parts.test)
@@ -36,7 +30,7 @@ extension TuneJob {
                                          k: 10, maxUsers: 5000)
             metrics = ["precision@10": ranking.precision, "ndcg@10": ranking.ndcg]
         }
-        let trial = TuneJob.Trial(parameters: trainParameters, metrics: metrics, epochs: epochs,
+        let trial = TuneJob.Trial(parameters: task.trial, metrics: metrics, epochs: epochs,
                                   seconds: Double(MonotonicClock.milliseconds() - started) / 1000)
         return TaskOutput(output: ["trial": String(decoding: try JSONEncoder().encode(trial), as: UTF8.self)])
     }

@@ -17,7 +17,6 @@ public final class TuneJob: JobDriver {
                                      validate: { _ = try trials($0.parameters) }) { spec, dataset, _ in
         try TuneJob(spec: spec, dataset: dataset)
     }
-    static let taskKind = "tune-trial"
 
     /// One trial's outcome, as the worker reports it.
     public struct Trial: Codable, Sendable, Equatable {
@@ -83,13 +82,9 @@ public final class TuneJob: JobDriver {
         guard !planned else { return nil }
         planned = true
         let m = dataset.manifest
-        let grid = String(decoding: try JSONEncoder().encode(m.grid), as: UTF8.self)
         let files = m.blocks.sorted { ($0.row, $0.column) < ($1.row, $1.column) }.map { FileRef(xxh64: $0.xxh64, bytes: $0.bytes, name: $0.file) }
         let tasks = combinations.map { c in
-            TaskPlan(kind: Self.taskKind,
-                     parameters: c.merging(["tune.users": String(m.users), "tune.items": String(m.items), "tune.grid": grid,
-                                            "tune.scale": StatsJob.scaleParameter(m.ratingScale)]) { _, new in new },
-                     files: files)
+            TuneTrialTask(trial: c, users: m.users, items: m.items, grid: m.grid, scale: TaskScale(m.ratingScale)).plan(files: files)
         }
         return StagePlan(name: "trials", tasks: tasks)
     }
