@@ -88,7 +88,7 @@ struct Train: ParsableCommand {
             switch algo {
             case .alsImplicit: print("iteration  seconds")
             case .als, .svd, .nmf: print("    epoch  train RMSE  test RMSE  seconds")
-            case .baseline, .itemKNN, .userKNN: break
+            case .baseline, .itemKNN, .userKNN, .content: break
             }
             let model = try run.fit(progress: TrainingProgress(
                 epoch: { e in
@@ -160,16 +160,18 @@ struct Train: ParsableCommand {
             throw DataError(.usage, "\(run.spec.algorithm.rawValue) models cannot be published to a model store yet (--store, --promote-if-better): the store holds factor models")
         }
         guard save == nil || run.spec.algorithm == .itemKNN else {
-            throw DataError(.usage, "--save writes item neighbours (more like this); a user-knn model's neighbours are users")
+            throw DataError(.usage, run.spec.algorithm == .content
+                ? "--save: content neighbours are saved by cinemesh similar DATASET --save FILE"
+                : "--save writes item neighbours (more like this); a user-knn model's neighbours are users")
         }
         guard save == nil || run.dataset.catalog != nil else {
             throw DataError(.usage, file: dataset, "--save writes the item-knn lists with the catalog's titles, and the dataset has no catalog")
         }
         let started = monotonicSeconds()
-        let model = run.fitNeighborhood()
+        let model = try run.fitNeighborhood()
         let fit = monotonicSeconds() - started
         let p = run.spec.knn
-        print("\(run.spec.algorithm.rawValue): \(p.rule.rawValue) rule, \(p.similarity.rawValue) similarity, k \(p.k), min_k \(p.minK); \(Terminal.grouped(model.neighbors.entries)) neighbours kept (\(p.neighbors == 0 ? "every positive one" : "at most \(p.neighbors) each"), checksum \(model.neighbors.checksum))")
+        print("\(run.spec.algorithm.rawValue): \(p.rule.rawValue) rule, \(run.spec.algorithm == .content ? "catalog cosine" : p.similarity.rawValue) similarity, k \(p.k), min_k \(p.minK); \(Terminal.grouped(model.neighbors.entries)) neighbours kept (\(p.neighbors == 0 ? "every positive one" : "at most \(p.neighbors) each"), checksum \(model.neighbors.checksum))")
         if let save, let catalog = run.dataset.catalog {
             let m = run.dataset.manifest
             let file = ContentModelFile(metadata: .init(algorithm: run.spec.algorithm.rawValue, parameters: try JSONValue(encoding: p), dataset: m.name,
@@ -196,6 +198,9 @@ struct Train: ParsableCommand {
         // its datasets directory.
         let spec = try options.spec(test: evaluation.test.map(datasetReference), checkpointEvery: checkpointEvery, name: name, promoteIfBetter: promoteIfBetter)
         if spec.algorithm.isNeighborhood {
+            guard spec.algorithm != .content else {
+                throw DataError(.usage, "content runs in one process (leave out --local, --cluster and --coordinator): its similarities come from the catalog")
+            }
             guard save == nil && store == nil && promoteIfBetter == nil else {
                 throw DataError(.usage, "\(spec.algorithm.rawValue) models cannot be saved or published yet (--save, --store, --promote-if-better): the model file holds factor models")
             }

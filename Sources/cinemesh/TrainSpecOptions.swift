@@ -18,7 +18,7 @@ extension TrainSpec.Number: ExpressibleByArgument {
 struct TrainSpecOptions: ParsableArguments {
     private static let defaults = TrainSpec()
 
-    @Option(help: "Algorithm: svd, als, als-implicit, baseline, nmf, item-knn or user-knn (default: svd).")
+    @Option(help: "Algorithm: svd, als, als-implicit, baseline, nmf, item-knn, user-knn or content (default: svd).")
     var algo: TrainSpec.Algorithm?
 
     @Option(help: "Latent factors (default: svd \(defaults.svd.factors), als \(defaults.als.factors), als-implicit \(defaults.implicit.factors), nmf \(defaults.nmf.factors)).")

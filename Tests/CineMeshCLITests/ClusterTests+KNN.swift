@@ -24,7 +24,7 @@ extension ClusterTests {
         #expect(runs.allSatisfy { $0.lines == 4 })
         let spec = try TrainSpec(parameters: parameters)
         let run = try OneProcessTraining(spec: spec, dataset: ds, datasetsDirectory: scratch.path)
-        let single = run.fitNeighborhood()
+        let single = try run.fitNeighborhood()
         #expect(single.neighbors.checksum == runs[0].neighborsChecksum, "the cluster's lists are not the one-process lists")
         let errors = run.evaluation.errors(of: single, scale: ds.manifest.ratingScale)
         #expect(runs[0].metrics["rmse"] == errors.rmse && runs[0].metrics["mae"] == errors.mae)

@@ -45,4 +45,19 @@ import Testing
         let user = try cinemesh(["train", s.sub("ds"), "--algo", "user-knn", "--save", s.sub("u.cmneigh")])
         #expect(user.status == 64 && user.stderr.contains("neighbours are users"), "\(user.stderr)")
     }
+
+    /// content trains from the catalog in one process, predicts by KNNWithMeans over the
+    /// catalog's neighbours, sits in compare's table, and is refused on a cluster.
+    @Test func contentTrainsFromTheCatalogAndIsRefusedOnACluster() throws {
+        let s = Scratch()
+        #expect(try cinemesh(["ingest", Self.sample, "--out", s.sub("ds")]).status == 0)
+        let r = try cinemesh(["compare", s.sub("ds"), "--algos", "content,baseline", "--format", "csv", "--ranking-users", "20"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = r.stdout.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        #expect(rows.count == 3 && rows[1].first == "content" && Double(rows[1][1]).map { $0 > 0 && $0 < 2 } == true, "\(r.stdout)")
+        let cluster = try cinemesh(["train", s.sub("ds"), "--algo", "content", "--local", "1"])
+        #expect(cluster.status == 64 && cluster.stderr.contains("content runs in one process"), "\(cluster.stderr)")
+        let sim = try cinemesh(["train", s.sub("ds"), "--algo", "content", "--sim", "msd"])
+        #expect(sim.status == 64 && sim.stderr.contains("do not apply"), "\(sim.stderr)")
+    }
 }

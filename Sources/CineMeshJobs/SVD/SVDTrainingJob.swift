@@ -36,6 +36,7 @@ public final class SVDTrainingJob: JobDriver {
                                      validate: {
         let train = try TrainSpec(parameters: $0.parameters)
         if train.algorithm == .nmf && train.nmf.biased { throw JobError(NMFTrainingJob.biasedRefusal) }
+        if train.algorithm == .content { throw JobError(SVDTrainingJob.contentRefusal) }
     },
                                      makeDriver: { spec, dataset, context in
         let train = try TrainSpec(parameters: spec.parameters)
@@ -45,15 +46,19 @@ public final class SVDTrainingJob: JobDriver {
         case .baseline: return try BaselineTrainingJob(spec: train, dataset: dataset, context: context)
         case .nmf: return try NMFTrainingJob(spec: train, dataset: dataset, context: context)
         case .itemKNN, .userKNN: return try KNNTrainingJob(spec: train, dataset: dataset, context: context)
+        case .content: throw JobError(SVDTrainingJob.contentRefusal)
         }
     }, resume: { spec, dataset, context, state in
         let train = try TrainSpec(parameters: spec.parameters)
         switch train.algorithm {
         case .svd: return try SVDTrainingJob(spec: train, dataset: dataset, context: context, resumingFrom: state)
         case .als, .alsImplicit: return try ALSTrainingJob(spec: train, dataset: dataset, context: context, resumingFrom: state)
-        case .baseline, .nmf, .itemKNN, .userKNN: throw JobError("train: \(train.algorithm.rawValue) jobs keep no checkpoints")
+        case .baseline, .nmf, .itemKNN, .userKNN, .content: throw JobError("train: \(train.algorithm.rawValue) jobs keep no checkpoints")
         }
     })
+
+    /// Why a content job does not run on a cluster.
+    static let contentRefusal = "train: content runs in one process (`cinemesh train DATASET --algo content`): its similarities come from the catalog, which one process handles in seconds"
 
     /// What a task of the current stage is, by task index.
     enum RunTask {

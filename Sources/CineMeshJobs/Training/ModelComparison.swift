@@ -52,7 +52,7 @@ public struct ModelComparison {
         let evaluation: OneProcessTraining.Evaluation
         let fitSeconds: Double
         if algorithm.isNeighborhood {
-            let model = run.fitNeighborhood()
+            let model = try run.fitNeighborhood()
             fitSeconds = Double(MonotonicClock.milliseconds() - started) / 1000
             evaluation = run.evaluate(model, likeThreshold: likeThreshold, topK: topK, rankingUsers: rankingUsers)
         } else {

@@ -72,9 +72,18 @@ public struct OneProcessTraining {
 }
 
 extension OneProcessTraining {
-    /// Trains the spec's neighbourhood model (item-knn, user-knn).
-    public func fitNeighborhood() -> KNNModel {
-        KNNTrainer(parameters: spec.knn).fit(train, users: dataset.manifest.users, items: dataset.manifest.items)
+    /// Trains the spec's neighbourhood model: item-knn and user-knn from the ratings; content from
+    /// the catalog's (and tags') cosine neighbours, predicting by the spec's rule over them.
+    public func fitNeighborhood() throws -> KNNModel {
+        let m = dataset.manifest
+        guard spec.algorithm == .content else { return KNNTrainer(parameters: spec.knn).fit(train, users: m.users, items: m.items) }
+        guard let catalog = dataset.catalog else { throw JobError("train: content needs the dataset's catalog of titles, and \(m.name) has none") }
+        var parameters = ContentParameters()
+        parameters.k = spec.knn.neighbors
+        let fit = try ContentTrainer(parameters: parameters).fit(catalog: catalog, tags: dataset.tags, file: m.name + "/catalog.table")
+        let lists = NeighborLists(catalogNeighbors: fit.neighbors, catalogRows: dataset.catalogRows())
+        let baselines = spec.knn.needsBaselines ? spec.knn.baseline.fit(train, users: m.users, items: m.items) : nil
+        return KNNTrainer.model(spec.knn, train: train, users: m.users, items: m.items, baselines: baselines, neighbors: lists)
     }
 
     /// The held-out evaluation of a neighbourhood model, as `evaluate(_:...)` for a factor model.

@@ -29,7 +29,7 @@ extension TrainSpec {
         case .alsImplicit: .alsImplicit(implicit)
         case .baseline: .baseline(baseline)
         case .nmf: .nmf(nmf)
-        case .itemKNN, .userKNN: .knn(knn)
+        case .itemKNN, .userKNN, .content: .knn(knn)
         }
     }
 
@@ -55,7 +55,7 @@ extension TrainSpec {
             return baseline.fit(train, users: users, items: items)
         case .nmf:
             return try NMFTrainer(parameters: nmf).fit(train, users: users, items: items, test: heldOut, scale: scale, onEpoch: progress.epoch)
-        case .itemKNN, .userKNN:
+        case .itemKNN, .userKNN, .content:
             throw JobError("train: \(algorithm.rawValue) is a neighbourhood model, not a factor model (KNNTrainer trains it)")
         }
     }

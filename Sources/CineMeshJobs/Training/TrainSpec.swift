@@ -30,10 +30,11 @@ import CineMeshStore
 public struct TrainSpec: Sendable, Equatable {
     public enum Algorithm: String, Sendable, CaseIterable {
         case svd, als, alsImplicit = "als-implicit", baseline, nmf
-        case itemKNN = "item-knn", userKNN = "user-knn"
+        case itemKNN = "item-knn", userKNN = "user-knn", content
 
-        /// Whether the algorithm is a neighbourhood model rather than a factor model.
-        public var isNeighborhood: Bool { self == .itemKNN || self == .userKNN }
+        /// Whether the algorithm is a neighbourhood model rather than a factor model: item-knn and
+        /// user-knn by rating similarity, content by catalog similarity.
+        public var isNeighborhood: Bool { self == .itemKNN || self == .userKNN || self == .content }
     }
 
     /// A number given as text and read at the precision of the parameter it sets: `reg` is a
@@ -119,6 +120,9 @@ public struct TrainSpec: Sendable, Equatable {
                               "k", "min_k", "sim", "min_support", "shrinkage", "knn", "neighbors", "split", "split_seed", "test",
                               "checkpoint_every", "name", "promote_if_better", "appended"]
 
+    /// Neighbours `content` keeps per item unless told: the content model's own default.
+    public static let contentNeighbors = ContentParameters().k
+
     /// The defaults: svd with Surprise's parameters, 20% held out at random.
     public init() {}
 
@@ -192,6 +196,19 @@ public struct TrainSpec: Sendable, Equatable {
             guard knn.neighbors == 0 || knn.neighbors >= knn.k else {
                 throw JobError("train: neighbors (\(knn.neighbors)) must be 0 (all) or at least k (\(knn.k))")
             }
+        case .content:
+            // KNNWithMeans over the catalog's cosine neighbours: the similarity is the content's.
+            guard s.similarity == nil, s.minSupport == nil, s.shrinkage == nil else {
+                throw JobError("train: content's similarity is the cosine of the catalog's TF-IDF vectors: sim, min_support and shrinkage do not apply")
+            }
+            knn.similarity = .cosine
+            knn.rule = s.knnRule ?? .means
+            knn.neighbors = Self.contentNeighbors
+            if let epochs { knn.baseline.epochs = epochs }
+            if let v = try check(s.k, "k", { $0 >= 1 }) { knn.k = v }
+            if let v = try check(s.minK, "min_k", { $0 >= 0 }) { knn.minK = v }
+            if let v = try check(s.neighbors, "neighbors", { $0 >= 1 }) { knn.neighbors = v }
+            guard knn.neighbors >= knn.k else { throw JobError("train: neighbors (\(knn.neighbors)) must be at least k (\(knn.k))") }
         }
         if let split = s.split { self.split = split }
         if let v = s.splitSeed { splitSeed = v }
@@ -336,6 +353,12 @@ public struct TrainSpec: Sendable, Equatable {
             p["sim"] = knn.similarity.rawValue
             p["min_support"] = String(knn.minSupport)
             p["shrinkage"] = String(knn.shrinkage)
+            p["knn"] = knn.rule.rawValue
+            p["neighbors"] = String(knn.neighbors)
+        case .content:
+            p["epochs"] = String(knn.baseline.epochs)
+            p["k"] = String(knn.k)
+            p["min_k"] = String(knn.minK)
             p["knn"] = knn.rule.rawValue
             p["neighbors"] = String(knn.neighbors)
         }

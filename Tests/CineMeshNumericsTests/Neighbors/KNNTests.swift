@@ -144,4 +144,19 @@ import Testing
         #expect(Array(m.neighbors.list(2).neighbors) == [0])
         #expect(Array(m.neighbors.list(0).neighbors) == [2])
     }
+
+    /// Lists by catalog row (content neighbours) become lists by dense item: rows map through the
+    /// catalog, items the catalog lacks have none, neighbours it lacks and non-positive scores go,
+    /// and ties are put in the lists' order.
+    @Test func catalogRowListsBecomeItemLists() {
+        // Catalog rows 0, 1, 2; dense items 0 -> row 2, 1 -> row 0, 2 -> no row, 3 -> row 1.
+        let byRow = ItemNeighbors(k: 3, offsets: [0, 2, 4, 6], neighbors: [2, 1, 0, 2, 1, 0], scores: [0.5, 0.5, 0.9, -0.1, 0.3, 0])
+        let lists = NeighborLists(catalogNeighbors: byRow, catalogRows: [2, 0, nil, 1])
+        #expect(lists.count == 4)
+        #expect(Array(lists.list(0).neighbors) == [3] && Array(lists.list(0).similarities) == [Double(Float(0.3))])
+        // Row 0's neighbours rows 2 and 1 (items 0 and 3) tie at 0.5: the lower item first.
+        #expect(Array(lists.list(1).neighbors) == [0, 3])
+        #expect(lists.list(2).neighbors.isEmpty)
+        #expect(Array(lists.list(3).neighbors) == [1])
+    }
 }

@@ -26,4 +26,30 @@ extension NeighborLists {
         }
         return ItemNeighbors(k: longest, offsets: offsets, neighbors: neighbors, scores: scores)
     }
+
+    /// Lists over the dense items from an item-neighbour model's lists (indexed by catalog row,
+    /// as content neighbours are): `catalogRows[i]` is dense item i's row. Items the catalog
+    /// lacks have no neighbours; only positive scores are kept, in the lists' own order.
+    public init(catalogNeighbors: ItemNeighbors, catalogRows: [Int?]) {
+        var itemOfRow = [Int32?](repeating: nil, count: catalogNeighbors.itemCount)
+        for (i, row) in catalogRows.enumerated() { if let row, row < itemOfRow.count { itemOfRow[row] = Int32(i) } }
+        var offsets = [0], neighbors: [Int32] = [], similarities: [Double] = []
+        var scratch: [Entry] = []
+        for row in catalogRows {
+            scratch.removeAll(keepingCapacity: true)
+            if let row, row < catalogNeighbors.itemCount {
+                let l = catalogNeighbors.of(row)
+                for (n, s) in zip(l.neighbors, l.scores) where s > 0 {
+                    if let item = itemOfRow[Int(n)] { scratch.append(Entry(neighbor: item, similarity: Double(s))) }
+                }
+            }
+            scratch.sort(by: Entry.before)
+            for e in scratch {
+                neighbors.append(e.neighbor)
+                similarities.append(e.similarity)
+            }
+            offsets.append(neighbors.count)
+        }
+        self.init(offsets: offsets, neighbors: neighbors, similarities: similarities)
+    }
 }
