@@ -91,8 +91,9 @@ extension OneProcessTraining {
         var out = Evaluation()
         guard evaluation.count > 0 else { return out }
         let scale = dataset.manifest.ratingScale
-        let errors = evaluation.errors(of: model, scale: scale)
-        let like = LikeClassification(ratings: evaluation.ratings, predictions: evaluation.predictions(of: model, scale: scale), threshold: likeThreshold)
+        let predictions = evaluation.predictions(of: model, scale: scale)
+        let errors = evaluation.errors(predictions: predictions)
+        let like = LikeClassification(ratings: evaluation.ratings, predictions: predictions, threshold: likeThreshold)
         let ranking = RankingMetrics(model: model, train: train, test: evaluation, threshold: likeThreshold, k: topK, maxUsers: rankingUsers)
         out.errors = errors
         out.like = like

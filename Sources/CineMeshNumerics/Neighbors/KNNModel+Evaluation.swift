@@ -31,8 +31,13 @@ extension EvaluationSet {
 
     /// RMSE and MAE of the neighbourhood model on these ratings (predictions clipped).
     public func errors(of model: KNNModel, scale: RatingScale) -> PredictionErrors {
+        errors(predictions: predictions(of: model, scale: scale))
+    }
+
+    /// RMSE and MAE of `predictions`, one per rating in order.
+    public func errors(predictions: [Float]) -> PredictionErrors {
         var sum = ErrorSum()
-        for (r, p) in zip(ratings, predictions(of: model, scale: scale)) { sum.add(r - p) }
+        for (r, p) in zip(ratings, predictions) { sum.add(r - p) }
         return sum.errors
     }
 }
