@@ -76,7 +76,7 @@ struct Train: ParsableCommand {
             }
             let trainCount = run.trainCount, testCount = run.evaluation.count
             if run.evaluation.unknownCount > 0 {
-                print("test: \(Terminal.grouped(run.evaluation.unknownCount)) ratings of users or items absent from training are predicted from biases")
+                print("test: \(Terminal.grouped(run.evaluation.unknownCount)) ratings of users or items absent from training are predicted from what the model knows of them (biases, or the mean)")
             }
             print("dataset \(ds.manifest.name): \(Terminal.grouped(ds.manifest.users)) users, \(Terminal.grouped(ds.manifest.items)) items; train \(Terminal.grouped(trainCount)), test \(Terminal.grouped(testCount)) ratings; grid \(ds.grid.rows)x\(ds.grid.columns)")
             let algo = spec.algorithm

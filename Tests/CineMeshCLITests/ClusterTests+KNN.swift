@@ -5,8 +5,8 @@ import CineMeshNumerics
 import Foundation
 import Testing
 
-/// item-knn and user-knn on the cluster: similarity tiles on workers, neighbour lists merged on
-/// the coordinator.
+/// item-knn and user-knn on the cluster: each grid line's similarity rows on a worker, the lines'
+/// lists put together on the coordinator.
 extension ClusterTests {
     /// The result of a neighbourhood `train` job on `workers`.
     func neighborhoodOnCluster(_ scratch: Scratch, workers: Int, parameters: [String: String]) throws -> NeighborhoodResult {
@@ -30,7 +30,7 @@ extension ClusterTests {
         #expect(runs[0].metrics["rmse"] == errors.rmse && runs[0].metrics["mae"] == errors.mae)
     }
 
-    /// User pairs by grid-row tiles, bounded lists, a split that reads whole grid rows.
+    /// User rows by grid rows, bounded lists, a split that reads whole grid rows.
     @Test func userKNNWithBoundedListsOnTheClusterEqualsOneProcess() throws {
         let scratch = Scratch()
         let ds = try sampleDataset(scratch)

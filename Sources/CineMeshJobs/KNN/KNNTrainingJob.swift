@@ -29,7 +29,10 @@ public final class KNNTrainingJob: JobDriver {
     private let evaluation: EvaluationSet
     private let baselines: BiasedFactorModel?
     private var lines = 0
-    private var lists: NeighborLists
+    /// x's in all.
+    private let count: Int
+    /// Each grid line's rows, as they come back (nil: not yet).
+    private var lineLists: [NeighborLists?] = []
     private var planned = false
     private var done = 0
     private let started = MonotonicClock.milliseconds()
@@ -42,7 +45,7 @@ public final class KNNTrainingJob: JobDriver {
         (train, evaluation) = try spec.trainingData(dataset, context: context)
         let m = dataset.manifest
         baselines = parameters.needsBaselines ? parameters.baseline.fit(train, users: m.users, items: m.items) : nil
-        lists = NeighborLists(empty: parameters.userBased ? m.users : m.items)
+        count = parameters.userBased ? m.users : m.items
     }
 
     /// Grid lines cutting the x's: columns (item-based) or rows (user-based).
@@ -59,6 +62,7 @@ public final class KNNTrainingJob: JobDriver {
         planned = true
         let grid = dataset.grid, m = dataset.manifest, p = parameters
         lines = Self.lines(p, grid)
+        lineLists = Array(repeating: nil, count: lines)
         var payload: [Frame] = []
         var mean: Float?
         if p.similarity.usesBaseline, let b = baselines {
@@ -68,7 +72,7 @@ public final class KNNTrainingJob: JobDriver {
         // Every task reads every shard, in block order, so each y's ratings are in ascending order.
         let (files, split) = spec.taskInputs(own: (0 ..< grid.rows).flatMap { r in (0 ..< grid.columns).map { (r, $0) } }, m)
         let tasks = (0 ..< lines).map { line -> TaskPlan in
-            KNNRowsTask(line: line, xCount: lists.count, yCount: p.userBased ? m.items : m.users, userBased: p.userBased, similarity: p.similarity,
+            KNNRowsTask(line: line, xCount: count, yCount: p.userBased ? m.items : m.users, userBased: p.userBased, similarity: p.similarity,
                         minSupport: p.minSupport, shrinkage: p.shrinkage, neighbors: p.neighbors, split: split, mean: mean)
                 .plan(files: files, payload: payload)
         }
@@ -82,16 +86,21 @@ public final class KNNTrainingJob: JobDriver {
               let counts = FloatFrames.values(payload[0], count: payload[0].count / 4, as: Int32.self),
               let neighbors = FloatFrames.values(payload[1], count: payload[1].count / 4, as: Int32.self),
               let similarities = FloatFrames.values(payload[2], count: payload[2].count / 8, as: Double.self),
-              let rows = NeighborLists(count: lists.count, ranges: [range], counts: counts, neighbors: neighbors, similarities: similarities) else {
+              let rows = NeighborLists(count: count, ranges: [range], counts: counts, neighbors: neighbors, similarities: similarities) else {
             throw JobError("train: the neighbour lists of knn grid line \(index) came back malformed")
         }
-        // Each x's list comes from exactly one line: the merge places the line's rows.
-        lists = lists.merged(with: rows, keep: 0)
+        guard lineLists[index] == nil else { throw JobError("train: knn grid line \(index) came back twice") }
+        lineLists[index] = rows
         done += 1
     }
 
     public func finish() throws -> JobOutcome {
         let m = dataset.manifest
+        // Each x's list comes from exactly one line: the lines' rows put together in one pass.
+        guard let lists = NeighborLists.combined(try lineLists.enumerated().map { line, rows in
+            guard let rows else { throw JobError("train: knn grid line \(line) never came back") }
+            return rows
+        }, count: count) else { throw JobError("train: two knn grid lines sent lists for the same x") }
         let model = KNNTrainer.model(parameters, train: train, users: m.users, items: m.items, baselines: baselines, neighbors: lists)
         var metrics: [String: Double] = [:]
         if evaluation.count > 0 {

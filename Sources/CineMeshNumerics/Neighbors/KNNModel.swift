@@ -64,16 +64,19 @@ public struct KNNModel: Sendable {
         var sumSim = 0.0, sumDev = 0.0, taken = 0
         neighbors.neighbors.withUnsafeBufferPointer { ns in
             neighbors.similarities.withUnsafeBufferPointer { ss in
-                for j in neighbors.offsets[x] ..< neighbors.offsets[x + 1] where taken < p.k {
+                for j in neighbors.offsets[x] ..< neighbors.offsets[x + 1] {
                     let x2 = Int(ns[j]), r = ratingOf[x2]
                     guard !r.isNaN else { continue }
                     sumSim += ss[j]
                     sumDev += ss[j] * (Double(r) - reference(x: x2, y: y))
                     taken += 1
+                    if taken == p.k { break }
                 }
             }
         }
-        if taken < p.minK {
+        // basic with no neighbour at all (min_k 0) has nothing to average: Surprise divides by
+        // zero there; the global mean is its answer for an impossible prediction.
+        if taken < p.minK || (p.rule == .basic && taken == 0) {
             return p.rule == .basic ? globalMean : reference(x: x, y: y)
         }
         return reference(x: x, y: y) + (sumSim > 0 ? sumDev / sumSim : 0)
@@ -143,7 +146,7 @@ public struct KNNModel: Sendable {
         }
         return (0 ..< itemCount).map { item in
             guard byY.offsets[item + 1] > byY.offsets[item] else { return p.rule == .baseline ? baseline(x: user, y: item) : globalMean }
-            if Int(taken[item]) < p.minK { return p.rule == .basic ? globalMean : reference(x: user, y: item) }
+            if Int(taken[item]) < p.minK || (p.rule == .basic && taken[item] == 0) { return p.rule == .basic ? globalMean : reference(x: user, y: item) }
             return reference(x: user, y: item) + (sumSim[item] > 0 ? sumDev[item] / sumSim[item] : 0)
         }
     }

@@ -69,6 +69,30 @@ public struct NeighborLists: Sendable, Equatable {
         return NeighborLists(offsets: offsets, neighbors: neighbors, similarities: similarities)
     }
 
+    /// The lists of parts that each hold the lists of their own x's (no x has entries in two), in
+    /// one pass: how the coordinator puts together the grid lines' rows.
+    public static func combined(_ parts: [NeighborLists], count: Int) -> NeighborLists? {
+        guard parts.allSatisfy({ $0.count == count }) else { return nil }
+        var offsets = [Int](repeating: 0, count: count + 1), owner = [Int](repeating: -1, count: count)
+        for (p, part) in parts.enumerated() {
+            for x in 0 ..< count where part.offsets[x + 1] > part.offsets[x] {
+                guard owner[x] < 0 else { return nil }
+                owner[x] = p
+                offsets[x + 1] = part.offsets[x + 1] - part.offsets[x]
+            }
+        }
+        for x in 0 ..< count { offsets[x + 1] += offsets[x] }
+        var neighbors = [Int32](repeating: 0, count: offsets[count]), similarities = [Double](repeating: 0, count: offsets[count])
+        for x in 0 ..< count where owner[x] >= 0 {
+            let part = parts[owner[x]], from = part.offsets[x]
+            for k in 0 ..< offsets[x + 1] - offsets[x] {
+                neighbors[offsets[x] + k] = part.neighbors[from + k]
+                similarities[offsets[x] + k] = part.similarities[from + k]
+            }
+        }
+        return NeighborLists(offsets: offsets, neighbors: neighbors, similarities: similarities)
+    }
+
     /// x's neighbours and their similarities, most similar first.
     public func list(_ x: Int) -> (neighbors: ArraySlice<Int32>, similarities: ArraySlice<Double>) {
         let r = offsets[x] ..< offsets[x + 1]
@@ -105,9 +129,10 @@ extension NeighborLists {
     public init?(count: Int, ranges: [Range<Int>], counts: [Int32], neighbors: [Int32], similarities: [Double]) {
         let xs = Array(ranges.joined())
         guard xs.count == counts.count, neighbors.count == similarities.count, xs.allSatisfy({ (0 ..< count).contains($0) }) else { return nil }
-        var perX = [Int](repeating: 0, count: count)
+        var perX = [Int](repeating: 0, count: count), seen = [Bool](repeating: false, count: count)
         for (x, c) in zip(xs, counts) {
-            guard c >= 0 else { return nil }
+            guard c >= 0, !seen[x] else { return nil }
+            seen[x] = true
             perX[x] = Int(c)
         }
         var offsets = [Int](repeating: 0, count: count + 1)

@@ -24,7 +24,8 @@ public struct SimilarityRows: Sendable {
     public let byY: CoRatingInput
     public let byX: CoRatingInput
     public let parameters: KNNParameters
-    /// Threads the rows are spread over.
+    /// How finely the rows are chunked for the parallel loop: about 8 chunks per thread named
+    /// here (`concurrentPerform` then runs the chunks on every core). The lists do not depend on it.
     public var threads: Int
 
     /// Rows over `count` x's of the ratings `byY`.
@@ -64,7 +65,7 @@ public struct SimilarityRows: Sendable {
     }
 
     private func lists<K: PairSums>(rows: Range<Int>, _: K.Type) -> NeighborLists {
-        let chunkRows = max(16, (rows.count + 8 * threads - 1) / (8 * threads))
+        let chunkRows = max(4, (rows.count + 8 * threads - 1) / (8 * threads))
         let chunks = (rows.count + chunkRows - 1) / chunkRows
         var results = [Chunk](repeating: Chunk(), count: chunks)
         results.withUnsafeMutableBufferPointer { out in

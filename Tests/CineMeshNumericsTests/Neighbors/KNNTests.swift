@@ -159,4 +159,39 @@ import Testing
         #expect(lists.list(2).neighbors.isEmpty)
         #expect(Array(lists.list(3).neighbors) == [1])
     }
+
+    /// The coordinator's check of a grid line's lists: what a worker could send wrong is refused
+    /// (nil), not trusted or crashed on; and lines put together give the lists back.
+    @Test func badLineListsAreRefusedAndGoodOnesCombine() throws {
+        // 4 x's; the line holds x 1 and 2: x1 -> [0 (0.9), 3 (0.5)], x2 -> [1 (0.7)].
+        let good = try #require(NeighborLists(count: 4, ranges: [1 ..< 3], counts: [2, 1], neighbors: [0, 3, 1], similarities: [0.9, 0.5, 0.7]))
+        #expect(Array(good.list(1).neighbors) == [0, 3] && good.list(0).neighbors.isEmpty && good.list(3).neighbors.isEmpty)
+        let refused: [(String, [Range<Int>], [Int32], [Int32], [Double])] = [
+            ("counts over the entries", [1 ..< 3], [2, 2], [0, 3, 1], [0.9, 0.5, 0.7]),
+            ("out of order", [1 ..< 3], [2, 1], [0, 3, 1], [0.5, 0.9, 0.7]),
+            ("a tie in the wrong order", [1 ..< 3], [2, 1], [3, 0, 1], [0.5, 0.5, 0.7]),
+            ("a zero similarity", [1 ..< 3], [2, 1], [0, 3, 1], [0.9, 0, 0.7]),
+            ("a NaN similarity", [1 ..< 3], [2, 1], [0, 3, 1], [0.9, .nan, 0.7]),
+            ("a neighbour out of range", [1 ..< 3], [2, 1], [0, 4, 1], [0.9, 0.5, 0.7]),
+            ("a negative count", [1 ..< 3], [-1, 1], [1], [0.7]),
+            ("an x twice", [1 ..< 3, 2 ..< 3], [2, 1, 1], [0, 3, 1, 1], [0.9, 0.5, 0.7, 0.7]),
+            ("an x out of range", [3 ..< 5], [0, 0], [], []),
+        ]
+        for (what, ranges, counts, neighbors, similarities) in refused {
+            #expect(NeighborLists(count: 4, ranges: ranges, counts: counts, neighbors: neighbors, similarities: similarities) == nil, "\(what)")
+        }
+        let other = try #require(NeighborLists(count: 4, ranges: [0 ..< 1, 3 ..< 4], counts: [1, 1], neighbors: [1, 2], similarities: [0.9, 0.2]))
+        let whole = try #require(NeighborLists.combined([good, other], count: 4))
+        #expect(whole == good.merged(with: other, keep: 0) && whole.entries == 5)
+        #expect(NeighborLists.combined([good, good], count: 4) == nil, "the same x from two lines")
+    }
+
+    /// KNNBasic with min_k 0 and no neighbour: the global mean, not 0 (Surprise divides by zero).
+    @Test func basicWithMinKZeroAndNoNeighbourPredictsTheMean() {
+        // min_support 4 is more than any pair of the 3 users shares: no item has a neighbour.
+        let m = Self.fit { $0.similarity = .msd; $0.rule = .basic; $0.minK = 0; $0.minSupport = 4 }
+        #expect(m.neighbors.entries == 0)
+        #expect(m.predict(users: [1], items: [2]) == [26.0 / 8])
+        #expect(m.scores(user: 1)[2] == 26.0 / 8)
+    }
 }
