@@ -168,7 +168,8 @@ struct Train: ParsableCommand {
             throw DataError(.usage, file: dataset, "--save writes the item-knn lists with the catalog's titles, and the dataset has no catalog")
         }
         let started = monotonicSeconds()
-        let model = try run.fitNeighborhood()
+        let model: KNNModel
+        do { model = try run.fitNeighborhood() } catch let error as JobError { throw DataError(.usage, error.message) }
         let fit = monotonicSeconds() - started
         let p = run.spec.knn
         print("\(run.spec.algorithm.rawValue): \(p.rule.rawValue) rule, \(run.spec.algorithm == .content ? "catalog cosine" : p.similarity.rawValue) similarity, k \(p.k), min_k \(p.minK); \(Terminal.grouped(model.neighbors.entries)) neighbours kept (\(p.neighbors == 0 ? "every positive one" : "at most \(p.neighbors) each"), checksum \(model.neighbors.checksum))")

@@ -38,6 +38,9 @@ public final class KNNTrainingJob: JobDriver {
     private let started = MonotonicClock.milliseconds()
 
     init(spec: TrainSpec, dataset: Dataset, context: JobContext) throws {
+        if let refusal = spec.knn.refusal(count: spec.knn.userBased ? dataset.manifest.users : dataset.manifest.items) {
+            throw JobError("train: " + refusal)
+        }
         self.spec = spec
         parameters = spec.knn
         self.dataset = dataset

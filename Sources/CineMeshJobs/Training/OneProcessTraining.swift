@@ -76,6 +76,7 @@ extension OneProcessTraining {
     /// the catalog's (and tags') cosine neighbours, predicting by the spec's rule over them.
     public func fitNeighborhood() throws -> KNNModel {
         let m = dataset.manifest
+        if let refusal = spec.knn.refusal(count: spec.knn.userBased ? m.users : m.items) { throw JobError("train: " + refusal) }
         guard spec.algorithm == .content else { return KNNTrainer(parameters: spec.knn).fit(train, users: m.users, items: m.items) }
         guard let catalog = dataset.catalog else { throw JobError("train: content needs the dataset's catalog of titles, and \(m.name) has none") }
         var parameters = ContentParameters()

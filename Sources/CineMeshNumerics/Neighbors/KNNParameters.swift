@@ -59,6 +59,16 @@ public struct KNNParameters: Sendable, Codable, Equatable {
 
     public init() {}
 
+    /// The most x's whose lists may be unbounded (`neighbors` 0): past it the lists could take
+    /// x² entries, so a bound must be given.
+    public static let unboundedLimit = 50_000
+
+    /// Why these parameters cannot run over `count` x's, or nil when they can.
+    public func refusal(count: Int) -> String? {
+        guard neighbors == 0 && count > Self.unboundedLimit else { return nil }
+        return "\(count) \(userBased ? "users" : "items") with every positive neighbour kept could take \(count)² list entries: give --neighbors N (e.g. 200)"
+    }
+
     /// Whether the model needs the baselines b_u and b_i.
     public var needsBaselines: Bool { rule == .baseline || similarity.usesBaseline }
 }

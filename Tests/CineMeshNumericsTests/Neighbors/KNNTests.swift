@@ -194,4 +194,14 @@ import Testing
         #expect(m.predict(users: [1], items: [2]) == [26.0 / 8])
         #expect(m.scores(user: 1)[2] == 26.0 / 8)
     }
+
+    /// Unbounded lists over more x's than the limit are refused with what to do; a bound lifts it.
+    @Test func unboundedListsOverAHugeSideAreRefused() {
+        var p = KNNParameters()
+        p.userBased = true
+        #expect(p.refusal(count: KNNParameters.unboundedLimit) == nil)
+        #expect(p.refusal(count: KNNParameters.unboundedLimit + 1)?.contains("give --neighbors N") == true)
+        p.neighbors = 200
+        #expect(p.refusal(count: 10 * KNNParameters.unboundedLimit) == nil)
+    }
 }
