@@ -90,43 +90,52 @@ public struct SimilarityRows: Sendable {
     private func chunk<K: PairSums>(_ rows: Range<Int>, _: K.Type) -> Chunk {
         let p = parameters, w = K.width, keep = p.neighbors
         var out = Chunk()
-        var acc = [Double](repeating: 0, count: count * w)
-        var touched = [Int32](repeating: 0, count: count)
+        // Raw buffers: the pair loop touches them for every co-rating, with no bounds or
+        // exclusivity checks.
+        let acc = UnsafeMutablePointer<Double>.allocate(capacity: max(1, count * w))
+        acc.initialize(repeating: 0, count: max(1, count * w))
+        let touched = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, count))
+        defer {
+            acc.deallocate()
+            touched.deallocate()
+        }
         var scratch: [NeighborLists.Entry] = []
-        acc.withUnsafeMutableBufferPointer { accBuffer in
-            let acc = accBuffer.baseAddress!
-            byX.others.withUnsafeBufferPointer { yOf in
-                byX.values.withUnsafeBufferPointer { vOf in
-                    byY.others.withUnsafeBufferPointer { xOf in
-                        byY.values.withUnsafeBufferPointer { wOf in
-                            for x in rows {
-                                var touchedCount = 0
-                                for e in byX.offsets[x] ..< byX.offsets[x + 1] {
-                                    let y = Int(yOf[e]), vx = vOf[e]
-                                    for f in byY.offsets[y] ..< byY.offsets[y + 1] {
-                                        let x2 = Int(xOf[f])
-                                        guard x2 != x else { continue }
-                                        let at = acc + x2 * w
-                                        if at[0] == 0 {
-                                            touched[touchedCount] = Int32(x2)
-                                            touchedCount += 1
+        byX.offsets.withUnsafeBufferPointer { xStart in
+            byY.offsets.withUnsafeBufferPointer { yStart in
+                byX.others.withUnsafeBufferPointer { yOf in
+                    byX.values.withUnsafeBufferPointer { vOf in
+                        byY.others.withUnsafeBufferPointer { xOf in
+                            byY.values.withUnsafeBufferPointer { wOf in
+                                for x in rows {
+                                    // x itself is summed too (one branch less per co-rating) and
+                                    // skipped when the row is read.
+                                    var touchedCount = 0
+                                    for e in xStart[x] ..< xStart[x + 1] {
+                                        let y = Int(yOf[e]), vx = vOf[e]
+                                        for f in yStart[y] ..< yStart[y + 1] {
+                                            let x2 = Int(xOf[f])
+                                            let at = acc + x2 * w
+                                            if at[0] == 0 {
+                                                touched[touchedCount] = Int32(x2)
+                                                touchedCount += 1
+                                            }
+                                            K.add(at, vx, wOf[f])
                                         }
-                                        K.add(at, vx, wOf[f])
                                     }
-                                }
-                                scratch.removeAll(keepingCapacity: true)
-                                for t in 0 ..< touchedCount {
-                                    let x2 = Int(touched[t]), at = acc + x2 * w
-                                    let sim = Self.similarity(at, rule: p.similarity, minSupport: p.minSupport, shrinkage: p.shrinkage)
-                                    for k in 0 ..< w { at[k] = 0 }
-                                    if sim > 0 { scratch.append(NeighborLists.Entry(neighbor: Int32(x2), similarity: sim)) }
-                                }
-                                scratch.sort(by: NeighborLists.Entry.before)
-                                let kept = keep > 0 ? min(keep, scratch.count) : scratch.count
-                                out.counts.append(kept)
-                                for e in scratch.prefix(kept) {
-                                    out.neighbors.append(e.neighbor)
-                                    out.similarities.append(e.similarity)
+                                    scratch.removeAll(keepingCapacity: true)
+                                    for t in 0 ..< touchedCount {
+                                        let x2 = Int(touched[t]), at = acc + x2 * w
+                                        let sim = x2 == x ? 0 : Self.similarity(at, rule: p.similarity, minSupport: p.minSupport, shrinkage: p.shrinkage)
+                                        for k in 0 ..< w { at[k] = 0 }
+                                        if sim > 0 { scratch.append(NeighborLists.Entry(neighbor: Int32(x2), similarity: sim)) }
+                                    }
+                                    scratch.sort(by: NeighborLists.Entry.before)
+                                    let kept = keep > 0 ? min(keep, scratch.count) : scratch.count
+                                    out.counts.append(kept)
+                                    for e in scratch.prefix(kept) {
+                                        out.neighbors.append(e.neighbor)
+                                        out.similarities.append(e.similarity)
+                                    }
                                 }
                             }
                         }
