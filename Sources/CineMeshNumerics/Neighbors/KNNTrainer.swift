@@ -23,7 +23,7 @@ public struct KNNTrainer: Sendable {
             CoRatingInput.Baselines(mean: $0.globalMean, x: p.userBased ? $0.userBias : $0.itemBias, y: p.userBased ? $0.itemBias : $0.userBias)
         } : nil
         let input = CoRatingInput(train, ys: yCount, userBased: p.userBased, baselines: residuals)
-        let lists = SimilarityRows(input, count: xCount, parameters: p).lists(rows: 0 ..< xCount)
+        let lists = SimilarityRows(input, count: xCount, parameters: p).allLists()
         return Self.model(p, train: train, users: users, items: items, baselines: baselines, neighbors: lists)
     }
 

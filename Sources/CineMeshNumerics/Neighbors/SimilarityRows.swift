@@ -57,6 +57,86 @@ public struct SimilarityRows: Sendable {
         }
     }
 
+    /// Every x's kept lists. With every positive neighbour kept (`neighbors` 0) each pair is
+    /// summed once, from its lower x, and its similarity written into both lists: half the pair
+    /// work of `lists(rows:)`, with the same lists (a pair's similarity is the same bits from
+    /// either end). A bounded list needs each row's every candidate at once, so it goes row by row.
+    public func allLists() -> NeighborLists {
+        guard parameters.neighbors == 0 else { return lists(rows: 0 ..< count) }
+        switch parameters.similarity {
+        case .msd: return pairLists(SquaredDifferenceSums.self)
+        case .cosine, .pearsonBaseline: return pairLists(ProductSums.self)
+        case .pearson: return pairLists(CorrelationSums.self)
+        }
+    }
+
+    private func pairLists<K: PairSums>(_: K.Type) -> NeighborLists {
+        // Where each of x's ratings sits in its y's row: the pairs with a higher x follow it.
+        var positions = [Int](repeating: 0, count: byX.others.count)
+        var next = Array(byX.offsets.dropLast())
+        for y in 0 ..< byY.rows {
+            for j in byY.offsets[y] ..< byY.offsets[y + 1] {
+                let x = Int(byY.others[j])
+                positions[next[x]] = j
+                next[x] += 1
+            }
+        }
+        let chunkRows = max(4, (count + 8 * threads - 1) / (8 * threads))
+        let chunks = (count + chunkRows - 1) / chunkRows, placed = positions
+        var upper = [Chunk](repeating: Chunk(), count: chunks)
+        upper.withUnsafeMutableBufferPointer { out in
+            let out = UnsafeSendable(out)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let first = c * chunkRows
+                out.value[c] = chunk(first ..< min(count, first + chunkRows), K.self, from: placed)
+            }
+        }
+        // Each pair (x < x') in both lists, then every list in the lists' order.
+        var offsets = [Int](repeating: 0, count: count + 1)
+        for (c, part) in upper.enumerated() {
+            var at = 0
+            for (k, n) in part.counts.enumerated() {
+                offsets[c * chunkRows + k + 1] += n
+                for j in at ..< at + n { offsets[Int(part.neighbors[j]) + 1] += 1 }
+                at += n
+            }
+        }
+        for x in 0 ..< count { offsets[x + 1] += offsets[x] }
+        var fill = Array(offsets.dropLast())
+        var neighbors = [Int32](repeating: 0, count: offsets[count]), similarities = [Double](repeating: 0, count: offsets[count])
+        for (c, part) in upper.enumerated() {
+            var at = 0
+            for (k, n) in part.counts.enumerated() {
+                let x = c * chunkRows + k
+                for j in at ..< at + n {
+                    let x2 = Int(part.neighbors[j]), sim = part.similarities[j]
+                    (neighbors[fill[x]], similarities[fill[x]]) = (Int32(x2), sim)
+                    fill[x] += 1
+                    (neighbors[fill[x2]], similarities[fill[x2]]) = (Int32(x), sim)
+                    fill[x2] += 1
+                }
+                at += n
+            }
+        }
+        let starts = offsets
+        neighbors.withUnsafeMutableBufferPointer { nb in
+            similarities.withUnsafeMutableBufferPointer { sb in
+                let out = UnsafeSendable((nb, sb))
+                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                    let (nb, sb) = out.value
+                    var scratch: [NeighborLists.Entry] = []
+                    for x in c * chunkRows ..< min(count, (c + 1) * chunkRows) {
+                        scratch.removeAll(keepingCapacity: true)
+                        for j in starts[x] ..< starts[x + 1] { scratch.append(NeighborLists.Entry(neighbor: nb[j], similarity: sb[j])) }
+                        scratch.sort(by: NeighborLists.Entry.before)
+                        for (k, e) in scratch.enumerated() { (nb[starts[x] + k], sb[starts[x] + k]) = (e.neighbor, e.similarity) }
+                    }
+                }
+            }
+        }
+        return NeighborLists(offsets: offsets, neighbors: neighbors, similarities: similarities)
+    }
+
     /// One chunk of rows' lists, concatenated.
     private struct Chunk {
         var counts: [Int] = []
@@ -87,7 +167,9 @@ public struct SimilarityRows: Sendable {
     }
 
     /// The lists of `rows`, in this thread: one accumulator row, reset after each row.
-    private func chunk<K: PairSums>(_ rows: Range<Int>, _: K.Type) -> Chunk {
+    /// With `positions` (each of x's ratings' place in its y's row), only the pairs with a higher
+    /// x' are summed, and each row's positive similarities come out unsorted, every one.
+    private func chunk<K: PairSums>(_ rows: Range<Int>, _: K.Type, from positions: [Int]? = nil) -> Chunk {
         let p = parameters, w = K.width, keep = p.neighbors
         var out = Chunk()
         // Raw buffers: the pair loop touches them for every co-rating, with no bounds or
@@ -112,7 +194,7 @@ public struct SimilarityRows: Sendable {
                                     var touchedCount = 0
                                     for e in xStart[x] ..< xStart[x + 1] {
                                         let y = Int(yOf[e]), vx = vOf[e]
-                                        for f in yStart[y] ..< yStart[y + 1] {
+                                        for f in (positions.map { $0[e] + 1 } ?? yStart[y]) ..< yStart[y + 1] {
                                             let x2 = Int(xOf[f])
                                             let at = acc + x2 * w
                                             if at[0] == 0 {
@@ -129,7 +211,7 @@ public struct SimilarityRows: Sendable {
                                         for k in 0 ..< w { at[k] = 0 }
                                         if sim > 0 { scratch.append(NeighborLists.Entry(neighbor: Int32(x2), similarity: sim)) }
                                     }
-                                    scratch.sort(by: NeighborLists.Entry.before)
+                                    if positions == nil { scratch.sort(by: NeighborLists.Entry.before) }
                                     let kept = keep > 0 ? min(keep, scratch.count) : scratch.count
                                     out.counts.append(kept)
                                     for e in scratch.prefix(kept) {

@@ -87,6 +87,8 @@ import Testing
             p.similarity = similarity
             let input = CoRatingInput(f.train, ys: f.users, userBased: false, baselines: similarity.usesBaseline ? Self.baselines(f) : nil)
             let all = SimilarityRows(input, count: f.items, parameters: p, threads: 1).lists(rows: 0 ..< f.items)
+            // Each pair summed once from its lower end gives the very lists rows give.
+            #expect(SimilarityRows(input, count: f.items, parameters: p, threads: 3).allLists() == all, "\(similarity): pairs once")
             #expect(SimilarityRows(input, count: f.items, parameters: p, threads: 3).lists(rows: 0 ..< f.items) == all, "\(similarity): threads")
             var parts = [0 ..< 17, 17 ..< 40, 40 ..< f.items].map { SimilarityRows(input, count: f.items, parameters: p).lists(rows: $0) }
             var rng = SeededRandom(seed: 3)
