@@ -54,6 +54,18 @@ import Testing
         #expect(a.trees != c.trees)
     }
 
+    @Test func threadsDoNotChangeTheModel() throws {
+        // Enough rows for the gradients, scores and histograms to be shared out.
+        let rows = TreeRows(count: 80_000, width: 4, seed: 9) { x, r in x[0] * x[1] + 0.3 * Float(r.uniform()) > 0.4 }
+        var p = BoostingParameters()
+        p.numIterations = 4
+        p.baggingFraction = 0.8
+        p.baggingFreq = 1
+        let one = try GradientBoosting.fit(values: rows.values, width: 4, labels: rows.labels, rows: rows.all, parameters: p, threads: 1)
+        let three = try GradientBoosting.fit(values: rows.values, width: 4, labels: rows.labels, rows: rows.all, parameters: p, threads: 3)
+        #expect(one == three && one.trees.count == 4)
+    }
+
     @Test func earlyStoppingStopsAndKeepsTheBestTrees() throws {
         // Labels that are coin flips: the validation loss soon rises as the trees fit noise.
         let rows = TreeRows(count: 3000, width: 4, seed: 3) { _, r in r.uniform() < 0.5 }

@@ -35,6 +35,8 @@ import Testing
         p.numTrees = 5
         let five = try RandomForest.fit(values: rows.values, width: 6, labels: rows.labels, rows: rows.all, parameters: p)
         #expect(Array(five.trees.prefix(3)) == three.trees)
+        let threaded = try RandomForest.fit(values: rows.values, width: 6, labels: rows.labels, rows: rows.all, parameters: p, threads: 2)
+        #expect(threaded == five)
         #expect(five.trees[3] != five.trees[4])
         p.seed = 1
         let other = try RandomForest.fit(values: rows.values, width: 6, labels: rows.labels, rows: rows.all, parameters: p)

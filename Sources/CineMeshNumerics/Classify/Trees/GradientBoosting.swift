@@ -63,7 +63,10 @@ public enum GradientBoosting {
 
     /// Fits on the `rows` (ascending) of `values` (row-major, `width` features a row), whose
     /// labels are `labels[row]`. Throws on a non-finite feature value or a bad parameter.
-    public static func fit(values: [Float], width: Int, labels: [UInt8], rows: [Int32], parameters p: BoostingParameters) throws -> TreeEnsemble {
+    /// `threads` share out the gradients, the scores and large histograms; the model is the
+    /// same bits for any number of them.
+    public static func fit(values: [Float], width: Int, labels: [UInt8], rows: [Int32], parameters p: BoostingParameters,
+                           threads: Int = 1) throws -> TreeEnsemble {
         guard p.numIterations >= 0, p.learningRate > 0, p.shape.numLeaves >= 2 else {
             throw DataError(.usage, "num_iterations must be 0 or more, learning_rate positive and num_leaves at least 2")
         }
@@ -85,7 +88,8 @@ public enum GradientBoosting {
         var scores = [Double](repeating: initScore, count: n)
         var validationScores = [Double](repeating: initScore, count: validationRows.count)
         var gradients = [Double](repeating: 0, count: n), hessians = [Double](repeating: 0, count: n)
-        let grower = TreeGrower(matrix: matrix, bins: bins, shape: p.shape)
+        let grower = TreeGrower(matrix: matrix, bins: bins, shape: p.shape, threads: threads)
+        let lanes = n >= 65_536 ? max(1, threads) : 1
         var baggingRandom = SeededRandom(seed: p.baggingSeed), featureRandom = SeededRandom(seed: p.featureFractionSeed)
         let bagging = p.baggingFreq > 0 && p.baggingFraction < 1
         let all = (0 ..< Int32(n)).map { $0 }
@@ -95,10 +99,21 @@ public enum GradientBoosting {
         var trees: [RegressionTree] = [], losses: [Double] = []
         var bestLoss = Double.infinity, bestCount = 0
         for iteration in 0 ..< p.numIterations {
-            for k in 0 ..< n {
-                let q = LogisticRegression.sigmoid(scores[k])
-                gradients[k] = q - y[k]
-                hessians[k] = q * (1 - q)
+            scores.withUnsafeBufferPointer { s in
+                y.withUnsafeBufferPointer { y in
+                    gradients.withUnsafeMutableBufferPointer { g in
+                        hessians.withUnsafeMutableBufferPointer { h in
+                            let b = UnsafeSendable((s: s, y: y, g: g, h: h))
+                            inLanes(lanes) { lane in
+                                for k in laneShare(lane, of: lanes, n) {
+                                    let q = LogisticRegression.sigmoid(b.value.s[k])
+                                    b.value.g[k] = q - b.value.y[k]
+                                    b.value.h[k] = q * (1 - q)
+                                }
+                            }
+                        }
+                    }
+                }
             }
             if bagging && iteration % p.baggingFreq == 0 {
                 bag = sample(Int(p.baggingFraction * Double(n)), of: n, random: &baggingRandom)
@@ -114,11 +129,7 @@ public enum GradientBoosting {
             // LightGBM's rule: a tree that cannot split ends the boosting.
             guard tree.leafCount > 1 else { break }
             tree.scale(by: p.learningRate)
-            for l in 0 ..< tree.leafCount {
-                let v = tree.leafValue[l]
-                for k in grower.begin[l] ..< grower.end[l] { scores[Int(grower.order[k])] += v }
-            }
-            if bagging { for k in 0 ..< n where !inBag[k] { scores[k] += tree.leafValue[tree.leaf(matrix, row: k)] } }
+            update(&scores, tree: tree, grower: grower, outOfBag: bagging ? inBag : nil, matrix: matrix, lanes: lanes)
             trees.append(tree)
             guard p.earlyStoppingRound > 0, !validationRows.isEmpty else { continue }
             for k in 0 ..< validationRows.count { validationScores[k] += tree.leafValue[tree.leaf(validation, row: k)] }
@@ -134,6 +145,29 @@ public enum GradientBoosting {
         }
         if p.earlyStoppingRound > 0 && !validationRows.isEmpty { trees.removeLast(trees.count - bestCount) }
         return TreeEnsemble(kind: .boosting, bins: bins, initScore: initScore, trees: trees, validationLoss: losses)
+    }
+
+    /// Adds the tree's values to the rows' scores: a bagged row's leaf is known from the growth,
+    /// another row (`outOfBag[row]` false) goes down the tree. Lanes take disjoint leaves.
+    static func update(_ scores: inout [Double], tree: RegressionTree, grower: TreeGrower, outOfBag inBag: [Bool]?, matrix: BinMatrix,
+                       lanes: Int) {
+        let leaves = tree.leafCount, n = scores.count
+        scores.withUnsafeMutableBufferPointer { s in
+            grower.order.withUnsafeBufferPointer { order in
+                let b = UnsafeSendable((s: s, order: order, begin: grower.begin, end: grower.end))
+                inLanes(lanes) { lane in
+                    for l in laneShare(lane, of: lanes, leaves) {
+                        let v = tree.leafValue[l]
+                        for k in b.value.begin[l] ..< b.value.end[l] { b.value.s[Int(b.value.order[k])] += v }
+                    }
+                }
+                guard let inBag else { return }
+                let c = UnsafeSendable(s)
+                inLanes(lanes) { lane in
+                    for k in laneShare(lane, of: lanes, n) where !inBag[k] { c.value[k] += tree.leafValue[tree.leaf(matrix, row: k)] }
+                }
+            }
+        }
     }
 
     /// `count` of the numbers below `n`, each set of them equally likely, ascending (selection

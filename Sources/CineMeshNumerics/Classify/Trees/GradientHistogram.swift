@@ -1,3 +1,5 @@
+import CineMeshData
+
 /// A set of rows summed by bin: for every feature and every bin of it, the sum of the rows'
 /// gradients, the sum of their hessians, and how many rows there are, in one contiguous buffer
 /// (bin `b` of the histogram at `sums[3 b]`, `3 b + 1`, `3 b + 2`; feature `f`'s bins start at
@@ -42,23 +44,35 @@ public struct GradientHistogram: Sendable, Equatable {
 
     /// Adds `rows` for `features` only. The rows' gradients and hessians are first gathered
     /// into `scratch` in the rows' order, so the loop over each feature reads them in sequence,
-    /// and the bins in ascending row order when the rows are ascending.
+    /// and the bins in ascending row order when the rows are ascending. With `lanes` above 1 the
+    /// features are shared out among that many threads: each feature's sums are added in the
+    /// same order whatever the lanes, so the histogram is the same bits.
     mutating func add(rows: UnsafeBufferPointer<Int32>, matrix: BinMatrix, offsets: [Int], gradients: UnsafeBufferPointer<Double>,
-                      hessians: UnsafeBufferPointer<Double>, features: Range<Int>, scratch: inout [Double]) {
+                      hessians: UnsafeBufferPointer<Double>, features: Range<Int>, lanes: Int = 1, scratch: inout [Double]) {
         let n = rows.count
         if scratch.count < 2 * n { scratch = [Double](repeating: 0, count: 2 * n) }
+        let lanes = max(1, min(lanes, features.count))
         scratch.withUnsafeMutableBufferPointer { s in
-            for k in 0 ..< n {
-                let r = Int(rows[k])
-                s[2 * k] = gradients[r]
-                s[2 * k + 1] = hessians[r]
+            let shared = UnsafeSendable((rows: rows, gathered: s, gradients: gradients, hessians: hessians))
+            inLanes(lanes) { lane in
+                let b = shared.value
+                for k in laneShare(lane, of: lanes, n) {
+                    let r = Int(b.rows[k])
+                    b.gathered[2 * k] = b.gradients[r]
+                    b.gathered[2 * k + 1] = b.hessians[r]
+                }
             }
-            let s = UnsafeBufferPointer(s)
             matrix.bins.withUnsafeBufferPointer { bins in
                 sums.withUnsafeMutableBufferPointer { out in
-                    for f in features {
-                        Self.accumulate(column: bins.baseAddress! + f * matrix.rowCount, rows: rows, gathered: s,
-                                        into: out.baseAddress! + 3 * offsets[f])
+                    let all = UnsafeSendable((bins: bins, out: out, gathered: UnsafeBufferPointer(s), rows: rows))
+                    let rowCount = matrix.rowCount, first = features.lowerBound, count = features.count
+                    inLanes(lanes) { lane in
+                        let b = all.value
+                        for j in laneShare(lane, of: lanes, count) {
+                            let f = first + j
+                            Self.accumulate(column: b.bins.baseAddress! + f * rowCount, rows: b.rows, gathered: b.gathered,
+                                            into: b.out.baseAddress! + 3 * offsets[f])
+                        }
                     }
                 }
             }

@@ -47,8 +47,10 @@ public struct ForestParameters: Sendable, Codable, Equatable {
 /// so trees are independent of each other: a cluster grows them on any worker, any order.
 public enum RandomForest {
     /// Fits on the `rows` (ascending) of `values` (row-major, `width` features a row), whose
-    /// labels are `labels[row]`.
-    public static func fit(values: [Float], width: Int, labels: [UInt8], rows: [Int32], parameters p: ForestParameters) throws -> TreeEnsemble {
+    /// labels are `labels[row]`. `threads` grow trees side by side, each with its own grower;
+    /// the forest is the same bits for any number of them.
+    public static func fit(values: [Float], width: Int, labels: [UInt8], rows: [Int32], parameters p: ForestParameters,
+                           threads: Int = 1) throws -> TreeEnsemble {
         guard p.numTrees >= 1, p.shape.numLeaves >= 2, p.baggingFraction > 0, p.baggingFraction <= 1 else {
             throw DataError(.usage, "a forest needs a tree or more, num_leaves at least 2 and bagging_fraction in (0, 1]")
         }
@@ -58,23 +60,30 @@ public enum RandomForest {
         let matrix = BinMatrix(values: values, rows: rows, bins: bins)
         let n = rows.count, draws = max(1, Int(p.baggingFraction * Double(n)))
         let y = rows.map { Double(labels[Int($0)]) }
-        let grower = TreeGrower(matrix: matrix, bins: bins, shape: p.shape, featuresPerNode: p.featuresPerNode(of: width))
-        let features = [Bool](repeating: true, count: width)
-        var times = [Int32](repeating: 0, count: n)
-        var gradients = [Double](repeating: 0, count: n), hessians = [Double](repeating: 0, count: n)
-        var bag: [Int32] = []
-        var trees: [RegressionTree] = []
-        for t in 0 ..< p.numTrees {
-            var random = SeededRandom(seed: p.seed, stream: UInt64(t))
-            for k in 0 ..< n { times[k] = 0 }
-            for _ in 0 ..< draws { times[random.below(n)] += 1 }
-            bag.removeAll(keepingCapacity: true)
-            for k in 0 ..< n where times[k] > 0 {
-                bag.append(Int32(k))
-                gradients[k] = -y[k] * Double(times[k])
-                hessians[k] = Double(times[k])
+        let lanes = max(1, min(threads, p.numTrees)), perNode = p.featuresPerNode(of: width)
+        var trees = [RegressionTree](repeating: RegressionTree(), count: p.numTrees)
+        trees.withUnsafeMutableBufferPointer { out in
+            let shared = UnsafeSendable(out)
+            inLanes(lanes) { lane in
+                // Lane `lane` grows trees lane, lane + lanes, ...: each tree from its own stream.
+                let grower = TreeGrower(matrix: matrix, bins: bins, shape: p.shape, featuresPerNode: perNode, poolBytes: (256 << 20) / lanes)
+                let features = [Bool](repeating: true, count: width)
+                var times = [Int32](repeating: 0, count: n)
+                var gradients = [Double](repeating: 0, count: n), hessians = [Double](repeating: 0, count: n)
+                var bag: [Int32] = []
+                for t in stride(from: lane, to: p.numTrees, by: lanes) {
+                    var random = SeededRandom(seed: p.seed, stream: UInt64(t))
+                    for k in 0 ..< n { times[k] = 0 }
+                    for _ in 0 ..< draws { times[random.below(n)] += 1 }
+                    bag.removeAll(keepingCapacity: true)
+                    for k in 0 ..< n where times[k] > 0 {
+                        bag.append(Int32(k))
+                        gradients[k] = -y[k] * Double(times[k])
+                        hessians[k] = Double(times[k])
+                    }
+                    shared.value[t] = grower.grow(rows: bag, gradients: gradients, hessians: hessians, features: features, random: &random)
+                }
             }
-            trees.append(grower.grow(rows: bag, gradients: gradients, hessians: hessians, features: features, random: &random))
         }
         return TreeEnsemble(kind: .forest, bins: bins, initScore: 0, trees: trees)
     }

@@ -37,6 +37,8 @@ final class TreeGrower {
     /// nil: every feature the tree may use.
     let featuresPerNode: Int?
     let poolLimit: Int
+    /// Threads a histogram of many rows is built on (its features shared out).
+    let threads: Int
 
     /// Slots 0 and 1 are scratch, never kept for a leaf; kept histograms are from slot 2 on.
     private var histograms: [GradientHistogram]
@@ -55,7 +57,8 @@ final class TreeGrower {
     private var candidates: [Int] = []
     private var queue = SplitQueue()
 
-    init(matrix: BinMatrix, bins: FeatureBins, shape: TreeShape, featuresPerNode: Int? = nil, poolBytes: Int = 256 << 20) {
+    init(matrix: BinMatrix, bins: FeatureBins, shape: TreeShape, featuresPerNode: Int? = nil, poolBytes: Int = 256 << 20, threads: Int = 1) {
+        self.threads = threads
         self.matrix = matrix
         self.bins = bins
         offsets = bins.offsets
@@ -177,7 +180,7 @@ final class TreeGrower {
             gradients.withUnsafeBufferPointer { g in
                 hessians.withUnsafeBufferPointer { h in
                     histograms[s].add(rows: UnsafeBufferPointer(rebasing: o[range]), matrix: matrix, offsets: offsets, gradients: g, hessians: h,
-                                      features: 0 ..< matrix.featureCount, scratch: &gatherScratch)
+                                      features: 0 ..< matrix.featureCount, lanes: range.count >= 16_384 ? threads : 1, scratch: &gatherScratch)
                 }
             }
         }
