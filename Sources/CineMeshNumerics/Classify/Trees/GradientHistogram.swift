@@ -29,8 +29,10 @@ public struct GradientHistogram: Sendable, Equatable {
         add(rows: rows, matrix: matrix, offsets: offsets, gradients: gradients, hessians: hessians, scratch: &scratch)
     }
 
-    /// Adds `rows`. `scratch` is working space, grown as needed and kept by the caller between
-    /// calls, so building a histogram allocates nothing once it is large enough.
+    /// Adds `rows`: distinct row numbers of `matrix`, ascending (as a tree's leaves keep
+    /// them), so that each bin's sums are added in row order. `scratch` is working space, grown
+    /// as needed and kept by the caller between calls, so building a histogram allocates nothing
+    /// once it is large enough.
     public mutating func add(rows: [Int32], matrix: BinMatrix, offsets: [Int], gradients: [Double], hessians: [Double],
                              scratch: inout [Double]) {
         rows.withUnsafeBufferPointer { r in
@@ -42,7 +44,7 @@ public struct GradientHistogram: Sendable, Equatable {
         }
     }
 
-    /// Adds `rows` for `features` only. The rows' gradients and hessians are first gathered
+    /// Adds `rows` (distinct, ascending) for `features` only. The rows' gradients and hessians are first gathered
     /// into `scratch` in the rows' order, so the loop over each feature reads them in sequence,
     /// and the bins in ascending row order when the rows are ascending. With `lanes` above 1 the
     /// features are shared out among that many threads: each feature's sums are added in the
@@ -50,8 +52,27 @@ public struct GradientHistogram: Sendable, Equatable {
     mutating func add(rows: UnsafeBufferPointer<Int32>, matrix: BinMatrix, offsets: [Int], gradients: UnsafeBufferPointer<Double>,
                       hessians: UnsafeBufferPointer<Double>, features: Range<Int>, lanes: Int = 1, scratch: inout [Double]) {
         let n = rows.count
-        if scratch.count < 2 * n { scratch = [Double](repeating: 0, count: 2 * n) }
         let lanes = max(1, min(lanes, features.count))
+        let rowCount = matrix.rowCount, first = features.lowerBound, count = features.count
+        // Every row of the matrix, ascending, is the rows 0 ..< n: no gathering, no indirection.
+        if n == rowCount {
+            matrix.bins.withUnsafeBufferPointer { bins in
+                sums.withUnsafeMutableBufferPointer { out in
+                    let all = UnsafeSendable((bins: bins, out: out, gradients: UnsafeBufferPointer(rebasing: gradients[..<n]),
+                                              hessians: UnsafeBufferPointer(rebasing: hessians[..<n])))
+                    inLanes(lanes) { lane in
+                        let b = all.value
+                        for j in laneShare(lane, of: lanes, count) {
+                            let f = first + j
+                            Self.accumulate(column: b.bins.baseAddress! + f * rowCount, gradients: b.gradients, hessians: b.hessians,
+                                            into: b.out.baseAddress! + 3 * offsets[f])
+                        }
+                    }
+                }
+            }
+            return
+        }
+        if scratch.count < 2 * n { scratch = [Double](repeating: 0, count: 2 * n) }
         scratch.withUnsafeMutableBufferPointer { s in
             let shared = UnsafeSendable((rows: rows, gathered: s, gradients: gradients, hessians: hessians))
             inLanes(lanes) { lane in
@@ -65,7 +86,6 @@ public struct GradientHistogram: Sendable, Equatable {
             matrix.bins.withUnsafeBufferPointer { bins in
                 sums.withUnsafeMutableBufferPointer { out in
                     let all = UnsafeSendable((bins: bins, out: out, gathered: UnsafeBufferPointer(s), rows: rows))
-                    let rowCount = matrix.rowCount, first = features.lowerBound, count = features.count
                     inLanes(lanes) { lane in
                         let b = all.value
                         for j in laneShare(lane, of: lanes, count) {
@@ -88,6 +108,19 @@ public struct GradientHistogram: Sendable, Equatable {
             let b = 3 * Int(column[Int(rows[k])])
             out[b] += gathered[2 * k]
             out[b + 1] += gathered[2 * k + 1]
+            out[b + 2] += 1
+        }
+    }
+
+    /// The inner loop for every row of the matrix: one feature's column with the gradients and
+    /// hessians in row order.
+    @inline(__always)
+    static func accumulate(column: UnsafePointer<UInt8>, gradients: UnsafeBufferPointer<Double>, hessians: UnsafeBufferPointer<Double>,
+                           into out: UnsafeMutablePointer<Double>) {
+        for k in 0 ..< gradients.count {
+            let b = 3 * Int(column[k])
+            out[b] += gradients[k]
+            out[b + 1] += hessians[k]
             out[b + 2] += 1
         }
     }
