@@ -51,10 +51,10 @@ import Testing
         #expect(throws: DataError.self) { try FeatureBins(values: [1, 2], width: 1, rows: [0, 1], maxBin: 300) }
     }
 
-    @Test func theMatrixIsColumnMajorInTheRowsOrder() throws {
+    @Test func theMatrixIsKeptBothWaysInTheRowsOrder() throws {
         let values: [Float] = [1, 10, 2, 20, 3, 30, 1, 10, 2, 20, 3, 30, 1, 10, 2, 20, 3, 30]
         let bins = try FeatureBins(values: values, width: 2, rows: Array(0 ..< 9))
         let matrix = BinMatrix(values: values, rows: [2, 0, 1], bins: bins)
-        #expect(matrix.rowCount == 3 && matrix.bins == [2, 0, 1, 2, 0, 1])
+        #expect(matrix.rowCount == 3 && matrix.bins == [2, 0, 1, 2, 0, 1] && matrix.rowBins == [2, 2, 0, 0, 1, 1])
     }
 }

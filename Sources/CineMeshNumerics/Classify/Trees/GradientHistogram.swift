@@ -25,73 +25,50 @@ public struct GradientHistogram: Sendable, Equatable {
     /// hessians (indexed by the same row numbers).
     public init(rows: [Int32], matrix: BinMatrix, offsets: [Int], gradients: [Double], hessians: [Double]) {
         self.init(binCount: offsets.last!)
-        var scratch: [Double] = []
-        add(rows: rows, matrix: matrix, offsets: offsets, gradients: gradients, hessians: hessians, scratch: &scratch)
+        add(rows: rows, matrix: matrix, offsets: offsets, gradients: gradients, hessians: hessians)
     }
 
     /// Adds `rows`: distinct row numbers of `matrix`, ascending (as a tree's leaves keep
-    /// them), so that each bin's sums are added in row order. `scratch` is working space, grown
-    /// as needed and kept by the caller between calls, so building a histogram allocates nothing
-    /// once it is large enough.
-    public mutating func add(rows: [Int32], matrix: BinMatrix, offsets: [Int], gradients: [Double], hessians: [Double],
-                             scratch: inout [Double]) {
+    /// them), so that each bin's sums are added in row order.
+    public mutating func add(rows: [Int32], matrix: BinMatrix, offsets: [Int], gradients: [Double], hessians: [Double]) {
         rows.withUnsafeBufferPointer { r in
             gradients.withUnsafeBufferPointer { g in
                 hessians.withUnsafeBufferPointer { h in
-                    add(rows: r, matrix: matrix, offsets: offsets, gradients: g, hessians: h, features: 0 ..< matrix.featureCount, scratch: &scratch)
+                    add(rows: r, matrix: matrix, offsets: offsets, gradients: g, hessians: h, features: 0 ..< matrix.featureCount)
                 }
             }
         }
     }
 
-    /// Adds `rows` (distinct, ascending) for `features` only. The rows' gradients and hessians are first gathered
-    /// into `scratch` in the rows' order, so the loop over each feature reads them in sequence,
-    /// and the bins in ascending row order when the rows are ascending. With `lanes` above 1 the
-    /// features are shared out among that many threads: each feature's sums are added in the
-    /// same order whatever the lanes, so the histogram is the same bits.
+    /// Adds `rows` (distinct, ascending) for `features` only. All the matrix's rows are summed
+    /// a feature at a time from its columns; some of them a row at a time from its rows (a row's
+    /// bins are one cache line). Either way each bin adds its rows in row order, so the sums are
+    /// the same bits. With `lanes` above 1 the features are shared out among that many threads,
+    /// which changes no bin's order either.
     mutating func add(rows: UnsafeBufferPointer<Int32>, matrix: BinMatrix, offsets: [Int], gradients: UnsafeBufferPointer<Double>,
-                      hessians: UnsafeBufferPointer<Double>, features: Range<Int>, lanes: Int = 1, scratch: inout [Double]) {
-        let n = rows.count
-        let lanes = max(1, min(lanes, features.count))
-        let rowCount = matrix.rowCount, first = features.lowerBound, count = features.count
-        // Every row of the matrix, ascending, is the rows 0 ..< n: no gathering, no indirection.
-        if n == rowCount {
-            matrix.bins.withUnsafeBufferPointer { bins in
-                sums.withUnsafeMutableBufferPointer { out in
-                    let all = UnsafeSendable((bins: bins, out: out, gradients: UnsafeBufferPointer(rebasing: gradients[..<n]),
-                                              hessians: UnsafeBufferPointer(rebasing: hessians[..<n])))
-                    inLanes(lanes) { lane in
-                        let b = all.value
-                        for j in laneShare(lane, of: lanes, count) {
-                            let f = first + j
-                            Self.accumulate(column: b.bins.baseAddress! + f * rowCount, gradients: b.gradients, hessians: b.hessians,
-                                            into: b.out.baseAddress! + 3 * offsets[f])
-                        }
-                    }
-                }
-            }
-            return
-        }
-        if scratch.count < 2 * n { scratch = [Double](repeating: 0, count: 2 * n) }
-        scratch.withUnsafeMutableBufferPointer { s in
-            let shared = UnsafeSendable((rows: rows, gathered: s, gradients: gradients, hessians: hessians))
-            inLanes(lanes) { lane in
-                let b = shared.value
-                for k in laneShare(lane, of: lanes, n) {
-                    let r = Int(b.rows[k])
-                    b.gathered[2 * k] = b.gradients[r]
-                    b.gathered[2 * k + 1] = b.hessians[r]
-                }
-            }
-            matrix.bins.withUnsafeBufferPointer { bins in
-                sums.withUnsafeMutableBufferPointer { out in
-                    let all = UnsafeSendable((bins: bins, out: out, gathered: UnsafeBufferPointer(s), rows: rows))
-                    inLanes(lanes) { lane in
-                        let b = all.value
-                        for j in laneShare(lane, of: lanes, count) {
-                            let f = first + j
-                            Self.accumulate(column: b.bins.baseAddress! + f * rowCount, rows: b.rows, gathered: b.gathered,
-                                            into: b.out.baseAddress! + 3 * offsets[f])
+                      hessians: UnsafeBufferPointer<Double>, features: Range<Int>, lanes: Int = 1) {
+        let n = rows.count, rowCount = matrix.rowCount, width = matrix.featureCount, first = features.lowerBound, count = features.count
+        let lanes = max(1, min(lanes, count))
+        // Every row of the matrix, ascending, is the rows 0 ..< n.
+        let identity = n == rowCount
+        matrix.bins.withUnsafeBufferPointer { bins in
+            matrix.rowBins.withUnsafeBufferPointer { rowBins in
+                offsets.withUnsafeBufferPointer { offsets in
+                    sums.withUnsafeMutableBufferPointer { out in
+                        let all = UnsafeSendable((bins: bins, rowBins: rowBins, offsets: offsets, out: out, rows: rows, gradients: gradients,
+                                                  hessians: hessians))
+                        inLanes(lanes) { lane in
+                            let b = all.value, share = laneShare(lane, of: lanes, count)
+                            let mine = first + share.lowerBound ..< first + share.upperBound
+                            if identity {
+                                for f in mine {
+                                    Self.accumulate(column: b.bins.baseAddress! + f * rowCount, gradients: b.gradients, hessians: b.hessians,
+                                                    count: n, into: b.out.baseAddress! + 3 * b.offsets[f])
+                                }
+                            } else {
+                                Self.accumulate(rowBins: b.rowBins.baseAddress!, width: width, features: mine, offsets: b.offsets.baseAddress!,
+                                                rows: b.rows, gradients: b.gradients, hessians: b.hessians, into: b.out.baseAddress!)
+                            }
                         }
                     }
                 }
@@ -99,16 +76,20 @@ public struct GradientHistogram: Sendable, Equatable {
         }
     }
 
-    /// The inner loop: one feature's bins of `rows`, with their gathered (gradient, hessian)
-    /// pairs, summed into that feature's part of the histogram.
+    /// The inner loop for some rows: each row's bins of `features`, with its gradient and
+    /// hessian, summed into those features' bins.
     @inline(__always)
-    static func accumulate(column: UnsafePointer<UInt8>, rows: UnsafeBufferPointer<Int32>, gathered: UnsafeBufferPointer<Double>,
+    static func accumulate(rowBins: UnsafePointer<UInt8>, width: Int, features: Range<Int>, offsets: UnsafePointer<Int>,
+                           rows: UnsafeBufferPointer<Int32>, gradients: UnsafeBufferPointer<Double>, hessians: UnsafeBufferPointer<Double>,
                            into out: UnsafeMutablePointer<Double>) {
         for k in 0 ..< rows.count {
-            let b = 3 * Int(column[Int(rows[k])])
-            out[b] += gathered[2 * k]
-            out[b + 1] += gathered[2 * k + 1]
-            out[b + 2] += 1
+            let r = Int(rows[k]), g = gradients[r], h = hessians[r], row = rowBins + r * width
+            for f in features {
+                let b = 3 * (offsets[f] + Int(row[f]))
+                out[b] += g
+                out[b + 1] += h
+                out[b + 2] += 1
+            }
         }
     }
 
@@ -116,8 +97,8 @@ public struct GradientHistogram: Sendable, Equatable {
     /// hessians in row order.
     @inline(__always)
     static func accumulate(column: UnsafePointer<UInt8>, gradients: UnsafeBufferPointer<Double>, hessians: UnsafeBufferPointer<Double>,
-                           into out: UnsafeMutablePointer<Double>) {
-        for k in 0 ..< gradients.count {
+                           count: Int, into out: UnsafeMutablePointer<Double>) {
+        for k in 0 ..< count {
             let b = 3 * Int(column[k])
             out[b] += gradients[k]
             out[b + 1] += hessians[k]

@@ -22,7 +22,7 @@ public struct TreeShape: Sendable, Codable, Equatable {
 /// The rows of each leaf are a range of one array (`order`), kept in ascending row order by a
 /// stable partition at each split, so a histogram reads the bins forwards. A split builds the
 /// histogram of its smaller side from its rows, and the larger side's is the parent's minus it.
-/// The working buffers (the rows, the histograms, the gathered gradients) are kept from one tree
+/// The working buffers (the rows, the histograms) are kept from one tree
 /// to the next: growing a tree allocates only the tree.
 ///
 /// Histograms are kept for the leaves that may still split, up to `poolLimit` of them (a tree
@@ -52,7 +52,6 @@ final class TreeGrower {
     private var best: [SplitCandidate?] = []
     private var slot: [Int] = []
     private var partitionScratch: [Int32] = []
-    private var gatherScratch: [Double] = []
     private var nodeFeatures: [Bool]
     private var candidates: [Int] = []
     private var queue = SplitQueue()
@@ -180,7 +179,7 @@ final class TreeGrower {
             gradients.withUnsafeBufferPointer { g in
                 hessians.withUnsafeBufferPointer { h in
                     histograms[s].add(rows: UnsafeBufferPointer(rebasing: o[range]), matrix: matrix, offsets: offsets, gradients: g, hessians: h,
-                                      features: 0 ..< matrix.featureCount, lanes: range.count >= 16_384 ? threads : 1, scratch: &gatherScratch)
+                                      features: 0 ..< matrix.featureCount, lanes: range.count >= 16_384 ? threads : 1)
                 }
             }
         }
@@ -191,14 +190,15 @@ final class TreeGrower {
     private func partition(leaf: Int, feature: Int, bin: UInt8) -> Int {
         let b = begin[leaf], e = end[leaf]
         var write = b
-        matrix.bins.withUnsafeBufferPointer { bins in
-            let column = bins.baseAddress! + feature * matrix.rowCount
+        let width = matrix.featureCount
+        matrix.rowBins.withUnsafeBufferPointer { bins in
+            let column = bins.baseAddress! + feature
             order.withUnsafeMutableBufferPointer { o in
                 partitionScratch.withUnsafeMutableBufferPointer { s in
                     var moved = 0
                     for k in b ..< e {
                         let r = o[k]
-                        if column[Int(r)] <= bin { o[write] = r; write += 1 } else { s[moved] = r; moved += 1 }
+                        if column[Int(r) * width] <= bin { o[write] = r; write += 1 } else { s[moved] = r; moved += 1 }
                     }
                     for k in 0 ..< moved { o[write + k] = s[k] }
                 }
