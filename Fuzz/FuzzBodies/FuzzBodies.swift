@@ -36,9 +36,9 @@ private func compare<Body: PlainJSONBody & Equatable>(_ type: Body.Type, _ body:
 }
 
 private func compareFoldIn(_ body: [UInt8]) {
-    typealias Request = GatewayRoutes.FoldInRequest
+    typealias Request = RecommendationController.FoldInRequest
     guard let hand = Request(plainJSON: Data(body)) else {
-        _ = try? GatewayRoutes.parse(Request.self, Data(body))
+        _ = try? RequestBody.parse(Request.self, Data(body))
         return
     }
     let foundation = try? JSONDecoder().decode(Request.self, from: Data(body))
