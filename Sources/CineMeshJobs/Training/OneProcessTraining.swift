@@ -43,17 +43,24 @@ public struct OneProcessTraining {
 
     /// The held-out evaluation of `model` (empty when nothing is held out).
     public func evaluate(_ model: BiasedFactorModel, likeThreshold: Float, topK: Int, rankingUsers: Int) -> Evaluation {
-        var out = Evaluation()
-        guard evaluation.count > 0 else { return out }
+        guard evaluation.count > 0 else { return Evaluation() }
         let scale = dataset.manifest.ratingScale
-        if spec.predictsRatings {
-            let errors = evaluation.errors(of: model, scale: scale)
-            let like = LikeClassification(ratings: evaluation.ratings, predictions: evaluation.predictions(of: model, scale: scale), threshold: likeThreshold)
-            out.errors = errors
+        let rated = spec.predictsRatings ? (evaluation.errors(of: model, scale: scale), evaluation.predictions(of: model, scale: scale)) : nil
+        return evaluated(rated, RankingMetrics(model: model, train: train, test: evaluation, threshold: likeThreshold, k: topK, maxUsers: rankingUsers),
+                         likeThreshold: likeThreshold, topK: topK)
+    }
+
+    /// An evaluation from the held-out errors and clipped predictions (nil for a model that
+    /// scores preferences) and the top-k lists' figures.
+    private func evaluated(_ rated: (errors: PredictionErrors, predictions: [Float])?, _ ranking: RankingMetrics, likeThreshold: Float,
+                           topK: Int) -> Evaluation {
+        var out = Evaluation()
+        if let rated {
+            let like = LikeClassification(ratings: evaluation.ratings, predictions: rated.predictions, threshold: likeThreshold)
+            out.errors = rated.errors
             out.like = like
-            out.metrics = ["rmse": errors.rmse, "mae": errors.mae, "auc": like.auc, "f1": like.f1]
+            out.metrics = ["rmse": rated.errors.rmse, "mae": rated.errors.mae, "auc": like.auc, "f1": like.f1]
         }
-        let ranking = RankingMetrics(model: model, train: train, test: evaluation, threshold: likeThreshold, k: topK, maxUsers: rankingUsers)
         out.ranking = ranking
         out.metrics["precision@\(topK)"] = ranking.precision
         out.metrics["ndcg@\(topK)"] = ranking.ndcg
@@ -89,18 +96,10 @@ extension OneProcessTraining {
 
     /// The held-out evaluation of a neighbourhood model, as `evaluate(_:...)` for a factor model.
     public func evaluate(_ model: KNNModel, likeThreshold: Float, topK: Int, rankingUsers: Int) -> Evaluation {
-        var out = Evaluation()
-        guard evaluation.count > 0 else { return out }
-        let scale = dataset.manifest.ratingScale
-        let predictions = evaluation.predictions(of: model, scale: scale)
-        let errors = evaluation.errors(predictions: predictions)
-        let like = LikeClassification(ratings: evaluation.ratings, predictions: predictions, threshold: likeThreshold)
-        let ranking = RankingMetrics(model: model, train: train, test: evaluation, threshold: likeThreshold, k: topK, maxUsers: rankingUsers)
-        out.errors = errors
-        out.like = like
-        out.ranking = ranking
-        out.metrics = ["rmse": errors.rmse, "mae": errors.mae, "auc": like.auc, "f1": like.f1,
-                       "precision@\(topK)": ranking.precision, "ndcg@\(topK)": ranking.ndcg]
-        return out
+        guard evaluation.count > 0 else { return Evaluation() }
+        let predictions = evaluation.predictions(of: model, scale: dataset.manifest.ratingScale)
+        return evaluated((evaluation.errors(predictions: predictions), predictions),
+                         RankingMetrics(model: model, train: train, test: evaluation, threshold: likeThreshold, k: topK, maxUsers: rankingUsers),
+                         likeThreshold: likeThreshold, topK: topK)
     }
 }

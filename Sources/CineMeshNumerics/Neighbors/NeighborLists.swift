@@ -37,38 +37,6 @@ public struct NeighborLists: Sendable, Equatable {
         }
     }
 
-    /// The `keep` best (0: all) of each x's neighbours in these lists and in `other` (lists over
-    /// the same x's, e.g. other rows): a merge of sorted lists, so lists merged in any order and
-    /// grouping give the same lists.
-    public func merged(with other: NeighborLists, keep: Int) -> NeighborLists {
-        precondition(other.count == count, "merging neighbour lists of another size")
-        var offsets = [0], neighbors: [Int32] = [], similarities: [Double] = []
-        offsets.reserveCapacity(count + 1)
-        neighbors.reserveCapacity(entries + other.entries)
-        similarities.reserveCapacity(entries + other.entries)
-        for x in 0 ..< count {
-            var i = self.offsets[x], j = other.offsets[x]
-            let (ei, ej) = (self.offsets[x + 1], other.offsets[x + 1])
-            var taken = 0
-            while (i < ei || j < ej) && (keep == 0 || taken < keep) {
-                let takeSelf = j == ej || (i < ei && Entry.before(Entry(neighbor: self.neighbors[i], similarity: self.similarities[i]),
-                                                                  Entry(neighbor: other.neighbors[j], similarity: other.similarities[j])))
-                if takeSelf {
-                    neighbors.append(self.neighbors[i])
-                    similarities.append(self.similarities[i])
-                    i += 1
-                } else {
-                    neighbors.append(other.neighbors[j])
-                    similarities.append(other.similarities[j])
-                    j += 1
-                }
-                taken += 1
-            }
-            offsets.append(neighbors.count)
-        }
-        return NeighborLists(offsets: offsets, neighbors: neighbors, similarities: similarities)
-    }
-
     /// The lists of parts that each hold the lists of their own x's (no x has entries in two), in
     /// one pass: how the coordinator puts together the grid lines' rows.
     public static func combined(_ parts: [NeighborLists], count: Int) -> NeighborLists? {

@@ -253,7 +253,7 @@ public struct SimilarityRows: Sendable {
 
 /// The sums a similarity keeps for one pair, and how one shared rating adds to them: the row loop
 /// is specialized for each, so its body holds no branch on the rule.
-protocol PairSums {
+protocol PairSums: SendableMetatype {
     static var width: Int { get }
     static func add(_ at: UnsafeMutablePointer<Double>, _ vx: Double, _ vOther: Double)
 }
